@@ -1,0 +1,246 @@
+"""Outbound actions: what handlers ask an adapter to do, named in the imperative.
+
+Every action names the :class:`Capability` it needs; the dispatcher checks the adapter's
+declared capabilities before performing and reports what it could not do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from bot.capabilities import Capability
+from bot.components import Form
+from bot.content import Content
+from bot.events import Origin
+from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """Base of every action; ``reason`` goes to the platform's audit log where it has one."""
+
+    capability: ClassVar[Capability]
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        """The platform that performs the action."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendMessage(Action):
+    """Post a message in a channel."""
+
+    capability: ClassVar[Capability] = Capability.SEND
+    channel: ChannelRef
+    content: Content
+    reply_to: MessageRef | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply(Action):
+    """Answer an interaction (command, button, form); ephemeral shows it to the invoker only."""
+
+    capability: ClassVar[Capability] = Capability.SEND
+    origin: Origin
+    content: Content
+    ephemeral: bool = True
+
+    @property
+    def platform(self) -> str:
+        return self.origin.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditMessage(Action):
+    """Replace the content of a message Steward posted."""
+
+    capability: ClassVar[Capability] = Capability.EDIT
+    message: MessageRef
+    content: Content
+
+    @property
+    def platform(self) -> str:
+        return self.message.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendDirect(Action):
+    """Send a direct message; where DMs are closed the adapter reports ``dm_closed``."""
+
+    capability: ClassVar[Capability] = Capability.DIRECT
+    user: UserRef
+    content: Content
+    scope: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.user.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteMessage(Action):
+    """Delete a message."""
+
+    capability: ClassVar[Capability] = Capability.DELETE
+    message: MessageRef
+
+    @property
+    def platform(self) -> str:
+        return self.message.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkDelete(Action):
+    """Delete several messages of one channel."""
+
+    capability: ClassVar[Capability] = Capability.BULK_DELETE
+    channel: ChannelRef
+    messages: tuple[MessageRef, ...]
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class _MemberAction(Action):
+    scope: str
+    user: UserRef
+
+    @property
+    def platform(self) -> str:
+        return self.user.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeoutMember(_MemberAction):
+    """Stop a member from talking until ``until``."""
+
+    capability: ClassVar[Capability] = Capability.TIMEOUT
+    until: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveTimeout(_MemberAction):
+    """End a member's timeout."""
+
+    capability: ClassVar[Capability] = Capability.TIMEOUT
+
+
+@dataclass(frozen=True, kw_only=True)
+class KickMember(_MemberAction):
+    """Remove a member (they may rejoin)."""
+
+    capability: ClassVar[Capability] = Capability.KICK
+
+
+@dataclass(frozen=True, kw_only=True)
+class BanMember(_MemberAction):
+    """Ban a member, removing their recent messages."""
+
+    capability: ClassVar[Capability] = Capability.BAN
+    delete_history: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnbanMember(_MemberAction):
+    """Lift a ban."""
+
+    capability: ClassVar[Capability] = Capability.BAN
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddRole(_MemberAction):
+    """Give a member a role."""
+
+    capability: ClassVar[Capability] = Capability.ROLES
+    role: RoleRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveRole(_MemberAction):
+    """Take a role from a member."""
+
+    capability: ClassVar[Capability] = Capability.ROLES
+    role: RoleRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddReaction(Action):
+    """React to a message."""
+
+    capability: ClassVar[Capability] = Capability.REACT
+    message: MessageRef
+    emoji: str
+
+    @property
+    def platform(self) -> str:
+        return self.message.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenForm(Action):
+    """Open a form for the member behind an interaction."""
+
+    capability: ClassVar[Capability] = Capability.FORMS
+    origin: Origin
+    form: Form
+
+    @property
+    def platform(self) -> str:
+        return self.origin.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetSlowmode(Action):
+    """Limit how often each member may post in a channel (0 turns it off)."""
+
+    capability: ClassVar[Capability] = Capability.SLOWMODE
+    channel: ChannelRef
+    seconds: int
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockChannel(Action):
+    """Stop members (not moderators) from posting in a channel; ``locked=False`` unlocks."""
+
+    capability: ClassVar[Capability] = Capability.LOCK
+    channel: ChannelRef
+    locked: bool = True
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """The outcome of one action; ``error`` is a short reason people can read."""
+
+    action: Action
+    ok: bool
+    error: str = ""
+    code: str = ""
+    message: MessageRef | None = None
+
+    @classmethod
+    def success(cls, action: Action, message: MessageRef | None = None) -> ActionResult:
+        """A performed action."""
+        return cls(action, True, message=message)
+
+    @classmethod
+    def failure(cls, action: Action, error: str, code: str = "failed") -> ActionResult:
+        """An action that was not performed, with the reason."""
+        return cls(action, False, error=error, code=code)

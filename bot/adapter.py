@@ -1,0 +1,56 @@
+"""The contract every platform adapter fulfils."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from bot.actions import Action, ActionResult
+from bot.capabilities import Capability
+from bot.events import Event
+from bot.refs import ChannelRef, MemberInfo, RoleRef, UserRef
+
+if TYPE_CHECKING:
+    from bot.commands import CommandSpec
+
+EventSink = Callable[[Event], Awaitable[None]]
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """A chat platform as the core sees it.
+
+    ``start`` connects and begins feeding events to ``sink``; it returns once connected.
+    Adapters translate platform payloads into events and perform actions; they own every
+    platform detail (ids, escaping, rate limits, retries).
+    """
+
+    platform: str
+    capabilities: frozenset[Capability]
+
+    async def start(self, sink: EventSink) -> None:
+        """Connect and start delivering events."""
+
+    async def stop(self) -> None:
+        """Disconnect."""
+
+    async def perform(self, action: Action) -> ActionResult:
+        """Perform one action the adapter declared a capability for."""
+
+    async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
+        """Publish the commands of a scope (slash commands on Discord; no-op on text UIs)."""
+
+    async def member(self, scope: str, user: UserRef) -> MemberInfo | None:
+        """Look a member up; None when they are not in the scope."""
+
+    async def bot_member(self, scope: str) -> MemberInfo | None:
+        """Steward's own member in the scope (for hierarchy checks)."""
+
+    async def resolve_channel(self, scope: str, name: str) -> ChannelRef | None:
+        """A channel by ``#name``, mention or id."""
+
+    async def resolve_role(self, scope: str, name: str) -> RoleRef | None:
+        """A role (user group on Slack) by name, mention or id."""
+
+    async def resolve_member(self, scope: str, text: str) -> UserRef | None:
+        """A member by ``@name``, mention or id."""

@@ -1,0 +1,43 @@
+"""Core commands every community has: /help, /about, /reload."""
+
+from __future__ import annotations
+
+from bot import __version__
+from bot.actions import Reply
+from bot.cog import Cog, command
+from bot.content import text
+from bot.dispatcher import help_content
+from bot.events import CommandInvoked
+from bot.permissions import Level
+
+
+class CoreCog(Cog):
+    """Built-in commands."""
+
+    name = "core"
+
+    @command("help", "List the commands you can use.")
+    async def help(self, event: CommandInvoked) -> Reply:
+        """List commands by the invoker's level."""
+        level = await self.ctx.level_of(event.user)
+        return Reply(origin=event.origin, content=help_content(self.ctx.commands(), level))
+
+    @command("about", "What Steward is and which features are on here.")
+    async def about(self, event: CommandInvoked) -> Reply:
+        """Version and enabled features."""
+        cogs = sorted(self.ctx.community.config.cog_sections())
+        features = ", ".join(cogs) if cogs else "core commands only"
+        return Reply(origin=event.origin, content=text(
+            f"Steward {__version__} — community operations for Discord and Slack.\n"
+            f"Community: {self.ctx.community.name}. Features on: {features}."))
+
+    @command("reload", "Re-read the config file (keeps the running one on error).", level=Level.ADMIN)
+    async def reload(self, event: CommandInvoked) -> Reply:
+        """Reload and report."""
+        problems = await self.ctx.services.reload()
+        if problems and not all(p.startswith("platform and storage") for p in problems):
+            body = "\n".join(f"  {p}" for p in problems[:15])
+            return Reply(origin=event.origin, content=text(
+                f"Config not reloaded — the running config stays in force:\n{body}"))
+        extra = f" ({problems[0]})" if problems else ""
+        return Reply(origin=event.origin, content=text(f"Config reloaded{extra}."))

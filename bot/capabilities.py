@@ -1,0 +1,31 @@
+"""What an adapter can do on its platform; cogs ask before relying on an action."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    """One platform ability an action needs."""
+
+    SEND = "send"
+    EDIT = "edit"
+    EPHEMERAL = "ephemeral"
+    DIRECT = "direct"
+    DELETE = "delete"
+    BULK_DELETE = "bulk_delete"
+    TIMEOUT = "timeout"
+    KICK = "kick"
+    BAN = "ban"
+    ROLES = "roles"
+    REACT = "react"
+    BUTTONS = "buttons"
+    FORMS = "forms"
+    SLOWMODE = "slowmode"
+    LOCK = "lock"
+    THREADS = "threads"
+    SCHEDULED_EVENTS = "scheduled_events"
+    HOME = "home"
+
+
+ALL = frozenset(Capability)

@@ -1,0 +1,146 @@
+"""The cog base class and the decorators that declare handlers, commands, buttons, forms and jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
+
+from bot.actions import Action
+from bot.commands import CommandSpec, Param
+from bot.events import Event
+from bot.permissions import Level
+from bot.refs import UserRef
+
+if TYPE_CHECKING:
+    from bot.context import CogContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+HandlerResult = Action | Iterable[Action] | None
+
+
+def on(*event_types: type[Event], priority: int = 0) -> Callable[[F], F]:
+    """Handle these event types; lower ``priority`` runs first (moderation uses -100)."""
+    def mark(fn: F) -> F:
+        fn._steward_on = (event_types, priority)  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+def command(name: str, description: str, *, level: Level = Level.MEMBER,
+            params: Iterable[Param] = (), aliases: Iterable[str] = ()) -> Callable[[F], F]:
+    """Declare a command; the method receives the event and one keyword per parameter."""
+    def mark(fn: F) -> F:
+        fn._steward_command = CommandSpec(  # type: ignore[attr-defined]
+            name=name, description=description, level=level, params=tuple(params),
+            method=fn.__name__, aliases=tuple(aliases))
+        return fn
+    return mark
+
+
+def button(name: str) -> Callable[[F], F]:
+    """Handle presses of buttons and selects whose action is ``<cog>:<name>``."""
+    def mark(fn: F) -> F:
+        fn._steward_button = name  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+def form(name: str) -> Callable[[F], F]:
+    """Handle submissions (and cancellations) of forms whose action is ``<cog>:<name>``."""
+    def mark(fn: F) -> F:
+        fn._steward_form = name  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+def job(kind: str) -> Callable[[F], F]:
+    """Run scheduled jobs of ``<cog>.<kind>``; the method receives a :class:`~bot.scheduler.JobRun`."""
+    def mark(fn: F) -> F:
+        fn._steward_job = kind  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+@dataclass(frozen=True)
+class CogTable:
+    """What a cog class declares, collected once per class."""
+
+    events: tuple[tuple[type[Event], int, str], ...] = ()
+    commands: tuple[CommandSpec, ...] = ()
+    buttons: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, str] = field(default_factory=dict)
+
+
+class NoSettings(BaseModel):
+    """Settings model of a cog that has none."""
+
+
+class Cog:
+    """Base of every feature module. One instance per community, built from its config section.
+
+    Subclasses set ``name`` (the YAML section), ``settings_model`` and, when they own tables,
+    ``migrations`` (their Alembic versions folder, with a branch label of their own).
+    """
+
+    name: ClassVar[str] = ""
+    settings_model: ClassVar[type[BaseModel]] = NoSettings
+    migrations: ClassVar[Path | None] = None
+    _table: ClassVar[CogTable]
+
+    def __init__(self, ctx: CogContext) -> None:
+        self.ctx = ctx
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        events: list[tuple[type[Event], int, str]] = []
+        commands: list[CommandSpec] = []
+        buttons: dict[str, str] = {}
+        forms: dict[str, str] = {}
+        jobs: dict[str, str] = {}
+        for attr in dir(cls):
+            fn = getattr(cls, attr, None)
+            if fn is None or not callable(fn):
+                continue
+            if hasattr(fn, "_steward_on"):
+                types, priority = fn._steward_on
+                events.extend((t, priority, attr) for t in types)
+            if hasattr(fn, "_steward_command"):
+                spec: CommandSpec = fn._steward_command
+                commands.append(CommandSpec(spec.name, spec.description, spec.level, spec.params,
+                                            cls.name, attr, spec.aliases))
+            if hasattr(fn, "_steward_button"):
+                buttons[fn._steward_button] = attr
+            if hasattr(fn, "_steward_form"):
+                forms[fn._steward_form] = attr
+            if hasattr(fn, "_steward_job"):
+                jobs[fn._steward_job] = attr
+        cls._table = CogTable(tuple(events), tuple(commands), buttons, forms, jobs)
+
+    @classmethod
+    def table(cls) -> CogTable:
+        """The handlers this cog class declares."""
+        return cls._table
+
+    @property
+    def settings(self) -> Any:
+        """This community's section for the cog."""
+        return self.ctx.settings
+
+    def action_id(self, name: str) -> str:
+        """The component action id ``<cog>:<name>`` for buttons and forms of this cog."""
+        return f"{self.name}:{name}"
+
+    async def setup(self) -> None:
+        """Called once the community's names are resolved and before events arrive."""
+
+    async def teardown(self) -> None:
+        """Called before the instance is replaced (reload) or Steward stops."""
+
+    async def delete_member_data(self, user: UserRef) -> int:
+        """Erase what the cog stores about a member; returns how many rows went."""
+        return 0

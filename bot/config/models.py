@@ -1,0 +1,157 @@
+"""The core config models; each cog and each adapter adds its own section model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, Field, create_model, field_validator
+
+from bot.config.types import ChannelName, Duration, RoleName, StrictModel
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError("expected an id")
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected an id")
+    return value.strip()
+
+
+IdText = Annotated[str, BeforeValidator(_id_text)]
+
+
+def check_timezone(value: str) -> str:
+    """Validate an IANA time zone name."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone `{value}` (use an IANA name such as Europe/Berlin)") from None
+    return value
+
+
+class StorageConfig(StrictModel):
+    """Where Steward keeps its data."""
+
+    url: str = "sqlite+aiosqlite:///data/steward.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pass@host/db")
+        return value
+
+
+class SchedulerConfig(StrictModel):
+    """How scheduled work behaves after downtime."""
+
+    late_grace: Duration = timedelta(hours=6)
+
+
+class DiscordScope(StrictModel):
+    """The community's Discord server."""
+
+    guild: IdText
+
+
+class SlackScope(StrictModel):
+    """The community's Slack workspace."""
+
+    team: IdText
+
+
+class CommandLimits(StrictModel):
+    """A per-member command rate limit."""
+
+    per_member: int = Field(default=5, ge=1, le=100)
+    window: Duration = timedelta(seconds=10)
+
+
+class CommunityConfig(StrictModel):
+    """One community, possibly on several platforms; cog sections are added per cog."""
+
+    name: str
+    timezone: str | None = None
+    discord: DiscordScope | None = None
+    slack: SlackScope | None = None
+    roles: dict[str, list[RoleName]] = Field(default_factory=dict)
+    channels: dict[str, ChannelName] = Field(default_factory=dict)
+    commands: CommandLimits = CommandLimits()
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("a community name is lower-case letters, digits, - or _ (max 40)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    def role_names(self) -> set[str]:
+        """Every role name declared by the community."""
+        return {name for names in self.roles.values() for name in names}
+
+    def cog_sections(self) -> dict[str, BaseModel]:
+        """The cog sections present, by cog name."""
+        core = set(CommunityConfig.model_fields)
+        out: dict[str, BaseModel] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name not in core and value is not None:
+                out[name] = value
+        return out
+
+
+class StewardConfig(StrictModel):
+    """The whole file; ``platforms`` and community cog sections are typed per build."""
+
+    storage: StorageConfig = StorageConfig()
+    timezone: str = "UTC"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    scheduler: SchedulerConfig = SchedulerConfig()
+    platforms: Any = None
+    communities: list[CommunityConfig] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return check_timezone(value)
+
+    def community(self, name: str) -> CommunityConfig:
+        """A community by name."""
+        for community in self.communities:
+            if community.name == name:
+                return community
+        raise KeyError(name)
+
+    def platform_settings(self) -> dict[str, BaseModel]:
+        """The platform sections present, by platform name."""
+        if self.platforms is None:
+            return {}
+        return {name: getattr(self.platforms, name) for name in type(self.platforms).model_fields
+                if getattr(self.platforms, name) is not None}
+
+
+def build_models(cogs: Mapping[str, type[BaseModel]],
+                 platforms: Mapping[str, type[BaseModel]]) -> type[StewardConfig]:
+    """The config model for this build: one optional section per known cog and platform."""
+    community_fields: dict[str, Any] = {name: (model | None, None) for name, model in cogs.items()}
+    community = create_model("Community", __base__=CommunityConfig, **community_fields)
+    platform_fields: dict[str, Any] = {name: (model | None, None) for name, model in platforms.items()}
+    platforms_model = create_model("Platforms", __base__=StrictModel, **platform_fields)
+    return create_model(
+        "Config", __base__=StewardConfig,
+        platforms=(platforms_model, platforms_model()),
+        communities=(list[community], Field(min_length=1)),  # type: ignore[valid-type]
+    )

@@ -1,0 +1,65 @@
+"""Field types for config models: strict booleans, durations, channel and role names."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+from bot.durations import DurationError, format_duration, parse_duration
+
+
+class StrictModel(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _strict_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"yes", "no", "on", "off", "y", "n", "true", "false"}:
+        raise ValueError(f"`{value}` is text in YAML 1.2; write true or false")
+    raise ValueError(f"expected true or false, got `{value}`")
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"expected a duration like 10m, 2h30m or 7d, got `{value}`")
+    if isinstance(value, int):
+        raise ValueError(f"`{value}` has no unit; write e.g. {value}s or {value}m")
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _channel_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("#") or len(value) < 2 or " " in value:
+        raise ValueError(f"a channel is written as \"#name\", got `{value}`")
+    return value
+
+
+def _role_name(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError("name roles, not ids: write the role's name")
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a role is written by its name, got `{value}`")
+    return value.strip()
+
+
+class ChannelMarker:
+    """Marks a field holding a channel name that must be declared in ``channels``."""
+
+
+class RoleMarker:
+    """Marks a field holding a role name that must be declared in ``roles``."""
+
+
+Bool = Annotated[bool, BeforeValidator(_strict_bool)]
+Duration = Annotated[timedelta, BeforeValidator(_duration), PlainSerializer(format_duration)]
+ChannelName = Annotated[str, BeforeValidator(_channel_name), ChannelMarker()]
+RoleName = Annotated[str, BeforeValidator(_role_name), RoleMarker()]

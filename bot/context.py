@@ -1,0 +1,149 @@
+"""What a cog instance receives: its community, settings, storage, scheduler and clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
+
+from bot.actions import Action, ActionResult, SendMessage
+from bot.capabilities import Capability
+from bot.clock import Clock
+from bot.commands import CommandSpec
+from bot.community import Community
+from bot.content import Content
+from bot.permissions import Level, hierarchy_refusal
+from bot.refs import MemberInfo, UserRef
+from bot.scheduler import JobInfo, Scheduler
+from bot.storage.database import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+    from bot.storage.batch import BatchWriter
+
+
+class Services(Protocol):
+    """What the runtime provides to every cog context."""
+
+    db: Database
+    scheduler: Scheduler
+    clock: Clock
+
+    async def perform(self, action: Action, community: Community) -> ActionResult:
+        ...
+
+    def capabilities(self, platform: str) -> frozenset[Capability]:
+        ...
+
+    def platforms(self) -> Sequence[str]:
+        ...
+
+    async def member(self, platform: str, scope: str, user: UserRef) -> MemberInfo | None:
+        ...
+
+    async def bot_member(self, platform: str, scope: str) -> MemberInfo | None:
+        ...
+
+    def commands_for(self, community: Community) -> list[CommandSpec]:
+        ...
+
+    def writer(self, table: Table) -> BatchWriter:
+        ...
+
+    async def reload(self) -> list[str]:
+        ...
+
+
+class CogContext:
+    """Everything a cog needs, scoped to one community and one cog."""
+
+    def __init__(self, cog: str, community: Community, settings: BaseModel, services: Services) -> None:
+        self.cog = cog
+        self.community = community
+        self.settings: Any = settings
+        self.services = services
+        self.db = services.db
+        self.clock = services.clock
+        self.log = logging.getLogger(f"cogs.{cog}.{community.name}")
+
+    def now(self) -> datetime:
+        """The current time (UTC) from the injected clock."""
+        return self.clock.now()
+
+    async def perform(self, *actions: Action) -> list[ActionResult]:
+        """Perform actions now and return their results (interactive flows)."""
+        return [await self.services.perform(a, self.community) for a in actions]
+
+    async def perform_all(self, actions: Iterable[Action]) -> list[ActionResult]:
+        """:meth:`perform` for an iterable."""
+        return await self.perform(*actions)
+
+    def can(self, platform: str, capability: Capability) -> bool:
+        """Whether the platform's adapter can do ``capability``."""
+        return capability in self.services.capabilities(platform)
+
+    def platforms(self) -> list[str]:
+        """The running platforms this community is on."""
+        return [p for p in self.services.platforms() if p in self.community.scopes]
+
+    def scope(self, platform: str) -> str:
+        """The community's scope (guild, team) on a platform."""
+        return self.community.scopes[platform]
+
+    async def member(self, user: UserRef) -> MemberInfo | None:
+        """Look a member up on their platform."""
+        scope = self.community.scopes.get(user.platform)
+        return None if scope is None else await self.services.member(user.platform, scope, user)
+
+    async def level_of(self, user: UserRef) -> Level:
+        """A member's permission level in this community."""
+        return self.community.level_of(await self.member(user))
+
+    async def hierarchy_refusal(self, actor: UserRef | None, target: UserRef) -> str | None:
+        """Why ``actor`` may not act on ``target`` (self, owner, role order), or None."""
+        scope = self.community.scopes.get(target.platform)
+        if scope is None:
+            return "that member is on a platform this community doesn't use."
+        actor_info = None if actor is None else await self.services.member(actor.platform, scope, actor)
+        target_info = await self.services.member(target.platform, scope, target)
+        bot_info = await self.services.bot_member(target.platform, scope)
+        return hierarchy_refusal(actor_info, target_info, bot_info)
+
+    async def modlog(self, content: Content, platform: str | None = None) -> list[ActionResult]:
+        """Post to the mod-log channel: on ``platform``, or on every platform it exists on."""
+        results = []
+        for p in [platform] if platform else self.platforms():
+            channel = self.community.channel("modlog", p)
+            if channel is not None:
+                results.append(await self.services.perform(SendMessage(channel=channel, content=content),
+                                                           self.community))
+        if not results:
+            self.log.warning("no mod-log channel; dropped: %s", content.plain())
+        return results
+
+    def commands(self) -> list[CommandSpec]:
+        """Every command enabled in this community."""
+        return self.services.commands_for(self.community)
+
+    async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
+                       key: str | None = None, grace: timedelta | None = None) -> int:
+        """Schedule a job of this cog (``kind`` as declared with ``@job``)."""
+        return await self.services.scheduler.schedule(
+            f"{self.cog}.{kind}", due_at, payload, key=key and f"{self.community.name}:{key}",
+            community=self.community.name, grace=grace)
+
+    async def cancel(self, key: str) -> bool:
+        """Cancel a pending job of this community by the key it was scheduled with."""
+        return await self.services.scheduler.cancel(f"{self.community.name}:{key}")
+
+    async def job(self, key: str) -> JobInfo | None:
+        """A job of this community by the key it was scheduled with."""
+        return await self.services.scheduler.get(f"{self.community.name}:{key}")
+
+    def writer(self, table: Table) -> BatchWriter:
+        """The shared batching writer for a high-volume table."""
+        return self.services.writer(table)

@@ -1,0 +1,277 @@
+"""The one pipeline every event goes through: middleware with ``next``, then matched handlers."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import time
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.actions import Action, DeleteMessage, Reply
+from bot.commands import ArgumentError, CommandSpec, Resolver, parse_args
+from bot.community import Community
+from bot.content import Content, text
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormCancelled,
+    FormSubmitted,
+    MessageEdited,
+    MessagePosted,
+    Origin,
+)
+from bot.permissions import Level
+
+if TYPE_CHECKING:
+    from bot.cog import Cog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Dispatch:
+    """Per-event state the middleware fills in."""
+
+    event: Event
+    community: Community | None = None
+    level: Level = Level.MEMBER
+    actions: list[Action] = field(default_factory=list)
+
+
+Next = Callable[[Dispatch], Awaitable[None]]
+Middleware = Callable[[Dispatch, Next], Awaitable[None]]
+
+
+class Host(Resolver, Protocol):
+    """What the dispatcher needs from the runtime."""
+
+    def community_for(self, platform: str, scope: str) -> Community | None:
+        ...
+
+    def cogs_of(self, community: str) -> Sequence[Cog]:
+        ...
+
+    def is_self(self, event: Event) -> bool:
+        ...
+
+    async def level(self, community: Community, event: Event) -> Level:
+        ...
+
+    async def perform_all(self, actions: Iterable[Action], community: Community | None) -> None:
+        ...
+
+    def now(self) -> Any:
+        ...
+
+
+class Dedupe:
+    """Drop an event whose platform event id was seen in the last ``size`` events."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def __call__(self, d: Dispatch, nxt: Next) -> None:
+        key = (d.event.platform, d.event.event_id)
+        if key in self.seen:
+            log.debug("dedupe: dropped %s", key)
+            return
+        self.seen[key] = None
+        if len(self.seen) > self.size:
+            self.seen.popitem(last=False)
+        await nxt(d)
+
+
+class RateLimit:
+    """A per-member sliding-window limit on commands; one polite refusal per window."""
+
+    def __init__(self) -> None:
+        self.hits: dict[tuple[str, str, str], deque[float]] = {}
+        self.warned: dict[tuple[str, str, str], float] = {}
+
+    async def __call__(self, d: Dispatch, nxt: Next) -> None:
+        event = d.event
+        if not isinstance(event, CommandInvoked) or d.community is None or d.level >= Level.MODERATOR:
+            await nxt(d)
+            return
+        limits = d.community.config.commands
+        window = limits.window.total_seconds()
+        key = (d.community.name, event.user.platform, event.user.id)
+        now = time.monotonic()
+        hits = self.hits.setdefault(key, deque())
+        while hits and now - hits[0] > window:
+            hits.popleft()
+        if len(hits) >= limits.per_member:
+            wait = int(window - (now - hits[0])) + 1
+            if now - self.warned.get(key, -1e9) > window:
+                self.warned[key] = now
+                d.actions.append(Reply(origin=event.origin, content=text(
+                    f"Slow down — you can use {limits.per_member} commands every {int(window)}s. "
+                    f"Try again in {wait}s.")))
+            return
+        hits.append(now)
+        await nxt(d)
+
+
+class Dispatcher:
+    """Runs the middleware chain, then routes the event to the matching cog handlers."""
+
+    def __init__(self, host: Host, middleware: Sequence[Middleware] | None = None) -> None:
+        self.host = host
+        self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
+            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit()]
+
+    async def dispatch(self, event: Event) -> list[Action]:
+        """Process one event; perform and return the actions its handlers produced."""
+        state = Dispatch(event)
+        chain: Next = self._route
+        for mw in reversed(self.middleware):
+            chain = _bind(mw, chain)
+        await chain(state)
+        if state.actions:
+            await self.host.perform_all(state.actions, state.community)
+        return state.actions
+
+    async def _ignore_self(self, d: Dispatch, nxt: Next) -> None:
+        if self.host.is_self(d.event):
+            return
+        await nxt(d)
+
+    async def _community(self, d: Dispatch, nxt: Next) -> None:
+        community = self.host.community_for(d.event.platform, d.event.scope)
+        if community is None:
+            if isinstance(d.event, (CommandInvoked, ButtonPressed, FormSubmitted)):
+                d.actions.append(Reply(origin=d.event.origin, content=text(
+                    "Steward isn't set up for this server or workspace yet — ask an admin to add it to the config.")))
+            log.debug("no community for %s scope %s", d.event.platform, d.event.scope)
+            return
+        d.community = community
+        d.event = replace(d.event, community=community.name)
+        await nxt(d)
+
+    async def _permissions(self, d: Dispatch, nxt: Next) -> None:
+        if d.community is not None and isinstance(d.event, (CommandInvoked, ButtonPressed, FormSubmitted)):
+            d.level = await self.host.level(d.community, d.event)
+        await nxt(d)
+
+    async def _route(self, d: Dispatch) -> None:
+        event, community = d.event, d.community
+        if community is None:
+            return
+        cogs = self.host.cogs_of(community.name)
+        try:
+            if isinstance(event, CommandInvoked):
+                await self._command(d, event, community, cogs)
+            elif isinstance(event, (ButtonPressed, FormSubmitted, FormCancelled)):
+                await self._component(d, event, cogs)
+            else:
+                await self._events(d, event, cogs)
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
+            origin = getattr(event, "origin", None)
+            if isinstance(origin, Origin):
+                d.actions.append(Reply(origin=origin, content=text(
+                    f"Something went wrong on Steward's side (ref {ref}). The error is logged; "
+                    "please try again or tell a moderator.")))
+
+    async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
+        handlers: list[tuple[int, int, Cog, str]] = []
+        for i, cog in enumerate(cogs):
+            for etype, priority, method in cog.table().events:
+                if isinstance(event, etype):
+                    handlers.append((priority, i, cog, method))
+        handlers.sort(key=lambda h: (h[0], h[1]))
+        for _prio, _i, cog, method in handlers:
+            try:
+                result = await getattr(cog, method)(event)
+            except Exception:
+                log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
+                continue
+            _collect(d.actions, result)
+            if isinstance(event, (MessagePosted, MessageEdited)) and _stops(d.actions, event):
+                break  # the message is gone: later handlers must not treat it as conversation
+
+    async def _command(self, d: Dispatch, event: CommandInvoked, community: Community,
+                       cogs: Sequence[Cog]) -> None:
+        found = _find_command(event.command, cogs)
+        if found is None:
+            names = sorted({s.name for c in cogs for s in c.table().commands
+                            if s.level <= d.level})
+            close = difflib.get_close_matches(event.command.lower(), names, n=1)
+            hint = f" Did you mean /{close[0]}?" if close else ""
+            d.actions.append(Reply(origin=event.origin, content=text(
+                f"Unknown command /{event.command}.{hint} Type /help for the list.")))
+            return
+        cog, spec = found
+        if d.level < spec.level:
+            d.actions.append(Reply(origin=event.origin, content=text(
+                f"/{spec.name} is for {spec.level.label}s; you can't use it here.")))
+            return
+        try:
+            kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
+                                      resolver=self.host, tz=community.tz, now=self.host.now())
+        except ArgumentError as exc:
+            d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
+            return
+        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs))
+
+    async def _component(self, d: Dispatch, event: ButtonPressed | FormSubmitted | FormCancelled,
+                         cogs: Sequence[Cog]) -> None:
+        cog_name, _, name = event.action.partition(":")
+        for cog in cogs:
+            if cog.name != cog_name:
+                continue
+            table = cog.table().buttons if isinstance(event, ButtonPressed) else cog.table().forms
+            method = table.get(name)
+            if method is not None:
+                _collect(d.actions, await getattr(cog, method)(event))
+                return
+        if isinstance(event, FormCancelled):
+            return
+        d.actions.append(Reply(origin=event.origin, content=text(
+            "That button or form is no longer active here.")))
+
+
+def _bind(mw: Middleware, nxt: Next) -> Next:
+    async def run(d: Dispatch) -> None:
+        await mw(d, nxt)
+    return run
+
+
+def _collect(into: list[Action], result: object) -> None:
+    if result is None:
+        return
+    if isinstance(result, Action):
+        into.append(result)
+    elif isinstance(result, Iterable):
+        into.extend(a for a in result if isinstance(a, Action))
+
+
+def _stops(actions: list[Action], event: MessagePosted | MessageEdited) -> bool:
+    return any(isinstance(a, DeleteMessage) and a.message == event.message for a in actions)
+
+
+def _find_command(name: str, cogs: Sequence[Cog]) -> tuple[Cog, CommandSpec] | None:
+    name = name.lower().lstrip("/")
+    for cog in cogs:
+        for spec in cog.table().commands:
+            if spec.name == name or name in spec.aliases:
+                return cog, spec
+    return None
+
+
+def help_content(commands: Sequence[CommandSpec], level: Level) -> Content:
+    """The /help listing for a level."""
+    usable = sorted((c for c in commands if c.level <= level), key=lambda c: (c.level, c.name))
+    lines = ["Commands you can use:"]
+    for spec in usable:
+        lines.append(f"  {spec.usage()} — {spec.description}")
+    return text("\n".join(lines))
+
+

@@ -1,0 +1,205 @@
+"""Inbound events: platform-neutral, frozen, named in the past tense.
+
+``scope`` is the platform's container (Discord guild id, Slack team id, console community);
+the dispatcher fills ``community`` from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an interaction came from, so a reply or form can go back to it."""
+
+    platform: str
+    scope: str
+    user: UserRef
+    channel: ChannelRef | None = None
+    token: str | None = None
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every inbound event."""
+
+    platform: str
+    scope: str
+    event_id: str
+    occurred_at: datetime
+    community: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message."""
+
+    filename: str
+    content_type: str = ""
+    size: int = 0
+    url: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessagePosted(Event):
+    """A member (or bot) posted a message."""
+
+    message: MessageRef
+    author: UserRef
+    author_name: str
+    text: str
+    channel_name: str = ""
+    is_dm: bool = False
+    is_bot: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    mentions: tuple[UserRef, ...] = ()
+    role_mentions: tuple[RoleRef, ...] = ()
+    mentions_everyone: bool = False
+    reply_to: MessageRef | None = None
+
+    @property
+    def channel(self) -> ChannelRef:
+        """The channel the message is in."""
+        return self.message.channel
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageEdited(Event):
+    """A message's text changed; ``before`` is None when the old text was not cached."""
+
+    message: MessageRef
+    author: UserRef
+    author_name: str
+    text: str
+    before: str | None = None
+    channel_name: str = ""
+    is_bot: bool = False
+    mentions: tuple[UserRef, ...] = ()
+    mentions_everyone: bool = False
+
+    @property
+    def channel(self) -> ChannelRef:
+        """The channel the message is in."""
+        return self.message.channel
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageDeleted(Event):
+    """A message was deleted."""
+
+    message: MessageRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberJoined(Event):
+    """A member joined the community scope."""
+
+    member: UserRef
+    name: str
+    display_name: str = ""
+    is_bot: bool = False
+    account_created_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberLeft(Event):
+    """A member left (or was removed from) the community scope."""
+
+    member: UserRef
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberUpdated(Event):
+    """A member's name or roles changed."""
+
+    member: UserRef
+    name: str
+    display_name: str = ""
+    before_display_name: str | None = None
+    roles: tuple[RoleRef, ...] = ()
+    before_roles: tuple[RoleRef, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactionAdded(Event):
+    """A member reacted to a message."""
+
+    message: MessageRef
+    user: UserRef
+    emoji: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandInvoked(Event):
+    """A member invoked a command.
+
+    Text platforms fill ``raw`` (the argument string); platforms with typed options fill
+    ``options`` (name -> platform value). The dispatcher turns either into typed arguments.
+    """
+
+    origin: Origin
+    command: str
+    raw: str | None = None
+    options: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def user(self) -> UserRef:
+        """Who invoked it."""
+        return self.origin.user
+
+
+@dataclass(frozen=True, kw_only=True)
+class ButtonPressed(Event):
+    """A member pressed a button or chose from a select Steward posted."""
+
+    origin: Origin
+    action: str
+    value: str = ""
+    values: tuple[str, ...] = ()
+
+    @property
+    def user(self) -> UserRef:
+        """Who pressed it."""
+        return self.origin.user
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormSubmitted(Event):
+    """A member submitted a form Steward opened."""
+
+    origin: Origin
+    action: str
+    value: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def user(self) -> UserRef:
+        """Who submitted it."""
+        return self.origin.user
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormCancelled(Event):
+    """A member closed a form without submitting it."""
+
+    origin: Origin
+    action: str
+    value: str = ""
+
+
+INTERACTIONS = (CommandInvoked, ButtonPressed, FormSubmitted, FormCancelled)
+
+
+def event_user(event: Event) -> UserRef | None:
+    """The member behind an event, if there is one."""
+    for attr in ("author", "member", "user"):
+        value = getattr(event, attr, None)
+        if isinstance(value, UserRef):
+            return value
+    return None

@@ -1,0 +1,333 @@
+"""Scheduled work: the ``core_jobs`` table is the truth, APScheduler only the alarm clock.
+
+Life of a job: ``pending`` -> ``running`` (claimed by one runner) -> ``done`` / ``failed`` /
+``skipped`` (came due longer than the grace ago) / ``cancelled`` (superseded by a manual act).
+The handler's database writes go through ``run.session`` and commit in the same transaction
+that marks the job done, so they happen exactly once; effects outside the database are
+at-least-once and carry ``run.key`` as their idempotency key. A job left ``running`` by a
+process that died is run again at start (attempt + 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from bot.clock import Clock, utc
+from bot.storage.base import UTCDateTime
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+_meta = MetaData()
+jobs = Table(
+    "core_jobs", _meta,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(100), nullable=False),
+    Column("community", String(40)),
+    Column("payload", JSON, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("grace_seconds", Integer),
+    Column("runner", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("error", Text),
+)
+
+PENDING, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = (
+    "pending", "running", "done", "failed", "skipped", "cancelled")
+MAX_ATTEMPTS = 3
+LATE_AFTER = timedelta(seconds=60)
+BATCH = 200
+LEASE_KEY = 0x5742_0001  # advisory-lock id of the scheduler leader
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """One run of a job, handed to its handler."""
+
+    id: int
+    key: str
+    kind: str
+    community: str | None
+    payload: dict[str, Any]
+    due_at: datetime
+    late: bool
+    attempt: int
+    session: AsyncSession
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key deliveries outside the database should be de-duplicated by."""
+        return f"job:{self.key}"
+
+
+JobHandler = Callable[[JobRun], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    """A job as stored."""
+
+    id: int
+    key: str
+    kind: str
+    community: str | None
+    payload: dict[str, Any]
+    due_at: datetime
+    status: str
+    attempts: int
+    late: bool
+    error: str | None
+
+
+class Scheduler:
+    """Schedules, cancels and runs jobs; only the leader process runs them."""
+
+    def __init__(self, db: Database, clock: Clock, *, late_grace: timedelta = timedelta(hours=6),
+                 runner_id: str | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.late_grace = late_grace
+        self.runner_id = runner_id or uuid.uuid4().hex[:16]
+        self._handlers: dict[str, JobHandler] = {}
+        self._aps: AsyncIOScheduler | None = None
+        self._lock = asyncio.Lock()
+        self._started = False
+        self._leader = False
+        self._lease_conn: AsyncConnection | None = None
+        self.ran = 0
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        """Route jobs of ``kind`` to ``handler`` (replacing any earlier one, e.g. on reload)."""
+        self._handlers[kind] = handler
+
+    def handles(self, kind: str) -> bool:
+        """Whether a handler is registered for ``kind``."""
+        return kind in self._handlers
+
+    async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
+                       key: str | None = None, community: str | None = None,
+                       grace: timedelta | None = None) -> int:
+        """Add a job (or move a still-pending job with the same key); returns its id."""
+        key = key or f"{kind}:{uuid.uuid4().hex}"
+        row = {
+            "key": key, "kind": kind, "community": community, "payload": payload or {},
+            "due_at": utc(due_at), "status": PENDING, "attempts": 0, "late": False,
+            "grace_seconds": None if grace is None else int(grace.total_seconds()),
+            "created_at": self.clock.now(),
+        }
+        async with self.db.session() as session, session.begin():
+            existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
+            if existing is None:
+                try:
+                    async with session.begin_nested():
+                        result = await session.execute(jobs.insert().values(**row))
+                    job_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+                except IntegrityError:  # raced with another writer of the same key
+                    existing = (await session.execute(
+                        select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).one()
+            if existing is not None:
+                job_id = int(existing.id)
+                if existing.status != PENDING:
+                    raise ValueError(f"job {key!r} already exists with status {existing.status}")
+                await session.execute(update(jobs).where(jobs.c.id == job_id).values(
+                    due_at=row["due_at"], payload=row["payload"], community=community,
+                    grace_seconds=row["grace_seconds"]))
+        await self._arm()
+        return job_id
+
+    async def cancel(self, key: str) -> bool:
+        """Cancel a pending job; True when one was cancelled (a manual act supersedes it)."""
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(update(jobs).where(jobs.c.key == key, jobs.c.status == PENDING)
+                                           .values(status=CANCELLED, finished_at=self.clock.now()))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, key: str) -> JobInfo | None:
+        """A job by key."""
+        async with self.db.session() as session:
+            row = (await session.execute(select(jobs).where(jobs.c.key == key))).first()
+        return None if row is None else _info(row)
+
+    async def pending(self, kind: str | None = None, community: str | None = None) -> list[JobInfo]:
+        """Pending jobs, soonest first."""
+        query = select(jobs).where(jobs.c.status == PENDING).order_by(jobs.c.due_at)
+        if kind:
+            query = query.where(jobs.c.kind == kind)
+        if community:
+            query = query.where(jobs.c.community == community)
+        async with self.db.session() as session:
+            return [_info(r) for r in (await session.execute(query)).all()]
+
+    async def start(self) -> None:
+        """Take the lease, recover jobs of dead runners, run overdue work, arm the timer."""
+        self._aps = AsyncIOScheduler(timezone=UTC)
+        self._aps.start()
+        self._started = True
+        self._leader = await self._take_lease()
+        if not self._leader:
+            log.info("scheduler: another process is the leader; this one runs no timers")
+            self._aps.add_job(self._retry_lease, "interval", seconds=10, id="lease")
+            return
+        await self.recover_and_run()
+
+    async def recover_and_run(self) -> None:
+        """Re-queue jobs a dead process left running, then run everything overdue."""
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(update(jobs).where(jobs.c.status == RUNNING)
+                                           .values(status=PENDING, runner=None))
+            recovered = result.rowcount  # type: ignore[attr-defined]
+        if recovered:
+            log.warning("scheduler: %d job(s) were interrupted by a stop and will run again", recovered)
+        await self.run_due(startup=True)
+
+    async def stop(self) -> None:
+        """Stop the timer (pending jobs stay in the database)."""
+        self._started = False
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        self._leader = False
+        await self._release_lease()
+
+    async def run_due(self, *, startup: bool = False) -> int:
+        """Run every job that is due now; returns how many ran (or were skipped)."""
+        if not self._leader:
+            return 0
+        count = 0
+        async with self._lock:
+            while True:
+                now = self.clock.now()
+                async with self.db.session() as session:
+                    rows = (await session.execute(
+                        select(jobs).where(jobs.c.status == PENDING, jobs.c.due_at <= now)
+                        .order_by(jobs.c.due_at, jobs.c.id).limit(BATCH))).all()
+                if not rows:
+                    break
+                for row in rows:
+                    await self._run_one(row, now=now, startup=startup)
+                    count += 1
+                await asyncio.sleep(0)  # let the event loop breathe between batches
+        await self._arm()
+        return count
+
+    async def _run_one(self, row: Any, *, now: datetime, startup: bool) -> None:
+        delay = now - utc(row.due_at)
+        grace = timedelta(seconds=row.grace_seconds) if row.grace_seconds is not None else self.late_grace
+        late = startup or delay > LATE_AFTER
+        async with self.db.session() as session, session.begin():
+            claimed = await session.execute(
+                update(jobs).where(jobs.c.id == row.id, jobs.c.status == PENDING)
+                .values(status=RUNNING, runner=self.runner_id, started_at=now, late=late,
+                        attempts=jobs.c.attempts + 1))
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                return
+            if delay > grace:
+                await session.execute(update(jobs).where(jobs.c.id == row.id).values(
+                    status=SKIPPED, finished_at=now,
+                    error=f"came due {delay} ago, past the grace of {grace}"))
+                log.warning("scheduler: skipped %s (%s late)", row.key, delay)
+                return
+        handler = self._handlers.get(row.kind)
+        if handler is None:
+            await self._finish(row.id, FAILED, f"no handler for job kind {row.kind!r}")
+            log.error("scheduler: no handler for %s", row.kind)
+            return
+        async with self.db.session() as session:
+            run = JobRun(id=row.id, key=row.key, kind=row.kind, community=row.community,
+                         payload=dict(row.payload or {}), due_at=utc(row.due_at), late=late,
+                         attempt=int(row.attempts) + 1, session=session)
+            try:
+                await handler(run)
+                await session.execute(update(jobs).where(jobs.c.id == row.id, jobs.c.status == RUNNING,
+                                                         jobs.c.runner == self.runner_id)
+                                      .values(status=DONE, finished_at=self.clock.now()))
+                await session.commit()
+                self.ran += 1
+            except Exception as exc:
+                await session.rollback()
+                log.exception("scheduler: job %s failed", row.key)
+                if run.attempt < MAX_ATTEMPTS:
+                    await self._retry(row.id, run.attempt, str(exc))
+                else:
+                    await self._finish(row.id, FAILED, f"{type(exc).__name__}: {exc}")
+
+    async def _retry(self, job_id: int, attempt: int, error: str) -> None:
+        async with self.db.session() as session, session.begin():
+            await session.execute(update(jobs).where(jobs.c.id == job_id).values(
+                status=PENDING, runner=None, error=error,
+                due_at=self.clock.now() + timedelta(seconds=30 * attempt)))
+
+    async def _finish(self, job_id: int, status: str, error: str | None = None) -> None:
+        async with self.db.session() as session, session.begin():
+            await session.execute(update(jobs).where(jobs.c.id == job_id).values(
+                status=status, error=error, finished_at=self.clock.now()))
+
+    async def _arm(self) -> None:
+        """Point the single APScheduler alarm at the next due job."""
+        if self._aps is None or not self._leader:
+            return
+        async with self.db.session() as session:
+            nxt = (await session.execute(select(func.min(jobs.c.due_at)).where(jobs.c.status == PENDING))).scalar()
+        if nxt is None:
+            if self._aps.get_job("alarm"):
+                self._aps.remove_job("alarm")
+            return
+        wait = max((utc(nxt) - self.clock.now()).total_seconds(), 0.0)
+        run_date = datetime.now(UTC) + timedelta(seconds=min(wait, 86400.0) + 0.001)
+        self._aps.add_job(self._alarm, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
+                          misfire_grace_time=None, coalesce=True)
+
+    async def _alarm(self) -> None:
+        await self.run_due()
+
+    async def _take_lease(self) -> bool:
+        """Become the leader: always on SQLite (one embedded process), else a PostgreSQL
+        advisory lock held on a dedicated connection, released by the server if we die."""
+        if self.db.dialect != "postgresql":
+            return True
+        if self._lease_conn is None:
+            self._lease_conn = await self.db.engine.connect()
+        got = (await self._lease_conn.execute(select(func.pg_try_advisory_lock(LEASE_KEY)))).scalar()
+        await self._lease_conn.commit()
+        return bool(got)
+
+    async def _release_lease(self) -> None:
+        if self._lease_conn is not None:
+            try:
+                await self._lease_conn.execute(select(func.pg_advisory_unlock(LEASE_KEY)))
+            finally:
+                await self._lease_conn.close()
+                self._lease_conn = None
+
+    async def _retry_lease(self) -> None:
+        if self._leader or not await self._take_lease():
+            return
+        self._leader = True
+        log.info("scheduler: took over as leader")
+        if self._aps is not None and self._aps.get_job("lease"):
+            self._aps.remove_job("lease")
+        await self.recover_and_run()
+
+
+def _info(row: Any) -> JobInfo:
+    return JobInfo(id=row.id, key=row.key, kind=row.kind, community=row.community,
+                   payload=dict(row.payload or {}), due_at=utc(row.due_at), status=row.status,
+                   attempts=row.attempts, late=bool(row.late), error=row.error)

@@ -1,0 +1,1 @@
+"""Feature modules; each package exports its cog class as ``COG``."""

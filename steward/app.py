@@ -1,0 +1,123 @@
+"""Build a :class:`bot.runtime.Runtime` from a config file and run it until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console import ConsoleAdapter, ConsoleSettings
+from bot.adapter import Adapter
+from bot.clock import Clock, ManualClock, SystemClock
+from bot.config import ConfigError, StewardConfig, load_config
+from bot.runtime import Runtime, StartupError
+from bot.storage import StorageError
+from steward.catalog import Catalog, discover
+
+log = logging.getLogger("steward")
+
+
+def load(path: str | Path, catalog: Catalog) -> StewardConfig:
+    """Load and validate a config file with every installed cog and platform model."""
+    return load_config(path, cogs=catalog.cog_models(), platforms=catalog.platform_models())
+
+
+def build_adapters(config: StewardConfig, catalog: Catalog, *, force_console: bool = False,
+                   stdin: TextIO | None = None) -> tuple[list[Adapter], ConsoleAdapter | None, Clock]:
+    """Start every platform with credentials; the console when none have any (or when forced)."""
+    found: list[Adapter] = []
+    settings = config.platform_settings()
+    for platform, module in catalog.adapters.items():
+        if platform == "console" or platform not in settings or force_console:
+            continue
+        adapter = module.create(settings[platform], config=config)
+        if adapter is None:
+            log.info("%s: no credentials in the config; not started", platform)
+        else:
+            found.append(adapter)
+    if found:
+        return found, None, SystemClock()
+    console_settings = settings.get("console")
+    if not isinstance(console_settings, ConsoleSettings):
+        console_settings = ConsoleSettings()
+    name = console_settings.community or config.communities[0].name
+    clock = ManualClock(follow_real_time=True)
+    console = ConsoleAdapter(config.community(name), clock, settings=console_settings, stdin=stdin)
+    return [console], console, clock
+
+
+async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO | None = None) -> int:
+    """Run Steward; returns the process exit code."""
+    catalog = discover()
+    try:
+        config = load(config_path, catalog)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin)
+    runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
+                      loader=lambda: load(config_path, catalog))
+    try:
+        await runtime.start()
+    except (StorageError, StartupError) as exc:
+        print(f"steward: {exc}", file=sys.stderr)
+        await _safe_stop(runtime)
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_reload(runtime)))
+    log.info("steward started: platforms=%s communities=%s", ",".join(runtime.adapters),
+             ",".join(runtime.communities))
+    if console is not None:
+        console.run_input()
+        done = asyncio.ensure_future(console.done.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({done, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        done.cancel()
+        stopped.cancel()
+    else:
+        await stop.wait()
+    await runtime.stop()
+    return 0
+
+
+async def _reload(runtime: Runtime) -> None:
+    problems = await runtime.reload()
+    if problems:
+        for problem in problems:
+            log.error("reload: %s", problem)
+    else:
+        log.info("reload: config reloaded")
+
+
+async def _safe_stop(runtime: Runtime) -> None:
+    try:
+        await runtime.stop()
+    except Exception:  # start-up failed half-way; the original error is what matters
+        log.debug("stop after failed start", exc_info=True)
+
+
+async def upgrade(config_path: str) -> int:
+    """Apply every migration and exit."""
+    catalog = discover()
+    try:
+        config = load(config_path, catalog)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    from bot.storage import Database, mask_url
+
+    migrations = [c.migrations for c in catalog.cogs.values() if c.migrations is not None]
+    try:
+        db = await Database.open(config.storage.url, [Path(m) for m in migrations])
+    except StorageError as exc:
+        print(f"steward: {exc}", file=sys.stderr)
+        return 1
+    await db.close()
+    print(f"database {mask_url(config.storage.url)} is up to date")
+    return 0

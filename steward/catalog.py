@@ -1,0 +1,59 @@
+"""Discover the installed cogs and platform adapters by package convention.
+
+A cog package ``cogs/<name>/`` exports ``COG`` (its :class:`bot.cog.Cog` subclass) and may
+export ``register_cli(subparsers)``. An adapter package ``adapters/<platform>/`` exports
+``PLATFORM``, ``SETTINGS`` and (except the console) ``create(settings, context)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel
+
+import adapters
+import cogs
+from bot.cog import Cog
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What this installation can run."""
+
+    cogs: dict[str, type[Cog]]
+    cog_modules: dict[str, ModuleType]
+    adapters: dict[str, ModuleType]
+
+    def cog_models(self) -> dict[str, type[BaseModel]]:
+        """Settings model per cog section."""
+        return {name: cls.settings_model for name, cls in self.cogs.items()}
+
+    def platform_models(self) -> dict[str, type[BaseModel]]:
+        """Settings model per platform section."""
+        return {name: module.SETTINGS for name, module in self.adapters.items()}
+
+
+def discover() -> Catalog:
+    """Import every cog and adapter package."""
+    found_cogs: dict[str, type[Cog]] = {}
+    cog_modules: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(cogs.__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"cogs.{info.name}")
+        cls: Any = getattr(module, "COG", None)
+        if cls is None:
+            continue
+        found_cogs[cls.name] = cls
+        cog_modules[cls.name] = module
+    found_adapters: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(adapters.__path__), key=lambda i: i.name):
+        if info.ispkg:
+            module = importlib.import_module(f"adapters.{info.name}")
+            if hasattr(module, "PLATFORM"):
+                found_adapters[module.PLATFORM] = module
+    return Catalog(found_cogs, cog_modules, found_adapters)

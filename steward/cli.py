@@ -1,0 +1,97 @@
+"""The ``steward`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.config import ConfigError
+from steward import logs
+from steward.app import load, serve, upgrade
+from steward.catalog import Catalog, discover
+
+DEFAULT_CONFIG = "config/example.yaml"
+
+
+def summary(path: str, catalog: Catalog) -> tuple[int, str]:
+    """Validate a config file: (exit code, one-screen summary or the errors)."""
+    try:
+        config = load(path, catalog)
+    except ConfigError as exc:
+        return 1, "\n".join(str(i) for i in exc.issues) + f"\n{len(exc.issues)} problem(s); config rejected."
+    platforms = config.platform_settings()
+    lines = [f"{path}: OK", f"storage: {_masked(config.storage.url)}", f"time zone: {config.timezone}",
+             "platforms: " + (", ".join(sorted(platforms)) or "none configured (console)")]
+    for community in config.communities:
+        where = [f"discord {community.discord.guild}" if community.discord else "",
+                 f"slack {community.slack.team}" if community.slack else ""]
+        lines.append(f"community {community.name}: {', '.join(w for w in where if w) or 'console only'}")
+        lines.append(f"  cogs: {', '.join(sorted(community.cog_sections())) or 'none'}")
+        lines.append(f"  channels: {', '.join(f'{k}={v}' for k, v in community.channels.items()) or 'none'}")
+        roles = ", ".join(f"{k}={'/'.join(v)}" for k, v in community.roles.items())
+        lines.append(f"  roles: {roles or 'none'}")
+    return 0, "\n".join(lines)
+
+
+def _masked(url: str) -> str:
+    from bot.storage import mask_url
+
+    return mask_url(url)
+
+
+def parser(catalog: Catalog) -> argparse.ArgumentParser:
+    """The argument parser, including subcommands cogs contribute."""
+    p = argparse.ArgumentParser(prog="steward", description="Community-operations bot for Discord and Slack.")
+    p.add_argument("--version", action="version", version=f"steward {__version__}")
+    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
+                   help="log level on standard error (default: warning)")
+    sub = p.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="start Steward")
+    run.add_argument("--config", default=DEFAULT_CONFIG)
+    run.add_argument("--console", action="store_true", help="use the console even if tokens are set")
+    run.add_argument("--script", help="read console input from FILE instead of standard input")
+    check = sub.add_parser("check-config", help="validate a config file without starting")
+    check.add_argument("path")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command")
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("--config", default=DEFAULT_CONFIG)
+    for module in catalog.cog_modules.values():
+        register = getattr(module, "register_cli", None)
+        if register is not None:
+            register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``steward`` console script."""
+    catalog = discover()
+    args = parser(catalog).parse_args(argv)
+    logs.setup(args.log_level)
+    if args.command == "check-config":
+        code, text = summary(args.path, catalog)
+        print(text, file=sys.stdout if code == 0 else sys.stderr)
+        return code
+    if args.command == "run":
+        if args.script:
+            try:
+                with open(args.script, encoding="utf-8") as script:
+                    return asyncio.run(serve(args.config, force_console=True, stdin=script))
+            except OSError as exc:
+                print(f"steward: can't read the script: {exc}", file=sys.stderr)
+                return 1
+        return asyncio.run(serve(args.config, force_console=args.console))
+    if args.command == "db" and args.db_command == "upgrade":
+        return asyncio.run(upgrade(args.config))
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return int(handler(args, catalog) or 0)
+    parser(catalog).print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
