@@ -23,6 +23,11 @@ class Adapter(Protocol):
     ``start`` connects and begins feeding events to ``sink``; it returns once connected.
     Adapters translate platform payloads into events and perform actions; they own every
     platform detail (ids, escaping, rate limits, retries).
+
+    Optional members the runtime uses when present: ``bot_user: UserRef`` (its own messages
+    are ignored), ``migrations: Path`` (an Alembic versions folder with its own branch label),
+    ``async attach_storage(db)`` (called with the opened database before ``start``).
+    Start-up problems are raised as :class:`bot.runtime.StartupError` with a clear message.
     """
 
     platform: str

@@ -67,10 +67,14 @@ class Runtime:
     async def start(self) -> None:
         """Open storage, connect the platforms, resolve names, build cogs, start timers."""
         migrations = [c.migrations for c in self.cog_classes.values() if c.migrations is not None]
+        migrations += [m for a in self.adapters.values() if (m := getattr(a, "migrations", None)) is not None]
         self.db = await Database.open(self.config.storage.url, [Path(m) for m in migrations])
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace)
         self._build_communities(self.config)
         for adapter in self.adapters.values():
+            attach = getattr(adapter, "attach_storage", None)
+            if attach is not None:  # adapters that keep state (Slack installations) get the database
+                await attach(self.db)
             await adapter.start(self.handle)
         await self._resolve_names()
         await self._build_cogs(self.config)
