@@ -49,13 +49,20 @@ def build_adapters(config: StewardConfig, catalog: Catalog, *, force_console: bo
     return [console], console, clock
 
 
+def load_or_report(config_path: str, catalog: Catalog) -> StewardConfig | None:
+    """Load the config, or print every located error to stderr and return None."""
+    try:
+        return load(config_path, catalog)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+
+
 async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO | None = None) -> int:
     """Run Steward; returns the process exit code."""
     catalog = discover()
-    try:
-        config = load(config_path, catalog)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
+    config = load_or_report(config_path, catalog)
+    if config is None:
         return 1
     adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin)
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
@@ -105,16 +112,13 @@ async def _safe_stop(runtime: Runtime) -> None:
 async def upgrade(config_path: str) -> int:
     """Apply every migration and exit."""
     catalog = discover()
-    try:
-        config = load(config_path, catalog)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
+    config = load_or_report(config_path, catalog)
+    if config is None:
         return 1
     from bot.storage import Database, mask_url
 
-    migrations = [c.migrations for c in catalog.cogs.values() if c.migrations is not None]
     try:
-        db = await Database.open(config.storage.url, [Path(m) for m in migrations])
+        db = await Database.open(config.storage.url, catalog.migrations())
     except StorageError as exc:
         print(f"steward: {exc}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -31,6 +32,12 @@ class Catalog:
     def cog_models(self) -> dict[str, type[BaseModel]]:
         """Settings model per cog section."""
         return {name: cls.settings_model for name, cls in self.cogs.items()}
+
+    def migrations(self) -> list[Path]:
+        """Every cog's and adapter's Alembic versions folder (adapters export ``MIGRATIONS``)."""
+        found = [Path(c.migrations) for c in self.cogs.values() if c.migrations is not None]
+        found += [Path(m.MIGRATIONS) for m in self.adapters.values() if getattr(m, "MIGRATIONS", None)]
+        return found
 
     def platform_models(self) -> dict[str, type[BaseModel]]:
         """Settings model per platform section."""

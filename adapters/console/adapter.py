@@ -180,7 +180,7 @@ class ConsoleAdapter:
                 if m is None or not m.present:
                     return ActionResult.failure(action, f"{user.id} is not here", "not_found")
                 m.timed_out_until = until
-                span = format_duration(until - self.clock.now() + timedelta(seconds=1))
+                span = _span(until - self.clock.now())
                 self.out(f"[action] timeout {user.id} {span}{reason}")
             case RemoveTimeout(user=user):
                 m = self.members.get(user.id)
@@ -385,7 +385,7 @@ class ConsoleAdapter:
             await self._interact(parts, origin)
             return
         if member.timed_out_until is not None and member.timed_out_until > self.clock.now():
-            left = format_duration(member.timed_out_until - self.clock.now())
+            left = _span(member.timed_out_until - self.clock.now())
             self.out(f"[blocked] {name} is timed out for {left} more")
             return
         if self.current in self.locked and not member.roles & set(self._role_rank):
@@ -463,3 +463,8 @@ class ConsoleAdapter:
     async def _emit(self, event: object) -> None:
         if self._sink is not None:
             await self._sink(event)  # type: ignore[arg-type]
+
+
+def _span(delta: timedelta) -> str:
+    """A remaining time rounded to whole seconds (the console clock may follow real time)."""
+    return format_duration(timedelta(seconds=round(delta.total_seconds())))
