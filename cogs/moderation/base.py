@@ -33,6 +33,7 @@ from cogs.moderation.rules import Tracker
 from cogs.moderation.settings import ModerationSettings
 
 EXCERPT = 300
+NEVER_TOO_LATE = timedelta(days=3650)
 
 
 def excerpt(value: str, limit: int = EXCERPT) -> str:
@@ -251,7 +252,9 @@ class ModerationBase(Cog):
     async def schedule_expiry(self, case: Case) -> None:
         """Temporary timeouts and bans end through a job that survives restarts."""
         if case.expires_at is not None and case.kind in ("timeout", "ban"):
-            await self.ctx.schedule("expire", case.expires_at, {"case": case.id}, key=f"expire:{case.id}")
+            # no lateness limit: a ban must still end if Steward was down when it came due
+            await self.ctx.schedule("expire", case.expires_at, {"case": case.id}, key=f"expire:{case.id}",
+                                    grace=NEVER_TOO_LATE)
 
     async def lift(self, case: Case, *, by: str, state: str = REVOKED) -> list[Action]:
         """End a case early (undo, pardon, appeal, manual unban): state change, job cancel, platform undo."""

@@ -48,13 +48,17 @@ class MemberCommands(Enforcement):
                               (f" Note: {note}" if note else "")))
         return out
 
-    @command("warn", "Warn a member (adds warning points).", level=Level.MODERATOR,
-             params=[MEMBER, Param("points", ParamType.INTEGER, "points (default 1)", required=False,
-                                   min_value=1, max_value=100), REASON])
-    async def warn(self, event: CommandInvoked, member: UserRef, points: int | None,
-                   reason: str | None) -> list[Action]:
-        """/warn member [points] [reason]."""
-        return await self._manual(event, member, ActionSpec("warn", points=points or 1), reason, None)
+    @command("warn", "Warn a member; a leading number is the points (default 1).", level=Level.MODERATOR,
+             params=[MEMBER, Param("reason", ParamType.TEXT, "[points] why", required=False)])
+    async def warn(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
+        """/warn member [points] [reason]: the points are optional, so they are read from the text."""
+        first, _, rest = (reason or "").strip().partition(" ")
+        points = 1
+        if first.isdigit():
+            points, reason = int(first), rest.strip() or None
+            if not 1 <= points <= 100:
+                return [self.reply(event, "/warn: points must be between 1 and 100.")]
+        return await self._manual(event, member, ActionSpec("warn", points=points), reason, None)
 
     @command("timeout", "Time a member out.", level=Level.MODERATOR,
              params=[MEMBER, Param("duration", ParamType.DURATION, "how long"), REASON])
