@@ -108,7 +108,8 @@ def test_cost_does_not_grow_with_the_word_list() -> None:
     rng = random.Random(3)
     words = keywords(10_000, rng)
     msgs = messages(3000, words, rng)
-    small, large = build_engine([TextRule(0, words=tuple(words[:1000]))]), build_engine([TextRule(0, words=tuple(words))])
+    small = build_engine([TextRule(0, words=tuple(words[:1000]))])
+    large = build_engine([TextRule(0, words=tuple(words))])
     for text in msgs:  # warm both DFAs
         small.match(text)
         large.match(text)
