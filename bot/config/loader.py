@@ -37,6 +37,8 @@ class _Reader:
             out: dict[str, Any] = {}
             for key, value in node.items():
                 key_line = node.lc.key(key)[0] + 1
+                if isinstance(key, int) and not isinstance(key, bool):
+                    key = str(key)  # numeric keys (escalation thresholds `{3: ...}`) are read as text
                 if not isinstance(key, str):
                     self.issues.append(ConfigIssue(self.file, key_line, path,
                                                    f"key `{key}` must be text"))

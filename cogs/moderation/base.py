@@ -1,0 +1,295 @@
+"""Shared state and helpers of the moderation cog: cases, punishments, mod-log posts, DMs."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.actions import (
+    Action,
+    BanMember,
+    KickMember,
+    RemoveTimeout,
+    Reply,
+    SendDirect,
+    TimeoutMember,
+    UnbanMember,
+)
+from bot.capabilities import Capability
+from bot.cog import Cog
+from bot.components import Button
+from bot.content import Content, Mention, Segment, UserText, fmt, text
+from bot.durations import format_duration
+from bot.events import CommandInvoked, Origin
+from bot.refs import MessageRef, UserRef
+from cogs.moderation import repository as repo
+from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
+from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
+from cogs.moderation.repository import Case
+from cogs.moderation.rules import Tracker
+from cogs.moderation.settings import ModerationSettings
+
+EXCERPT = 300
+NEVER_TOO_LATE = timedelta(days=3650)
+
+
+def excerpt(value: str, limit: int = EXCERPT) -> str:
+    """A message cut to a readable length for the case file."""
+    value = value.strip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass
+class RaidState:
+    """Raid mode of one community (in memory: a restart ends it)."""
+
+    active: bool = False
+    since: datetime | None = None
+    key: str | None = None
+    joins: deque[datetime] = field(default_factory=lambda: deque(maxlen=500))
+    restored: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Who a case is about, as shown in the mod log."""
+
+    user: UserRef
+    name: str
+
+    def mention(self) -> Mention:
+        """A non-pinging mention."""
+        return Mention(self.user, self.name)
+
+
+class ModerationBase(Cog):
+    """The state and helpers every part of the moderation cog shares."""
+
+    name = "moderation"
+    settings_model = ModerationSettings
+    migrations = Path(__file__).parent / "migrations" / "versions"
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.tracker = Tracker()
+        self.recent: dict[str, deque[tuple[MessageRef, str, datetime]]] = {}
+        self.raid = RaidState()
+        self.soft_muted: dict[tuple[str, str], datetime] = {}
+
+    @property
+    def conf(self) -> ModerationSettings:
+        """This community's moderation settings."""
+        settings: ModerationSettings = self.ctx.settings
+        return settings
+
+    # -- small helpers ----------------------------------------------------------------------
+
+    @staticmethod
+    def reply(event: CommandInvoked | Any, message: str | Content, ephemeral: bool = True) -> Reply:
+        """Answer the invoker."""
+        content = text(message) if isinstance(message, str) else message
+        origin: Origin = event.origin
+        return Reply(origin=origin, content=content, ephemeral=ephemeral)
+
+    async def target(self, user: UserRef, fallback: str = "") -> Target:
+        """A member with the name to show."""
+        info = await self.ctx.member(user)
+        return Target(user, info.label if info is not None else (fallback or user.id))
+
+    def scope_of(self, user: UserRef) -> str:
+        """The community's scope on the member's platform."""
+        return str(self.ctx.scope(user.platform))
+
+    def capability_refusal(self, platform: str, capability: Capability) -> str | None:
+        """Why the platform can't do it, or None."""
+        if self.ctx.can(platform, capability):
+            return None
+        return f"{platform} doesn't let Steward {capability.value} members."
+
+    async def command_refusal(self, event: CommandInvoked, user: UserRef,
+                              capability: Capability | None) -> Reply | None:
+        """Role hierarchy and platform permission checks of a moderator command."""
+        refusal = await self.ctx.hierarchy_refusal(event.user, user)
+        if refusal is None and capability is not None:
+            refusal = self.capability_refusal(user.platform, capability)
+        return None if refusal is None else self.reply(event, f"Can't: {refusal}")
+
+    # -- cases ------------------------------------------------------------------------------
+
+    async def open_case(self, target: Target, kind: str, *, reason: str, actor: Target | None = None,
+                        rule: str | None = None, evidence: str | None = None, points: int = 0,
+                        duration: timedelta | None = None, incident_at: datetime | None = None,
+                        message: MessageRef | None = None, note: str | None = None,
+                        state: str = ACTIVE) -> Case:
+        """Record a case (numbered per community)."""
+        now = self.ctx.now()
+        expires = None
+        if kind == "warn" and points:
+            expires = now + self.conf.escalation.expire_after
+        elif duration is not None:
+            expires = now + duration
+        async with self.ctx.db.session() as session, session.begin():
+            return await repo.open_case(
+                session, community=self.ctx.community.name, platform=target.user.platform,
+                user_id=target.user.id, user_name=target.name[:100], kind=kind,
+                actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
+                rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
+                incident_at=incident_at, expires_at=expires,
+                channel_id=message.channel_id if message else None, message_id=message.id if message else None,
+                note=note)
+
+    async def get_case(self, number: int) -> Case | None:
+        """A case by number."""
+        async with self.ctx.db.session() as session:
+            return await repo.by_number(session, self.ctx.community.name, number)
+
+    async def case_by_id(self, case_id: int) -> Case | None:
+        """A case by row id."""
+        async with self.ctx.db.session() as session:
+            return await repo.by_id(session, case_id)
+
+    async def update_case(self, case: Case, *, only_if_state: str | None = None, **values: Any) -> bool:
+        """Change a case's fields."""
+        async with self.ctx.db.session() as session, session.begin():
+            return await repo.change(session, case.id, only_if_state=only_if_state, **values)
+
+    def case_line(self, case: Case) -> str:
+        """``#12 warn (1 pt)`` for lists."""
+        extra = f" ({case.points} pt)" if case.points else ""
+        if case.expires_at is not None and case.kind in ("timeout", "ban"):
+            extra += f" until {case.expires_at:%Y-%m-%d %H:%M} UTC"
+        return f"#{case.number} {case.kind}{extra}"
+
+    def case_content(self, case: Case, *, headline: str = "", detail: str = "",
+                     excerpt_text: str | None = None) -> Content:
+        """The mod-log post of a case: number, action, member, actor or rule, reason, evidence."""
+        segments: list[Segment] = []
+        segments.append(f"{headline}Case #{case.number} · {case.kind}")
+        if case.points:
+            segments.append(f" ({case.points} pt)")
+        if case.expires_at is not None and case.kind in ("timeout", "ban"):
+            span = format_duration(case.expires_at - case.created_at)
+            segments.append(f" for {span}")
+        segments.append(" · ")
+        segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
+        segments.append(f" · by {case.by}\nReason: ")
+        segments.append(UserText(case.reason))
+        if detail:
+            segments.append(" — ")
+            segments.append(UserText(detail))
+        if case.channel_id and case.message_id:
+            segments.append(f"\nWhere: #{case.channel_id} (message {case.message_id})")
+        if excerpt_text:
+            segments.append("\nEvidence: > ")
+            segments.append(UserText(excerpt(excerpt_text)))
+        if case.note:
+            segments.append(f"\nNote: {case.note}")
+        return Content(tuple(segments))
+
+    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = ()) -> None:
+        """Post the case's one mod-log entry and remember where it is."""
+        results = await self.ctx.modlog(content.with_buttons(*buttons) if buttons else content)
+        posted = next((r.message for r in results if r.ok and r.message is not None), None)
+        if posted is not None:
+            await self.update_case(case, modlog_channel=posted.channel_id, modlog_message=posted.id)
+
+    def review_buttons(self, case: Case) -> tuple[Button, ...]:
+        """Undo / Ban / Dismiss on an automatic case."""
+        value = str(case.id)
+        return (Button("Undo", self.action_id("undo"), value, "secondary"),
+                Button("Ban", self.action_id("ban"), value, "danger"),
+                Button("Dismiss", self.action_id("dismiss"), value, "secondary"))
+
+    async def notify(self, case: Case, what: str) -> None:
+        """DM the member: what happened, why, and how to appeal."""
+        if not self.conf.dm.enabled:
+            return
+        user = UserRef(case.platform, case.user_id)
+        if not self.ctx.can(user.platform, Capability.DIRECT):
+            return
+        body = fmt("{what} in {community} (case #{number}). Reason: {reason}\n",
+                   what=what, community=self.ctx.community.name, number=case.number,
+                   reason=UserText(case.reason))
+        buttons: tuple[Button, ...] = ()
+        if self.conf.appeals.enabled and case.kind in repo.PUNISHMENTS:
+            body = Content((*body.segments, self.conf.dm.appeal_hint))
+            buttons = (Button("Appeal", self.action_id("appeal"), str(case.id), "primary"),)
+        result = await self.ctx.perform(SendDirect(user=user, content=body.with_buttons(*buttons),
+                                                   scope=self.scope_of(user)))
+        if not result[0].ok:
+            self.ctx.log.info("DM to %s failed: %s", user.id, result[0].error)
+
+    # -- punishments ------------------------------------------------------------------------
+
+    async def punish(self, target: Target, spec: ActionSpec, reason: str) -> tuple[list[Action], str | None]:
+        """The platform actions for one timeout/kick/ban, or a fallback note when the platform can't."""
+        user, scope = target.user, self.scope_of(target.user)
+        now = self.ctx.now()
+        if spec.kind == "timeout":
+            duration = spec.duration or timedelta(minutes=10)
+            if not self.ctx.can(user.platform, Capability.TIMEOUT):
+                self.soft_muted[(user.platform, user.id)] = now + duration
+                return [], (f"{user.platform} can't time members out: Steward deletes their messages "
+                            f"until the timeout ends instead")
+            note = None
+            if duration > MAX_TIMEOUT:
+                duration, note = MAX_TIMEOUT, "timeouts are capped at 28 days on this platform"
+            return [TimeoutMember(scope=scope, user=user, until=now + duration, reason=reason)], note
+        if spec.kind == "kick":
+            if not self.ctx.can(user.platform, Capability.KICK):
+                return [], f"{user.platform} can't kick members: moderators, please remove them by hand"
+            return [KickMember(scope=scope, user=user, reason=reason)], None
+        if spec.kind == "ban":
+            if not self.ctx.can(user.platform, Capability.BAN):
+                return [], f"{user.platform} can't ban members: moderators, please remove them by hand"
+            history = spec.delete_history if spec.delete_history is not None else self.conf.ban_delete_history
+            return [BanMember(scope=scope, user=user, delete_history=history, reason=reason)], None
+        return [], None
+
+    async def schedule_expiry(self, case: Case) -> None:
+        """Temporary timeouts and bans end through a job that survives restarts."""
+        if case.expires_at is not None and case.kind in ("timeout", "ban"):
+            # no lateness limit: a ban must still end if Steward was down when it came due
+            await self.ctx.schedule("expire", case.expires_at, {"case": case.id}, key=f"expire:{case.id}",
+                                    grace=NEVER_TOO_LATE)
+
+    async def lift(self, case: Case, *, by: str, state: str = REVOKED) -> list[Action]:
+        """End a case early (undo, pardon, appeal, manual unban): state change, job cancel, platform undo."""
+        changed = await self.update_case(case, only_if_state=ACTIVE, state=state, ended_at=self.ctx.now(),
+                                         ended_by=by[:100])
+        if not changed:
+            return []
+        await self.ctx.cancel(f"expire:{case.id}")
+        user = UserRef(case.platform, case.user_id)
+        scope = self.scope_of(user)
+        still_running = case.expires_at is None or case.expires_at > self.ctx.now()
+        if case.kind == "timeout" and still_running:
+            self.soft_muted.pop((user.platform, user.id), None)
+            if self.ctx.can(user.platform, Capability.TIMEOUT):
+                return [RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
+        if case.kind == "ban" and still_running:
+            return [UnbanMember(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
+        return []
+
+    async def supersede_active(self, user: UserRef, kind: str, by: str) -> list[Case]:
+        """Mark running timeouts or bans as superseded by a manual act and cancel their expiry jobs."""
+        async with self.ctx.db.session() as session:
+            cases = await repo.active_of_kind(session, self.ctx.community.name, user.platform, user.id,
+                                              kind, self.ctx.now())
+        for case in cases:
+            await self.update_case(case, only_if_state=ACTIVE, state=SUPERSEDED, ended_at=self.ctx.now(),
+                                   ended_by=by[:100])
+            await self.ctx.cancel(f"expire:{case.id}")
+        if kind == "timeout":
+            self.soft_muted.pop((user.platform, user.id), None)
+        return cases
+
+    @staticmethod
+    def strongest(specs: list[ActionSpec]) -> str:
+        """The case kind of an incident: its most severe action."""
+        member_actions = [s for s in specs if s.kind in SEVERITY]
+        best = max(member_actions, key=lambda s: SEVERITY[s.kind], default=None)
+        return best.kind if best is not None else "alert"

@@ -1,0 +1,112 @@
+"""The case file from chat: /case /cases /reason /note /pardon /modstats."""
+
+from __future__ import annotations
+
+from bot.actions import Action, EditMessage
+from bot.cog import command
+from bot.commands import Param, ParamType
+from bot.content import Content, Mention, Segment, UserText, fmt
+from bot.events import CommandInvoked
+from bot.permissions import Level
+from bot.refs import MessageRef, UserRef
+from cogs.moderation import repository as repo
+from cogs.moderation.base import ModerationBase
+from cogs.moderation.models import ACTIVE
+
+NUMBER = Param("number", ParamType.INTEGER, "case number", min_value=1)
+
+
+class CaseCommands(ModerationBase):
+    """Reading and amending cases."""
+
+    @command("case", "Show one case.", level=Level.MODERATOR, params=[NUMBER])
+    async def case_show(self, event: CommandInvoked, number: int) -> Action:
+        """/case N."""
+        case = await self.get_case(number)
+        if case is None:
+            return self.reply(event, f"No case #{number}.")
+        content = self.case_content(case, excerpt_text=case.evidence)
+        extra = f"\nState: {case.state}"
+        if case.ended_at is not None:
+            extra += f" ({case.ended_at:%Y-%m-%d %H:%M} UTC by {case.ended_by or 'Steward'})"
+        if case.appeal_state:
+            extra += f"\nAppeal: {case.appeal_state}"
+        extra += f"\nOpened: {case.created_at:%Y-%m-%d %H:%M} UTC"
+        return self.reply(event, Content((*content.segments, extra)))
+
+    @command("cases", "List a member's cases.", level=Level.MODERATOR,
+             params=[Param("member", ParamType.MEMBER, "who")])
+    async def cases_list(self, event: CommandInvoked, member: UserRef) -> Action:
+        """/cases @member."""
+        async with self.ctx.db.session() as session, session.begin():
+            await repo.expire_points(session, self.ctx.community.name, self.ctx.now())
+            cases = await repo.for_member(session, self.ctx.community.name, member.platform, member.id)
+            points = await repo.active_points(session, self.ctx.community.name, member.platform, member.id,
+                                              self.ctx.now())
+        target = await self.target(member)
+        if not cases:
+            return self.reply(event, Content(("No cases for ", target.mention(), ".")))
+        segments: list[Segment] = ["Cases of ", target.mention(), f" ({points} active point(s)):"]
+        for case in cases:
+            segments.append(f"\n  {self.case_line(case)} · {case.state} · by {case.by} · ")
+            segments.append(UserText(case.reason))
+        return self.reply(event, Content(tuple(segments)))
+
+    @command("reason", "Change a case's reason.", level=Level.MODERATOR,
+             params=[NUMBER, Param("text", ParamType.TEXT, "the new reason")])
+    async def reason(self, event: CommandInvoked, number: int, text: str) -> list[Action]:
+        """/reason N text: updates the case and its mod-log post."""
+        case = await self.get_case(number)
+        if case is None:
+            return [self.reply(event, f"No case #{number}.")]
+        await self.update_case(case, reason=text)
+        updated = await self.get_case(number)
+        assert updated is not None
+        out: list[Action] = []
+        if updated.modlog_channel and updated.modlog_message:
+            ref = MessageRef(event.platform, updated.modlog_channel, updated.modlog_message)
+            out.append(EditMessage(message=ref, content=self.case_content(updated, excerpt_text=updated.evidence)))
+        out.append(self.reply(event, f"Case #{number}: reason updated."))
+        return out
+
+    @command("note", "Add a note about a member (no action).", level=Level.MODERATOR,
+             params=[Param("member", ParamType.MEMBER, "who"), Param("text", ParamType.TEXT, "the note")])
+    async def note(self, event: CommandInvoked, member: UserRef, text: str) -> Action:
+        """/note @member text: a case of kind note."""
+        actor, target = await self.target(event.user), await self.target(member)
+        case = await self.open_case(target, "note", reason=text, actor=actor)
+        await self.post_case(case, self.case_content(case))
+        return self.reply(event, f"Case #{case.number}: note on {target.name} saved.")
+
+    @command("pardon", "Revoke a case (points stop counting; a running timeout or ban ends).",
+             level=Level.MODERATOR, params=[NUMBER])
+    async def pardon(self, event: CommandInvoked, number: int) -> list[Action]:
+        """/pardon N."""
+        case = await self.get_case(number)
+        if case is None:
+            return [self.reply(event, f"No case #{number}.")]
+        if case.state != ACTIVE:
+            return [self.reply(event, f"Case #{number} is already {case.state}.")]
+        actor = await self.target(event.user)
+        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id))
+        if refusal is not None:
+            return [self.reply(event, f"Can't: {refusal}")]
+        actions = await self.lift(case, by=actor.name)
+        await self.ctx.modlog(fmt("Case #{n} pardoned by {who} ({kind} of {member}).", n=case.number,
+                                  who=actor.mention(), kind=case.kind,
+                                  member=Mention(UserRef(case.platform, case.user_id), case.user_name)))
+        return [*actions, self.reply(event, f"Case #{number} pardoned.")]
+
+    @command("modstats", "Moderation figures: actions by type and by moderator, median time to action.",
+             level=Level.MODERATOR)
+    async def modstats(self, event: CommandInvoked) -> Action:
+        """/modstats."""
+        async with self.ctx.db.session() as session:
+            figures = await repo.stats(session, self.ctx.community.name)
+        by_kind = ", ".join(f"{k} {v}" for k, v in sorted(figures["by_kind"].items())) or "none"
+        by_actor = ", ".join(f"{k} {v}" for k, v in sorted(figures["by_actor"].items(), key=lambda kv: -kv[1]))
+        median = figures["median_seconds"]
+        median_text = "n/a" if median is None else f"{median:.0f}s"
+        return self.reply(event, Content((
+            f"Cases: {figures['total']}\nBy type: {by_kind}\nBy moderator: ", UserText(by_actor or "none"),
+            f"\nMedian time to action: {median_text}")))

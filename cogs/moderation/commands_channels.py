@@ -1,0 +1,70 @@
+"""Channel commands: /slowmode /lock /unlock."""
+
+from __future__ import annotations
+
+from bot.actions import Action, LockChannel, SetSlowmode
+from bot.capabilities import Capability
+from bot.cog import command
+from bot.commands import Param, ParamType
+from bot.content import text
+from bot.durations import DurationError, format_duration, parse_duration
+from bot.events import CommandInvoked
+from bot.permissions import Level
+from bot.refs import ChannelRef
+from cogs.moderation.base import ModerationBase
+
+CHANNEL = Param("channel", ParamType.CHANNEL, "which channel (default: this one)", required=False)
+
+
+class ChannelCommands(ModerationBase):
+    """Slowing and locking channels, with the platform's permission checked first."""
+
+    def _channel(self, event: CommandInvoked, channel: ChannelRef | None) -> ChannelRef | None:
+        return channel or event.origin.channel
+
+    @command("slowmode", "Limit how often members may post in a channel.", level=Level.MODERATOR,
+             params=[Param("interval", ParamType.TEXT, "e.g. 30s, or off"), CHANNEL])
+    async def slowmode(self, event: CommandInvoked, interval: str, channel: ChannelRef | None) -> list[Action]:
+        """/slowmode 30s|off [#channel]."""
+        where = self._channel(event, channel)
+        if where is None:
+            return [self.reply(event, "Name a channel.")]
+        if not self.ctx.can(where.platform, Capability.SLOWMODE):
+            return [self.reply(event, f"Can't: {where.platform} has no slowmode.")]
+        if interval.lower() in ("off", "0", "none"):
+            seconds = 0
+        else:
+            try:
+                seconds = int(parse_duration(interval).total_seconds())
+            except DurationError as exc:
+                return [self.reply(event, f"/slowmode: {exc}.")]
+            if seconds > 6 * 3600:
+                return [self.reply(event, "/slowmode: at most 6h.")]
+        actor = await self.target(event.user)
+        label = format_duration(parse_duration(f"{seconds}s")) if seconds else "off"
+        await self.ctx.modlog(text(f"{actor.name} set slowmode in #{where.id}: {label}."))
+        return [SetSlowmode(channel=where, seconds=seconds, reason=f"by {actor.name}"),
+                self.reply(event, f"Slowmode in #{where.id}: {label}.")]
+
+    async def _lock(self, event: CommandInvoked, channel: ChannelRef | None, locked: bool) -> list[Action]:
+        where = self._channel(event, channel)
+        if where is None:
+            return [self.reply(event, "Name a channel.")]
+        if not self.ctx.can(where.platform, Capability.LOCK):
+            return [self.reply(event, f"Can't: {where.platform} doesn't let Steward lock channels.")]
+        actor = await self.target(event.user)
+        verb = "locked" if locked else "unlocked"
+        await self.ctx.modlog(text(f"{actor.name} {verb} #{where.id}."))
+        return [LockChannel(channel=where, locked=locked, reason=f"by {actor.name}"),
+                self.reply(event, f"#{where.id} {verb}.")]
+
+    @command("lock", "Stop members (not moderators) posting in a channel.", level=Level.MODERATOR,
+             params=[CHANNEL])
+    async def lock(self, event: CommandInvoked, channel: ChannelRef | None) -> list[Action]:
+        """/lock [#channel]."""
+        return await self._lock(event, channel, True)
+
+    @command("unlock", "Let members post in a channel again.", level=Level.MODERATOR, params=[CHANNEL])
+    async def unlock(self, event: CommandInvoked, channel: ChannelRef | None) -> list[Action]:
+        """/unlock [#channel]."""
+        return await self._lock(event, channel, False)

@@ -1,0 +1,150 @@
+"""Moderator commands that act on a member: /warn /timeout /untimeout /kick /ban /unban /purge."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import timedelta
+
+from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanMember
+from bot.capabilities import Capability
+from bot.cog import command
+from bot.commands import Param, ParamType
+from bot.content import text
+from bot.durations import DurationError, format_duration, parse_duration
+from bot.events import CommandInvoked
+from bot.permissions import Level
+from bot.refs import UserRef
+from cogs.moderation.actions import ActionSpec
+from cogs.moderation.enforce import WHAT, Enforcement
+
+MEMBER = Param("member", ParamType.MEMBER, "who")
+REASON = Param("reason", ParamType.TEXT, "why (the member sees it)", required=False)
+
+
+class MemberCommands(Enforcement):
+    """Manual punishments; each is a case, a mod-log post and a DM."""
+
+    async def _manual(self, event: CommandInvoked, member: UserRef, spec: ActionSpec, reason: str | None,
+                      capability: Capability | None) -> list[Action]:
+        refusal = await self.command_refusal(event, member, capability)
+        if refusal is not None:
+            return [refusal]
+        target, actor = await self.target(member), await self.target(event.user)
+        why = reason or "no reason given"
+        kind = spec.kind
+        if kind in ("timeout", "ban"):
+            await self.supersede_active(member, kind, actor.name)  # a new timeout/ban replaces the running one
+        acts, note = await self.punish(target, spec, f"{actor.name}: {why}")
+        case = await self.open_case(target, kind, reason=why, actor=actor, points=spec.points,
+                                    duration=spec.duration, note=note)
+        await self.schedule_expiry(case)
+        span = f" for {format_duration(spec.duration)}" if spec.duration else ""
+        await self.notify(case, WHAT[kind] + span)
+        await self.post_case(case, self.case_content(case))
+        out: list[Action] = list(acts)
+        if spec.points:
+            out.extend(await self.escalate(target, spec.points, None))
+        out.append(self.reply(event, f"Case #{case.number}: {kind} {target.name}{span}." +
+                              (f" Note: {note}" if note else "")))
+        return out
+
+    @command("warn", "Warn a member; a leading number is the points (default 1).", level=Level.MODERATOR,
+             params=[MEMBER, Param("reason", ParamType.TEXT, "[points] why", required=False)])
+    async def warn(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
+        """/warn member [points] [reason]: the points are optional, so they are read from the text."""
+        first, _, rest = (reason or "").strip().partition(" ")
+        points = 1
+        if first.isdigit():
+            points, reason = int(first), rest.strip() or None
+            if not 1 <= points <= 100:
+                return [self.reply(event, "/warn: points must be between 1 and 100.")]
+        return await self._manual(event, member, ActionSpec("warn", points=points), reason, None)
+
+    @command("timeout", "Time a member out.", level=Level.MODERATOR,
+             params=[MEMBER, Param("duration", ParamType.DURATION, "how long"), REASON])
+    async def timeout(self, event: CommandInvoked, member: UserRef, duration: timedelta,
+                      reason: str | None) -> list[Action]:
+        """/timeout member duration [reason]."""
+        return await self._manual(event, member, ActionSpec("timeout", duration=duration), reason,
+                                  Capability.TIMEOUT)
+
+    @command("kick", "Remove a member (they may rejoin).", level=Level.MODERATOR, params=[MEMBER, REASON])
+    async def kick(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
+        """/kick member [reason]."""
+        return await self._manual(event, member, ActionSpec("kick"), reason, Capability.KICK)
+
+    @command("ban", "Ban a member, optionally for a while.", level=Level.MODERATOR,
+             params=[MEMBER, Param("duration", ParamType.TEXT, "e.g. 7d, or `permanent`", required=False)])
+    async def ban(self, event: CommandInvoked, member: UserRef, duration: str | None) -> list[Action]:
+        """/ban member [duration] [reason] — the duration is optional, so it is read from the text."""
+        span, reason = _split_duration(duration or "")
+        return await self._manual(event, member, ActionSpec("ban", duration=span), reason, Capability.BAN)
+
+    async def _lift_manual(self, event: CommandInvoked, member: UserRef, kind: str, reason: str | None,
+                           capability: Capability) -> list[Action]:
+        refusal = await self.command_refusal(event, member, capability)
+        if refusal is not None:
+            return [refusal]
+        actor, target = await self.target(event.user), await self.target(member)
+        lifted = await self.supersede_active(member, kind, actor.name)
+        undo = "untimeout" if kind == "timeout" else "unban"
+        note = ("supersedes " + ", ".join(f"#{c.number}" for c in lifted)) if lifted else None
+        case = await self.open_case(target, undo, reason=reason or "lifted by a moderator", actor=actor, note=note)
+        await self.post_case(case, self.case_content(case))
+        scope = self.scope_of(member)
+        action: Action = (RemoveTimeout(scope=scope, user=member, reason=reason or "")
+                          if kind == "timeout" else UnbanMember(scope=scope, user=member, reason=reason or ""))
+        return [action, self.reply(event, f"Case #{case.number}: {undo} {target.name}.")]
+
+    @command("untimeout", "End a member's timeout.", level=Level.MODERATOR, params=[MEMBER, REASON])
+    async def untimeout(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
+        """/untimeout member [reason]: supersedes the pending expiry."""
+        return await self._lift_manual(event, member, "timeout", reason, Capability.TIMEOUT)
+
+    @command("unban", "Lift a ban.", level=Level.MODERATOR, params=[MEMBER, REASON])
+    async def unban(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
+        """/unban member [reason]: supersedes the pending expiry."""
+        return await self._lift_manual(event, member, "ban", reason, Capability.BAN)
+
+    @command("purge", "Delete recent messages here (optionally only one member's).", level=Level.MODERATOR,
+             params=[Param("count", ParamType.INTEGER, "how many", min_value=1, max_value=500),
+                     Param("member", ParamType.MEMBER, "only theirs", required=False)])
+    async def purge(self, event: CommandInvoked, count: int, member: UserRef | None) -> list[Action]:
+        """/purge count [member]: from the messages Steward saw in this channel."""
+        channel = event.origin.channel
+        if channel is None:
+            return [self.reply(event, "Use /purge in a channel.")]
+        if member is not None:
+            refusal = await self.command_refusal(event, member, None)
+            if refusal is not None:
+                return [refusal]
+        recent = self.recent.get(channel.id)
+        if recent is None:
+            return [self.reply(event, "Nothing to purge that Steward saw here.")]
+        picked = [ref for ref, author, _at in reversed(recent) if member is None or author == member.id][:count]
+        if not picked:
+            return [self.reply(event, "Nothing to purge that Steward saw here.")]
+        chosen = set(picked)
+        self.recent[channel.id] = deque((r for r in recent if r[0] not in chosen), maxlen=recent.maxlen)
+        actor = await self.target(event.user)
+        whose = f" by {(await self.target(member)).name}" if member is not None else ""
+        await self.ctx.modlog(text(f"{actor.name} purged {len(picked)} message(s){whose} in #{channel.id}."))
+        out: list[Action]
+        if self.ctx.can(channel.platform, Capability.BULK_DELETE):
+            out = [BulkDelete(channel=channel, messages=tuple(picked), reason=f"purge by {actor.name}")]
+        else:
+            out = [DeleteMessage(message=ref, reason=f"purge by {actor.name}") for ref in picked]
+        return [*out, self.reply(event, f"Purged {len(picked)} message(s){whose}.")]
+
+
+def _split_duration(raw: str) -> tuple[timedelta | None, str | None]:
+    """``7d spamming`` -> (7 days, "spamming"); ``permanent x`` or ``x`` -> (None, ...)."""
+    first, _, rest = raw.strip().partition(" ")
+    if not first:
+        return None, None
+    if first.lower() in ("permanent", "perm", "forever"):
+        return None, rest.strip() or None
+    try:
+        return parse_duration(first), rest.strip() or None
+    except DurationError:
+        return None, raw.strip() or None

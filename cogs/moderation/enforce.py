@@ -1,0 +1,113 @@
+"""Automatic enforcement: turn rule hits into cases, platform actions, DMs and escalation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.actions import Action, DeleteMessage, SetSlowmode
+from bot.capabilities import Capability
+from bot.content import UserText, fmt
+from bot.durations import format_duration
+from bot.refs import ChannelRef, MessageRef
+from cogs.moderation import repository as repo
+from cogs.moderation.actions import SEVERITY, ActionSpec
+from cogs.moderation.base import ModerationBase, Target, excerpt
+from cogs.moderation.rules import Hit
+
+WHAT = {"warn": "You were warned", "timeout": "You were timed out", "kick": "You were removed",
+        "ban": "You were banned", "delete": "Your message was removed", "alert": "Your message was flagged"}
+
+
+class Enforcement(ModerationBase):
+    """Applies the actions of matched rules and the escalation thresholds."""
+
+    async def enforce(self, target: Target, hits: list[Hit], *, source_text: str,
+                      message: MessageRef | None = None, channel: ChannelRef | None = None,
+                      incident_at: datetime | None = None) -> list[Action]:
+        """Act on every matched rule; returns the platform actions for the dispatcher to perform."""
+        returned: list[Action] = []
+        for hit in (h for h in hits if h.shadow):
+            rule = self.conf.rules[hit.rule]
+            would = ", ".join(s.describe() for s in rule.actions)
+            await self.ctx.modlog(fmt("[shadow] rule {rule} would have: {would} — {who}: {detail}\n> {ex}",
+                                      rule=rule.name, would=would, who=target.mention(),
+                                      detail=UserText(hit.detail), ex=UserText(excerpt(source_text))))
+        real = [h for h in hits if not h.shadow]
+        deleted = False
+        added_points = 0
+        for hit in real:
+            rule = self.conf.rules[hit.rule]
+            specs = list(rule.actions)
+            kinds = {s.kind for s in specs}
+            notes: list[str] = []
+            member_actions: list[Action] = []
+            for spec in specs:
+                if spec.kind in ("timeout", "kick", "ban"):
+                    acts, note = await self.punish(target, spec, f"{rule.name}: {rule.why()}")
+                    member_actions.extend(acts)
+                    if note:
+                        notes.append(note)
+                elif spec.kind == "slowmode" and channel is not None and spec.duration is not None:
+                    if self.ctx.can(channel.platform, Capability.SLOWMODE):
+                        returned.append(SetSlowmode(channel=channel, seconds=int(spec.duration.total_seconds()),
+                                                    reason=f"rule {rule.name}"))
+                    else:
+                        notes.append(f"{channel.platform} has no slowmode: nothing was slowed")
+            points = sum(s.points for s in specs if s.kind == "warn")
+            if "timeout" in kinds and not self.ctx.can(target.user.platform, Capability.TIMEOUT):
+                # the documented fallback: delete + warn + a mod-log note
+                kinds.add("delete")
+                points = max(points, 1)
+            if message is not None and "delete" in kinds and not deleted:
+                returned.append(DeleteMessage(message=message, reason=f"rule {rule.name}"))
+                deleted = True
+            kind = self.strongest(specs)
+            duration = next((s.duration for s in specs if s.kind == kind and s.duration), None)
+            case = await self.open_case(target, kind, reason=rule.why(), rule=rule.name,
+                                        evidence=excerpt(source_text), points=points,
+                                        duration=duration if kind in ("timeout", "ban") else None,
+                                        incident_at=incident_at, message=message,
+                                        note="; ".join(notes) or None)
+            added_points += points
+            await self.schedule_expiry(case)
+            if kind in repo.PUNISHMENTS or "dm" in kinds:
+                await self.notify(case, WHAT.get(kind, "A moderator was alerted"))
+            returned.extend(member_actions)
+            headline = "⚠ Alert: " if "alert" in kinds else ""
+            await self.post_case(case, self.case_content(case, headline=headline, detail=hit.detail,
+                                                         excerpt_text=source_text), self.review_buttons(case))
+        if added_points:
+            returned.extend(await self.escalate(target, added_points, incident_at))
+        return returned
+
+    async def escalate(self, target: Target, added: int, incident_at: datetime | None) -> list[Action]:
+        """When new points cross a threshold, take the threshold's action as its own case."""
+        thresholds = self.conf.escalation.thresholds
+        if not thresholds:
+            return []
+        async with self.ctx.db.session() as session, session.begin():
+            total = await repo.active_points(session, self.ctx.community.name, target.user.platform,
+                                             target.user.id, self.ctx.now())
+        before = total - added
+        crossed = [(p, a) for p, a in thresholds.items() if before < p <= total]
+        if not crossed:
+            return []
+        points, spec = max(crossed, key=lambda pa: (SEVERITY.get(pa[1].kind, 0), pa[0]))
+        reason = f"reached {total} warning points (threshold {points}: {spec.describe()})"
+        acts, note = await self.punish(target, spec, reason)
+        kind = spec.kind if spec.kind in ("timeout", "kick", "ban") else "alert"
+        case = await self.open_case(target, kind, reason=reason, rule="escalation",
+                                    duration=spec.duration if kind in ("timeout", "ban") else None,
+                                    incident_at=incident_at, note=note)
+        await self.schedule_expiry(case)
+        if kind in repo.PUNISHMENTS:
+            what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "")
+            await self.notify(case, what)
+        await self.post_case(case, self.case_content(case, headline="⚠ Escalation: " if kind == "alert" else ""),
+                             self.review_buttons(case))
+        return acts
+
+    @staticmethod
+    def describe_all(specs: list[ActionSpec]) -> list[str]:
+        """``["delete", "warn 1"]``."""
+        return [s.describe() for s in specs]

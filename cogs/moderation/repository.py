@@ -1,0 +1,194 @@
+"""Case-file queries. ORM rows stay here; callers get frozen :class:`Case` values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cogs.moderation.models import ACTIVE, EXPIRED, CaseRow
+
+PUNISHMENTS = ("warn", "timeout", "kick", "ban")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A case as the cog sees it."""
+
+    id: int
+    community: str
+    number: int
+    platform: str
+    user_id: str
+    user_name: str
+    kind: str
+    actor_id: str | None
+    actor_name: str | None
+    rule: str | None
+    reason: str
+    evidence: str | None
+    points: int
+    state: str
+    created_at: datetime
+    incident_at: datetime | None
+    expires_at: datetime | None
+    ended_at: datetime | None
+    ended_by: str | None
+    channel_id: str | None
+    message_id: str | None
+    modlog_channel: str | None
+    modlog_message: str | None
+    appeal_state: str | None
+    appeal_text: str | None
+    appeal_at: datetime | None
+    appeal_by: str | None
+    note: str | None
+
+    @property
+    def by(self) -> str:
+        """Who or what opened the case."""
+        if self.actor_name:
+            return self.actor_name
+        return f"rule {self.rule}" if self.rule else "Steward"
+
+
+_FIELDS = [f.name for f in fields(Case)]
+
+
+def _case(row: CaseRow) -> Case:
+    return Case(**{name: getattr(row, name) for name in _FIELDS})
+
+
+async def open_case(session: AsyncSession, *, community: str, **values: Any) -> Case:
+    """Insert a case with the community's next number (retrying if another writer took it)."""
+    for _attempt in range(5):
+        number = (await session.execute(
+            select(func.coalesce(func.max(CaseRow.number), 0)).where(CaseRow.community == community))).scalar_one()
+        row = CaseRow(community=community, number=int(number) + 1, **values)
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            continue
+        return _case(row)
+    raise RuntimeError("could not allocate a case number")
+
+
+async def by_number(session: AsyncSession, community: str, number: int) -> Case | None:
+    """A case by its number in the community."""
+    row = (await session.execute(select(CaseRow).where(
+        CaseRow.community == community, CaseRow.number == number))).scalar_one_or_none()
+    return None if row is None else _case(row)
+
+
+async def by_id(session: AsyncSession, case_id: int) -> Case | None:
+    """A case by its row id (buttons and jobs carry it)."""
+    row = await session.get(CaseRow, case_id)
+    return None if row is None else _case(row)
+
+
+async def for_member(session: AsyncSession, community: str, platform: str, user_id: str,
+                     limit: int = 25) -> list[Case]:
+    """A member's cases, newest first."""
+    rows = (await session.execute(select(CaseRow).where(
+        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id)
+        .order_by(CaseRow.number.desc()).limit(limit))).scalars().all()
+    return [_case(r) for r in rows]
+
+
+async def expire_points(session: AsyncSession, community: str, now: datetime) -> None:
+    """Mark warnings past their expiry as expired (lazily, before points are counted)."""
+    await session.execute(update(CaseRow).where(
+        CaseRow.community == community, CaseRow.kind == "warn", CaseRow.state == ACTIVE,
+        CaseRow.expires_at.is_not(None), CaseRow.expires_at <= now).values(state=EXPIRED, ended_at=now))
+
+
+async def active_points(session: AsyncSession, community: str, platform: str, user_id: str,
+                        now: datetime) -> int:
+    """The member's warning points that have not expired or been pardoned."""
+    await expire_points(session, community, now)
+    total = (await session.execute(select(func.coalesce(func.sum(CaseRow.points), 0)).where(
+        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.state == ACTIVE, CaseRow.points > 0))).scalar_one()
+    return int(total)
+
+
+async def active_of_kind(session: AsyncSession, community: str, platform: str, user_id: str,
+                         kind: str, now: datetime) -> list[Case]:
+    """Active cases of a kind that have not run out (timeouts, bans)."""
+    rows = (await session.execute(select(CaseRow).where(
+        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.kind == kind, CaseRow.state == ACTIVE).order_by(CaseRow.number))).scalars().all()
+    return [_case(r) for r in rows if r.expires_at is None or r.expires_at > now]
+
+
+async def all_active_timeouts(session: AsyncSession, community: str, now: datetime) -> list[Case]:
+    """Every running timeout of the community (soft mutes on platforms without timeouts)."""
+    rows = (await session.execute(select(CaseRow).where(
+        CaseRow.community == community, CaseRow.kind == "timeout", CaseRow.state == ACTIVE,
+        CaseRow.expires_at > now))).scalars().all()
+    return [_case(r) for r in rows]
+
+
+async def latest_appealable(session: AsyncSession, community: str, platform: str, user_id: str,
+                            now: datetime) -> Case | None:
+    """The member's newest active punishment that has not been appealed yet."""
+    await expire_points(session, community, now)
+    rows = (await session.execute(select(CaseRow).where(
+        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.state == ACTIVE, CaseRow.kind.in_(PUNISHMENTS)).order_by(CaseRow.number.desc()))).scalars().all()
+    for row in rows:
+        if row.appeal_state is None and (row.expires_at is None or row.expires_at > now):
+            return _case(row)
+    return None
+
+
+async def change(session: AsyncSession, case_id: int, *, only_if_state: str | None = None,
+                 **values: Any) -> bool:
+    """Update a case; with ``only_if_state`` the update happens only from that state (True if it did)."""
+    query = update(CaseRow).where(CaseRow.id == case_id)
+    if only_if_state is not None:
+        query = query.where(CaseRow.state == only_if_state)
+    result = await session.execute(query.values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def stats(session: AsyncSession, community: str, since: datetime | None = None) -> dict[str, Any]:
+    """Actions by kind and by moderator, and the median time from incident to action."""
+    query = select(CaseRow).where(CaseRow.community == community)
+    if since is not None:
+        query = query.where(CaseRow.created_at >= since)
+    rows = (await session.execute(query)).scalars().all()
+    by_kind: dict[str, int] = {}
+    by_actor: dict[str, int] = {}
+    delays: list[float] = []
+    for row in rows:
+        by_kind[row.kind] = by_kind.get(row.kind, 0) + 1
+        who = row.actor_name or "automatic"
+        by_actor[who] = by_actor.get(who, 0) + 1
+        if row.incident_at is not None:
+            delays.append(max((row.created_at - row.incident_at).total_seconds(), 0.0))
+    delays.sort()
+    median = None
+    if delays:
+        mid = len(delays) // 2
+        median = delays[mid] if len(delays) % 2 else (delays[mid - 1] + delays[mid]) / 2
+    return {"total": len(rows), "by_kind": by_kind, "by_actor": by_actor,
+            "median_seconds": median}
+
+
+async def delete_member(session: AsyncSession, platform: str, user_id: str) -> int:
+    """Erase a member's cases (data-deletion requests)."""
+    result = await session.execute(delete(CaseRow).where(CaseRow.platform == platform,
+                                                         CaseRow.user_id == user_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def expiry_for_warn(now: datetime, expire_after: timedelta) -> datetime:
+    """When a warning's points stop counting."""
+    return now + expire_after

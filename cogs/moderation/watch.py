@@ -1,0 +1,172 @@
+"""Event handlers: messages, edits, joins and name changes go through the rules first."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+
+from bot.actions import Action, DeleteMessage, TimeoutMember
+from bot.capabilities import Capability
+from bot.cog import on
+from bot.events import MemberJoined, MemberUpdated, MessageEdited, MessagePosted
+from bot.permissions import Level
+from bot.refs import MessageRef, UserRef
+from cogs.moderation import repository as repo
+from cogs.moderation.enforce import Enforcement
+from cogs.moderation.raid import RaidControl
+from cogs.moderation.rules import Hit, MessageFacts, applies, evaluate, needs_age
+
+RECENT = 500  # messages remembered per channel, for /purge
+
+
+class Watch(RaidControl, Enforcement):
+    """Checks every message, edit, join and display name against the community's rules."""
+
+    async def setup(self) -> None:
+        """Restore soft mutes (platforms without timeouts) from the case file."""
+        async with self.ctx.db.session() as session:
+            running = await repo.all_active_timeouts(session, self.ctx.community.name, self.ctx.now())
+        for case in running:
+            if case.expires_at is not None and not self.ctx.can(case.platform, Capability.TIMEOUT):
+                self.soft_muted[(case.platform, case.user_id)] = case.expires_at
+
+    def _remember(self, event: MessagePosted) -> None:
+        channel = event.message.channel_id
+        self.recent.setdefault(channel, deque(maxlen=RECENT)).append((event.message, event.author.id,
+                                                                      event.occurred_at))
+
+    @on(MessagePosted, priority=-100)
+    async def on_message(self, event: MessagePosted) -> list[Action]:
+        """The hot path: normalise and match synchronously; only hits touch the database."""
+        if event.is_bot or event.is_dm:
+            return []
+        self._remember(event)
+        muted_until = self.soft_muted.get((event.author.platform, event.author.id))
+        if muted_until is not None:
+            if muted_until > self.ctx.now():
+                return [DeleteMessage(message=event.message, reason="member is timed out")]
+            self.soft_muted.pop((event.author.platform, event.author.id), None)
+        return await self._check(event.text, event.author, event.author_name, event.message,
+                                 event.channel_name or f"#{event.message.channel_id}", event.occurred_at,
+                                 mentions=len(set(event.mentions)), everyone=event.mentions_everyone,
+                                 attachments=tuple(a.filename for a in event.attachments), edited=False)
+
+    @on(MessageEdited, priority=-100)
+    async def on_edit(self, event: MessageEdited) -> list[Action]:
+        """Edits are checked again (a clean message edited into spam)."""
+        if event.is_bot or (event.before is not None and event.before == event.text):
+            return []
+        return await self._check(event.text, event.author, event.author_name, event.message,
+                                 event.channel_name or f"#{event.message.channel_id}", event.occurred_at,
+                                 mentions=len(set(event.mentions)), everyone=event.mentions_everyone,
+                                 attachments=(), edited=True)
+
+    async def _check(self, text: str, author: UserRef, author_name: str, message: MessageRef, channel_name: str,
+                     at: datetime, *, mentions: int, everyone: bool, attachments: tuple[str, ...],
+                     edited: bool) -> list[Action]:
+        conf = self.conf
+        if not conf.rules:
+            return []
+        text_hits = {h.rule: h.term for h in conf.engine.match(text)} if not conf.engine.empty else {}
+        account_age = membership_age = None
+        if needs_age(conf):
+            info = await self.ctx.member(author)
+            if info is not None:
+                now = self.ctx.now()
+                account_age = now - info.created_at if info.created_at else None
+                membership_age = now - info.joined_at if info.joined_at else None
+        facts = MessageFacts(text=text, author=f"{author.platform}:{author.id}", channel=message.channel_id,
+                             channel_name=channel_name, at=at, mentions=mentions, everyone=everyone,
+                             attachments=attachments, account_age=account_age, membership_age=membership_age,
+                             edited=edited)
+        if not edited:
+            self.tracker.record(facts, _normalised_for_repeats(text) if _wants_repeats(conf) else None)
+        hits = evaluate(conf, facts, self.tracker, text_hits)
+        if not hits:
+            return []
+        hits = await self._not_exempt(author, hits)
+        if not hits:
+            return []
+        target = await self.target(author, author_name)
+        self.tracker.forget(facts.author)
+        return await self.enforce(target, hits, source_text=text, message=message, channel=message.channel,
+                                  incident_at=at)
+
+    async def _not_exempt(self, user: UserRef, hits: list[Hit]) -> list[Hit]:
+        """Drop hits the member is exempt from (moderators, exempt roles)."""
+        info = await self.ctx.member(user)
+        if info is None:
+            return hits
+        if self.conf.exempt_moderators and self.ctx.community.level_of(info) >= Level.MODERATOR:
+            return []
+        names = {n for (p, n), ref in self.ctx.community.roles.items() if p == user.platform and ref in info.roles}
+        if names & set(self.conf.exempt_roles):
+            return []
+        return [h for h in hits if not names & set(self.conf.rules[h.rule].exempt_roles)]
+
+    # -- joins and names --------------------------------------------------------------------
+
+    @on(MemberJoined, priority=-100)
+    async def on_join(self, event: MemberJoined) -> list[Action]:
+        """Raid detection, re-muting members who left while timed out, names and account age."""
+        if event.is_bot:
+            return []
+        actions = await self.raid_join(event)
+        if actions is not None:
+            return actions
+        out: list[Action] = []
+        async with self.ctx.db.session() as session:
+            running = await repo.active_of_kind(session, self.ctx.community.name, event.member.platform,
+                                                event.member.id, "timeout", self.ctx.now())
+        if running:
+            until = max(c.expires_at for c in running if c.expires_at is not None)
+            if self.ctx.can(event.member.platform, Capability.TIMEOUT):
+                out.append(TimeoutMember(scope=event.scope, user=event.member, until=until,
+                                         reason=f"timeout of case #{running[-1].number} still running"))
+            else:
+                self.soft_muted[(event.member.platform, event.member.id)] = until
+            await self.ctx.modlog(self.case_content(running[-1], headline="Rejoined while timed out — muted again: "))
+        hits = self._name_hits(event.display_name or event.name)
+        if event.account_created_at is not None:
+            age = self.ctx.now() - event.account_created_at
+            for index, rule in enumerate(self.conf.rules):
+                if (rule.age is not None and rule.age.account is not None and applies(rule, "")
+                        and age < rule.age.account and index not in {h.rule for h in hits}):
+                    hits.append(Hit(index, rule.name, "account too new", rule.shadow))
+        if hits:
+            target = await self.target(event.member, event.display_name or event.name)
+            out.extend(await self.enforce(target, hits, source_text=event.display_name or event.name,
+                                          incident_at=event.occurred_at))
+        return out
+
+    @on(MemberUpdated, priority=-100)
+    async def on_member_update(self, event: MemberUpdated) -> list[Action]:
+        """A changed display name is checked like a name on join."""
+        name = event.display_name or event.name
+        if event.before_display_name is not None and event.before_display_name == name:
+            return []
+        hits = await self._not_exempt(event.member, self._name_hits(name))
+        if not hits:
+            return []
+        target = await self.target(event.member, name)
+        return await self.enforce(target, hits, source_text=name, incident_at=event.occurred_at)
+
+    def _name_hits(self, name: str) -> list[Hit]:
+        if self.conf.name_engine.empty:
+            return []
+        out = []
+        for hit in self.conf.name_engine.match(name):
+            rule = self.conf.rules[hit.rule]
+            if rule.enabled:
+                out.append(Hit(hit.rule, rule.name, f"display name matched “{hit.term}”", rule.shadow))
+        return out
+
+
+def _wants_repeats(conf: object) -> bool:
+    return any(r.repeats is not None for r in getattr(conf, "rules", ()))
+
+
+def _normalised_for_repeats(text: str) -> str:
+    from cogs.moderation.normalise import normalise
+
+    return " ".join(normalise(text).split())
