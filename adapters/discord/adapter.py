@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -54,6 +55,7 @@ class DiscordAdapter:
         self._sink: EventSink | None = None
         self._ready: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -201,12 +203,18 @@ class DiscordAdapter:
     def _scope(self, guild_id: int | None, user_id: int) -> str | None:
         return str(guild_id) if guild_id else self.dm_scope(user_id)
 
-    async def on_message(self, message: discord.Message) -> None:
+    def on_message(self, message: discord.Message) -> None:
+        """MESSAGE_CREATE, translated synchronously (see the client's ``dispatch``) and emitted in a task."""
         if self._ignored(message.author, message.webhook_id is not None) or message.type not in _TEXT_TYPES:
             return
         scope = self._scope(message.guild.id if message.guild else None, message.author.id)
         if scope is not None:
-            await self.emit(translate.posted(message, scope))
+            self._spawn(self.emit(translate.posted(message, scope)))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         message = payload.message

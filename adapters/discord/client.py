@@ -34,8 +34,12 @@ class _Listeners:
     async def on_ready(self) -> None:
         self.steward.ready()
 
-    async def on_message(self, message: discord.Message) -> None:
-        await self.steward.on_message(message)
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event, *args, **kwargs)  # type: ignore[misc]
+        if event == "message":
+            # Translate now, while discord.py parses: an edit parsed right after mutates the cached
+            # Message before an on_message task would run, and the post would be checked as edited.
+            self.steward.on_message(args[0])
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         await self.steward.on_edit(payload)

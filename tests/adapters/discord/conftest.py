@@ -54,7 +54,8 @@ def write_config(tmp_path: Path, guild: Guild, *, discord_extra: str = "", chann
     path.write_text(f"""
 storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
 platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.2, ready_timeout: 10s{discord_extra}}}
+  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.2,
+            ready_timeout: 10s{discord_extra}}}
 communities:
   - name: acme
     discord: {{guild: "{guild.id}"}}
@@ -116,6 +117,7 @@ class Running:
 async def steward(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Running]:
     world = build_world(fake)
     runtime = await start_steward(write_config(tmp_path, world.guild))
+    fake.mark()
     yield Running(world, runtime)
     await runtime.stop()
 

@@ -194,6 +194,7 @@ class FakeDiscord:
         self.failures: list[_Failure] = []
         self.shard_count = 1
         self.port = 0
+        self._mark = 0
         self._runner: web.AppRunner | None = None
 
     # -- world ---------------------------------------------------------------------------------
@@ -249,14 +250,18 @@ class FakeDiscord:
         rx = re.compile(pattern)
         return [c for c in self.calls if c.method == method and rx.search(c.path)]
 
-    def mutations(self) -> list[Call]:
-        """Every PATCH, PUT and DELETE recorded."""
-        return [c for c in self.calls if c.method in ("PATCH", "PUT", "DELETE")]
+    def mark(self) -> None:
+        """Start counting :meth:`mutations` from here (e.g. after start-up published the commands)."""
+        self._mark = len(self.calls)
 
-    async def wait_for(self, method: str, pattern: str, *, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def mutations(self) -> list[Call]:
+        """Every PATCH, PUT and DELETE recorded since :meth:`mark`."""
+        return [c for c in self.calls[self._mark:] if c.method in ("PATCH", "PUT", "DELETE")]
+
+    async def wait_for(self, method: str, pattern: str, *, count: int = 1, within: float = 5.0) -> list[Call]:
         """Poll until ``count`` matching calls were recorded."""
         return await wait_until(lambda: (found := self.find(method, pattern)) and len(found) >= count and found,
-                                timeout=timeout, what=f"{count}× {method} {pattern}; got {self.calls}")
+                                within=within, what=f"{count}× {method} {pattern}; got {self.calls}")
 
     # -- gateway events -------------------------------------------------------------------------
 
@@ -432,7 +437,7 @@ class FakeDiscord:
             return web.Response(status=204)
         return _json(answer, status=status)
 
-    def _answer(self, call: Call) -> tuple[int, Any]:  # noqa: C901 - one table of routes
+    def _answer(self, call: Call) -> tuple[int, Any]:
         m, p, body = call.method, call.path, call.json or {}
         if m == "GET" and p == "/users/@me":
             return 200, self.bot.user()
@@ -512,9 +517,9 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
 
 
-async def wait_until(check: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll ``check`` every 10 ms until it returns something truthy (or fail after ``timeout``)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_until(check: Callable[[], Any], *, within: float = 5.0, what: str = "condition") -> Any:
+    """Poll ``check`` every 10 ms until it returns something truthy (or fail after ``within`` seconds)."""
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         result = check()
         if result:

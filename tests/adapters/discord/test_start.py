@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from bot.runtime import StartupError
-from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
-from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.adapters.discord.conftest import Running
 
 
 async def test_starts_and_publishes_typed_slash_commands(steward: Running) -> None:
