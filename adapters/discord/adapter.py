@@ -30,6 +30,12 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 P = translate.P
+_INTENT_LOSS = {
+    "Message Content Intent": "Without it moderation rules can't read messages, and Steward refuses to run "
+                              "them blind.",
+    "Server Members Intent": "Without it joins, leaves, the name check, raid protection and role checks stop "
+                             "working.",
+}
 _TEXT_TYPES = (discord.MessageType.default, discord.MessageType.reply, discord.MessageType.thread_starter_message)
 
 
@@ -131,15 +137,14 @@ class DiscordAdapter:
         return f"Discord connection failed: {type(error).__name__}: {error}"
 
     def _intents_message(self) -> str:
-        missing = self.missing_intents() or [n for n, on in (("Server Members Intent", self.settings.members),
-                                                            ("Message Content Intent", self.settings.message_content))
-                                             if on]
+        requested = [n for n, on in (("Server Members Intent", self.settings.members),
+                                     ("Message Content Intent", self.settings.message_content)) if on]
+        missing = self.missing_intents() or requested
         app = self.client.application_id
         return (f"Discord refused the connection: privileged intent(s) not enabled for this bot: "
                 f"{', '.join(missing)}. Enable them at https://discord.com/developers/applications/{app}/bot → "
-                "Privileged Gateway Intents, then start Steward again. Without the Message Content Intent "
-                "moderation rules can't read messages (Steward refuses to run them blind); without the Server "
-                "Members Intent joins, leaves, the name check, raid protection and role checks stop working.")
+                "Privileged Gateway Intents, then start Steward again. "
+                + " ".join(_INTENT_LOSS[name] for name in missing))
 
     def missing_intents(self) -> list[str]:
         """Privileged intents Steward asks for that the application's flags say are off."""

@@ -78,7 +78,11 @@ async def start_steward(path: Path, catalog: Catalog | None = None) -> Runtime:
     adapters, console, clock = build_adapters(config, catalog)
     assert console is None, "the Discord adapter should have been created from the token"
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock, loader=lambda: load(path, catalog))
-    await runtime.start()
+    try:
+        await runtime.start()
+    except BaseException:
+        await runtime.stop()  # as `steward run` does after a failed start
+        raise
     return runtime
 
 
