@@ -71,6 +71,9 @@ class DiscordAdapter:
 
     async def start(self, sink: EventSink) -> None:
         """Log in, connect, wait for the guilds, then check intents, guilds and permissions."""
+        if not self.communities:
+            raise StartupError("platforms.discord.token is set but no community names its Discord server: add "
+                               "`discord: {guild: \"<server id>\"}` to a community (README → Discord)")
         self._refuse_blind_moderation()
         self._sink = sink
         self._ready = asyncio.Event()

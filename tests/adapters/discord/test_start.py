@@ -118,3 +118,11 @@ def _user(user_id: int):  # type: ignore[no-untyped-def]
     from bot.refs import UserRef
 
     return UserRef("discord", str(user_id))
+
+
+async def test_token_without_any_discord_community_is_a_startup_error(fake: FakeDiscord, tmp_path: Path) -> None:
+    world = build_world(fake)
+    path = write_config(tmp_path, world.guild)
+    path.write_text(path.read_text().replace(f'discord: {{guild: "{world.guild.id}"}}', ""))
+    with pytest.raises(StartupError, match="no community names its Discord server"):
+        await start_steward(path)
