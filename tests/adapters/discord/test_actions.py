@@ -168,3 +168,16 @@ async def test_send_escapes_user_text_and_pings_only_named_targets(steward: Runn
     assert [str(r) for r in post.json["allowed_mentions"]["roles"]] == [mods.id]
     assert "\\*\\*@\u200bhere\\*\\*" in post.json["content"] and "\\_x\\_" in post.json["content"]
     assert post.json["components"][0]["components"][0]["custom_id"] == encode_custom_id("demo:pick")
+
+
+async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    old = guild.channels.pop("mod-log")
+    await fake.dispatch("CHANNEL_DELETE", old.payload(guild.id), guild_id=guild.id)
+    new = guild.channel("mod-log")
+    await fake.dispatch("CHANNEL_CREATE", new.payload(guild.id), guild_id=guild.id)
+    await wait_until(lambda: steward.adapter.names.follow(old.id) == new.id, what="the name to be followed")
+    modlog = steward.runtime.communities["acme"].channel("modlog", D)
+    assert modlog == ChannelRef(D, str(old.id))  # the core still holds the id resolved at start
+    result = await steward.adapter.perform(SendMessage(channel=modlog, content=text("still here")))
+    assert result.ok and fake.find("POST", rf"/channels/{new.id}/messages$")
