@@ -225,6 +225,58 @@ class LockChannel(Action):
         return self.channel.platform
 
 
+@dataclass(frozen=True, kw_only=True)
+class CreateThread(Action):
+    """Open a thread in a channel, from ``message`` when given; the result's message is in the thread."""
+
+    capability: ClassVar[Capability] = Capability.THREADS
+    channel: ChannelRef
+    name: str
+    message: MessageRef | None = None
+    content: Content | None = None
+    auto_archive: timedelta = timedelta(days=1)
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ScopedAction(Action):
+    platform_name: str
+    scope: str
+
+    @property
+    def platform(self) -> str:
+        return self.platform_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleEvent(_ScopedAction):
+    """Create a native scheduled event, or edit the one whose platform id is ``event``.
+
+    The result's ``ref`` is the event's platform id. ``channel`` makes it a voice/stage event,
+    otherwise ``location`` (required by the platform then) and ``end`` describe an external one.
+    """
+
+    capability: ClassVar[Capability] = Capability.SCHEDULED_EVENTS
+    name: str
+    start: datetime
+    end: datetime | None = None
+    description: str = ""
+    location: str = ""
+    channel: ChannelRef | None = None
+    event: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelScheduledEvent(_ScopedAction):
+    """Cancel a native scheduled event by its platform id."""
+
+    capability: ClassVar[Capability] = Capability.SCHEDULED_EVENTS
+    event: str
+
+
 @dataclass(frozen=True, slots=True)
 class ActionResult:
     """The outcome of one action; ``error`` is a short reason people can read."""
@@ -234,11 +286,12 @@ class ActionResult:
     error: str = ""
     code: str = ""
     message: MessageRef | None = None
+    ref: str = ""
 
     @classmethod
-    def success(cls, action: Action, message: MessageRef | None = None) -> ActionResult:
-        """A performed action."""
-        return cls(action, True, message=message)
+    def success(cls, action: Action, message: MessageRef | None = None, ref: str = "") -> ActionResult:
+        """A performed action; ``ref`` is the platform id of what it created (a scheduled event)."""
+        return cls(action, True, message=message, ref=ref)
 
     @classmethod
     def failure(cls, action: Action, error: str, code: str = "failed") -> ActionResult:

@@ -1,0 +1,20 @@
+"""The Discord adapter: discord.py 2.x, slash commands, persistent components, moderation actions."""
+
+from __future__ import annotations
+
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.settings import DiscordSettings
+from bot.config.models import StewardConfig
+
+PLATFORM = "discord"
+SETTINGS = DiscordSettings
+
+
+def create(settings: DiscordSettings, *, config: StewardConfig) -> DiscordAdapter | None:
+    """The adapter, or None when no token is configured (Discord is then simply not started)."""
+    if not settings.token.strip():
+        return None
+    return DiscordAdapter(settings, config)
+
+
+__all__ = ["PLATFORM", "SETTINGS", "DiscordAdapter", "DiscordSettings", "create"]

@@ -1,0 +1,110 @@
+"""The discord.py client Steward runs: intents, sharding, and listeners that hand events to the adapter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter
+    from adapters.discord.settings import DiscordSettings
+
+
+def intents(settings: DiscordSettings) -> discord.Intents:
+    """Guilds, members, messages, message content, reactions, moderation and scheduled events."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.members = settings.members
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = settings.message_content
+    wanted.guild_reactions = True
+    wanted.dm_reactions = True
+    wanted.moderation = True
+    wanted.guild_scheduled_events = True
+    return wanted
+
+
+class _Listeners:
+    """discord.py calls ``on_<event>``; each forwards to the adapter, which translates and emits."""
+
+    steward: DiscordAdapter
+
+    async def on_ready(self) -> None:
+        self.steward.ready()
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event, *args, **kwargs)  # type: ignore[misc]
+        if event == "message":
+            # Translate now, while discord.py parses: an edit parsed right after mutates the cached
+            # Message before an on_message task would run, and the post would be checked as edited.
+            self.steward.on_message(args[0])
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.steward.on_edit(payload)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.steward.on_delete(payload)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.steward.on_join(member)
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.steward.on_leave(payload)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        await self.steward.on_member_update(before, after)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.steward.on_reaction(payload)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.steward.interactions.handle(interaction)
+
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        self.steward.guild_changed(channel.guild)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        self.steward.guild_changed(channel.guild)
+
+    async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
+        self.steward.guild_changed(after.guild)
+
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        self.steward.guild_changed(role.guild)
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        self.steward.guild_changed(role.guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        self.steward.guild_changed(after.guild)
+
+
+class StewardClient(_Listeners, discord.Client):
+    """One gateway connection (small and medium bots)."""
+
+
+class StewardShardedClient(_Listeners, discord.AutoShardedClient):
+    """Several shards in one process (``shards: auto`` or a count)."""
+
+
+def make_client(adapter: DiscordAdapter) -> discord.Client:
+    """The client for the adapter's settings."""
+    settings = adapter.settings
+    kwargs: dict[str, Any] = {
+        "intents": intents(settings),
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "chunk_guilds_at_startup": settings.members,
+        "guild_ready_timeout": settings.guild_ready_timeout,
+        "max_messages": 5000,
+    }
+    client: discord.Client
+    if settings.shards is None:
+        client = StewardClient(**kwargs)
+    elif settings.shards == "auto":
+        client = StewardShardedClient(**kwargs)
+    else:
+        client = StewardShardedClient(shard_count=int(settings.shards), **kwargs)
+    client.steward = adapter
+    return client

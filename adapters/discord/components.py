@@ -1,0 +1,193 @@
+"""Interactions: slash commands, autocomplete, buttons, selects and modal submits.
+
+Every component is routed by its custom id (``bot.components.decode_custom_id``), never by a
+view object held in memory, so a button posted before a restart still reaches its handler.
+Discord wants an answer within 3 s: a slow handler gets a "thinking…" deferral first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import commands
+from adapters.discord.render import message_kwargs, modal_for
+from adapters.discord.translate import P, message_ref, user_ref
+from bot.actions import ActionResult, OpenForm, Reply
+from bot.components import decode_custom_id
+from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Origin
+from bot.permissions import Level
+from bot.refs import ChannelRef
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+KEEP = 1000  # interactions remembered for follow-ups (their tokens live 15 minutes)
+
+
+@dataclass
+class Pending:
+    """An interaction Steward still owes (or may follow up) an answer."""
+
+    interaction: discord.Interaction
+    ephemeral: bool
+    kind: str
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Interactions:
+    """Turns interactions into core events and answers them."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+        self.pending: OrderedDict[str, Pending] = OrderedDict()
+
+    # -- inbound ------------------------------------------------------------------------------
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        """Entry point for every INTERACTION_CREATE."""
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction)
+                return
+            built = self._event(interaction)
+            if built is None:
+                return
+            event, ephemeral, kind = built
+            await self._run(Pending(interaction, ephemeral, kind), event)
+        except discord.HTTPException:
+            log.exception("answering interaction %s failed", interaction.id)
+
+    def _event(self, interaction: discord.Interaction) -> tuple[Event, bool, str] | None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        scope = str(interaction.guild_id) if interaction.guild_id else self.adapter.dm_scope(interaction.user.id)
+        if scope is None:
+            return None
+        message = interaction.message
+        origin = Origin(platform=P, scope=scope, user=user_ref(interaction.user),
+                        channel=ChannelRef(P, str(interaction.channel_id)) if interaction.channel_id else None,
+                        token=interaction.token,
+                        message=message_ref(message.channel.id, message.id) if message is not None else None)
+        base: dict[str, Any] = {"platform": P, "scope": scope, "event_id": f"interaction:{interaction.id}",
+                                "occurred_at": interaction.created_at, "origin": origin}
+        if interaction.type is discord.InteractionType.application_command:
+            spec = commands.find(self.adapter.specs.get(scope, ()), str(data.get("name", "")))
+            name = spec.name if spec is not None else str(data.get("name", ""))
+            staff = spec is not None and spec.level >= Level.MODERATOR
+            return CommandInvoked(**base, command=name, options=commands.options(spec, data)), staff, "command"
+        decoded = decode_custom_id(str(data.get("custom_id", "")))
+        if decoded is None:
+            log.debug("interaction with a foreign custom id %r ignored", data.get("custom_id"))
+            return None
+        action, value = decoded
+        if interaction.type is discord.InteractionType.component:
+            values = tuple(str(v) for v in data.get("values", []) or [])
+            return ButtonPressed(**base, action=action, value=value, values=values), False, "component"
+        if interaction.type is discord.InteractionType.modal_submit:
+            fields = _fields(data.get("components", []) or [])
+            return FormSubmitted(**base, action=action, value=value, fields=fields), False, "modal"
+        return None
+
+    async def _run(self, pending: Pending, event: Event) -> None:
+        interaction = pending.interaction
+        self._remember(interaction.token, pending)
+        task = asyncio.ensure_future(self.adapter.emit(event))
+        done, _ = await asyncio.wait({task}, timeout=self.adapter.settings.defer_after)
+        if not done:
+            async with pending.lock:
+                if not interaction.response.is_done():
+                    if pending.kind == "component":
+                        await interaction.response.defer()
+                    else:
+                        await interaction.response.defer(ephemeral=True, thinking=True)
+            await task
+        async with pending.lock:
+            if interaction.response.is_done():
+                return
+            if pending.kind == "component":
+                await interaction.response.defer()  # acknowledged; nothing to say
+            else:
+                await interaction.response.send_message("Done.", ephemeral=True)
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        scope = str(interaction.guild_id or "")
+        spec = commands.find(self.adapter.specs.get(scope, ()), str(data.get("name", "")))
+        typed = commands.focused(data)
+        choices = commands.suggest(spec, *typed) if typed is not None else []
+        await interaction.response.autocomplete([app_commands.Choice(name=n, value=v) for n, v in choices])
+
+    def _remember(self, token: str, pending: Pending) -> None:
+        self.pending[token] = pending
+        while len(self.pending) > KEEP:
+            self.pending.popitem(last=False)
+
+    # -- outbound -----------------------------------------------------------------------------
+
+    async def answer(self, action: Reply | OpenForm) -> ActionResult:
+        """Reply to, or open a form for, the interaction behind ``action.origin``."""
+        origin = action.origin
+        pending = self.pending.get(origin.token or "")
+        if isinstance(action, OpenForm):
+            if pending is None:
+                return ActionResult.failure(action, "a form opens only in answer to a command or a press", "expired")
+            async with pending.lock:
+                if pending.interaction.response.is_done():
+                    return ActionResult.failure(action, "Discord opens a form only as the first answer to a "
+                                                        "command or press, and that answer was already sent",
+                                                "form_late")
+                await pending.interaction.response.send_modal(modal_for(action.form))
+            return ActionResult.success(action)
+        kwargs = message_kwargs(action.content)
+        if pending is None:
+            return await self._detached_reply(action, kwargs)
+        ephemeral = action.ephemeral or pending.ephemeral
+        interaction = pending.interaction
+        async with pending.lock:
+            if not interaction.response.is_done():
+                callback = await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
+                mid = callback.message_id if callback is not None else None
+                ref = message_ref(interaction.channel_id or 0, mid) if mid else None
+                return ActionResult.success(action, ref)
+            msg = await interaction.followup.send(**kwargs, ephemeral=ephemeral, wait=True)
+            return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+
+    async def _detached_reply(self, action: Reply, kwargs: dict[str, Any]) -> ActionResult:
+        """A reply whose interaction is no longer in memory: follow up by token, else post in the channel."""
+        origin = action.origin
+        client = self.adapter.client
+        if origin.token and client.application_id is not None:
+            hook = discord.Webhook.partial(client.application_id, origin.token, client=client)
+            msg = await hook.send(**kwargs, ephemeral=action.ephemeral, wait=True)
+            return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+        if origin.channel is None:
+            return ActionResult.failure(action, "nowhere to reply", "not_found")
+        if origin.message is not None:
+            kwargs["reference"] = discord.MessageReference(message_id=int(origin.message.id),
+                                                           channel_id=int(origin.message.channel_id),
+                                                           fail_if_not_exists=False)
+        sent = await client.get_partial_messageable(int(origin.channel.id)).send(**kwargs)
+        return ActionResult.success(action, message_ref(sent.channel.id, sent.id))
+
+
+def _fields(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Modal values by field name, from action rows or labels."""
+    out: dict[str, str] = {}
+    for row in rows:
+        inner = row.get("components") or ([row["component"]] if "component" in row else [row])
+        for comp in inner:
+            cid = comp.get("custom_id")
+            if not cid:
+                continue
+            if "values" in comp:
+                out[cid] = ",".join(str(v) for v in comp["values"])
+            else:
+                out[cid] = str(comp.get("value") or "")
+    return out

@@ -1,0 +1,367 @@
+"""Core actions → Discord REST calls, each checked (permissions, hierarchy, breaker) before the call."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+
+from adapters.discord import checks
+from adapters.discord.render import message_kwargs
+from adapters.discord.translate import message_ref
+from bot.actions import (
+    Action,
+    ActionResult,
+    AddReaction,
+    AddRole,
+    BanMember,
+    BulkDelete,
+    CancelScheduledEvent,
+    CreateThread,
+    DeleteMessage,
+    EditMessage,
+    KickMember,
+    LockChannel,
+    OpenForm,
+    RemoveRole,
+    RemoveTimeout,
+    Reply,
+    ScheduleEvent,
+    SendDirect,
+    SendMessage,
+    SetSlowmode,
+    TimeoutMember,
+    UnbanMember,
+)
+from bot.refs import ChannelRef, MessageRef
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+MAX_TIMEOUT = timedelta(days=28)
+MAX_BAN_HISTORY = 7 * 86400
+MAX_SLOWMODE = 21600
+BULK_AGE = timedelta(days=14)
+DM_CLOSED = 50007
+
+
+class Refused(Exception):
+    """A check failed before any call: (code, reason for people)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class Performer:
+    """Performs actions for one adapter."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+        self.breaker = checks.Breaker(adapter.settings.breaker_threshold,
+                                      adapter.settings.breaker_cooldown.total_seconds())
+
+    @property
+    def client(self) -> discord.Client:
+        return self.adapter.client
+
+    async def perform(self, action: Action) -> ActionResult:
+        """Check, call, and turn Discord's answer into a result; never raises for a refusal."""
+        guild_id = self._guild_of(action)
+        if guild_id is not None and self.breaker.is_open(guild_id):
+            return ActionResult.failure(action, "paused in this server after repeated 'Missing Permissions' "
+                                                "errors; fix Steward's permissions (see the mod log)", "circuit_open")
+        try:
+            result = await self._perform(action)
+        except Refused as exc:
+            log.info("refused %s: %s", type(action).__name__, exc)
+            return ActionResult.failure(action, str(exc), exc.code)
+        except discord.Forbidden as exc:
+            if exc.code == DM_CLOSED:
+                return ActionResult.failure(action, "that member does not accept direct messages", "dm_closed")
+            if guild_id is not None and self.breaker.forbidden(guild_id):
+                await self._alert(guild_id)
+            return ActionResult.failure(action, f"Discord refused: {exc.text or exc.status}", "forbidden")
+        except discord.NotFound as exc:
+            return ActionResult.failure(action, f"not found on Discord: {exc.text or exc.status}", "not_found")
+        except discord.HTTPException as exc:
+            return ActionResult.failure(action, f"Discord error {exc.status}: {exc.text}", "http")
+        if guild_id is not None:
+            self.breaker.success(guild_id)
+        return result
+
+    # -- routing ------------------------------------------------------------------------------
+
+    async def _perform(self, action: Action) -> ActionResult:
+        http = self.client.http
+        reason = action.reason[:512] or None
+        match action:
+            case SendMessage(channel=channel, content=content, reply_to=reply_to):
+                cid = self.adapter.channel_id(channel.id)
+                self._need_channel_perm(cid, "send_messages")
+                kwargs = message_kwargs(content)
+                if reply_to is not None:
+                    kwargs["reference"] = discord.MessageReference(
+                        message_id=int(reply_to.id), channel_id=int(reply_to.channel_id), fail_if_not_exists=False)
+                msg = await self.client.get_partial_messageable(cid).send(**kwargs)
+                return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+            case Reply() | OpenForm():
+                return await self.adapter.interactions.answer(action)
+            case EditMessage(message=message, content=content):
+                partial = self.client.get_partial_messageable(int(message.channel_id)).get_partial_message(
+                    int(message.id))
+                kwargs = message_kwargs(content)
+                kwargs.setdefault("view", None)
+                await partial.edit(**kwargs)
+                return ActionResult.success(action, message)
+            case SendDirect(user=user, content=content):
+                dm = await http.start_private_message(int(user.id))
+                msg = await self.client.get_partial_messageable(int(dm["id"])).send(**message_kwargs(content))
+                return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+            case DeleteMessage(message=message):
+                cid = self.adapter.channel_id(message.channel_id)
+                self._need_channel_perm(cid, "manage_messages")
+                await http.delete_message(cid, int(message.id), reason=reason)
+                return ActionResult.success(action, message)
+            case BulkDelete(channel=channel, messages=messages):
+                return await self._bulk_delete(action, self.adapter.channel_id(channel.id),
+                                               [int(m.id) for m in messages], reason)
+            case TimeoutMember(scope=scope, user=user, until=until):
+                return await self._timeout(action, int(scope), int(user.id), until, reason)
+            case RemoveTimeout(scope=scope, user=user):
+                guild, _member = self._target(int(scope), int(user.id), "moderate_members", present=True)
+                await http.edit_member(guild.id, int(user.id), reason=reason, communication_disabled_until=None)
+            case KickMember(scope=scope, user=user):
+                guild, _member = self._target(int(scope), int(user.id), "kick_members", present=True)
+                await http.kick(int(user.id), guild.id, reason=reason)
+            case BanMember(scope=scope, user=user, delete_history=history):
+                guild, _member = self._target(int(scope), int(user.id), "ban_members", present=False)
+                seconds = max(0, min(int(history.total_seconds()), MAX_BAN_HISTORY))
+                await http.ban(int(user.id), guild.id, seconds, reason=reason)
+            case UnbanMember(scope=scope, user=user):
+                guild = self._guild(int(scope))
+                self._need(guild, "ban_members")
+                await http.unban(int(user.id), guild.id, reason=reason)
+            case AddRole(scope=scope, user=user, role=role) | RemoveRole(scope=scope, user=user, role=role):
+                await self._role(action, int(scope), int(user.id), self.adapter.role_id(role.id), reason)
+            case AddReaction(message=message, emoji=emoji):
+                cid = self.adapter.channel_id(message.channel_id)
+                self._need_channel_perm(cid, "add_reactions")
+                await http.add_reaction(cid, int(message.id), _emoji(emoji))
+            case SetSlowmode(channel=channel, seconds=seconds):
+                if not 0 <= seconds <= MAX_SLOWMODE:
+                    raise Refused("too_long", "Discord allows slowmode between 0 and 6 hours")
+                cid = self.adapter.channel_id(channel.id)
+                self._need_channel_perm(cid, "manage_channels")
+                await http.edit_channel(cid, reason=reason, rate_limit_per_user=seconds)
+            case LockChannel(channel=channel, locked=locked):
+                await self._lock(self.adapter.channel_id(channel.id), locked, reason)
+            case CreateThread():
+                return await self._thread(action, reason)
+            case ScheduleEvent():
+                return await self._schedule(action, reason)
+            case CancelScheduledEvent(scope=scope, event=event):
+                guild = self._guild(int(scope))
+                self._need(guild, "manage_events")
+                await http.edit_scheduled_event(guild.id, int(event), reason=reason, status=4)
+                return ActionResult.success(action, ref=event)
+            case _:
+                return ActionResult.failure(action, f"Discord adapter can't {type(action).__name__}", "unsupported")
+        return ActionResult.success(action)
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def _guild(self, guild_id: int) -> discord.Guild:
+        guild = self.client.get_guild(guild_id)
+        if guild is None:
+            raise Refused("not_found", f"Steward is not in the Discord server {guild_id}")
+        return guild
+
+    def _need(self, guild: discord.Guild, permission: str,
+              channel: discord.abc.GuildChannel | None = None) -> None:
+        why = checks.lacks(guild, permission, channel)
+        if why is not None:
+            raise Refused("forbidden", why)
+
+    def _need_channel_perm(self, channel_id: int, permission: str) -> None:
+        channel = self.client.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        if isinstance(guild, discord.Guild) and isinstance(channel, discord.abc.GuildChannel):
+            self._need(guild, permission, channel)
+
+    def _target(self, guild_id: int, user_id: int, permission: str, *,
+                present: bool) -> tuple[discord.Guild, discord.Member | None]:
+        guild = self._guild(guild_id)
+        self._need(guild, permission)
+        member = guild.get_member(user_id)
+        if member is None:
+            if present:
+                raise Refused("not_found", "that member is not in the server")
+            return guild, None
+        why = checks.hierarchy(guild, member)
+        if why is not None:
+            raise Refused("hierarchy", why)
+        return guild, member
+
+    def _guild_of(self, action: Action) -> int | None:
+        scope = getattr(action, "scope", None) or getattr(getattr(action, "origin", None), "scope", None)
+        if isinstance(scope, str) and scope.isdigit():
+            return int(scope)
+        for attr in ("channel", "message"):
+            ref = getattr(action, attr, None)
+            cid = ref.id if isinstance(ref, ChannelRef) else ref.channel_id if isinstance(ref, MessageRef) else None
+            if cid is not None and cid.isdigit():
+                channel = self.client.get_channel(int(cid))
+                guild = getattr(channel, "guild", None)
+                if isinstance(guild, discord.Guild):
+                    return guild.id
+        return None
+
+    # -- the actions with more to them ---------------------------------------------------------
+
+    async def _timeout(self, action: Action, guild_id: int, user_id: int, until: datetime,
+                       reason: str | None) -> ActionResult:
+        now = datetime.now(UTC)
+        if until - now > MAX_TIMEOUT:
+            raise Refused("too_long", "Discord caps timeouts at 28 days; use a (timed) ban for longer")
+        if until <= now:
+            raise Refused("invalid", "the timeout would already be over")
+        _guild, member = self._target(guild_id, user_id, "moderate_members", present=True)
+        if member is not None and member.guild_permissions.administrator:
+            raise Refused("hierarchy", f"{member.display_name} is an administrator; Discord can't time them out")
+        until = min(until, now + MAX_TIMEOUT - timedelta(seconds=30))  # room for the request's own latency
+        await self.client.http.edit_member(guild_id, user_id, reason=reason,
+                                           communication_disabled_until=until.isoformat())
+        return ActionResult.success(action)
+
+    async def _role(self, action: Action, guild_id: int, user_id: int, role_id: int, reason: str | None) -> None:
+        guild, _member = self._target(guild_id, user_id, "manage_roles", present=True)
+        role = guild.get_role(role_id)
+        if role is None:
+            raise Refused("not_found", f"no role {role_id} in this server")
+        why = checks.role_hierarchy(guild, role)
+        if why is not None:
+            raise Refused("hierarchy", why)
+        call = self.client.http.add_role if isinstance(action, AddRole) else self.client.http.remove_role
+        await call(guild_id, user_id, role_id, reason=reason)
+
+    async def _bulk_delete(self, action: Action, channel_id: int, ids: list[int],
+                           reason: str | None) -> ActionResult:
+        self._need_channel_perm(channel_id, "manage_messages")
+        cutoff = discord.utils.time_snowflake(datetime.now(UTC) - BULK_AGE + timedelta(minutes=1))
+        recent: list[str | int] = sorted({i for i in ids if i >= cutoff})
+        old = sorted({i for i in ids if i < cutoff})  # Discord bulk-deletes only the last 14 days
+        for start in range(0, len(recent), 100):
+            chunk = recent[start:start + 100]
+            if len(chunk) == 1:
+                old.append(int(chunk[0]))
+            else:
+                await self.client.http.delete_messages(channel_id, chunk, reason=reason)
+        for message_id in old:
+            try:
+                await self.client.http.delete_message(channel_id, message_id, reason=reason)
+            except discord.NotFound:
+                continue
+        return ActionResult.success(action)
+
+    async def _lock(self, channel_id: int, locked: bool, reason: str | None) -> None:
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            raise Refused("not_found", "only server channels can be locked")
+        guild = channel.guild
+        self._need(guild, "manage_roles", channel)
+        self._need(guild, "manage_channels", channel)
+        everyone = channel.overwrites_for(guild.default_role)
+        everyone.update(send_messages=False if locked else None, send_messages_in_threads=False if locked else None,
+                        create_public_threads=False if locked else None, add_reactions=False if locked else None)
+        allow, deny = everyone.pair()
+        await self.client.http.edit_channel_permissions(channel.id, guild.default_role.id, str(allow.value),
+                                                        str(deny.value), 0, reason=reason)
+        if locked:  # moderators, admins and Steward itself keep talking in a locked channel
+            keep = [r.id for r in self.adapter.staff_roles(guild)]
+            if guild.me is not None:
+                keep.append(guild.me.id)
+            for target in keep:
+                kind: Literal[0, 1] = 1 if guild.me is not None and target == guild.me.id else 0
+                existing = channel.overwrites_for(discord.Object(target))
+                existing.update(send_messages=True)
+                a, d = existing.pair()
+                await self.client.http.edit_channel_permissions(channel.id, target, str(a.value), str(d.value),
+                                                                kind, reason=reason)
+
+    async def _thread(self, action: CreateThread, reason: str | None) -> ActionResult:
+        cid = self.adapter.channel_id(action.channel.id)
+        self._need_channel_perm(cid, "create_public_threads")
+        choices: tuple[Literal[60, 1440, 4320, 10080], ...] = (60, 1440, 4320, 10080)
+        minutes = min(choices, key=lambda m: abs(m - action.auto_archive.total_seconds() / 60))
+        http = self.client.http
+        if action.message is not None:
+            data: Any = await http.start_thread_with_message(cid, int(action.message.id), name=action.name[:100],
+                                                             auto_archive_duration=minutes, reason=reason)
+        else:
+            data = await http.start_thread_without_message(cid, name=action.name[:100],
+                                                           auto_archive_duration=minutes, type=11, reason=reason)
+        thread_id = int(data["id"])
+        first = action.message.id if action.message is not None else str(thread_id)
+        if action.content is not None:
+            msg = await self.client.get_partial_messageable(thread_id).send(**message_kwargs(action.content))
+            first = str(msg.id)
+        return ActionResult.success(action, message_ref(thread_id, int(first)), ref=str(thread_id))
+
+    async def _schedule(self, action: ScheduleEvent, reason: str | None) -> ActionResult:
+        guild = self._guild(int(action.scope))
+        self._need(guild, "manage_events")
+        body: dict[str, Any] = {"name": action.name[:100], "privacy_level": 2,
+                                "scheduled_start_time": action.start.astimezone(UTC).isoformat(),
+                                "description": action.description[:1000]}
+        if action.channel is not None:
+            channel = self.client.get_channel(self.adapter.channel_id(action.channel.id))
+            body["entity_type"] = 1 if isinstance(channel, discord.StageChannel) else 2
+            body["channel_id"] = str(self.adapter.channel_id(action.channel.id))
+            body["entity_metadata"] = None
+            if action.end is not None:
+                body["scheduled_end_time"] = action.end.astimezone(UTC).isoformat()
+        else:
+            if action.end is None:
+                raise Refused("invalid", "Discord needs an end time for an event that is not in a voice channel")
+            body.update(entity_type=3, channel_id=None,
+                        entity_metadata={"location": (action.location or "Online")[:100]},
+                        scheduled_end_time=action.end.astimezone(UTC).isoformat())
+        http = self.client.http
+        if action.event:
+            data: Any = await http.edit_scheduled_event(guild.id, int(action.event), reason=reason, **body)
+        else:
+            data = await http.create_guild_scheduled_event(guild.id, reason=reason, **body)
+        return ActionResult.success(action, ref=str(data["id"]))
+
+    async def _alert(self, guild_id: int) -> None:
+        """Tell the guild's moderators once that the breaker opened (the post itself bypasses it)."""
+        guild = self.client.get_guild(guild_id)
+        channel_id = self.adapter.modlog_channel(guild) if guild is not None else None
+        minutes = int(self.breaker.cooldown // 60) or 1
+        log.error("discord server %s: %d 'Missing Permissions' errors in a row; pausing actions there for %d min",
+                  guild_id, self.breaker.threshold, minutes)
+        if guild is None or channel_id is None:
+            return
+        roles = self.adapter.staff_roles(guild, purposes=("moderator",))
+        mention = " ".join(r.mention for r in roles)
+        body = (f"{mention} Steward got {self.breaker.threshold} 'Missing Permissions' errors in a row here and "
+                f"paused its actions in this server for {minutes} min. Check that Steward's role has the "
+                "permissions it needs and sits above the roles it moderates.").strip()
+        try:
+            await self.client.get_partial_messageable(channel_id).send(
+                content=body, allowed_mentions=discord.AllowedMentions(everyone=False, users=False, roles=roles))
+        except discord.HTTPException:
+            log.exception("could not alert the moderators of %s", guild_id)
+
+
+def _emoji(emoji: str) -> str:
+    """``<:name:id>`` → ``name:id`` as the reactions endpoint wants; unicode as is."""
+    if emoji.startswith("<") and emoji.endswith(">"):
+        return emoji.strip("<>").removeprefix("a:").lstrip(":")
+    return emoji
+

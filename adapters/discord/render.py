@@ -1,0 +1,105 @@
+"""Core content → Discord message text, allowed mentions, components and modals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.components import Button, Form, Select
+from bot.content import Content, Mention, UserText
+from bot.refs import ChannelRef, RoleRef, UserRef
+
+MAX_TEXT = 2000
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def escape(value: str) -> str:
+    """Member text made inert: no markdown, no mentions (``@everyone`` included)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(value))
+
+
+def render_text(content: Content) -> str:
+    """Segments to Discord markup; user text escaped, mentions native."""
+    out: list[str] = []
+    for seg in content.segments:
+        if isinstance(seg, str):
+            out.append(seg)
+        elif isinstance(seg, UserText):
+            out.append(escape(seg.text))
+        elif isinstance(seg, Mention):
+            out.append(_mention(seg))
+    rendered = "".join(out)
+    if len(rendered) > MAX_TEXT:
+        rendered = rendered[: MAX_TEXT - 1] + "…"
+    return rendered or "\u200b"
+
+
+def _mention(seg: Mention) -> str:
+    target = seg.target
+    if not target.id.isdigit():  # not a Discord id: show the name, never a broken mention
+        return ("#" if isinstance(target, ChannelRef) else "@") + escape(seg.name)
+    if isinstance(target, UserRef):
+        return f"<@{target.id}>"
+    if isinstance(target, RoleRef):
+        return f"<@&{target.id}>"
+    return f"<#{target.id}>"
+
+
+def allowed_mentions(content: Content) -> discord.AllowedMentions:
+    """Nobody is pinged unless the feature named them in ``Content.ping``."""
+    users = [discord.Object(int(r.id)) for r in content.ping if isinstance(r, UserRef) and r.id.isdigit()]
+    roles = [discord.Object(int(r.id)) for r in content.ping if isinstance(r, RoleRef) and r.id.isdigit()]
+    return discord.AllowedMentions(everyone=False, users=users, roles=roles, replied_user=False)
+
+
+def view_for(buttons: tuple[Button, ...], select: Select | None) -> discord.ui.View | None:
+    """Buttons (5 per row, 25 at most) and an optional select as a discord.py view."""
+    if not buttons and select is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    for i, b in enumerate(buttons[:20]):
+        view.add_item(discord.ui.Button(label=b.label[:80], custom_id=b.custom_id,
+                                        style=_STYLES.get(b.style, discord.ButtonStyle.secondary), row=i // 5))
+    if select is not None:
+        options = [discord.SelectOption(label=o.label[:100], value=o.value[:100],
+                                        description=o.description[:100] or None) for o in select.options[:25]]
+        view.add_item(discord.ui.Select(custom_id=select.custom_id, options=options,
+                                        placeholder=select.placeholder[:150] or None,
+                                        min_values=select.min_values,
+                                        max_values=min(select.max_values, len(options)), row=4))
+    _detach(view)
+    return view
+
+
+def message_kwargs(content: Content) -> dict[str, Any]:
+    """Keyword arguments for ``send``/``edit``: text, allowed mentions and components."""
+    kwargs: dict[str, Any] = {"content": render_text(content), "allowed_mentions": allowed_mentions(content)}
+    view = view_for(content.buttons, content.select)
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+def modal_for(form: Form) -> discord.ui.Modal:
+    """A form as a modal (Discord shows at most 5 fields; choices are typed and checked by the core)."""
+    modal = discord.ui.Modal(title=form.title[:45], custom_id=form.custom_id, timeout=None)
+    for f in form.fields[:5]:
+        placeholder = f.placeholder or (" / ".join(f.choices) if f.choices else "")
+        modal.add_item(discord.ui.TextInput(
+            label=f.label[:45], custom_id=f.name,
+            style=discord.TextStyle.paragraph if f.kind == "paragraph" else discord.TextStyle.short,
+            required=f.required, placeholder=placeholder[:100] or None, max_length=min(f.max_length, 4000)))
+    _detach(modal)
+    return modal
+
+
+def _detach(view: discord.ui.View | discord.ui.Modal) -> None:
+    # A finished view is not kept in discord.py's view store: the adapter routes every press and
+    # submit by its custom id, so components keep working after a restart and memory stays flat.
+    view.stop()

@@ -1,0 +1,29 @@
+"""Settings of the Discord adapter (``platforms.discord``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from bot.config.types import Bool, Duration, StrictModel
+
+
+class DiscordSettings(StrictModel):
+    """An empty ``token`` means Discord is not configured and the adapter is not started."""
+
+    token: str = ""
+    shards: Literal["auto"] | int | None = Field(default=None, description="auto or a shard count")
+    ignore_bots: Bool = True
+    # Privileged intents Steward asks for; turning one off disables the features that need it.
+    message_content: Bool = True
+    members: Bool = True
+    ready_timeout: Duration = timedelta(seconds=60)
+    # How long discord.py waits for the GUILD_CREATE stream before READY (its default is 2 s).
+    guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    # Answer an interaction with "thinking…" when the handler has not replied by then (Discord allows 3 s).
+    defer_after: float = Field(default=2.0, gt=0, lt=3)
+    # Circuit breaker: after this many 403s in a row in one guild, pause calls there for `breaker_cooldown`.
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown: Duration = timedelta(minutes=5)

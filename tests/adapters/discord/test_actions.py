@@ -1,0 +1,183 @@
+"""Every action the core can ask for, performed through the real discord.py against the fake."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.actions import (
+    AddReaction,
+    AddRole,
+    BanMember,
+    BulkDelete,
+    CancelScheduledEvent,
+    CreateThread,
+    DeleteMessage,
+    KickMember,
+    LockChannel,
+    RemoveRole,
+    ScheduleEvent,
+    SendDirect,
+    SendMessage,
+    SetSlowmode,
+    TimeoutMember,
+    UnbanMember,
+)
+from bot.components import Select, SelectOption, encode_custom_id
+from bot.content import Content, Mention, UserText, text
+from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
+from tests.adapters.discord.conftest import Running
+from tests.adapters.discord.fake_discord import snowflake, wait_until
+
+D = "discord"
+
+
+def _user(member_id: int) -> UserRef:
+    return UserRef(D, str(member_id))
+
+
+async def test_timeout_over_28_days_is_refused_without_rest(steward: Running) -> None:
+    scope = str(steward.guild.id)
+    result = await steward.adapter.perform(TimeoutMember(scope=scope, user=_user(steward.world.alice.id),
+                                                         until=datetime.now(UTC) + timedelta(days=30)))
+    assert (result.ok, result.code) == (False, "too_long") and "28 days" in result.error
+    ok = await steward.adapter.perform(TimeoutMember(scope=scope, user=_user(steward.world.alice.id),
+                                                     until=datetime.now(UTC) + timedelta(days=28)))
+    assert ok.ok
+    [patch] = steward.fake.mutations()
+    sent = datetime.fromisoformat(patch.json["communication_disabled_until"])
+    assert sent < datetime.now(UTC) + timedelta(days=28)
+
+
+async def test_steward_below_target_is_refused_without_rest(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    guild.roles["Steward"].position = 6  # below Senior (7) from now on
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": guild.roles["Steward"].payload()},
+                        guild_id=guild.id)
+    await wait_until(lambda: steward.adapter.client.get_guild(guild.id).me.top_role.position == 6)
+    for action in (KickMember(scope=str(guild.id), user=_user(steward.world.senior.id)),
+                   TimeoutMember(scope=str(guild.id), user=_user(steward.world.senior.id),
+                                 until=datetime.now(UTC) + timedelta(hours=1)),
+                   AddRole(scope=str(guild.id), user=_user(steward.world.alice.id),
+                           role=RoleRef(D, str(guild.roles["Senior"].id)))):
+        result = await steward.adapter.perform(action)
+        assert (result.ok, result.code) == (False, "hierarchy"), result
+    assert fake.mutations() == []
+
+
+async def test_dm_to_a_member_with_closed_dms_reports_dm_closed(steward: Running) -> None:
+    steward.fake.fail("POST", r"/channels/\d+/messages$", code=50007, message="Cannot send messages to this user")
+    result = await steward.adapter.perform(SendDirect(user=_user(steward.world.alice.id), content=text("hi")))
+    assert (result.ok, result.code) == (False, "dm_closed")
+
+
+async def test_repeated_403s_open_the_breaker_and_alert_moderators_once(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = guild.channels["general"].id
+    fake.fail("DELETE", r"/messages/\d+$")
+    threshold = steward.adapter.settings.breaker_threshold
+    results = [await steward.adapter.perform(DeleteMessage(message=MessageRef(D, str(general), str(snowflake()))))
+               for _ in range(threshold + 3)]
+    assert [r.code for r in results] == ["forbidden"] * threshold + ["circuit_open"] * 3
+    assert len(fake.find("DELETE", r"/messages/\d+$")) == threshold  # no hammering once open
+    [alert] = fake.find("POST", rf"/channels/{guild.channels['mod-log'].id}/messages$")
+    assert "Missing Permissions" in alert.json["content"]
+    assert f"<@&{guild.roles['Moderators'].id}>" in alert.json["content"]
+    assert alert.json["allowed_mentions"]["roles"] == [str(guild.roles["Moderators"].id)] or \
+        alert.json["allowed_mentions"]["roles"] == [guild.roles["Moderators"].id]
+
+
+async def test_member_actions_call_the_right_endpoints(steward: Running) -> None:
+    fake, guild, alice = steward.fake, steward.guild, steward.world.alice
+    scope, user = str(guild.id), _user(alice.id)
+    members_role = RoleRef(D, str(guild.roles["Members"].id))
+    for action in (AddRole(scope=scope, user=user, role=members_role, reason="onboarding"),
+                   RemoveRole(scope=scope, user=user, role=members_role),
+                   BanMember(scope=scope, user=user, delete_history=timedelta(days=30), reason="spam"),
+                   UnbanMember(scope=scope, user=user),
+                   KickMember(scope=scope, user=_user(steward.world.mod.id))):
+        result = await steward.adapter.perform(action)
+        assert result.ok, result
+    calls = [(c.method, c.path) for c in fake.mutations()]
+    assert calls == [("PUT", f"/guilds/{guild.id}/members/{alice.id}/roles/{members_role.id}"),
+                     ("DELETE", f"/guilds/{guild.id}/members/{alice.id}/roles/{members_role.id}"),
+                     ("PUT", f"/guilds/{guild.id}/bans/{alice.id}"),
+                     ("DELETE", f"/guilds/{guild.id}/bans/{alice.id}"),
+                     ("DELETE", f"/guilds/{guild.id}/members/{steward.world.mod.id}")]
+    ban = fake.mutations()[2]
+    assert ban.query == {"delete_message_seconds": str(7 * 86400)}  # Discord's maximum
+
+
+async def test_channel_actions(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = guild.channels["general"]
+    channel = ChannelRef(D, str(general.id))
+    ids = [str(snowflake()) for _ in range(3)]
+    for action in (SetSlowmode(channel=channel, seconds=30), LockChannel(channel=channel),
+                   BulkDelete(channel=channel, messages=tuple(MessageRef(D, str(general.id), i) for i in ids)),
+                   AddReaction(message=MessageRef(D, str(general.id), ids[0]), emoji="👍")):
+        result = await steward.adapter.perform(action)
+        assert result.ok, result
+    [slow] = fake.find("PATCH", rf"/channels/{general.id}$")
+    assert slow.json["rate_limit_per_user"] == 30
+    overwrites = {c.path.rsplit("/", 1)[1]: c.json for c in fake.find("PUT", rf"/channels/{general.id}/permissions/")}
+    send = 1 << 11
+    assert int(overwrites[str(guild.id)]["deny"]) & send  # @everyone can't post
+    assert int(overwrites[str(guild.roles["Moderators"].id)]["allow"]) & send  # moderators still can
+    [bulk] = fake.find("POST", rf"/channels/{general.id}/messages/bulk-delete$")
+    assert sorted(str(i) for i in bulk.json["messages"]) == sorted(ids)
+    assert fake.find("PUT", rf"/messages/{ids[0]}/reactions/")
+    too_slow = await steward.adapter.perform(SetSlowmode(channel=channel, seconds=7 * 3600))
+    assert (too_slow.ok, too_slow.code) == (False, "too_long")
+
+
+async def test_threads_and_scheduled_events(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = guild.channels["general"].id
+    thread = await steward.adapter.perform(CreateThread(channel=ChannelRef(D, str(general)), name="Q&A",
+                                                        content=text("Ask here")))
+    assert thread.ok and thread.ref and thread.message is not None and thread.message.channel_id == thread.ref
+    assert fake.find("POST", rf"/channels/{thread.ref}/messages$")
+    start = datetime.now(UTC) + timedelta(days=3)
+    scope = str(guild.id)
+    created = await steward.adapter.perform(ScheduleEvent(platform_name=D, scope=scope, name="Meetup", start=start,
+                                                          end=start + timedelta(hours=2), location="Berlin"))
+    assert created.ok and created.ref
+    [post] = fake.find("POST", rf"/guilds/{guild.id}/scheduled-events$")
+    assert post.json["entity_type"] == 3 and post.json["entity_metadata"] == {"location": "Berlin"}
+    edited = await steward.adapter.perform(ScheduleEvent(platform_name=D, scope=scope, name="Meetup (moved)",
+                                                         start=start, end=start + timedelta(hours=3),
+                                                         location="Berlin", event=created.ref))
+    assert edited.ok
+    cancelled = await steward.adapter.perform(CancelScheduledEvent(platform_name=D, scope=scope, event=created.ref))
+    assert cancelled.ok
+    patches = fake.find("PATCH", rf"/guilds/{guild.id}/scheduled-events/{created.ref}$")
+    assert [p.json.get("status") for p in patches] == [None, 4]
+
+
+async def test_send_escapes_user_text_and_pings_only_named_targets(steward: Running) -> None:
+    fake, guild, alice = steward.fake, steward.guild, steward.world.alice
+    mods = RoleRef(D, str(guild.roles["Moderators"].id))
+    content = Content(("Report by ", Mention(_user(alice.id), "alice"), " for ", Mention(mods, "Moderators"), ": ",
+                       UserText("**@here** <@&1> _x_")), ping=(mods,),
+                      select=Select("demo:pick", (SelectOption("One", "1"), SelectOption("Two", "2"))))
+    result = await steward.adapter.perform(SendMessage(channel=ChannelRef(D, str(guild.channels["general"].id)),
+                                                       content=content))
+    assert result.ok and result.message is not None
+    [post] = fake.find("POST", r"/messages$")
+    assert post.json["allowed_mentions"]["users"] == [] and post.json["allowed_mentions"]["parse"] == []
+    assert [str(r) for r in post.json["allowed_mentions"]["roles"]] == [mods.id]
+    assert "\\*\\*@\u200bhere\\*\\*" in post.json["content"] and "\\_x\\_" in post.json["content"]
+    assert post.json["components"][0]["components"][0]["custom_id"] == encode_custom_id("demo:pick")
+
+
+async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    old = guild.channels.pop("mod-log")
+    await fake.dispatch("CHANNEL_DELETE", old.payload(guild.id), guild_id=guild.id)
+    new = guild.channel("mod-log")
+    await fake.dispatch("CHANNEL_CREATE", new.payload(guild.id), guild_id=guild.id)
+    await wait_until(lambda: steward.adapter.names.follow(old.id) == new.id, what="the name to be followed")
+    modlog = steward.runtime.communities["acme"].channel("modlog", D)
+    assert modlog == ChannelRef(D, str(old.id))  # the core still holds the id resolved at start
+    result = await steward.adapter.perform(SendMessage(channel=modlog, content=text("still here")))
+    assert result.ok and fake.find("POST", rf"/channels/{new.id}/messages$")
