@@ -68,9 +68,11 @@ def test_issue_example_validates_as_written() -> None:
 
 
 def test_example_config_loads() -> None:
-    from adapters.console import ConsoleSettings
+    from steward.catalog import discover
 
-    config = load_config(ROOT / "config" / "example.yaml", cogs=MODELS, platforms={"console": ConsoleSettings})
+    catalog = discover()  # every installed platform's section is in the example
+    config = load_config(ROOT / "config" / "example.yaml", cogs=catalog.cog_models(),
+                         platforms=catalog.platform_models(), env={})
     section = config.communities[0].cog_sections()["moderation"]
     assert isinstance(section, ModerationSettings)
     assert "discord-nitro.gift" in section.scam_domains
