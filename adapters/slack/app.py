@@ -57,6 +57,7 @@ class Server:
         self.runner: web.AppRunner | None = None
         self.socket: Any = None
         self.watchdog: Watchdog | None = None
+        self.dropped = 0  # repeated deliveries dropped (retries, redeliveries)
 
     # -- construction -----------------------------------------------------------------------
 
@@ -113,6 +114,7 @@ class Server:
         keys = [f"id:{event_id}" if event_id else "", *extra]
         if self.adapter.seen.first(keys):
             return True
+        self.dropped += 1
         log.info("slack: dropped a repeated delivery of %s%s", event_id or extra, _retry_note(request, body))
         return False
 

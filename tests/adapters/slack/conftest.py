@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -82,16 +84,19 @@ class Steward:
         """The demo cog instance of a community."""
         return next(c for c in self.runtime.cogs_of(community) if isinstance(c, DemoCog))
 
-    async def wait_seen(self, predicate: Callable[[Event], bool], timeout: float = 5.0) -> Event:
+    async def wait_seen(self, predicate: Callable[[Event], bool], within: float = 5.0) -> Event:
         """Wait until the demo cog saw a matching event."""
-        found = await self.fake.wait_for(lambda: next((e for e in self.demo().seen if predicate(e)), None), timeout)
+        found = await self.fake.wait_for(lambda: next((e for e in self.demo().seen if predicate(e)), None), within)
         assert isinstance(found, Event)
         return found
 
     def signed(self, body: bytes, *, ts: str | None = None, secret: str = SECRET) -> dict[str, str]:
         """Headers Slack would send with ``body``."""
         ts = ts or str(int(time.time()))
-        sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        if _is_utf8(body):
+            sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        else:  # slack-sdk can't sign bytes that aren't UTF-8; a hostile sender can
+            sig = "v0=" + hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
         assert sig is not None
         return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
 
@@ -137,6 +142,14 @@ class Steward:
         """Stop Steward and the client session."""
         await self.session.close()
         await self.runtime.stop()
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 StartSteward = Callable[..., Awaitable[Steward]]

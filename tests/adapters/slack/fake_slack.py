@@ -131,9 +131,9 @@ class FakeSlack:
         """The recorded calls of one method."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
         """Poll until ``predicate()`` is truthy; fail with the calls seen so far."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             value = predicate()
             if value:
@@ -142,9 +142,9 @@ class FakeSlack:
         seen = [(c.method, c.args) for c in self.calls]
         raise AssertionError(f"timed out; calls so far: {json.dumps(seen, default=str)[:3000]}")
 
-    async def wait_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def wait_calls(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
         """Wait until ``method`` was called ``count`` times."""
-        await self.wait_for(lambda: len(self.of(method)) >= count, timeout)
+        await self.wait_for(lambda: len(self.of(method)) >= count, within)
         return self.of(method)
 
     # -- Web API ----------------------------------------------------------------------------
