@@ -101,11 +101,13 @@ class Scheduler:
     """Schedules, cancels and runs jobs; only the leader process runs them."""
 
     def __init__(self, db: Database, clock: Clock, *, late_grace: timedelta = timedelta(hours=6),
-                 runner_id: str | None = None) -> None:
+                 runner_id: str | None = None, poll_interval: float = 5.0) -> None:
         self.db = db
         self.clock = clock
         self.late_grace = late_grace
         self.runner_id = runner_id or uuid.uuid4().hex[:16]
+        # The alarm covers jobs this process schedules; the poll catches jobs other processes add.
+        self.poll_interval = poll_interval
         self._handlers: dict[str, JobHandler] = {}
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
@@ -153,6 +155,19 @@ class Scheduler:
         await self._arm()
         return job_id
 
+    async def schedule_many(self, items: list[tuple[str, datetime, dict[str, Any], str]], *,
+                            community: str | None = None) -> int:
+        """Insert many new jobs ``(kind, due_at, payload, key)`` in one statement; returns the count."""
+        now = self.clock.now()
+        rows = [{"key": key, "kind": kind, "community": community, "payload": payload, "due_at": utc(due),
+                 "status": PENDING, "attempts": 0, "late": False, "grace_seconds": None, "created_at": now}
+                for kind, due, payload, key in items]
+        async with self.db.session() as session, session.begin():
+            for start in range(0, len(rows), 5000):
+                await session.execute(jobs.insert(), rows[start:start + 5000])
+        await self._arm()
+        return len(rows)
+
     async def cancel(self, key: str) -> bool:
         """Cancel a pending job; True when one was cancelled (a manual act supersedes it)."""
         async with self.db.session() as session, session.begin():
@@ -190,6 +205,9 @@ class Scheduler:
 
     async def recover_and_run(self) -> None:
         """Re-queue jobs a dead process left running, then run everything overdue."""
+        if self._aps is not None:
+            self._aps.add_job(self.run_due, "interval", seconds=self.poll_interval, id="poll",
+                              max_instances=1, coalesce=True, replace_existing=True)
         async with self.db.session() as session, session.begin():
             result = await session.execute(update(jobs).where(jobs.c.status == RUNNING)
                                            .values(status=PENDING, runner=None))

@@ -74,7 +74,7 @@ class Database:
         """Connect and apply every migration; raise :class:`StorageError` with one clear line."""
         try:
             db = cls(url)
-        except (ArgumentError, ImportError, ValueError) as exc:
+        except (ArgumentError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"can't open database {mask_url(url)}: {exc}") from None
         try:
             await db.migrate(migrations)

@@ -1,0 +1,118 @@
+"""Storage on SQLite and PostgreSQL: migrations, the batching writer, clear open errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, inspect, select
+
+from bot.clock import ManualClock
+from bot.scheduler import Scheduler
+from bot.storage import BatchWriter, Database, StorageError, mask_url
+
+meta = MetaData()
+activity = Table("test_activity", meta, Column("id", Integer, primary_key=True, autoincrement=True),
+                 Column("member", String(40), nullable=False), Column("n", Integer, nullable=False))
+
+
+async def test_migrations_create_core_tables_and_are_idempotent(db_url: str) -> None:
+    db = await Database.open(db_url)
+    await db.migrate()  # a second run is a no-op
+    async with db.engine.connect() as conn:
+        names = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    assert {"core_jobs", "core_alembic_version"} <= set(names)
+    await db.close()
+
+
+async def test_batch_writer_stores_everything_in_few_commits(db_url: str) -> None:
+    db = await Database.open(db_url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(meta.create_all)
+    writer = BatchWriter(db, activity, max_batch=500, max_delay=0.05)
+    writer.start()
+    for i in range(5000):
+        writer.submit({"member": f"m{i % 50}", "n": i})
+    await writer.flush()
+    await writer.close()
+    async with db.engine.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(activity))).scalar_one()
+        total = (await conn.execute(select(func.sum(activity.c.n)))).scalar_one()
+    assert count == 5000 and total == sum(range(5000))
+    assert writer.written == 5000 and writer.dropped == 0
+    await db.close()
+
+
+async def test_scheduler_schedule_move_cancel_and_late(db_url: str) -> None:
+    db = await Database.open(db_url)
+    clock = ManualClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    scheduler = Scheduler(db, clock, late_grace=timedelta(hours=1))
+    seen: list[tuple[str, bool]] = []
+
+    async def handler(run):  # type: ignore[no-untyped-def]
+        seen.append((run.key, run.late))
+
+    scheduler.register("t.x", handler)
+    await scheduler.schedule("t.x", clock.now() + timedelta(minutes=10), key="a")
+    await scheduler.schedule("t.x", clock.now() + timedelta(minutes=20), key="a")  # moved, not duplicated
+    await scheduler.schedule("t.x", clock.now() + timedelta(minutes=5), key="b")
+    await scheduler.schedule("t.x", clock.now() - timedelta(minutes=30), key="overdue")
+    await scheduler.schedule("t.x", clock.now() - timedelta(hours=3), key="ancient")
+    assert await scheduler.cancel("b") and not await scheduler.cancel("b")
+    await scheduler.start()  # the start-up pass runs overdue work once, marked late
+    assert seen == [("overdue", True)]
+    assert (await scheduler.get("ancient")).status == "skipped"  # type: ignore[union-attr]
+    await clock.advance(timedelta(minutes=15))
+    await scheduler.run_due()
+    assert seen == [("overdue", True)]
+    await clock.advance(timedelta(minutes=5, seconds=30))  # 30 s after due: on time, not late
+    await scheduler.run_due()
+    await scheduler.run_due()
+    assert seen == [("overdue", True), ("a", False)]
+    assert (await scheduler.get("a")).status == "done"  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="already exists with status done"):
+        await scheduler.schedule("t.x", clock.now(), key="a")
+    await scheduler.stop()
+    await db.close()
+
+
+async def test_failing_job_is_retried_then_failed(db_url: str) -> None:
+    db = await Database.open(db_url)
+    clock = ManualClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    scheduler = Scheduler(db, clock)
+    calls = []
+
+    async def broken(run):  # type: ignore[no-untyped-def]
+        calls.append(run.attempt)
+        raise RuntimeError("nope")
+
+    scheduler.register("t.broken", broken)
+    await scheduler.start()
+    await scheduler.schedule("t.broken", clock.now(), key="k")
+    for _ in range(3):
+        await scheduler.run_due()
+        await clock.advance(timedelta(minutes=2))
+    await scheduler.run_due()
+    job = await scheduler.get("k")
+    assert calls == [1, 2, 3] and job is not None and job.status == "failed" and "nope" in (job.error or "")
+    await scheduler.stop()
+    await db.close()
+
+
+async def test_unreachable_database_is_one_clear_line() -> None:
+    with pytest.raises(StorageError) as info:
+        await Database.open("postgresql+asyncpg://steward:hunter2@127.0.0.1:1/steward")
+    message = str(info.value)
+    assert "hunter2" not in message and "steward:***@127.0.0.1:1/steward" in message
+    assert "\n" not in message
+
+
+async def test_unwritable_sqlite_path_is_clear(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="can't open database"):
+        await Database.open(f"sqlite+aiosqlite:///{blocker}/sub/steward.db")
+
+
+def test_mask_url() -> None:
+    assert mask_url("postgresql+asyncpg://u:p@h/db") == "postgresql+asyncpg://u:***@h/db"
