@@ -113,6 +113,9 @@ class SlackAdapter:
         self.bot_user = UserRef(P, str(auth.get("user_id", "")))
         self.bots[self.team] = (self.bot_user.id, str(auth.get("bot_id") or ""))
         log.info("slack: connected to workspace %s (%s) as %s", auth.get("team"), self.team, auth.get("user"))
+        if self.team not in self.config_teams:
+            log.warning("slack: no community has slack: {team: %s}; add it to a community in the config "
+                        "or Steward will ignore this workspace", self.team)
 
     async def _open_store(self) -> None:
         from adapters.slack.install_store import EncryptedInstallationStore, KeyError_, load_key

@@ -9,9 +9,9 @@ from pydantic import Field, field_validator, model_validator
 from bot.config.types import ChannelName, StrictModel
 
 BOT_SCOPES = (
-    "app_mentions:read", "channels:history", "channels:manage", "channels:read", "chat:write",
-    "commands", "groups:history", "groups:read", "groups:write", "im:history", "im:read", "im:write",
-    "mpim:history", "reactions:read", "reactions:write", "team:read", "usergroups:read", "users:read",
+    "channels:history", "channels:join", "channels:manage", "channels:read", "chat:write", "commands",
+    "groups:history", "groups:read", "groups:write", "im:history", "im:read", "im:write", "mpim:history",
+    "reactions:read", "reactions:write", "usergroups:read", "users:read",
 )
 
 
