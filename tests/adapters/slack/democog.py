@@ -30,6 +30,7 @@ from bot.events import (
     ButtonPressed,
     CommandInvoked,
     Event,
+    FormCancelled,
     FormSubmitted,
     HomeOpened,
     MemberJoined,
@@ -119,9 +120,11 @@ class DemoCog(Cog):
         return OpenForm(origin=event.origin, form=APPEAL)
 
     @form("appeal")
-    async def appeal_sent(self, event: FormSubmitted) -> list[Action]:
-        """Thank the member and post the appeal to the mod log."""
+    async def appeal_sent(self, event: FormSubmitted | FormCancelled) -> list[Action]:
+        """Thank the member and post the appeal to the mod log (a closed form is only recorded)."""
         self.seen.append(event)
+        if isinstance(event, FormCancelled):
+            return []
         actions: list[Action] = [Reply(origin=event.origin, content=text("Thanks, your appeal was sent."))]
         channel = self.ctx.community.channel("modlog", event.platform)
         if channel is not None:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import time
 
-from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MemberJoined, MessageEdited, ReactionAdded
+from bot.actions import AddReaction, EditMessage, SendDirect, SendMessage
+from bot.content import text
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    FormCancelled,
+    FormSubmitted,
+    MemberJoined,
+    MessageEdited,
+    ReactionAdded,
+)
+from bot.refs import MessageRef, UserRef
 from tests.adapters.slack.conftest import StartSteward
 
 
@@ -179,3 +191,41 @@ async def test_app_home_shows_the_members_sections(start_steward: StartSteward) 
     assert call.args["user_id"] == "U0ALICE" and call.args["view"]["type"] == "home"
     texts = [b["text"]["text"] for b in call.args["view"]["blocks"] if b["type"] == "section"]
     assert texts[0::2] == ["*Your events*", "*Your feedback*", "*Onboarding checklist*"]
+
+
+async def test_closing_the_form_is_a_cancellation(start_steward: StartSteward) -> None:
+    steward = await start_steward()
+    await steward.interact({
+        "type": "view_closed", "team": {"id": "T0001", "domain": "acme"},
+        "user": {"id": "U0BOB", "username": "bob", "name": "bob", "team_id": "T0001"},
+        "api_app_id": "A0STEWARD", "token": "legacy", "is_cleared": False,
+        "view": {"id": "V0VIEW", "team_id": "T0001", "type": "modal", "callback_id": "st1|demo:appeal|",
+                 "private_metadata": '{"channel": "C0MODLOG"}', "hash": "1.2", "blocks": [],
+                 "title": {"type": "plain_text", "text": "Appeal"}, "state": {"values": {}}}})
+    closed = await steward.wait_seen(lambda e: isinstance(e, FormCancelled))
+    assert isinstance(closed, FormCancelled) and closed.action == "demo:appeal" and closed.origin.user.id == "U0BOB"
+
+
+async def test_url_verification_is_answered(start_steward: StartSteward) -> None:
+    steward = await start_steward()
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"}).encode()
+    async with steward.session.post(steward.url, data=body, headers={
+            **steward.signed(body), "Content-Type": "application/json"}) as r:
+        assert r.status == 200
+        assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in await r.text()
+
+
+async def test_threads_edits_reactions_and_closed_dms(start_steward: StartSteward) -> None:
+    steward = await start_steward()
+    adapter, fake = steward.adapter, steward.fake
+    parent = MessageRef("slack", "C0HELP", "1700000000.000777")
+    sent = await adapter.perform(SendMessage(channel=parent.channel, content=text("in thread"), reply_to=parent))
+    assert sent.ok and fake.of("chat.postMessage")[-1].args["thread_ts"] == parent.id
+    assert sent.message is not None
+    assert (await adapter.perform(EditMessage(message=sent.message, content=text("edited")))).ok
+    assert fake.of("chat.update")[-1].args["ts"] == sent.message.id
+    assert (await adapter.perform(AddReaction(message=parent, emoji="👍"))).ok
+    assert fake.of("reactions.add")[-1].args["name"] == "+1"
+    closed = await adapter.perform(SendDirect(user=UserRef("slack", "UBOT"), scope="T0001", content=text("hi")))
+    assert not closed.ok and closed.code == "dm_closed"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -17,27 +19,31 @@ from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.test_http import message
 
 
-def _bad_requests(steward: Steward) -> dict[str, tuple[bytes, dict[str, str]]]:
+def _bad_requests(steward: Steward) -> dict[str, Callable[[], tuple[bytes, dict[str, str]]]]:
+    """Each bad request is built right before it is sent, so its timestamp is exactly as old as named."""
     body = steward.event_body(message("badword in a forged request"))
-    now = int(time.time())
-    good = steward.signed(body)
     non_utf8 = body.replace(b"forged", "f\xf6rged".encode("latin-1"))
+
+    def good() -> dict[str, str]:
+        return steward.signed(body)
+
     return {
-        "forged": (body, steward.signed(body, secret="not-the-secret")),
-        "stale": (body, steward.signed(body, ts=str(now - 301))),
-        "future": (body, steward.signed(body, ts=str(now + 301))),
-        "timestamp-not-a-number": (body, {**good, "X-Slack-Request-Timestamp": "12e9"}),
-        "timestamp-empty": (body, {**good, "X-Slack-Request-Timestamp": ""}),
-        "signature-missing": (body, {"X-Slack-Request-Timestamp": str(now)}),
-        "signature-not-ascii": (body, {**good, "X-Slack-Signature": "v0=" + "é" * 64}),
-        "non-utf8-body": (non_utf8, steward.signed(non_utf8)),
-        "body-changed": (body.replace(b"forged", b"FORGED"), good),
+        "forged": lambda: (body, steward.signed(body, secret="not-the-secret")),
+        "stale": lambda: (body, steward.signed(body, ts=str(math.floor(time.time()) - 301))),
+        "future": lambda: (body, steward.signed(body, ts=str(math.ceil(time.time()) + 301))),
+        "timestamp-not-a-number": lambda: (body, {**good(), "X-Slack-Request-Timestamp": "12e9"}),
+        "timestamp-empty": lambda: (body, {**good(), "X-Slack-Request-Timestamp": ""}),
+        "signature-missing": lambda: (body, {"X-Slack-Request-Timestamp": str(int(time.time()))}),
+        "signature-not-ascii": lambda: (body, {**good(), "X-Slack-Signature": "v0=" + "é" * 64}),
+        "non-utf8-body": lambda: (non_utf8, steward.signed(non_utf8)),
+        "body-changed": lambda: (body.replace(b"forged", b"FORGED"), good()),
     }
 
 
 async def test_forged_stale_malformed_and_non_utf8_requests_are_401(start_steward: StartSteward) -> None:
     steward = await start_steward()
-    for name, (body, headers) in _bad_requests(steward).items():
+    for name, build in _bad_requests(steward).items():
+        body, headers = build()
         raw = {k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()}  # send non-ASCII as bytes
         r = await steward.send_raw(body, raw, "application/json")
         assert r.status == 401, name
