@@ -129,11 +129,19 @@ class Server:
             return
         team = self._team(body, context)
         author = event.get("user") or (event.get("message") or {}).get("user")
+        if self._is_self(team, context, author, event.get("bot_id") or (event.get("message") or {}).get("bot_id")):
+            return  # e.g. Slack's message_changed for Steward's own mod-log post, which quotes the bad word
         name = await self._name_of(team, str(author)) if author else ""
         core = translate.message(event, team=team, event_id=str(body.get("event_id") or f"{channel}:{ts}"),
                                  author_name=name, channel_name=self.adapter.directory.channel_name(team, channel))
         if core is not None:
             await self.adapter.emit(core)
+
+    def _is_self(self, team: str, context: Mapping[str, Any], user: object, bot_id: object) -> bool:
+        mine_user, mine_bot = self.adapter.bots.get(team, ("", ""))
+        mine_user = str(context.get("bot_user_id") or mine_user)
+        mine_bot = str(context.get("bot_id") or mine_bot)
+        return bool((user and user == mine_user) or (bot_id and bot_id == mine_bot))
 
     async def _name_of(self, team: str, user: str) -> str:
         try:

@@ -229,3 +229,17 @@ async def test_threads_edits_reactions_and_closed_dms(start_steward: StartStewar
     assert fake.of("reactions.add")[-1].args["name"] == "+1"
     closed = await adapter.perform(SendDirect(user=UserRef("slack", "UBOT"), scope="T0001", content=text("hi")))
     assert not closed.ok and closed.code == "dm_closed"
+
+
+async def test_stewards_own_edited_post_is_not_treated_as_a_member_message(start_steward: StartSteward) -> None:
+    steward = await start_steward()
+    own = {"type": "message", "user": "UBOT", "bot_id": "B0BOT", "ts": "1700000000.000001"}
+    await steward.event({"type": "message", "subtype": "message_changed", "channel": "C0MODLOG",
+                         "ts": "1700000950.000100", "event_ts": "1700000950.000100", "hidden": True,
+                         "message": {**own, "text": "Deleted a message by @Bob: badword (undone)"},
+                         "previous_message": {**own, "text": "Deleted a message by @Bob: badword"}})
+    await steward.event(message("a harmless line after it", ts="1700000960.000100"))
+    await steward.wait_seen(lambda e: getattr(e, "text", "") == "a harmless line after it")
+    await steward.runtime.idle()
+    assert steward.fake.of("chat.delete") == []
+    assert not any(isinstance(e, MessageEdited) for e in steward.demo().seen)
