@@ -59,7 +59,7 @@ async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO 
         return 1
     adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin)
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
-                      loader=lambda: load(config_path, catalog))
+                      loader=lambda: load(config_path, catalog), migrations=catalog.adapter_migrations())
     try:
         await runtime.start()
     except (StorageError, StartupError) as exc:
@@ -113,6 +113,7 @@ async def upgrade(config_path: str) -> int:
     from bot.storage import Database, mask_url
 
     migrations = [c.migrations for c in catalog.cogs.values() if c.migrations is not None]
+    migrations += catalog.adapter_migrations()
     try:
         db = await Database.open(config.storage.url, [Path(m) for m in migrations])
     except StorageError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -31,6 +32,14 @@ class Catalog:
     def cog_models(self) -> dict[str, type[BaseModel]]:
         """Settings model per cog section."""
         return {name: cls.settings_model for name, cls in self.cogs.items()}
+
+    def adapter_migrations(self) -> list[Path]:
+        """Every adapter package's Alembic versions folder (``MIGRATIONS``), running or not.
+
+        A database that once ran with an adapter records that adapter's revisions; without its
+        folder Alembic cannot open the database after that adapter is switched off.
+        """
+        return [Path(m) for module in self.adapters.values() if (m := getattr(module, "MIGRATIONS", None))]
 
     def platform_models(self) -> dict[str, type[BaseModel]]:
         """Settings model per platform section."""
