@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from adapters.slack.adapter import SlackAdapter
@@ -10,6 +11,7 @@ from adapters.slack.settings import SlackSettings
 
 PLATFORM = "slack"
 SETTINGS = SlackSettings
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 log = logging.getLogger("adapters.slack")
 
@@ -24,4 +26,4 @@ def create(settings: SlackSettings, *, config: Any = None) -> SlackAdapter | Non
     return SlackAdapter(settings, config=config)
 
 
-__all__ = ["PLATFORM", "SETTINGS", "SlackAdapter", "SlackSettings", "create"]
+__all__ = ["MIGRATIONS", "PLATFORM", "SETTINGS", "SlackAdapter", "SlackSettings", "create"]

@@ -49,7 +49,7 @@ class SlackAdapter:
         self.settings = settings
         self.env = os.environ if env is None else env
         self.capabilities = BASE_CAPABILITIES | (ADMIN_CAPABILITIES if settings.admin_user_token else frozenset())
-        self.migrations = Path(__file__).parent / "migrations" / "versions"
+        self.migrations = Path(__file__).parent / "migrations" / "versions"  # = adapters.slack.MIGRATIONS
         self.bot_user: UserRef | None = None
         self.team: str | None = None  # the one workspace of a single-workspace install
         self.config_teams = [c.slack.team for c in (config.communities if config else []) if c.slack is not None]

@@ -180,7 +180,7 @@ async def start_steward(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[StartS
         adapters, console, clock = build_adapters(config, catalog)
         assert console is None, "Slack should have started, not the console"
         runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
-                          loader=lambda: load(path, catalog))
+                          loader=lambda: load(path, catalog), migrations=catalog.adapter_migrations())
         try:
             await runtime.start()
         except BaseException:

@@ -14,7 +14,7 @@ from adapters.slack.settings import SlackSettings
 from bot.actions import OpenForm
 from bot.events import MemberJoined, Origin
 from bot.refs import ChannelRef, UserRef
-from bot.runtime import StartupError
+from bot.runtime import Runtime, StartupError
 from steward.app import build_adapters, load
 from steward.catalog import discover
 from tests.adapters.slack.conftest import StartSteward
@@ -107,3 +107,21 @@ async def test_health_endpoint(start_steward: StartSteward) -> None:
     steward = await start_steward()
     async with steward.session.get(f"http://127.0.0.1:{steward.adapter.port}/healthz") as r:
         assert r.status == 200 and await r.text() == "ok"
+
+
+async def test_a_database_that_ran_slack_still_opens_without_slack(start_steward: StartSteward,
+                                                                   tmp_path: Path) -> None:
+    steward = await start_steward()
+    db_url = steward.runtime.config.storage.url
+    await steward.close()
+    path = tmp_path / "console.yaml"
+    path.write_text(f'storage: {{url: "{db_url}"}}\nplatforms:\n  slack: {{bot_token: ""}}\n'
+                    "communities:\n  - name: acme\n", encoding="utf-8")
+    catalog = discover()
+    config = load(path, catalog)
+    adapters, console, clock = build_adapters(config, catalog)
+    assert console is not None  # Slack has no credentials now
+    runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
+                      migrations=catalog.adapter_migrations())
+    await runtime.start()  # the slack_0001 revision recorded in the database is still known
+    await runtime.stop()
