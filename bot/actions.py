@@ -200,6 +200,26 @@ class OpenForm(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShowOnHome(Action):
+    """Show one section on a member's home view; sections of several cogs are shown together.
+
+    ``section`` is the heading and the key: a later action with the same key replaces the
+    earlier one. Lower ``order`` comes first.
+    """
+
+    capability: ClassVar[Capability] = Capability.HOME
+    scope: str
+    user: UserRef
+    section: str
+    content: Content
+    order: int = 0
+
+    @property
+    def platform(self) -> str:
+        return self.user.platform
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetSlowmode(Action):
     """Limit how often each member may post in a channel (0 turns it off)."""
 

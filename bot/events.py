@@ -193,6 +193,13 @@ class FormCancelled(Event):
     value: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class HomeOpened(Event):
+    """A member opened Steward's home view (Slack's App Home); cogs answer with ``ShowOnHome``."""
+
+    user: UserRef
+
+
 INTERACTIONS = (CommandInvoked, ButtonPressed, FormSubmitted, FormCancelled)
 
 

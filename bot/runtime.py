@@ -46,8 +46,10 @@ class Runtime:
 
     def __init__(self, config: StewardConfig, *, cogs: dict[str, type[Cog]],
                  adapters: Sequence[Adapter], clock: Clock | None = None,
-                 loader: Callable[[], StewardConfig] | None = None) -> None:
+                 loader: Callable[[], StewardConfig] | None = None,
+                 migrations: Sequence[Path] = ()) -> None:
         self.config = config
+        self.extra_migrations = list(migrations)  # installed adapters that are not running (no credentials)
         self.cog_classes = cogs
         self.adapters: dict[str, Adapter] = {a.platform: a for a in adapters}
         self.clock: Clock = clock or SystemClock()
@@ -68,7 +70,9 @@ class Runtime:
         """Open storage, connect the platforms, resolve names, build cogs, start timers."""
         migrations = [c.migrations for c in self.cog_classes.values() if c.migrations is not None]
         migrations += [m for a in self.adapters.values() if (m := getattr(a, "migrations", None)) is not None]
-        self.db = await Database.open(self.config.storage.url, [Path(m) for m in migrations])
+        migrations += self.extra_migrations
+        unique = list(dict.fromkeys(Path(m) for m in migrations))  # a running adapter is listed twice
+        self.db = await Database.open(self.config.storage.url, unique)
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace)
         self._build_communities(self.config)
         for adapter in self.adapters.values():

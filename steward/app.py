@@ -66,7 +66,7 @@ async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO 
         return 1
     adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin)
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
-                      loader=lambda: load(config_path, catalog))
+                      loader=lambda: load(config_path, catalog), migrations=catalog.adapter_migrations())
     try:
         await runtime.start()
     except (StorageError, StartupError) as exc:

@@ -34,10 +34,16 @@ class Catalog:
         return {name: cls.settings_model for name, cls in self.cogs.items()}
 
     def migrations(self) -> list[Path]:
-        """Every cog's and adapter's Alembic versions folder (adapters export ``MIGRATIONS``)."""
-        found = [Path(c.migrations) for c in self.cogs.values() if c.migrations is not None]
-        found += [Path(m.MIGRATIONS) for m in self.adapters.values() if getattr(m, "MIGRATIONS", None)]
-        return found
+        """Every cog's and adapter's Alembic versions folder."""
+        return [Path(c.migrations) for c in self.cogs.values() if c.migrations is not None] + self.adapter_migrations()
+
+    def adapter_migrations(self) -> list[Path]:
+        """Every adapter package's Alembic versions folder (``MIGRATIONS``), running or not.
+
+        A database that once ran with an adapter records that adapter's revisions; without its
+        folder Alembic cannot open the database after that adapter is switched off.
+        """
+        return [Path(m) for module in self.adapters.values() if (m := getattr(module, "MIGRATIONS", None))]
 
     def platform_models(self) -> dict[str, type[BaseModel]]:
         """Settings model per platform section."""

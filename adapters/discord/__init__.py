@@ -8,6 +8,8 @@ from bot.config.models import StewardConfig
 
 PLATFORM = "discord"
 SETTINGS = DiscordSettings
+# Exported so a database that once ran Discord still opens when Discord is switched off.
+MIGRATIONS = DiscordAdapter.migrations
 
 
 def create(settings: DiscordSettings, *, config: StewardConfig) -> DiscordAdapter | None:
@@ -17,4 +19,4 @@ def create(settings: DiscordSettings, *, config: StewardConfig) -> DiscordAdapte
     return DiscordAdapter(settings, config)
 
 
-__all__ = ["PLATFORM", "SETTINGS", "DiscordAdapter", "DiscordSettings", "create"]
+__all__ = ["MIGRATIONS", "PLATFORM", "SETTINGS", "DiscordAdapter", "DiscordSettings", "create"]

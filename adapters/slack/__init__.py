@@ -1,0 +1,29 @@
+"""The Slack adapter: slack-bolt's AsyncApp in Socket Mode or HTTP, one workspace or several (OAuth)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.settings import SlackSettings
+
+PLATFORM = "slack"
+SETTINGS = SlackSettings
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+log = logging.getLogger("adapters.slack")
+
+
+def create(settings: SlackSettings, *, config: Any = None) -> SlackAdapter | None:
+    """The adapter, or None when no Slack credential is configured at all (Slack is not started)."""
+    given = [settings.bot_token, settings.app_token, settings.signing_secret, settings.admin_user_token]
+    if settings.oauth is not None:
+        given += [settings.oauth.client_id, settings.oauth.client_secret]
+    if not any(given):
+        return None
+    return SlackAdapter(settings, config=config)
+
+
+__all__ = ["MIGRATIONS", "PLATFORM", "SETTINGS", "SlackAdapter", "SlackSettings", "create"]
