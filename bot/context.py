@@ -74,6 +74,11 @@ class CogContext:
         """The current time (UTC) from the injected clock."""
         return self.clock.now()
 
+    def when(self, moment: datetime) -> str:
+        """A time as people here read it: in the community's time zone (``2026-11-21 18:43 GMT``)."""
+        local = moment.astimezone(self.community.tz)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
     async def perform(self, *actions: Action) -> list[ActionResult]:
         """Perform actions now and return their results (interactive flows)."""
         return [await self.services.perform(a, self.community) for a in actions]

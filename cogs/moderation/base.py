@@ -160,7 +160,7 @@ class ModerationBase(Cog):
         """``#12 warn (1 pt)`` for lists."""
         extra = f" ({case.points} pt)" if case.points else ""
         if case.expires_at is not None and case.kind in ("timeout", "ban"):
-            extra += f" until {case.expires_at:%Y-%m-%d %H:%M} UTC"
+            extra += f" until {self.ctx.when(case.expires_at)}"
         return f"#{case.number} {case.kind}{extra}"
 
     def case_content(self, case: Case, *, headline: str = "", detail: str = "",

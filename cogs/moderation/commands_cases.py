@@ -28,10 +28,10 @@ class CaseCommands(ModerationBase):
         content = self.case_content(case, excerpt_text=case.evidence)
         extra = f"\nState: {case.state}"
         if case.ended_at is not None:
-            extra += f" ({case.ended_at:%Y-%m-%d %H:%M} UTC by {case.ended_by or 'Steward'})"
+            extra += f" ({self.ctx.when(case.ended_at)} by {case.ended_by or 'Steward'})"
         if case.appeal_state:
             extra += f"\nAppeal: {case.appeal_state}"
-        extra += f"\nOpened: {case.created_at:%Y-%m-%d %H:%M} UTC"
+        extra += f"\nOpened: {self.ctx.when(case.created_at)}"
         return self.reply(event, Content((*content.segments, extra)))
 
     @command("cases", "List a member's cases.", level=Level.MODERATOR,

@@ -87,7 +87,7 @@ class Review(Enforcement):
         # the state change commits with the job's completion: a second run finds it expired
         await repo.change(run.session, case.id, only_if_state=ACTIVE, state=EXPIRED,
                           ended_at=self.ctx.now(), ended_by="Steward")
-        late = " (late: Steward was down when it came due)" if run.late else ""
+        late = f" (late: it came due at {self.ctx.when(run.due_at)})" if run.late else ""
         await self.ctx.modlog(fmt("Case #{n} ended: the {kind} of {member} ran out; Steward lifted it{late}.",
                                   n=case.number, kind=case.kind,
                                   member=Mention(user, case.user_name or user.id), late=late))
