@@ -279,6 +279,9 @@ class ConsoleAdapter:
                 if not await self.feed(line.rstrip("\n")):
                     break
         finally:
+            for name, state in self.forms.items():
+                self.out(f"[form] {state.title} for {name} was left unfinished "
+                         f"({state.index} of {len(state.fields)} answered); nothing was sent")
             self.done.set()
 
     async def feed(self, line: str) -> bool:

@@ -134,3 +134,9 @@ async def test_timeout_dm_lock_and_scheduled_end(sqlite_url: str) -> None:
     assert "[blocked] bob is timed out for" in joined
     assert "[#mod-log] steward: bob may talk again" in joined
     assert "[blocked] #general is locked" in joined  # bob has no moderator role; the lock holds
+
+
+async def test_half_filled_form_is_reported_at_the_end(sqlite_url: str) -> None:
+    out = await session("alice: /survey\nalice: green\n", sqlite_url)
+    assert "[form] Survey for alice was left unfinished (1 of 2 answered); nothing was sent" in out
+    assert not any("colour=green" in line for line in out)
