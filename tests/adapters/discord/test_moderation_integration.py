@@ -502,3 +502,19 @@ async def test_dm_command_from_a_member_of_no_configured_server_is_answered(
         assert "can't tell which one" in callback.json["data"]["content"]
     finally:
         await runtime.stop()
+
+
+async def test_a_timeout_discord_refuses_is_not_reported_as_done(mod: Mod) -> None:
+    """Steward's checks pass but Discord says no (a channel override, a stale cache): the moderator hears it."""
+    fake, alice = mod.fake, mod.world.alice
+    fake.fail("PATCH", rf"/guilds/{mod.guild.id}/members/{alice.id}$", times=1)
+    timeout = await fake.slash(mod.guild, "general", "mo", "timeout", [
+        _member_option(alice), {"name": "duration", "type": 3, "value": "1h"}])
+    answer = await mod.answer_text(timeout)
+    assert answer.startswith("Case #1: timeout alice for 1h") and "Discord refused" in answer, answer
+    log = await mod.modlog_post("Case #1 · timeout")
+    [case] = await mod.cases()
+    assert "Discord refused" in (case.note or "")
+    assert "Discord refused" in log.json["content"]
+    assert alice.timed_out_until is None
+    assert alice.id not in fake.dm_channels  # not told about a timeout that did not happen
