@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -31,12 +31,16 @@ def on(*event_types: type[Event], priority: int = 0) -> Callable[[F], F]:
 
 
 def command(name: str, description: str, *, level: Level = Level.MEMBER,
-            params: Iterable[Param] = (), aliases: Iterable[str] = ()) -> Callable[[F], F]:
-    """Declare a command; the method receives the event and one keyword per parameter."""
+            params: Iterable[Param] = (), aliases: Iterable[str] = (), direct: bool = False) -> Callable[[F], F]:
+    """Declare a command; the method receives the event and one keyword per parameter.
+
+    ``direct``: members may also use it in a direct message with Steward (platforms where
+    server commands are not available in DMs publish it there too).
+    """
     def mark(fn: F) -> F:
         fn._steward_command = CommandSpec(  # type: ignore[attr-defined]
             name=name, description=description, level=level, params=tuple(params),
-            method=fn.__name__, aliases=tuple(aliases))
+            method=fn.__name__, aliases=tuple(aliases), direct=direct)
         return fn
     return mark
 
@@ -111,8 +115,7 @@ class Cog:
                 events.extend((t, priority, attr) for t in types)
             if hasattr(fn, "_steward_command"):
                 spec: CommandSpec = fn._steward_command
-                commands.append(CommandSpec(spec.name, spec.description, spec.level, spec.params,
-                                            cls.name, attr, spec.aliases))
+                commands.append(replace(spec, cog=cls.name, method=attr))
             if hasattr(fn, "_steward_button"):
                 buttons[fn._steward_button] = attr
             if hasattr(fn, "_steward_form"):

@@ -64,6 +64,7 @@ class CommandSpec:
     cog: str = ""
     method: str = ""
     aliases: tuple[str, ...] = field(default=())
+    direct: bool = False  # also usable in a direct message with Steward (e.g. /appeal by a banned member)
 
     def usage(self) -> str:
         """One-line usage, e.g. ``/timeout <member> <duration> [reason]``."""

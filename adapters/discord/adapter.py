@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import discord
 
 from adapters.discord import checks, names, translate
 from adapters.discord.client import make_client
-from adapters.discord.commands import digest, payloads
+from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
 from adapters.discord.perform import Performer
 from adapters.discord.settings import DiscordSettings
@@ -36,6 +36,7 @@ _INTENT_LOSS = {
     "Server Members Intent": "Without it joins, leaves, the name check, raid protection and role checks stop "
                              "working.",
 }
+GLOBAL = "global"  # the command-sync key of the global (DM) commands; guild keys are ids
 _TEXT_TYPES = (discord.MessageType.default, discord.MessageType.reply, discord.MessageType.thread_starter_message)
 
 
@@ -271,27 +272,37 @@ class DiscordAdapter:
         return await self.performer.perform(action)
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
-        """Publish the scope's slash commands, only when their definitions changed."""
+        """Publish the scope's slash commands (and the DM ones), only when their definitions changed."""
         self.specs[scope] = list(commands)
         if not scope.isdigit() or self.client is None or self.client.application_id is None:
             return
-        body = payloads(commands)
+        app_id = self.client.application_id
+        await self._publish(scope, f"discord server {scope}", payloads(commands),
+                            lambda body: self.client.http.bulk_upsert_guild_commands(app_id, int(scope), body))
+        # DM commands are global: one list for every community (a DM belongs to no server).
+        every = [spec for specs in self.specs.values() for spec in specs]
+        await self._publish(GLOBAL, "discord DMs", direct_payloads(every),
+                            lambda body: self.client.http.bulk_upsert_global_commands(app_id, body))
+
+    async def _publish(self, key: str, where: str, body: list[dict[str, Any]],
+                       call: Callable[[list[dict[str, Any]]], Awaitable[Any]]) -> None:
         wanted = digest(body)
         app = str(self.client.application_id)
-        if await self.sync.digest(app, scope) == wanted:
-            log.info("discord server %s: slash commands unchanged; not re-published", scope)
+        stored = await self.sync.digest(app, key)
+        if stored == wanted or (stored is None and key == GLOBAL and not body):
+            log.info("%s: slash commands unchanged; not re-published", where)
             return
         try:
-            await self.client.http.bulk_upsert_guild_commands(self.client.application_id, int(scope), body)
+            await call(body)
         except discord.Forbidden:
-            log.error("discord server %s: can't publish slash commands (Missing Access). Re-invite Steward "
-                      "with the applications.commands scope: %s", scope, self.invite_url())
+            log.error("%s: can't publish slash commands (Missing Access). Re-invite Steward "
+                      "with the applications.commands scope: %s", where, self.invite_url())
             return
         except discord.HTTPException as exc:
-            log.error("discord server %s: publishing slash commands failed: %s", scope, exc)
+            log.error("%s: publishing slash commands failed: %s", where, exc)
             return
-        await self.sync.remember(app, scope, wanted)
-        log.info("discord server %s: published %d slash commands", scope, len(body))
+        await self.sync.remember(app, key, wanted)
+        log.info("%s: published %d slash commands", where, len(body))
 
     # -- lookups ------------------------------------------------------------------------------
 

@@ -69,6 +69,19 @@ def payloads(specs: Sequence[CommandSpec]) -> list[dict[str, Any]]:
     return [seen[name] for name in sorted(seen)][:100]
 
 
+def direct_payloads(specs: Sequence[CommandSpec]) -> list[dict[str, Any]]:
+    """The commands members may use in a DM with Steward, as global commands usable only there.
+
+    Guild commands never show in DMs, and a timed-out or banned member can't use them in the
+    server either: ``/appeal`` has to be a global command in the bot's DM (context 1).
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        if spec.direct:
+            seen.setdefault(slug(spec.name), {**payload(spec), "contexts": [1]})
+    return [seen[name] for name in sorted(seen)][:100]
+
+
 def digest(body: list[dict[str, Any]]) -> str:
     """A stable hash of the definitions, to publish only when they changed."""
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import commands
-from adapters.discord.render import message_kwargs, modal_for
+from adapters.discord.render import message_kwargs, modal_for, unscoped
 from adapters.discord.translate import P, message_ref, user_ref
 from bot.actions import ActionResult, OpenForm, Reply
 from bot.components import decode_custom_id
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KEEP = 1000  # interactions remembered for follow-ups (their tokens live 15 minutes)
+NO_SCOPE = "no-scope"  # a DM interaction that can't be mapped to one configured server
 
 
 @dataclass
@@ -60,16 +61,32 @@ class Interactions:
             built = self._event(interaction)
             if built is None:
                 return
+            if built == NO_SCOPE:
+                await interaction.response.send_message(
+                    "Steward serves several communities and can't tell which one this is for: use the "
+                    "command in that community's server, or the button in the message Steward sent you.",
+                    ephemeral=True)
+                return
+            assert isinstance(built, tuple)
             event, ephemeral, kind = built
             await self._run(Pending(interaction, ephemeral, kind), event)
         except discord.HTTPException:
             log.exception("answering interaction %s failed", interaction.id)
 
-    def _event(self, interaction: discord.Interaction) -> tuple[Event, bool, str] | None:
+    def _scope(self, interaction: discord.Interaction, sent_for: str | None) -> str | None:
+        """The interaction's server; for a DM, the one its component was sent for, else the member's."""
+        if interaction.guild_id:
+            return str(interaction.guild_id)
+        if sent_for is not None and sent_for in self.adapter.communities:
+            return sent_for
+        return self.adapter.dm_scope(interaction.user.id)
+
+    def _event(self, interaction: discord.Interaction) -> tuple[Event, bool, str] | str | None:
         data: dict[str, Any] = dict(interaction.data or {})
-        scope = str(interaction.guild_id) if interaction.guild_id else self.adapter.dm_scope(interaction.user.id)
+        sent_for, custom_id = unscoped(str(data.get("custom_id", "")))
+        scope = self._scope(interaction, sent_for)
         if scope is None:
-            return None
+            return NO_SCOPE
         message = interaction.message
         origin = Origin(platform=P, scope=scope, user=user_ref(interaction.user),
                         channel=ChannelRef(P, str(interaction.channel_id)) if interaction.channel_id else None,
@@ -82,7 +99,7 @@ class Interactions:
             name = spec.name if spec is not None else str(data.get("name", ""))
             staff = spec is not None and spec.level >= Level.MODERATOR
             return CommandInvoked(**base, command=name, options=commands.options(spec, data)), staff, "command"
-        decoded = decode_custom_id(str(data.get("custom_id", "")))
+        decoded = decode_custom_id(custom_id)
         if decoded is None:
             log.debug("interaction with a foreign custom id %r ignored", data.get("custom_id"))
             return None
@@ -118,7 +135,7 @@ class Interactions:
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
-        scope = str(interaction.guild_id or "")
+        scope = self._scope(interaction, None) or ""
         spec = commands.find(self.adapter.specs.get(scope, ()), str(data.get("name", "")))
         typed = commands.focused(data)
         choices = commands.suggest(spec, *typed) if typed is not None else []
@@ -143,9 +160,9 @@ class Interactions:
                     return ActionResult.failure(action, "Discord opens a form only as the first answer to a "
                                                         "command or press, and that answer was already sent",
                                                 "form_late")
-                await pending.interaction.response.send_modal(modal_for(action.form))
+                await pending.interaction.response.send_modal(modal_for(action.form, _dm_scope(pending, origin)))
             return ActionResult.success(action)
-        kwargs = message_kwargs(action.content)
+        kwargs = message_kwargs(action.content, _dm_scope(pending, origin))
         if pending is None:
             return await self._detached_reply(action, kwargs)
         ephemeral = action.ephemeral or pending.ephemeral
@@ -175,6 +192,13 @@ class Interactions:
                                                            fail_if_not_exists=False)
         sent = await client.get_partial_messageable(int(origin.channel.id)).send(**kwargs)
         return ActionResult.success(action, message_ref(sent.channel.id, sent.id))
+
+
+def _dm_scope(pending: Pending | None, origin: Origin) -> str | None:
+    """The server to stamp on components answering an interaction that came from a DM."""
+    if pending is None or pending.interaction.guild_id is not None:
+        return None
+    return origin.scope
 
 
 def _fields(rows: list[dict[str, Any]]) -> dict[str, str]:

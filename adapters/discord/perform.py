@@ -120,7 +120,10 @@ class Performer:
                 return ActionResult.success(action, message)
             case SendDirect(user=user, content=content):
                 dm = await http.start_private_message(int(user.id))
-                msg = await self.client.get_partial_messageable(int(dm["id"])).send(**message_kwargs(content))
+                # components in a DM carry the server they are about: the press will name no guild
+                scope = action.scope or None
+                msg = await self.client.get_partial_messageable(int(dm["id"])).send(
+                    **message_kwargs(content, dm_scope=scope))
                 return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
             case DeleteMessage(message=message):
                 cid = self.adapter.channel_id(message.channel_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
 
-from bot.components import Button, Form, Select
+from bot.components import MAX_CUSTOM_ID, Button, Form, Select
 from bot.content import Content, Mention, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
@@ -17,6 +18,27 @@ _STYLES = {
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
+
+
+_SCOPED = re.compile(r"g(\d{1,20})\|(.*)", re.DOTALL)
+
+
+def scoped(custom_id: str, scope: str | None) -> str:
+    """A component id that carries its server, for components in DMs (a DM press names no guild).
+
+    ``g<guild id>|`` in front of the core's id, when it fits Discord's 100 characters; without it
+    the press is mapped the old way (the one server the member shares with Steward).
+    """
+    if not scope or not scope.isdigit():
+        return custom_id
+    out = f"g{scope}|{custom_id}"
+    return out if len(out) <= MAX_CUSTOM_ID else custom_id
+
+
+def unscoped(custom_id: str) -> tuple[str | None, str]:
+    """(the server a DM component was sent for, or None; the core's custom id)."""
+    match = _SCOPED.fullmatch(custom_id)
+    return (match.group(1), match.group(2)) if match else (None, custom_id)
 
 
 def escape(value: str) -> str:
@@ -58,18 +80,19 @@ def allowed_mentions(content: Content) -> discord.AllowedMentions:
     return discord.AllowedMentions(everyone=False, users=users, roles=roles, replied_user=False)
 
 
-def view_for(buttons: tuple[Button, ...], select: Select | None) -> discord.ui.View | None:
-    """Buttons (5 per row, 25 at most) and an optional select as a discord.py view."""
+def view_for(buttons: tuple[Button, ...], select: Select | None,
+             dm_scope: str | None = None) -> discord.ui.View | None:
+    """Buttons (5 per row, 25 at most) and an optional select as a view (``dm_scope``: :func:`scoped`)."""
     if not buttons and select is None:
         return None
     view = discord.ui.View(timeout=None)
     for i, b in enumerate(buttons[:20]):
-        view.add_item(discord.ui.Button(label=b.label[:80], custom_id=b.custom_id,
+        view.add_item(discord.ui.Button(label=b.label[:80], custom_id=scoped(b.custom_id, dm_scope),
                                         style=_STYLES.get(b.style, discord.ButtonStyle.secondary), row=i // 5))
     if select is not None:
         options = [discord.SelectOption(label=o.label[:100], value=o.value[:100],
                                         description=o.description[:100] or None) for o in select.options[:25]]
-        view.add_item(discord.ui.Select(custom_id=select.custom_id, options=options,
+        view.add_item(discord.ui.Select(custom_id=scoped(select.custom_id, dm_scope), options=options,
                                         placeholder=select.placeholder[:150] or None,
                                         min_values=select.min_values,
                                         max_values=min(select.max_values, len(options)), row=4))
@@ -77,18 +100,18 @@ def view_for(buttons: tuple[Button, ...], select: Select | None) -> discord.ui.V
     return view
 
 
-def message_kwargs(content: Content) -> dict[str, Any]:
+def message_kwargs(content: Content, dm_scope: str | None = None) -> dict[str, Any]:
     """Keyword arguments for ``send``/``edit``: text, allowed mentions and components."""
     kwargs: dict[str, Any] = {"content": render_text(content), "allowed_mentions": allowed_mentions(content)}
-    view = view_for(content.buttons, content.select)
+    view = view_for(content.buttons, content.select, dm_scope)
     if view is not None:
         kwargs["view"] = view
     return kwargs
 
 
-def modal_for(form: Form) -> discord.ui.Modal:
+def modal_for(form: Form, dm_scope: str | None = None) -> discord.ui.Modal:
     """A form as a modal (Discord shows at most 5 fields; choices are typed and checked by the core)."""
-    modal = discord.ui.Modal(title=form.title[:45], custom_id=form.custom_id, timeout=None)
+    modal = discord.ui.Modal(title=form.title[:45], custom_id=scoped(form.custom_id, dm_scope), timeout=None)
     for f in form.fields[:5]:
         placeholder = f.placeholder or (" / ".join(f.choices) if f.choices else "")
         modal.add_item(discord.ui.TextInput(

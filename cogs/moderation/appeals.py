@@ -49,7 +49,7 @@ class Appeals(Enforcement):
 
     @command("appeal", "Appeal your most recent active case.",
              params=[Param("case", ParamType.INTEGER, "case number (default: your latest)", required=False,
-                           min_value=1)])
+                           min_value=1)], direct=True)
     async def appeal_command(self, event: CommandInvoked, case: int | None) -> Action:
         """/appeal [N]: opens the appeal form."""
         case_id = None

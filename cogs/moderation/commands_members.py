@@ -37,11 +37,19 @@ class MemberCommands(Enforcement):
         acts, note = await self.punish(target, spec, f"{actor.name}: {why}")
         case = await self.open_case(target, kind, reason=why, actor=actor, points=spec.points,
                                     duration=spec.duration, note=note)
+        # Performed here, not returned: the platform may still refuse (a 403 past Steward's own
+        # checks), and then the case, the mod log and the moderator must say so, not "done".
+        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
+        if refused:
+            note = f"{note}; not done: {refused}" if note else f"not done: {refused}"
+            await self.update_case(case, note=note)
+            case = await self.case_by_id(case.id) or case
         await self.schedule_expiry(case)
         span = f" for {format_duration(spec.duration)}" if spec.duration else ""
-        await self.notify(case, WHAT[kind] + span)
+        if not refused:  # never tell a member about a punishment that did not happen
+            await self.notify(case, WHAT[kind] + span)
         await self.post_case(case, self.case_content(case))
-        out: list[Action] = list(acts)
+        out: list[Action] = []
         if spec.points:
             out.extend(await self.escalate(target, spec.points, None))
         out.append(self.reply(event, f"Case #{case.number}: {kind} {target.name}{span}." +

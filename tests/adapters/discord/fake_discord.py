@@ -191,6 +191,8 @@ class FakeDiscord:
         self.sessions: list[_Session] = []
         self.identifies: list[dict[str, Any]] = []
         self.commands: dict[int, list[dict[str, Any]]] = {}
+        self.global_commands: list[dict[str, Any]] = []
+        self.dm_channels: dict[int, int] = {}  # user id -> the DM channel Steward opened with them
         self.failures: list[_Failure] = []
         self.shard_count = 1
         self.port = 0
@@ -302,9 +304,10 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_UPDATE", data, guild_id=guild.id)
         return data
 
-    async def member_join(self, guild: Guild, name: str, *roles: str) -> Member:
-        """GUILD_MEMBER_ADD."""
+    async def member_join(self, guild: Guild, name: str, *roles: str, nick: str | None = None) -> Member:
+        """GUILD_MEMBER_ADD (``nick``: the display name the server shows)."""
         member = guild.member(name, *roles)
+        member.nick = nick
         data = {**member.payload(), "guild_id": str(guild.id)}
         await self.dispatch("GUILD_MEMBER_ADD", data, guild_id=guild.id)
         return member
@@ -361,6 +364,46 @@ class FakeDiscord:
         rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in fields.items()]
         payload = self._interaction(5, guild, channel, user, {"custom_id": custom_id, "components": rows})
         await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
+        return payload
+
+    def _dm_interaction(self, kind: int, user: Member, data: dict[str, Any],
+                        message: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An interaction from the bot's DM with ``user``: no guild, a ``user`` instead of a ``member``."""
+        channel_id = self.dm_channels.setdefault(user.id, snowflake())
+        payload: dict[str, Any] = {
+            "id": str(snowflake()), "application_id": str(self.app_id), "type": kind, "token": f"tok-{snowflake()}",
+            "version": 1, "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0,
+                        "recipients": [user.user()]},
+            "user": user.user(), "data": data, "locale": "en-US", "app_permissions": str(perms("send_messages")),
+            "entitlements": [], "authorizing_integration_owners": {"0": str(self.app_id)}, "context": 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    async def dm_slash(self, user: Member, name: str, options: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """INTERACTION_CREATE for a global slash command used in the bot's DM."""
+        command_id = next((c["id"] for c in self.global_commands if c["name"] == name), str(snowflake()))
+        data = {"id": command_id, "name": name, "type": 1, "options": options or []}
+        payload = self._dm_interaction(2, user, data)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def dm_press(self, user: Member, custom_id: str, *, message_id: int | None = None) -> dict[str, Any]:
+        """INTERACTION_CREATE for a button on a DM Steward sent to ``user``."""
+        channel_id = self.dm_channels.setdefault(user.id, snowflake())
+        message = self.message_payload(None, channel_id, self.bot, "…", message_id=message_id)
+        payload = self._dm_interaction(3, user, {"custom_id": custom_id, "component_type": 2}, message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def dm_submit(self, user: Member, custom_id: str, fields: dict[str, str]) -> dict[str, Any]:
+        """INTERACTION_CREATE for a modal submitted in the bot's DM."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in fields.items()]
+        payload = self._dm_interaction(5, user, {"custom_id": custom_id, "components": rows})
+        await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
     # -- gateway --------------------------------------------------------------------------------
@@ -470,8 +513,15 @@ class FakeDiscord:
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", p):
             return 200, self._sent(snowflake(), body)
         if m == "POST" and p == "/users/@me/channels":
-            user = {"id": str(body.get("recipient_id")), "username": "someone", "discriminator": "0", "avatar": None}
-            return 200, {"id": str(snowflake()), "type": 1, "recipients": [user], "last_message_id": None}
+            recipient = int(body.get("recipient_id"))
+            user = {"id": str(recipient), "username": "someone", "discriminator": "0", "avatar": None}
+            channel_id = self.dm_channels.setdefault(recipient, snowflake())
+            return 200, {"id": str(channel_id), "type": 1, "recipients": [user], "last_message_id": None}
+        if match := re.fullmatch(r"/applications/(\d+)/commands", p):
+            if m == "PUT":
+                self.global_commands = [{**c, "id": str(snowflake()), "application_id": str(self.app_id),
+                                         "version": str(snowflake())} for c in body]
+            return 200, self.global_commands
         if match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", p):
             guild = self.guilds.get(int(match.group(1)))
             member = next((x for x in (guild.members.values() if guild else ()) if x.id == int(match.group(2))),
