@@ -73,7 +73,9 @@ class Runtime:
         migrations += self.extra_migrations
         unique = list(dict.fromkeys(Path(m) for m in migrations))  # a running adapter is listed twice
         self.db = await Database.open(self.config.storage.url, unique)
-        self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace)
+        # A manual clock means a console or a test: run due jobs one by one so output keeps its order.
+        self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace,
+                                   concurrency=1 if isinstance(self.clock, ManualClock) else 8)
         self._build_communities(self.config)
         for adapter in self.adapters.values():
             attach = getattr(adapter, "attach_storage", None)

@@ -101,13 +101,15 @@ class Scheduler:
     """Schedules, cancels and runs jobs; only the leader process runs them."""
 
     def __init__(self, db: Database, clock: Clock, *, late_grace: timedelta = timedelta(hours=6),
-                 runner_id: str | None = None, poll_interval: float = 5.0) -> None:
+                 runner_id: str | None = None, poll_interval: float = 5.0, concurrency: int = 8) -> None:
         self.db = db
         self.clock = clock
         self.late_grace = late_grace
         self.runner_id = runner_id or uuid.uuid4().hex[:16]
         # The alarm covers jobs this process schedules; the poll catches jobs other processes add.
         self.poll_interval = poll_interval
+        # Jobs of one batch run side by side; 1 keeps their order (the console and tests).
+        self.concurrency = max(1, concurrency)
         self._handlers: dict[str, JobHandler] = {}
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
@@ -226,43 +228,57 @@ class Scheduler:
         await self._release_lease()
 
     async def run_due(self, *, startup: bool = False) -> int:
-        """Run every job that is due now; returns how many ran (or were skipped)."""
+        """Run every job that is due now; returns how many were taken (run or skipped)."""
         if not self._leader:
             return 0
         count = 0
         async with self._lock:
-            while True:
-                now = self.clock.now()
-                async with self.db.session() as session:
-                    rows = (await session.execute(
-                        select(jobs).where(jobs.c.status == PENDING, jobs.c.due_at <= now)
-                        .order_by(jobs.c.due_at, jobs.c.id).limit(BATCH))).all()
-                if not rows:
+            while self._leader:  # stop() ends the loop between batches
+                taken, runnable = await self._claim(self.clock.now(), startup=startup)
+                if not taken:
                     break
-                for row in rows:
-                    await self._run_one(row, now=now, startup=startup)
-                    count += 1
+                count += taken
+                if self.concurrency == 1:
+                    for row, late in runnable:
+                        await self._execute(row, late)
+                else:
+                    gate = asyncio.Semaphore(self.concurrency)
+                    await asyncio.gather(*(self._gated(gate, row, late) for row, late in runnable))
                 await asyncio.sleep(0)  # let the event loop breathe between batches
         await self._arm()
         return count
 
-    async def _run_one(self, row: Any, *, now: datetime, startup: bool) -> None:
-        delay = now - utc(row.due_at)
-        grace = timedelta(seconds=row.grace_seconds) if row.grace_seconds is not None else self.late_grace
-        late = startup or delay > LATE_AFTER
+    async def _gated(self, gate: asyncio.Semaphore, row: Any, late: bool) -> None:
+        async with gate:
+            await self._execute(row, late)
+
+    async def _claim(self, now: datetime, *, startup: bool) -> tuple[int, list[tuple[Any, bool]]]:
+        """Mark one batch of due jobs running (or skipped past their grace) in one transaction."""
         async with self.db.session() as session, session.begin():
-            claimed = await session.execute(
-                update(jobs).where(jobs.c.id == row.id, jobs.c.status == PENDING)
-                .values(status=RUNNING, runner=self.runner_id, started_at=now, late=late,
+            rows = (await session.execute(
+                select(jobs).where(jobs.c.status == PENDING, jobs.c.due_at <= now)
+                .order_by(jobs.c.due_at, jobs.c.id).limit(BATCH))).all()
+            runnable: list[tuple[Any, bool]] = []
+            for row in rows:
+                delay = now - utc(row.due_at)
+                grace = timedelta(seconds=row.grace_seconds) if row.grace_seconds is not None else self.late_grace
+                if delay > grace:
+                    await session.execute(update(jobs).where(jobs.c.id == row.id).values(
+                        status=SKIPPED, finished_at=now, attempts=jobs.c.attempts + 1, late=True,
+                        error=f"came due {delay} ago, past the grace of {grace}"))
+                    log.warning("scheduler: skipped %s (%s late)", row.key, delay)
+                else:
+                    runnable.append((row, startup or delay > LATE_AFTER))
+            for late in (True, False):
+                ids = [row.id for row, is_late in runnable if is_late is late]
+                if ids:
+                    await session.execute(update(jobs).where(jobs.c.id.in_(ids), jobs.c.status == PENDING).values(
+                        status=RUNNING, runner=self.runner_id, started_at=now, late=late,
                         attempts=jobs.c.attempts + 1))
-            if not claimed.rowcount:  # type: ignore[attr-defined]
-                return
-            if delay > grace:
-                await session.execute(update(jobs).where(jobs.c.id == row.id).values(
-                    status=SKIPPED, finished_at=now,
-                    error=f"came due {delay} ago, past the grace of {grace}"))
-                log.warning("scheduler: skipped %s (%s late)", row.key, delay)
-                return
+        return len(rows), runnable
+
+    async def _execute(self, row: Any, late: bool) -> None:
+        """Run a claimed job; its handler's writes commit together with ``done``."""
         handler = self._handlers.get(row.kind)
         if handler is None:
             await self._finish(row.id, FAILED, f"no handler for job kind {row.kind!r}")
