@@ -31,7 +31,7 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot adapters cogs steward tests bench
-	$(BIN)/mypy bot cogs
+	$(BIN)/mypy bot cogs adapters steward
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-dev

@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from adapters.console.settings import ConsoleSettings
 from adapters.console.world import ConsoleMember, ConsoleMessage, OpenFormState
@@ -459,7 +459,7 @@ class ConsoleAdapter:
         await self._emit(FormSubmitted(**self._base(), origin=origin, action=state.action, value=state.value,
                                        fields=dict(state.answers)))
 
-    def _base(self) -> dict[str, object]:
+    def _base(self) -> dict[str, Any]:
         return {"platform": P, "scope": self.scope, "event_id": f"c{next(self._events)}",
                 "occurred_at": self.clock.now()}
 
