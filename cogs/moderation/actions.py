@@ -11,7 +11,8 @@ from bot.durations import DurationError, format_duration, parse_duration
 ACTION_KINDS = ("delete", "warn", "timeout", "kick", "ban", "alert", "dm", "slowmode")
 # How severe each kind is: the case of an incident is named after its most severe action.
 SEVERITY = {"alert": 0, "dm": 0, "slowmode": 0, "delete": 1, "warn": 2, "timeout": 3, "kick": 4, "ban": 5}
-MAX_TIMEOUT = timedelta(days=28)  # Discord's cap; longer timeouts are clamped and noted
+MAX_TIMEOUT = timedelta(days=28)  # Discord's cap: longer timeouts are refused (use a timed ban)
+TOO_LONG = "a timeout can last at most 28 days (Discord's limit); for longer, use a timed ban"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,10 @@ def parse_action(value: Any) -> ActionSpec:
                 raise ValueError(f"warn takes a whole number of points (1 or more), got `{arg}`")
             return ActionSpec("warn", points=arg)
         if kind in ("timeout", "slowmode"):
-            return ActionSpec(kind, duration=_duration(kind, arg))
+            duration = _duration(kind, arg)
+            if kind == "timeout" and duration > MAX_TIMEOUT:
+                raise ValueError(f"{TOO_LONG}: {{ban: {format_duration(duration)}}}")
+            return ActionSpec(kind, duration=duration)
         if kind == "ban":
             if isinstance(arg, dict):
                 unknown = set(arg) - {"duration", "delete_history"}

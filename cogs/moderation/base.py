@@ -234,10 +234,9 @@ class ModerationBase(Cog):
                 self.soft_muted[(user.platform, user.id)] = now + duration
                 return [], (f"{user.platform} can't time members out: Steward deletes their messages "
                             f"until the timeout ends instead")
-            note = None
-            if duration > MAX_TIMEOUT:
-                duration, note = MAX_TIMEOUT, "timeouts are capped at 28 days on this platform"
-            return [TimeoutMember(scope=scope, user=user, until=now + duration, reason=reason)], note
+            # longer timeouts are refused where they are typed (config load, /timeout)
+            return [TimeoutMember(scope=scope, user=user, until=now + min(duration, MAX_TIMEOUT),
+                                  reason=reason)], None
         if spec.kind == "kick":
             if not self.ctx.can(user.platform, Capability.KICK):
                 return [], f"{user.platform} can't kick members: moderators, please remove them by hand"

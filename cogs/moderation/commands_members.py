@@ -14,7 +14,7 @@ from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import UserRef
-from cogs.moderation.actions import ActionSpec
+from cogs.moderation.actions import MAX_TIMEOUT, TOO_LONG, ActionSpec
 from cogs.moderation.enforce import WHAT, Enforcement
 
 MEMBER = Param("member", ParamType.MEMBER, "who")
@@ -73,6 +73,9 @@ class MemberCommands(Enforcement):
     async def timeout(self, event: CommandInvoked, member: UserRef, duration: timedelta,
                       reason: str | None) -> list[Action]:
         """/timeout member duration [reason]."""
+        if duration > MAX_TIMEOUT:
+            name = (await self.target(member)).name
+            return [self.reply(event, f"Not done: {TOO_LONG} — `/ban {name} {format_duration(duration)}`.")]
         return await self._manual(event, member, ActionSpec("timeout", duration=duration), reason,
                                   Capability.TIMEOUT)
 

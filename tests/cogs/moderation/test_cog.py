@@ -279,3 +279,17 @@ async def test_delete_member_data(h: Harness) -> None:
 
     assert await cog.delete_member_data(UserRef("memory", "bob")) == 1
     assert "No cases" in texts(await h.command("mo", "/cases bob"))[0]
+
+
+async def test_purge_skips_messages_already_deleted_and_timeout_over_28_days_is_refused(h: Harness) -> None:
+    await h.post("alice", "hello there")
+    await h.post("alice", "casino casino")  # deleted by the rule: not a purge candidate
+    await h.post("alice", "second")
+    purge = await h.command("mo", "/purge 5")
+    deleted = [m for a in purge if isinstance(a, BulkDelete) for m in a.messages]
+    assert len(deleted) == 2
+    assert "Purged 2 message(s)." in texts(purge)
+    h.add_member("bob")
+    refusal = texts(await h.command("mo", "/timeout bob 40d"))
+    assert refusal == ["Not done: a timeout can last at most 28 days (Discord's limit); for longer, use a timed ban "
+                       "— `/ban bob 5w5d`."]
