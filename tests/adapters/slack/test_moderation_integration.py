@@ -12,6 +12,8 @@ import json
 import textwrap
 from typing import Any
 
+from adapters.slack.blocks import command_pattern, slash_commands
+from bot.content import Content, UserText
 from cogs.moderation import repository as repo
 from cogs.moderation.repository import Case
 from tests.adapters.slack.conftest import StartSteward, Steward
@@ -127,6 +129,7 @@ async def test_banned_word_is_deleted_with_the_admin_token_and_logged(start_stew
     assert case.modlog_channel == "C0MODLOG" and case.modlog_message  # where the post is, for later edits
     dm = (await fake.wait_for(lambda: dms_to(fake, "U0BOB")))[0]
     assert "You were warned in acme (case #1)" in dm.args["text"] and "Appeal" in buttons(dm)
+    assert "press Appeal or use /steward appeal." in dm.args["text"]  # the command as a Slack member types it
     assert len(modlog(fake)) == 1  # nothing refused, so no "could not" note
 
 
@@ -224,7 +227,7 @@ async def test_warn_from_a_moderator_is_a_case_and_from_a_member_a_refusal(start
     await fake.wait_calls("response_url", 2)
     refusal = fake.of("response_url")[1]
     assert (refusal.args["hook"], refusal.args["response_type"]) == ("member", "ephemeral")
-    assert refusal.args["text"] == "/warn is for moderators; you can't use it here."
+    assert refusal.args["text"] == "/steward warn is for moderators; you can't use it here."  # as Slack spells it
     await steward.runtime.idle()
     assert len(await cases_of(steward, "U0BOB")) == 1 and len(modlog(fake)) == 1
 
@@ -368,3 +371,15 @@ async def test_one_banned_word_delivered_four_times_has_one_effect(start_steward
     assert len(fake.of("chat.delete")) == 1
     assert len(modlog(fake)) == 1
     assert [c.number for c in await cases_of(steward, "U0BOB")] == [1]
+
+
+def test_commands_in_stewards_text_are_spelled_the_slack_way() -> None:
+    pattern = command_pattern(["warn", "appeal", "raid", "help"])
+    content = Content(("Use /appeal or /warn; End it with /raid off. /help. See https://x.example/warn, a/warn, "
+                       "/warning, /appealed, <#C1|/warn>", UserText(" /warn from a member")))
+    spelled = slash_commands(content, "/steward", pattern)
+    assert spelled.segments[0] == ("Use /steward appeal or /steward warn; End it with /steward raid off. "
+                                   "/steward help. See https://x.example/warn, a/warn, /warning, /appealed, "
+                                   "<#C1|/warn>")
+    assert spelled.segments[1] == UserText(" /warn from a member")  # member text is never rewritten
+    assert slash_commands(content, "/steward", None) is content
