@@ -180,13 +180,14 @@ async def start_steward(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[StartS
     """Build Steward from a YAML file as ``steward run`` does.
 
     With ``demo=True`` (the default) the demo cog is added to the discovered catalog; with
-    ``demo=False`` the catalog is exactly what ``steward run`` discovers.
+    ``demo=False`` the catalog is exactly what ``steward run`` discovers. ``db`` overrides the
+    temporary SQLite database (the ``db_url`` fixture gives PostgreSQL too).
     """
     started: list[Steward] = []
 
-    async def start(*, demo: bool = True, **kwargs: Any) -> Steward:
+    async def start(*, demo: bool = True, db: str | None = None, **kwargs: Any) -> Steward:
         path = tmp_path / "steward.yaml"
-        path.write_text(config_yaml(fake, f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}", **kwargs),
+        path.write_text(config_yaml(fake, db or f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}", **kwargs),
                         encoding="utf-8")
         found = discover()
         catalog = (Catalog({**found.cogs, DemoCog.name: DemoCog}, dict(found.cog_modules), found.adapters)

@@ -300,8 +300,9 @@ async def test_undo_on_the_mod_log_post_revokes_the_case(start_steward: StartSte
 # -- appeals ---------------------------------------------------------------------------------
 
 
-async def test_appeal_form_submission_and_approval(start_steward: StartSteward) -> None:
-    steward = await start(start_steward)
+async def test_appeal_form_submission_and_approval(db_url: str, start_steward: StartSteward) -> None:
+    # db_url first: fixtures tear down in reverse, so Steward stops before its database is dropped
+    steward = await start(start_steward, db=db_url)  # on SQLite and PostgreSQL, Slack's tables included
     fake = steward.fake
     await steward.event(message("badword here", ts="1700005000.000100"))
     await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
