@@ -6,6 +6,7 @@ User text is escaped (``&``, ``<``, ``>``); mentions ping only the users and gro
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,6 +41,24 @@ def mention(m: Mention, ping: Sequence[UserRef | RoleRef]) -> str:
     if target in ping:
         return f"<@{target.id}>" if isinstance(target, UserRef) else f"<!subteam^{target.id}>"
     return "@" + escape(m.name)
+
+
+def command_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """Matches ``/name`` of Steward's commands in trusted text (not inside paths, URLs or mentions)."""
+    ordered = sorted({n for n in names if n}, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(r"(?<![\w/.:<@#&|-])/(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+
+
+def slash_commands(content: Content, slash: str, pattern: re.Pattern[str] | None) -> Content:
+    """Cogs write commands as ``/name`` (how Discord and the console spell them); Slack has one
+    slash command, so they become ``/steward name`` there. Member text is left alone."""
+    if pattern is None:
+        return content
+    segments = tuple(pattern.sub(lambda m: f"{slash} {m.group(1)}", seg) if isinstance(seg, str) else seg
+                     for seg in content.segments)
+    return content if segments == content.segments else dataclasses.replace(content, segments=segments)
 
 
 def mrkdwn(content: Content) -> str:

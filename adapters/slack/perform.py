@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,11 +131,26 @@ class Performer:
         self.pending_forms = Expiring(ttl=15 * 60)
         self.home = Home()
         self.webhook_timeout = webhook_timeout
+        self.slash = "/steward"
+        self._commands: re.Pattern[str] | None = None
+
+    def set_commands(self, slash: str, names: Iterable[str]) -> None:
+        """The Slack command and the core command names, so ``/name`` in Steward's text reads ``/steward name``."""
+        self.slash = slash
+        self._commands = blocks.command_pattern(names)
+
+    def _slack_spelling(self, action: Action) -> Action:
+        content = getattr(action, "content", None)
+        if not isinstance(content, Content) or self._commands is None:
+            return action
+        spelled = blocks.slash_commands(content, self.slash, self._commands)
+        return action if spelled is content else dataclasses.replace(action, content=spelled)  # type: ignore[call-arg]
 
     async def perform(self, action: Action) -> ActionResult:
         """Perform one action; Slack errors become failures with a readable reason."""
         try:
-            return await self._perform(action)
+            result = await self._perform(self._slack_spelling(action))
+            return result if result.action is action else dataclasses.replace(result, action=action)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
             code = ("dm_closed" if isinstance(action, SendDirect) and error in DM_CLOSED else

@@ -24,7 +24,7 @@ from bot.components import Button
 from bot.content import Content, Mention, Segment, UserText, fmt, text
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Origin
-from bot.refs import MessageRef, UserRef
+from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
 from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
@@ -181,7 +181,9 @@ class ModerationBase(Cog):
             segments.append(" — ")
             segments.append(UserText(detail))
         if case.channel_id and case.message_id:
-            segments.append(f"\nWhere: #{case.channel_id} (message {case.message_id})")
+            # a channel mention: a link on Slack and Discord, ``#id`` in plain text
+            segments += ["\nWhere: ", Mention(ChannelRef(case.platform, case.channel_id), case.channel_id),
+                         f" (message {case.message_id})"]
         if excerpt_text:
             segments.append("\nEvidence: > ")
             segments.append(UserText(excerpt(excerpt_text)))
@@ -203,16 +205,20 @@ class ModerationBase(Cog):
                 Button("Ban", self.action_id("ban"), value, "danger"),
                 Button("Dismiss", self.action_id("dismiss"), value, "secondary"))
 
-    async def notify(self, case: Case, what: str) -> None:
-        """DM the member: what happened, why, and how to appeal."""
-        if not self.conf.dm.enabled:
-            return
+    def can_dm(self, platform: str) -> bool:
+        """Whether members get DMs from moderation here (the config allows it and the platform can)."""
+        return self.conf.dm.enabled and self.ctx.can(platform, Capability.DIRECT)
+
+    async def notify(self, case: Case, what: str, extra: Content | None = None) -> None:
+        """DM the member: what happened, why, anything they must do (``extra``), and how to appeal."""
         user = UserRef(case.platform, case.user_id)
-        if not self.ctx.can(user.platform, Capability.DIRECT):
+        if not self.can_dm(user.platform):
             return
         body = fmt("{what} in {community} (case #{number}). Reason: {reason}\n",
                    what=what, community=self.ctx.community.name, number=case.number,
                    reason=UserText(case.reason))
+        if extra is not None:
+            body = Content((*body.segments, *extra.segments, "\n"))
         buttons: tuple[Button, ...] = ()
         if self.conf.appeals.enabled and case.kind in repo.PUNISHMENTS:
             body = Content((*body.segments, self.conf.dm.appeal_hint))
@@ -231,6 +237,11 @@ class ModerationBase(Cog):
         if spec.kind == "timeout":
             duration = spec.duration or timedelta(minutes=10)
             if not self.ctx.can(user.platform, Capability.TIMEOUT):
+                if not self.ctx.can(user.platform, Capability.DELETE):
+                    # no soft mute either (Slack without an admin token): people must act
+                    return [], (f"{user.platform} can't time members out and Steward can't delete their "
+                                f"messages there: moderators, please keep an eye on them until the "
+                                f"timeout would have ended")
                 self.soft_muted[(user.platform, user.id)] = now + duration
                 return [], (f"{user.platform} can't time members out: Steward deletes their messages "
                             f"until the timeout ends instead")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.actions import Action, DeleteMessage, SetSlowmode
+from bot.actions import Action, DeleteMessage, SendDirect, SetSlowmode
 from bot.capabilities import Capability
-from bot.content import UserText, fmt
+from bot.content import Content, Mention, UserText, fmt
 from bot.durations import format_duration
 from bot.refs import ChannelRef, MessageRef
 from cogs.moderation import repository as repo
@@ -58,9 +58,17 @@ class Enforcement(ModerationBase):
                 # the documented fallback: delete + warn + a mod-log note
                 kinds.add("delete")
                 points = max(points, 1)
+            ask: Content | None = None
             if message is not None and "delete" in kinds and not deleted:
-                returned.append(DeleteMessage(message=message, reason=f"rule {rule.name}"))
                 deleted = True
+                if self.ctx.can(message.platform, Capability.DELETE):
+                    returned.append(DeleteMessage(message=message, reason=f"rule {rule.name}"))
+                else:
+                    # the documented fallback (Slack without an admin token): ask the author
+                    ask = removal_request(message)
+                    notes.append(f"{message.platform} doesn't let Steward delete messages: " + (
+                        "the author was asked to edit or delete it" if self.can_dm(message.platform)
+                        else "moderators, please remove it by hand"))
             kind = self.strongest(specs)
             duration = next((s.duration for s in specs if s.kind == kind and s.duration), None)
             case = await self.open_case(target, kind, reason=rule.why(), rule=rule.name,
@@ -71,7 +79,9 @@ class Enforcement(ModerationBase):
             added_points += points
             await self.schedule_expiry(case)
             if kind in repo.PUNISHMENTS or "dm" in kinds:
-                await self.notify(case, WHAT.get(kind, "A moderator was alerted"))
+                await self.notify(case, WHAT.get(kind, "A moderator was alerted"), extra=ask)
+            elif ask is not None and self.can_dm(target.user.platform):
+                await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
             returned.extend(member_actions)
             headline = "⚠ Alert: " if "alert" in kinds else ""
             await self.post_case(case, self.case_content(case, headline=headline, detail=hit.detail,
@@ -111,3 +121,9 @@ class Enforcement(ModerationBase):
     def describe_all(specs: list[ActionSpec]) -> list[str]:
         """``["delete", "warn 1"]``."""
         return [s.describe() for s in specs]
+
+
+def removal_request(message: MessageRef) -> Content:
+    """What the author is asked where Steward can't delete their message."""
+    return fmt("Please edit or delete your message in {where}: Steward can't remove it on {platform}.",
+               where=Mention(message.channel, message.channel_id), platform=message.platform)

@@ -42,7 +42,7 @@ class Watch(RaidControl, Enforcement):
             return []
         self._remember(event)
         muted_until = self.soft_muted.get((event.author.platform, event.author.id))
-        if muted_until is not None:
+        if muted_until is not None and self.ctx.can(event.platform, Capability.DELETE):
             if muted_until > self.ctx.now():
                 self._forget(event.message)
                 return [DeleteMessage(message=event.message, reason="member is timed out")]

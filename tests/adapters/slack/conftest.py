@@ -27,8 +27,11 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
 def config_yaml(fake: FakeSlack, db: str, *, mode: str = "http", admin: bool = True, team: str | None = "T0001",
-                extra: str = "", channels: dict[str, str] | None = None) -> str:
-    """A config file as an admin would write it, Slack pointed at the fake."""
+                extra: str = "", channels: dict[str, str] | None = None, sections: str | None = None) -> str:
+    """A config file as an admin would write it, Slack pointed at the fake.
+
+    ``sections`` replaces the demo cog's section with the given cog sections (YAML at community level).
+    """
     lines = [
         f'storage: {{url: "{db}"}}',
         "platforms:",
@@ -56,8 +59,11 @@ def config_yaml(fake: FakeSlack, db: str, *, mode: str = "http", admin: bool = T
         "    roles: {moderator: [Moderators], admin: [Admins]}",
         "    channels: {" + ", ".join(f'{k}: "{v}"' for k, v in chans.items()) + "}",
         "    commands: {per_member: 50, window: 10s}",
-        "    demo: {banned: [badword]}",
     ]
+    if sections is None:
+        lines.append("    demo: {banned: [badword]}")
+    else:
+        lines += ["    " + line for line in sections.splitlines() if line.strip()]
     return "\n".join(lines) + "\n"
 
 
@@ -79,6 +85,10 @@ class Steward:
     def url(self) -> str:
         """Where Slack would send events."""
         return f"http://127.0.0.1:{self.adapter.port}{self.adapter.settings.path}"
+
+    def cog(self, name: str, community: str = "acme") -> Any:
+        """A cog instance of a community, by its name."""
+        return next(c for c in self.runtime.cogs_of(community) if c.name == name)
 
     def demo(self, community: str = "acme") -> DemoCog:
         """The demo cog instance of a community."""
@@ -167,15 +177,21 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 async def start_steward(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[StartSteward]:
-    """Build Steward from a YAML file as ``steward run`` does (demo cog added to the catalog)."""
+    """Build Steward from a YAML file as ``steward run`` does.
+
+    With ``demo=True`` (the default) the demo cog is added to the discovered catalog; with
+    ``demo=False`` the catalog is exactly what ``steward run`` discovers. ``db`` overrides the
+    temporary SQLite database (the ``db_url`` fixture gives PostgreSQL too).
+    """
     started: list[Steward] = []
 
-    async def start(**kwargs: Any) -> Steward:
+    async def start(*, demo: bool = True, db: str | None = None, **kwargs: Any) -> Steward:
         path = tmp_path / "steward.yaml"
-        path.write_text(config_yaml(fake, f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}", **kwargs),
+        path.write_text(config_yaml(fake, db or f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}", **kwargs),
                         encoding="utf-8")
         found = discover()
-        catalog = Catalog({**found.cogs, DemoCog.name: DemoCog}, dict(found.cog_modules), found.adapters)
+        catalog = (Catalog({**found.cogs, DemoCog.name: DemoCog}, dict(found.cog_modules), found.adapters)
+                   if demo else found)
         config = load(path, catalog)
         adapters, console, clock = build_adapters(config, catalog)
         assert console is None, "Slack should have started, not the console"

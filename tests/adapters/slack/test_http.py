@@ -73,7 +73,7 @@ async def test_bare_slash_command_is_help(start_steward: StartSteward) -> None:
     steward = await start_steward()
     await steward.command("")
     reply = (await steward.fake.wait_calls("response_url"))[0]
-    assert "Commands you can use" in reply.args["text"] and "/ping" in reply.args["text"]
+    assert "Commands you can use" in reply.args["text"] and "/steward ping" in reply.args["text"]
 
 
 async def test_moderator_command_resolves_a_mention(start_steward: StartSteward) -> None:

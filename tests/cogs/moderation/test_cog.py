@@ -293,3 +293,31 @@ async def test_purge_skips_messages_already_deleted_and_timeout_over_28_days_is_
     refusal = texts(await h.command("mo", "/timeout bob 40d"))
     assert refusal == ["Not done: a timeout can last at most 28 days (Discord's limit); for longer, use a timed ban "
                        "— `/ban bob 5w5d`."]
+
+
+async def test_platform_that_can_neither_delete_nor_time_out_asks_the_author(db_url: str) -> None:
+    # Slack without an admin token: the documented fallback is a DM asking the author to remove it
+    caps = set(Capability) - {Capability.TIMEOUT, Capability.DELETE, Capability.BULK_DELETE}
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG}, capabilities=caps)
+    try:
+        h.add_member("mo", "Moderators", rank=10)
+        actions = await h.post("bob", "join the casino")
+        assert of(actions, DeleteMessage) == []
+        [log] = modlog(actions)
+        assert "Case #1 · warn" in log and "memory doesn't let Steward delete messages" in log
+        assert "the author was asked to edit or delete it" in log and "Note:" in log
+        [dm] = dms(actions)  # one DM: the warning with the request in it
+        assert "You were warned in acme (case #1)" in dm
+        assert "Please edit or delete your message in #general" in dm
+        alert = await h.post("bob", "get a steam gift card")  # scam-patterns: delete + alert, no warning DM
+        assert [d for d in dms(alert)] == ["Please edit or delete your message in #general: Steward can't remove "
+                                           "it on memory."]
+        await h.post("bob", "casino")
+        third = await h.post("bob", "casino!")
+        [escalation] = [m for m in modlog(third) if "timeout" in m]
+        assert "can't time members out and Steward can't delete their messages" in escalation
+        assert "deletes their messages until" not in escalation  # no soft mute it could not keep
+        assert not [a for a in await h.post("bob", "still here") if isinstance(a, DeleteMessage)]
+        assert [m for m in modlog(third) if "does not let Steward" in m] == []  # the cog never asked the impossible
+    finally:
+        await h.close()
