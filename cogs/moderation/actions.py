@@ -64,10 +64,10 @@ def parse_action(value: Any) -> ActionSpec:
                 raise ValueError(f"warn takes a whole number of points (1 or more), got `{arg}`")
             return ActionSpec("warn", points=arg)
         if kind in ("timeout", "slowmode"):
-            duration = _duration(kind, arg)
-            if kind == "timeout" and duration > MAX_TIMEOUT:
-                raise ValueError(f"{TOO_LONG}: {{ban: {format_duration(duration)}}}")
-            return ActionSpec(kind, duration=duration)
+            span = _duration(kind, arg)
+            if kind == "timeout" and span > MAX_TIMEOUT:
+                raise ValueError(f"{TOO_LONG}: {{ban: {format_duration(span)}}}")
+            return ActionSpec(kind, duration=span)
         if kind == "ban":
             if isinstance(arg, dict):
                 unknown = set(arg) - {"duration", "delete_history"}

@@ -98,6 +98,18 @@ def _naive_rate(words: list[str], patterns: list[str], msgs: list[str]) -> float
     return len(msgs) / (time.perf_counter() - start)
 
 
+def hostile_us(repeat: int = 20) -> float:
+    """Microseconds per match of catastrophic patterns on a hostile 20k-character input (RE2)."""
+    from cogs.moderation.matcher import TextRule, build_engine
+
+    engine = build_engine([TextRule(0, regexes=(r"(a+)+$", r"(x+x+)+y", r"(.*a){12}"))])
+    hostile = "a" * 20_000 + "!"
+    start = time.perf_counter()
+    for _ in range(repeat):
+        engine.match(hostile)
+    return (time.perf_counter() - start) / repeat * 1e6
+
+
 def _percentile(samples: list[int], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000.0
@@ -128,10 +140,12 @@ def run(n_keywords: int = 10_000, n_regexes: int = 50, n_messages: int = 20_000,
         small_rate, _samples, _hits = _engine_rate(small, msgs)
         result["msgs_per_s_1k"] = round(small_rate)
         result["scale_ratio_10k_vs_1k"] = round(rate / small_rate, 3)
+    result["hostile_regex_us"] = round(hostile_us(), 1)
     result["budget"] = {
         "msgs_per_s>=100000": rate >= 100_000,
         "p99_us<=100": result["p99_us"] <= 100,
         "ratio>=300": result["ratio"] >= 300,
         "scale>=0.7": result.get("scale_ratio_10k_vs_1k", 1.0) >= 0.7,
+        "hostile_regex_us<1000": result["hostile_regex_us"] < 1000,
     }
     return result

@@ -8,6 +8,7 @@ reactions recorded; an appeal form opened by a button and handled on submit; hom
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import BaseModel
@@ -40,6 +41,9 @@ from bot.events import (
 )
 from bot.permissions import Level
 from bot.refs import UserRef
+
+GATE = asyncio.Event()  # set by default; a test clears it to hold a command's work back
+GATE.set()
 
 APPEAL = Form("demo:appeal", "Appeal", (
     FormField("reason", "Why should we undo this?", kind="paragraph"),
@@ -95,8 +99,9 @@ class DemoCog(Cog):
 
     @command("ping", "Answer privately.", params=(Param("words", ParamType.TEXT, required=False),))
     async def ping(self, event: CommandInvoked, words: str | None) -> Reply:
-        """Echo the words back, escaped."""
+        """Echo the words back, escaped; a test may hold the answer back with ``GATE``."""
         self.seen.append(event)
+        await GATE.wait()
         return Reply(origin=event.origin, content=fmt("pong {w}", w=UserText(words or "")))
 
     @command("warn", "Warn a member.", level=Level.MODERATOR,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from cogs.moderation.matcher import TextRule, build_engine, check_regex
@@ -89,40 +87,11 @@ def test_unsupported_regex_is_refused_with_reason() -> None:
         check_regex(r"a*")
 
 
-def test_catastrophic_pattern_runs_in_linear_time() -> None:
+def test_catastrophic_patterns_compile_to_re2_and_answer_correctly() -> None:
+    # Python's re would never finish these; RE2 is linear-time by construction. How fast it is
+    # belongs to make bench (hostile_regex_us), not to a timed assertion here: pytest's timeout
+    # is the guard against a hang.
     engine = build_engine([TextRule(0, regexes=(r"(a+)+$", r"(x+x+)+y", r"(.*a){12}"))])
-    hostile = "a" * 20_000 + "!"
-    start = time.perf_counter()
-    for _ in range(10):
-        engine.match(hostile)
-        engine.match("x" * 5000)
-    per_call = (time.perf_counter() - start) / 20
-    # Python's re needs longer than the age of the universe here, so a wide bound still proves the
-    # point; the tight budget (< 1 ms) is make bench's job, not a loaded test machine's
-    assert per_call < 0.2
+    assert engine.match("x" * 5000) == []
+    assert engine.match("a" * 20_000 + "!")  # (.*a){12} matches; the answer comes back at once
 
-
-def test_cost_does_not_grow_with_the_word_list() -> None:
-    import random
-
-    from cogs.moderation.benchmark import keywords, messages
-
-    rng = random.Random(3)
-    words = keywords(10_000, rng)
-    msgs = messages(3000, words, rng)
-    small = build_engine([TextRule(0, words=tuple(words[:1000]))])
-    large = build_engine([TextRule(0, words=tuple(words))])
-    for text in msgs:  # warm both DFAs
-        small.match(text)
-        large.match(text)
-
-    def rate(engine) -> float:  # type: ignore[no-untyped-def]
-        best = 0.0
-        for _ in range(3):
-            start = time.perf_counter()
-            for text in msgs:
-                engine.match(text)
-            best = max(best, len(msgs) / (time.perf_counter() - start))
-        return best
-
-    assert rate(large) >= 0.5 * rate(small)  # the bench's 0.7 budget, with slack for a busy CI machine
