@@ -14,9 +14,9 @@ from bot.capabilities import Capability
 from bot.clock import Clock
 from bot.commands import CommandSpec
 from bot.community import Community
-from bot.content import Content
+from bot.content import Content, Mention
 from bot.permissions import Level, hierarchy_refusal
-from bot.refs import MemberInfo, UserRef
+from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
 
@@ -73,6 +73,11 @@ class CogContext:
     def now(self) -> datetime:
         """The current time (UTC) from the injected clock."""
         return self.clock.now()
+
+    def channel_mention(self, channel: ChannelRef) -> Mention:
+        """A channel as a mention (adapters render it natively; it pings nobody)."""
+        name = self.community.channel_name(channel) or f"#{channel.id}"
+        return Mention(channel, name.lstrip("#"))
 
     def when(self, moment: datetime) -> str:
         """A time as people here read it: in the community's time zone (``2026-11-21 18:43 GMT``)."""

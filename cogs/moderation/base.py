@@ -254,6 +254,11 @@ class ModerationBase(Cog):
             return [KickMember(scope=scope, user=user, reason=reason)], None
         if spec.kind == "ban":
             if not self.ctx.can(user.platform, Capability.BAN):
+                if self.ctx.can(user.platform, Capability.KICK):
+                    # the documented fallback (Slack): out of every channel Steward is in, admins told
+                    return [KickMember(scope=scope, user=user, reason=reason)], (
+                        f"{user.platform} can't ban members: Steward removed them from its channels; "
+                        f"a workspace admin must deactivate the account")
                 return [], f"{user.platform} can't ban members: moderators, please remove them by hand"
             history = spec.delete_history if spec.delete_history is not None else self.conf.ban_delete_history
             return [BanMember(scope=scope, user=user, delete_history=history, reason=reason)], None
@@ -280,7 +285,7 @@ class ModerationBase(Cog):
             self.soft_muted.pop((user.platform, user.id), None)
             if self.ctx.can(user.platform, Capability.TIMEOUT):
                 return [RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
-        if case.kind == "ban" and still_running:
+        if case.kind == "ban" and still_running and self.ctx.can(user.platform, Capability.BAN):
             return [UnbanMember(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
         return []
 

@@ -6,7 +6,7 @@ from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import text
+from bot.content import fmt
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
@@ -42,9 +42,10 @@ class ChannelCommands(ModerationBase):
                 return [self.reply(event, "/slowmode: at most 6h.")]
         actor = await self.target(event.user)
         label = format_duration(parse_duration(f"{seconds}s")) if seconds else "off"
-        await self.ctx.modlog(text(f"{actor.name} set slowmode in #{where.id}: {label}."))
+        where_m = self.ctx.channel_mention(where)
+        await self.ctx.modlog(fmt("{a} set slowmode in {c}: {l}.", a=actor.name, c=where_m, l=label))
         return [SetSlowmode(channel=where, seconds=seconds, reason=f"by {actor.name}"),
-                self.reply(event, f"Slowmode in #{where.id}: {label}.")]
+                self.reply(event, fmt("Slowmode in {c}: {l}.", c=where_m, l=label))]
 
     async def _lock(self, event: CommandInvoked, channel: ChannelRef | None, locked: bool) -> list[Action]:
         where = self._channel(event, channel)
@@ -54,9 +55,10 @@ class ChannelCommands(ModerationBase):
             return [self.reply(event, f"Can't: {where.platform} doesn't let Steward lock channels.")]
         actor = await self.target(event.user)
         verb = "locked" if locked else "unlocked"
-        await self.ctx.modlog(text(f"{actor.name} {verb} #{where.id}."))
+        where_m = self.ctx.channel_mention(where)
+        await self.ctx.modlog(fmt("{a} {v} {c}.", a=actor.name, v=verb, c=where_m))
         return [LockChannel(channel=where, locked=locked, reason=f"by {actor.name}"),
-                self.reply(event, f"#{where.id} {verb}.")]
+                self.reply(event, fmt("{c} {v}.", c=where_m, v=verb))]
 
     @command("lock", "Stop members (not moderators) posting in a channel.", level=Level.MODERATOR,
              params=[CHANNEL])

@@ -9,7 +9,7 @@ from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanM
 from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import text
+from bot.content import fmt
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
@@ -89,7 +89,9 @@ class MemberCommands(Enforcement):
     async def ban(self, event: CommandInvoked, member: UserRef, duration: str | None) -> list[Action]:
         """/ban member [duration] [reason] — the duration is optional, so it is read from the text."""
         span, reason = _split_duration(duration or "")
-        return await self._manual(event, member, ActionSpec("ban", duration=span), reason, Capability.BAN)
+        # where bots can't ban (Slack) the fallback is a kick from Steward's channels, said in the case
+        needed = Capability.BAN if self.ctx.can(member.platform, Capability.BAN) else Capability.KICK
+        return await self._manual(event, member, ActionSpec("ban", duration=span), reason, needed)
 
     async def _lift_manual(self, event: CommandInvoked, member: UserRef, kind: str, reason: str | None,
                            capability: Capability) -> list[Action]:
@@ -139,7 +141,8 @@ class MemberCommands(Enforcement):
         self.recent[channel.id] = deque((r for r in recent if r[0] not in chosen), maxlen=recent.maxlen)
         actor = await self.target(event.user)
         whose = f" by {(await self.target(member)).name}" if member is not None else ""
-        await self.ctx.modlog(text(f"{actor.name} purged {len(picked)} message(s){whose} in #{channel.id}."))
+        await self.ctx.modlog(fmt("{a} purged {n} message(s){w} in {c}.", a=actor.name, n=len(picked), w=whose,
+                                  c=self.ctx.channel_mention(channel)))
         out: list[Action]
         if self.ctx.can(channel.platform, Capability.BULK_DELETE):
             out = [BulkDelete(channel=channel, messages=tuple(picked), reason=f"purge by {actor.name}")]

@@ -54,6 +54,9 @@ class RaidControl(Enforcement):
                     out.append(ref)
         return out
 
+    def _name(self, channel: ChannelRef) -> str:
+        return "#" + self.ctx.channel_mention(channel).name
+
     async def raid_on(self, why: str, by: str = "Steward") -> list[str]:
         """Switch raid mode on: alert moderators (pinging their role), slow or lock channels."""
         conf = self.conf.raid
@@ -67,12 +70,12 @@ class RaidControl(Enforcement):
                     actions.append(SetSlowmode(channel=channel, seconds=int(conf.slowmode.total_seconds()),
                                                reason="raid mode"))
                 else:
-                    notes.append(f"{channel.platform} has no slowmode; #{channel.id} was not slowed")
+                    notes.append(f"{channel.platform} has no slowmode; {self._name(channel)} was not slowed")
             if conf.lock:
                 if self.ctx.can(channel.platform, Capability.LOCK):
                     actions.append(LockChannel(channel=channel, locked=True, reason="raid mode"))
                 else:
-                    notes.append(f"{channel.platform} can't lock channels; #{channel.id} stays open")
+                    notes.append(f"{channel.platform} can't lock channels; {self._name(channel)} stays open")
         await self.ctx.perform_all(actions)
         if conf.ends_after is not None:
             self.raid.key = f"raid:{int(now.timestamp())}"

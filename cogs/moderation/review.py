@@ -82,7 +82,7 @@ class Review(Enforcement):
             self.soft_muted.pop((user.platform, user.id), None)
             if self.ctx.can(user.platform, Capability.TIMEOUT):
                 await self.ctx.perform(RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} ended"))
-        elif case.kind == "ban":
+        elif case.kind == "ban" and self.ctx.can(user.platform, Capability.BAN):
             await self.ctx.perform(UnbanMember(scope=scope, user=user, reason=f"case #{case.number} ended"))
         # the state change commits with the job's completion: a second run finds it expired
         await repo.change(run.session, case.id, only_if_state=ACTIVE, state=EXPIRED,

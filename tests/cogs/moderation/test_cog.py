@@ -321,3 +321,18 @@ async def test_platform_that_can_neither_delete_nor_time_out_asks_the_author(db_
         assert [m for m in modlog(third) if "does not let Steward" in m] == []  # the cog never asked the impossible
     finally:
         await h.close()
+
+
+async def test_ban_where_bots_cannot_ban_kicks_and_says_so(db_url: str) -> None:
+    caps = set(Capability) - {Capability.BAN, Capability.TIMEOUT}
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG}, capabilities=caps)
+    try:
+        h.add_member("mo", "Moderators", rank=10)
+        h.add_member("bob")
+        actions = await h.command("mo", "/ban bob 7d raiding")
+        assert of(actions, KickMember) and not of(actions, BanMember)
+        notes = "\n".join(texts(actions))
+        assert "can't ban members: Steward removed them from its channels" in notes
+        assert "a workspace admin must deactivate the account" in notes
+    finally:
+        await h.close()
