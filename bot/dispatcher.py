@@ -26,6 +26,7 @@ from bot.events import (
     Origin,
 )
 from bot.permissions import Level
+from bot.refs import MessageRef
 
 if TYPE_CHECKING:
     from bot.cog import Cog
@@ -57,6 +58,10 @@ class Host(Resolver, Protocol):
         ...
 
     def is_self(self, event: Event) -> bool:
+        ...
+
+    def was_deleted(self, message: MessageRef) -> bool:
+        """Whether Steward deleted the message while handling this or an earlier event."""
         ...
 
     async def level(self, community: Community, event: Event) -> Level:
@@ -194,7 +199,8 @@ class Dispatcher:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
                 continue
             _collect(d.actions, result)
-            if isinstance(event, (MessagePosted, MessageEdited)) and _stops(d.actions, event):
+            if isinstance(event, (MessagePosted, MessageEdited)) and (
+                    self.host.was_deleted(event.message) or _stops(d.actions, event)):
                 break  # the message is gone: later handlers must not treat it as conversation
 
     async def _command(self, d: Dispatch, event: CommandInvoked, community: Community,

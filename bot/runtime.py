@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
 
-from bot.actions import Action, ActionResult, SendMessage
+from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
 from bot.adapter import Adapter
 from bot.capabilities import Capability
 from bot.clock import Clock, ManualClock, SystemClock
@@ -29,7 +30,7 @@ from bot.context import CogContext
 from bot.dispatcher import Dispatcher
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
 from bot.permissions import Level
-from bot.refs import ChannelRef, MemberInfo, RoleRef, UserRef
+from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
 from bot.scheduler import JobRun, Scheduler
 from bot.storage.batch import BatchWriter
 from bot.storage.database import Database
@@ -61,6 +62,7 @@ class Runtime:
         self._cogs: dict[str, list[Cog]] = {}
         self._writers: dict[str, BatchWriter] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
         self.dispatcher = Dispatcher(self)
         self.started = False
 
@@ -135,6 +137,10 @@ class Runtime:
     def cogs_of(self, community: str) -> Sequence[Cog]:
         return self._cogs.get(community, [])
 
+    def was_deleted(self, message: MessageRef) -> bool:
+        """Whether Steward deleted this message (so later handlers don't treat it as conversation)."""
+        return message in self._deleted
+
     def is_self(self, event: Event) -> bool:
         adapter = self.adapters.get(event.platform)
         me = getattr(adapter, "bot_user", None)
@@ -187,6 +193,11 @@ class Runtime:
         except Exception as exc:
             log.exception("%s failed on %s", type(action).__name__, action.platform)
             return ActionResult.failure(action, f"{type(exc).__name__}: {exc}", "error")
+        if result.ok and isinstance(action, (DeleteMessage, BulkDelete)):
+            for ref in (action.message,) if isinstance(action, DeleteMessage) else action.messages:
+                self._deleted[ref] = None
+            while len(self._deleted) > 10_000:
+                self._deleted.popitem(last=False)
         if not result.ok:
             log.warning("%s on %s: %s", type(action).__name__, action.platform, result.error)
         return result

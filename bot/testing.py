@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class MemoryAdapter:
         self.registered[scope] = list(commands)
 
     async def perform(self, action: Action) -> ActionResult:
+        await asyncio.sleep(0)  # a real platform call yields to the loop; so does this one
         self.performed.append(action)
         match action:
             case TimeoutMember(user=user, until=until):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -78,6 +81,23 @@ class ModerationBase(Cog):
         self.recent: dict[str, deque[tuple[MessageRef, str, datetime]]] = {}
         self.raid = RaidState()
         self.soft_muted: dict[tuple[str, str], datetime] = {}
+        self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def one_at_a_time(self, user: UserRef) -> AsyncIterator[None]:
+        """Serialise what happens to one member: two messages handled at once must not both
+        cross an escalation threshold (events from Slack and Discord arrive concurrently)."""
+        # one small lock per member who ever had a hit or a manual action; never removed, as a
+        # waiter could otherwise be left holding a lock nobody else sees
+        lock = self._member_locks.setdefault((user.platform, user.id), asyncio.Lock())
+        async with lock:
+            yield
+
+    def forget(self, message: MessageRef) -> None:
+        """Drop a deleted message from the /purge candidates."""
+        recent = self.recent.get(message.channel_id)
+        if recent and any(ref == message for ref, _a, _t in recent):
+            self.recent[message.channel_id] = deque((r for r in recent if r[0] != message), maxlen=recent.maxlen)
 
     @property
     def conf(self) -> ModerationSettings:

@@ -26,6 +26,11 @@ class MemberCommands(Enforcement):
 
     async def _manual(self, event: CommandInvoked, member: UserRef, spec: ActionSpec, reason: str | None,
                       capability: Capability | None) -> list[Action]:
+        async with self.one_at_a_time(member):
+            return await self._manual_locked(event, member, spec, reason, capability)
+
+    async def _manual_locked(self, event: CommandInvoked, member: UserRef, spec: ActionSpec, reason: str | None,
+                             capability: Capability | None) -> list[Action]:
         refusal = await self.command_refusal(event, member, capability)
         if refusal is not None:
             return [refusal]

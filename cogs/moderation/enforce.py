@@ -25,6 +25,12 @@ class Enforcement(ModerationBase):
                       message: MessageRef | None = None, channel: ChannelRef | None = None,
                       incident_at: datetime | None = None) -> list[Action]:
         """Act on every matched rule; returns the platform actions for the dispatcher to perform."""
+        async with self.one_at_a_time(target.user):
+            return await self._enforce(target, hits, source_text=source_text, message=message, channel=channel,
+                                       incident_at=incident_at)
+
+    async def _enforce(self, target: Target, hits: list[Hit], *, source_text: str, message: MessageRef | None,
+                       channel: ChannelRef | None, incident_at: datetime | None) -> list[Action]:
         returned: list[Action] = []
         for hit in (h for h in hits if h.shadow):
             rule = self.conf.rules[hit.rule]
@@ -62,7 +68,9 @@ class Enforcement(ModerationBase):
             if message is not None and "delete" in kinds and not deleted:
                 deleted = True
                 if self.ctx.can(message.platform, Capability.DELETE):
-                    returned.append(DeleteMessage(message=message, reason=f"rule {rule.name}"))
+                    # at once, before the case, DM and mod-log posts: harmful text goes first
+                    await self.ctx.perform(DeleteMessage(message=message, reason=f"rule {rule.name}"))
+                    self.forget(message)
                 else:
                     # the documented fallback (Slack without an admin token): ask the author
                     ask = removal_request(message)

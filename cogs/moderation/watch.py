@@ -44,26 +44,19 @@ class Watch(RaidControl, Enforcement):
         muted_until = self.soft_muted.get((event.author.platform, event.author.id))
         if muted_until is not None and self.ctx.can(event.platform, Capability.DELETE):
             if muted_until > self.ctx.now():
-                self._forget(event.message)
+                self.forget(event.message)
                 return [DeleteMessage(message=event.message, reason="member is timed out")]
             self.soft_muted.pop((event.author.platform, event.author.id), None)
         actions = await self._check(event.text, event.author, event.author_name, event.message,
                                     event.channel_name or f"#{event.message.channel_id}", event.occurred_at,
                                     mentions=len(set(event.mentions)), everyone=event.mentions_everyone,
                                     attachments=tuple(a.filename for a in event.attachments), edited=False)
-        if any(isinstance(a, DeleteMessage) and a.message == event.message for a in actions):
-            self._forget(event.message)  # /purge counts only messages still there
         return actions
 
     @on(MessageDeleted)
     async def on_delete(self, event: MessageDeleted) -> None:
         """A message deleted by anyone is no longer a candidate for /purge."""
-        self._forget(event.message)
-
-    def _forget(self, message: MessageRef) -> None:
-        recent = self.recent.get(message.channel_id)
-        if recent and any(ref == message for ref, _a, _t in recent):
-            self.recent[message.channel_id] = deque((r for r in recent if r[0] != message), maxlen=recent.maxlen)
+        self.forget(event.message)
 
     @on(MessageEdited, priority=-100)
     async def on_edit(self, event: MessageEdited) -> list[Action]:

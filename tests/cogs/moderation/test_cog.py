@@ -336,3 +336,4 @@ async def test_ban_where_bots_cannot_ban_kicks_and_says_so(db_url: str) -> None:
         assert "a workspace admin must deactivate the account" in notes
     finally:
         await h.close()
+
