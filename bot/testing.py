@@ -78,6 +78,7 @@ class MemoryAdapter:
         self.members: dict[str, FakeMember] = {}
         self.banned: set[str] = set()
         self.performed: list[Action] = []
+        self.refusals: dict[type[Action], str] = {}  # action type -> error, to play a platform's 403
         self.registered: dict[str, list[CommandSpec]] = {}
         self.bot_user = UserRef(P, "steward")
         self.sink: EventSink | None = None
@@ -95,6 +96,8 @@ class MemoryAdapter:
     async def perform(self, action: Action) -> ActionResult:
         await asyncio.sleep(0)  # a real platform call yields to the loop; so does this one
         self.performed.append(action)
+        if type(action) in self.refusals:
+            return ActionResult.failure(action, self.refusals[type(action)], "forbidden")
         match action:
             case TimeoutMember(user=user, until=until):
                 if user.id in self.members:

@@ -248,6 +248,31 @@ class ModerationBase(Cog):
         if not result[0].ok:
             self.ctx.log.info("DM to %s failed: %s", user.id, result[0].error)
 
+    async def carry_out(self, case: Case, acts: list[Action], *, tell: str | None,
+                        extra: Content | None = None) -> Case:
+        """Perform a case's platform actions and tell the member in the order that reaches them.
+
+        Before a kick or ban the DM goes first (afterwards Discord has no way to reach them);
+        after anything else it follows the action, so nobody hears of a punishment that did not
+        happen. A refusal the platform gives past Steward's own checks is written into the case
+        (and a member told in advance gets a correction).
+        """
+        dm_first = case.kind in ("kick", "ban")
+        if tell is not None and dm_first:
+            await self.notify(case, tell, extra)
+        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
+        if refused:
+            note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
+            await self.update_case(case, note=note)
+            case = await self.case_by_id(case.id) or case
+            if tell is not None and dm_first and self.can_dm(case.platform):
+                user = UserRef(case.platform, case.user_id)
+                await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=fmt(
+                    "Correction: the {kind} in case #{n} could not be carried out.", kind=case.kind, n=case.number)))
+        elif tell is not None and not dm_first:
+            await self.notify(case, tell, extra)
+        return case
+
     # -- punishments ------------------------------------------------------------------------
 
     async def punish(self, target: Target, spec: ActionSpec, reason: str) -> tuple[list[Action], str | None]:

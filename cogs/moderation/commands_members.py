@@ -44,15 +44,10 @@ class MemberCommands(Enforcement):
                                     duration=spec.duration, note=note)
         # Performed here, not returned: the platform may still refuse (a 403 past Steward's own
         # checks), and then the case, the mod log and the moderator must say so, not "done".
-        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
-        if refused:
-            note = f"{note}; not done: {refused}" if note else f"not done: {refused}"
-            await self.update_case(case, note=note)
-            case = await self.case_by_id(case.id) or case
-        await self.schedule_expiry(case)
         span = f" for {format_duration(spec.duration)}" if spec.duration else ""
-        if not refused:  # never tell a member about a punishment that did not happen
-            await self.notify(case, WHAT[kind] + span)
+        case = await self.carry_out(case, acts, tell=WHAT[kind] + span)
+        note = case.note
+        await self.schedule_expiry(case)
         await self.post_case(case, self.case_content(case))
         out: list[Action] = []
         if spec.points:

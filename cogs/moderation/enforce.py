@@ -85,12 +85,11 @@ class Enforcement(ModerationBase):
                                         incident_at=incident_at, message=message,
                                         note="; ".join(notes) or None)
             added_points += points
-            await self.schedule_expiry(case)
-            if kind in repo.PUNISHMENTS or "dm" in kinds:
-                await self.notify(case, WHAT.get(kind, "A moderator was alerted"), extra=ask)
-            elif ask is not None and self.can_dm(target.user.platform):
+            tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
+            case = await self.carry_out(case, member_actions, tell=tell, extra=ask)
+            if tell is None and ask is not None and self.can_dm(target.user.platform):
                 await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
-            returned.extend(member_actions)
+            await self.schedule_expiry(case)
             headline = "⚠ Alert: " if "alert" in kinds else ""
             await self.post_case(case, self.case_content(case, headline=headline, detail=hit.detail,
                                                          excerpt_text=source_text), self.review_buttons(case))
@@ -117,13 +116,13 @@ class Enforcement(ModerationBase):
         case = await self.open_case(target, kind, reason=reason, rule="escalation",
                                     duration=spec.duration if kind in ("timeout", "ban") else None,
                                     incident_at=incident_at, note=note)
+        what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "") \
+            if kind in repo.PUNISHMENTS else None
+        case = await self.carry_out(case, acts, tell=what)
         await self.schedule_expiry(case)
-        if kind in repo.PUNISHMENTS:
-            what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "")
-            await self.notify(case, what)
         await self.post_case(case, self.case_content(case, headline="⚠ Escalation: " if kind == "alert" else ""),
                              self.review_buttons(case))
-        return acts
+        return []
 
     @staticmethod
     def describe_all(specs: list[ActionSpec]) -> list[str]:
