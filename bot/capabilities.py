@@ -26,6 +26,3 @@ class Capability(StrEnum):
     THREADS = "threads"
     SCHEDULED_EVENTS = "scheduled_events"
     HOME = "home"
-
-
-ALL = frozenset(Capability)

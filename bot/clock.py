@@ -53,12 +53,6 @@ class ManualClock:
         for listener in list(self._listeners):
             await listener()
 
-    def set(self, when: datetime) -> None:
-        """Jump to an absolute time (tests)."""
-        self._base = when
-        self._offset = timedelta(0)
-        self._real_start = datetime.now(UTC)
-
 
 def utc(dt: datetime) -> datetime:
     """Treat a naive datetime as UTC (databases may drop the zone) and normalise to UTC."""

@@ -6,7 +6,7 @@ button posted before a restart still reaches its handler afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 PREFIX = "st1"
@@ -113,11 +113,3 @@ class Form:
             elif f.kind == "choice" and v and f.choices and v not in f.choices:
                 errors[f.name] = f"{f.label} must be one of: {', '.join(f.choices)}."
         return errors
-
-
-@dataclass(frozen=True, slots=True)
-class Components:
-    """The interactive part of a message: a row of buttons and an optional select."""
-
-    buttons: tuple[Button, ...] = ()
-    select: Select | None = field(default=None)

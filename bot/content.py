@@ -7,7 +7,6 @@ natively; nothing pings unless a feature names the user or role in ``Content.pin
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.components import Button, Select
@@ -85,8 +84,3 @@ def fmt(template: str, /, **values: Segment | int | float) -> Content:
         else:
             segments.append(format(value, spec or ""))
     return Content(tuple(segments))
-
-
-def fmt_map(template: str, values: Mapping[str, Segment | int | float]) -> Content:
-    """:func:`fmt` with a mapping."""
-    return fmt(template, **values)

@@ -200,9 +200,6 @@ class HomeOpened(Event):
     user: UserRef
 
 
-INTERACTIONS = (CommandInvoked, ButtonPressed, FormSubmitted, FormCancelled)
-
-
 def event_user(event: Event) -> UserRef | None:
     """The member behind an event, if there is one."""
     for attr in ("author", "member", "user"):

@@ -122,10 +122,6 @@ class Scheduler:
         """Route jobs of ``kind`` to ``handler`` (replacing any earlier one, e.g. on reload)."""
         self._handlers[kind] = handler
 
-    def handles(self, kind: str) -> bool:
-        """Whether a handler is registered for ``kind``."""
-        return kind in self._handlers
-
     async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
                        key: str | None = None, community: str | None = None,
                        grace: timedelta | None = None) -> int:
