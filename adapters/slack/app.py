@@ -236,8 +236,21 @@ class Server:
             user = event.get("user")
             directory.forget_user(team, str(user.get("id") if isinstance(user, dict) else user))
         elif kind == "groups":
+            # Apply what the event says at once (a member added to Moderators can moderate now), and
+            # still reload on the next lookup: events can arrive out of order or be missed.
+            subteam = event.get("subteam")
+            if isinstance(subteam, dict):
+                directory.learn_group(team, subteam)
+            if event.get("type") == "subteam_members_changed":
+                directory.change_members(team, str(event.get("subteam_id") or ""),
+                                         list(event.get("added_users") or []), list(event.get("removed_users") or []))
             directory.forget_groups(team)
         else:
+            channel = event.get("channel")
+            if isinstance(channel, dict) and channel.get("id"):  # created or renamed: the new name at once
+                directory.learn_channel(team, str(channel["id"]), str(channel.get("name") or "") or None)
+            elif isinstance(channel, str) and event.get("type") in ("channel_deleted", "channel_archive"):
+                directory.learn_channel(team, channel, None)
             directory.forget_channels(team)
 
     async def on_other_event(self, body: dict[str, Any]) -> None:
