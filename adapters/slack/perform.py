@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import re
 import time
@@ -270,7 +271,10 @@ class Performer:
         except Exception as exc:  # a dead or expired response_url: fall back to the Web API
             log.info("slack: response_url failed (%s); using the Web API", exc)
             return False
-        return 200 <= resp.status_code < 300
+        if not 200 <= resp.status_code < 300:
+            log.info("slack: response_url answered %s %s; using the Web API", resp.status_code, resp.body[:100])
+            return False
+        return _accepted(resp.body)
 
     async def delete(self, message: MessageRef) -> None:
         """chat.delete with the admin's user token (others' messages), else the bot's (its own)."""
@@ -349,6 +353,27 @@ class Performer:
         """views.publish of the member's whole home view."""
         client = await self.bot_client(team)
         await client.views_publish(user_id=user, view=self.home.view((team, user)))
+
+
+RESPONSE_URL_ERRORS = {"expired_url", "used_url", "invalid_token", "no_text", "invalid_payload", "no_service",
+                       "channel_not_found", "action_prohibited", "posting_to_general_channel_denied"}
+
+
+def _accepted(body: str) -> bool:
+    """Whether a response_url's 2xx answer really took the message: Slack also says ``expired_url``
+    or ``{"ok": false}`` with a 200."""
+    answer = (body or "").strip()
+    if answer.startswith("{"):
+        try:
+            data = json.loads(answer)
+        except ValueError:
+            return True
+        ok = not (isinstance(data, dict) and data.get("ok") is False)
+    else:
+        ok = answer.lower() not in RESPONSE_URL_ERRORS
+    if not ok:
+        log.info("slack: response_url refused the answer (%s); using the Web API", answer[:100])
+    return ok
 
 
 def expired_note() -> Content:
