@@ -16,8 +16,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from adapters.slack import translate
-from adapters.slack.perform import OPEN_FORM, Interaction, expired_note
+from adapters.slack import blocks, translate
+from adapters.slack.perform import OPEN_FORM, Interaction, expired_note, form_of
 from adapters.slack.verify import is_valid_request
 from adapters.slack.watchdog import Watchdog
 from bot.actions import Reply
@@ -281,6 +281,12 @@ class Server:
         await self.adapter.emit(core)
 
     async def on_view_submission(self, ack: Any, body: dict[str, Any]) -> None:
+        view = body.get("view") or {}
+        form = form_of(self.adapter.performer.open_forms, view)
+        errors = blocks.form_errors(form, blocks.form_values(view)) if form is not None else {}
+        if errors:  # Slack shows them under the fields and keeps the modal open with what was typed
+            await ack(response_action="errors", errors=errors)
+            return
         await ack()  # closes the modal; the core's answer arrives as a message
         core = translate.view_submission(body)
         if core is not None:

@@ -130,6 +130,7 @@ class Performer:
         self.pacer = Pacer(post_interval)
         self.interactions = Expiring(ttl=25 * 60)
         self.pending_forms = Expiring(ttl=15 * 60)
+        self.open_forms = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
         self.home = Home()
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"
@@ -324,6 +325,7 @@ class Performer:
             client = await self.bot_client(team)
             try:
                 await client.views_open(trigger_id=trigger, view=blocks.modal(form, meta))
+                self.open_forms.put(form.custom_id, form)
                 return ActionResult.success(action)
             except SlackApiError as exc:
                 if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
@@ -347,6 +349,7 @@ class Performer:
         form, meta = pending
         client = await self.bot_client(team)
         await client.views_open(trigger_id=trigger, view=blocks.modal(form, meta))
+        self.open_forms.put(form.custom_id, form)
         return True
 
     async def publish_home(self, team: str, user: str) -> None:
@@ -357,6 +360,12 @@ class Performer:
 
 RESPONSE_URL_ERRORS = {"expired_url", "used_url", "invalid_token", "no_text", "invalid_payload", "no_service",
                        "channel_not_found", "action_prohibited", "posting_to_general_channel_denied"}
+
+
+def form_of(forms: Expiring, view: dict[str, Any]) -> Form | None:
+    """The Form behind a submitted view: the one Steward opened, else read back from the view."""
+    remembered = forms.get(str(view.get("callback_id") or ""))
+    return remembered if isinstance(remembered, Form) else blocks.form_from_view(view)
 
 
 def _accepted(body: str) -> bool:

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
+from adapters.slack.blocks import form_from_view, modal
+from adapters.slack.perform import Expiring
+from bot.components import Form, FormField
+
 from bot.events import MemberJoined, MessagePosted
-from tests.adapters.slack.conftest import StartSteward
+from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.test_http import message
-from tests.adapters.slack.test_moderation_integration import cases_of, modlog, posted, start
+from tests.adapters.slack.test_moderation_integration import cases_of, modlog, posted, start, submission
 
 
 def slash(fake: FakeSlack, text: str, *, user: str, hook: str, trigger: str,
@@ -154,3 +159,75 @@ async def test_a_dead_response_url_falls_back_to_an_ephemeral_post_in_the_channe
     assert len(fake.of("chat.postEphemeral")) == 1
     assert not [c for c in fake.of("chat.postMessage") if c.args["channel"].startswith("D0MOD")]  # no DM too
 
+
+
+# -- 3. bad input on forms --------------------------------------------------------------------
+
+
+async def submit(steward: Steward, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """POST a signed view_submission; the ack's JSON body, or None for an empty ack."""
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = {**steward.signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+    async with steward.session.post(steward.url, data=body, headers=headers) as r:
+        assert r.status == 200
+        raw = await r.read()
+    answer: dict[str, Any] | None = json.loads(raw) if raw.strip() else None
+    return answer
+
+
+async def test_a_form_that_fails_validation_is_answered_with_field_errors_and_no_handler_runs(
+        start_steward: StartSteward) -> None:
+    steward = await start(start_steward)
+    fake = steward.fake
+    await steward.event(message("badword here", ts="1700012000.000100"))
+    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
+    await steward.command("appeal", user="U0BOB", hook="appeal")
+    view = (await fake.wait_calls("views.open"))[0].args["view"]
+
+    # blank (only spaces) and over-long: both fields named in the ack, the modal stays open
+    answer = await submit(steward, submission(view, user="U0BOB", values={"why": "   ", "contact": "x" * 301}))
+    assert answer is not None and answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"why", "contact"}
+    assert "required" in answer["errors"]["why"] and "too long" in answer["errors"]["contact"]
+
+    # after a restart the adapter no longer remembers the Form: the view's own blocks say the limits
+    steward.adapter.performer.open_forms = Expiring(ttl=60)
+    answer = await submit(steward, submission(view, user="U0BOB", values={"why": "y" * 1001, "contact": None}))
+    assert answer is not None and answer["errors"] == {
+        "why": "Why should this be lifted? is too long (1001 > 1000 characters)."}
+    await steward.runtime.idle()
+    assert not [c for c in modlog(fake) if "Appeal of case #1" in c.args["text"]]
+    [case] = await cases_of(steward, "U0BOB")
+    assert case.appeal_state is None or case.appeal_state == "none"
+
+    # the corrected submission of the same view goes through, once
+    assert await submit(steward, submission(view, user="U0BOB", values={"why": "a quote", "contact": ""})) is None
+    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Appeal of case #1" in c.args["text"])
+    await steward.runtime.idle()
+    [case] = await cases_of(steward, "U0BOB")
+    assert case.appeal_state == "pending" and case.appeal_text == "a quote"
+
+
+async def test_socket_mode_form_errors_go_back_in_the_envelope_ack(start_steward: StartSteward) -> None:
+    steward = await start(start_steward, mode="socket")
+    fake = steward.fake
+    form = Form("moderation:appeal", "Appeal case #9", (FormField("why", "Why?", "paragraph", max_length=10),),
+                value="9")
+    view = modal(form, {"channel": "C0GENERAL"})
+    envelope = await fake.socket_send("interactive", submission(view, user="U0BOB", values={"why": "far too long"}))
+    ack = await acked(fake, envelope)
+    assert ack["payload"] == {"response_action": "errors",
+                              "errors": {"why": "Why? is too long (12 > 10 characters)."}}
+
+
+def test_a_modal_reads_back_as_the_form_it_was_made_from() -> None:
+    form = Form("events:rsvp", "RSVP", (
+        FormField("name", "Name", max_length=40),
+        FormField("about", "About you", "paragraph", required=False, max_length=500),
+        FormField("meal", "Meal", "choice", choices=("veggie", "fish"))), value="42")
+    back = form_from_view(modal(form, {}))
+    assert back is not None and back.custom_id == form.custom_id
+    assert [(f.name, f.kind, f.required, f.max_length if f.kind != "choice" else f.choices) for f in back.fields] == [
+        ("name", "short", True, 40), ("about", "paragraph", False, 500), ("meal", "choice", True, ("veggie", "fish"))]
+    assert back.validate({"name": "Ann", "meal": "steak"}) == {"meal": "Meal must be one of: veggie, fish."}
+    assert form_from_view({"callback_id": "someone-elses-view", "blocks": []}) is None
