@@ -15,7 +15,6 @@ import pytest
 from adapters.slack.blocks import form_from_view, modal
 from adapters.slack.perform import Expiring
 from bot.components import Form, FormField
-
 from bot.events import MemberJoined, MessagePosted
 from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.fake_slack import FakeSlack
