@@ -11,15 +11,25 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from cryptography.fernet import Fernet
 
 from adapters.slack.blocks import form_from_view, modal
 from adapters.slack.perform import Expiring
 from bot.components import Form, FormField
 from bot.events import MemberJoined, MessagePosted
-from tests.adapters.slack.conftest import StartSteward, Steward
-from tests.adapters.slack.fake_slack import FakeSlack
+from bot.refs import ChannelRef
+from tests.adapters.slack.conftest import StartSteward, Steward, config_yaml
+from tests.adapters.slack.fake_slack import FakeSlack, Workspace, default_workspace
 from tests.adapters.slack.test_http import message
-from tests.adapters.slack.test_moderation_integration import cases_of, modlog, posted, start, submission
+from tests.adapters.slack.test_moderation_integration import (
+    MODERATION,
+    cases_of,
+    modlog,
+    posted,
+    start,
+    submission,
+)
+from tests.adapters.slack.test_oauth import _install as install
 
 
 def slash(fake: FakeSlack, text: str, *, user: str, hook: str, trigger: str,
@@ -230,3 +240,55 @@ def test_a_modal_reads_back_as_the_form_it_was_made_from() -> None:
         ("name", "short", True, 40), ("about", "paragraph", False, 500), ("meal", "choice", True, ("veggie", "fish"))]
     assert back.validate({"name": "Ann", "meal": "steak"}) == {"meal": "Meal must be one of: veggie, fish."}
     assert form_from_view({"callback_id": "someone-elses-view", "blocks": []}) is None
+
+
+# -- 2. several workspaces through OAuth ------------------------------------------------------
+
+OAUTH = "oauth: {client_id: '1111.2222', client_secret: oauth-secret}"
+
+
+def second_workspace() -> Workspace:
+    """Workspace B: its own token and channel ids (Slack's channel ids are unique across workspaces)."""
+    ws = default_workspace("T0002", token="xoxb-beta")
+    ws.name = "Beta"
+    ws.channels = {cid.replace("C0", "C2").replace("G0", "G2"): {**c, "id": c["id"].replace("C0", "C2")
+                                                                 .replace("G0", "G2")}
+                   for cid, c in ws.channels.items()}
+    ws.memberships = {u: [c.replace("C0", "C2") for c in cs] for u, cs in ws.memberships.items()}
+    return ws
+
+
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+async def test_a_banned_word_in_workspace_b_is_logged_with_bs_token_never_as(
+        start_steward: StartSteward, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_SLACK_KEY", Fernet.generate_key().decode())
+    fake.oauth_codes["code-a"] = fake.workspaces["T0001"]
+    fake.oauth_codes["code-b"] = second_workspace()
+    steward = await start_steward(demo=False, admin=False, team=None, extra=OAUTH, sections=MODERATION)
+    await install(steward, "code-a")
+    await install(steward, "code-b")
+    assert [c.args["code"] for c in fake.of("oauth.v2.access")] == ["code-a", "code-b"]
+
+    # the admin gives each workspace its community and reloads
+    text = config_yaml(fake, str(steward.runtime.config.storage.url), admin=False, team="T0001", extra=OAUTH,
+                       sections=MODERATION)
+    beta = text[text.index("  - name: acme"):].replace("name: acme", "name: beta").replace("T0001", "T0002")
+    steward.path.write_text(text + beta, encoding="utf-8")
+    assert await steward.runtime.reload() == []
+    assert steward.runtime.communities["beta"].channel("modlog", "slack") == ChannelRef("slack", "C2MODLOG")
+
+    assert await steward.event(message("badword in beta", channel="C2GENERAL", ts="1700013000.000100", team="T0002"),
+                               team="T0002") == 200
+    log = await posted(fake, lambda c: c.args["channel"] == "C2MODLOG" and "Case #1" in c.args["text"])
+    assert log.token == "xoxb-beta"
+    await steward.runtime.idle()
+    in_b = [c for c in fake.calls if c.token and (str(c.args.get("channel", "")).startswith(("C2", "G2")))]
+    assert in_b and {c.token for c in in_b} == {"xoxb-beta"}  # nothing in B with A's token
+    dm = [c for c in fake.of("conversations.open") if c.args["users"] == "U0BOB"]
+    assert [c.token for c in dm] == ["xoxb-beta"]
+    assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] == "C0MODLOG"]  # A heard nothing
+
+    # and A's own banned word stays in A, with A's token
+    assert await steward.event(message("badword in acme", ts="1700013000.000200"), team="T0001") == 200
+    log_a = await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
+    assert log_a.token == "xoxb-test"
