@@ -16,8 +16,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from adapters.slack import translate
-from adapters.slack.perform import OPEN_FORM, Interaction, expired_note
+from adapters.slack import blocks, translate
+from adapters.slack.perform import OPEN_FORM, Interaction, expired_note, form_of
 from adapters.slack.verify import is_valid_request
 from adapters.slack.watchdog import Watchdog
 from bot.actions import Reply
@@ -236,8 +236,21 @@ class Server:
             user = event.get("user")
             directory.forget_user(team, str(user.get("id") if isinstance(user, dict) else user))
         elif kind == "groups":
+            # Apply what the event says at once (a member added to Moderators can moderate now), and
+            # still reload on the next lookup: events can arrive out of order or be missed.
+            subteam = event.get("subteam")
+            if isinstance(subteam, dict):
+                directory.learn_group(team, subteam)
+            if event.get("type") == "subteam_members_changed":
+                directory.change_members(team, str(event.get("subteam_id") or ""),
+                                         list(event.get("added_users") or []), list(event.get("removed_users") or []))
             directory.forget_groups(team)
         else:
+            channel = event.get("channel")
+            if isinstance(channel, dict) and channel.get("id"):  # created or renamed: the new name at once
+                directory.learn_channel(team, str(channel["id"]), str(channel.get("name") or "") or None)
+            elif isinstance(channel, str) and event.get("type") in ("channel_deleted", "channel_archive"):
+                directory.learn_channel(team, channel, None)
             directory.forget_channels(team)
 
     async def on_other_event(self, body: dict[str, Any]) -> None:
@@ -268,6 +281,12 @@ class Server:
         await self.adapter.emit(core)
 
     async def on_view_submission(self, ack: Any, body: dict[str, Any]) -> None:
+        view = body.get("view") or {}
+        form = form_of(self.adapter.performer.open_forms, view)
+        errors = blocks.form_errors(form, blocks.form_values(view)) if form is not None else {}
+        if errors:  # Slack shows them under the fields and keeps the modal open with what was typed
+            await ack(response_action="errors", errors=errors)
+            return
         await ack()  # closes the modal; the core's answer arrives as a message
         core = translate.view_submission(body)
         if core is not None:

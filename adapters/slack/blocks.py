@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.components import Button, Form, Select
+from bot.components import Button, Form, FormField, Select, decode_custom_id
 from bot.content import Content, Mention, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
@@ -158,6 +158,35 @@ def modal(form: Form, metadata: Mapping[str, str]) -> Block:
     return {"type": "modal", "callback_id": form.custom_id, "title": plain(form.title, 24),
             "submit": plain("Submit", 24), "close": plain("Cancel", 24), "notify_on_close": True,
             "private_metadata": json.dumps(dict(metadata))[:3000], "blocks": blocks[:100]}
+
+
+def form_from_view(view: Mapping[str, Any]) -> Form | None:
+    """The form a modal was rendered from, read back from its own input blocks (after a restart,
+    when the adapter no longer remembers the Form it opened); None for a view Steward did not make."""
+    decoded = decode_custom_id(str(view.get("callback_id") or ""))
+    if decoded is None:
+        return None
+    fields: list[FormField] = []
+    for b in view.get("blocks") or []:
+        if not isinstance(b, dict) or b.get("type") != "input" or not b.get("block_id"):
+            continue
+        element = b.get("element") or {}
+        label = str((b.get("label") or {}).get("text") or b["block_id"])
+        required = not b.get("optional", False)
+        if element.get("type") == "static_select":
+            choices = tuple(str(o.get("value", "")) for o in element.get("options") or [])
+            fields.append(FormField(str(b["block_id"]), label, "choice", required=required, choices=choices))
+        else:
+            fields.append(FormField(str(b["block_id"]), label, "paragraph" if element.get("multiline") else "short",
+                                    required=required,
+                                    max_length=int(element.get("max_length") or 3000)))
+    action, value = decoded
+    return Form(action, str((view.get("title") or {}).get("text") or ""), tuple(fields), value=value)
+
+
+def form_errors(form: Form, values: Mapping[str, str]) -> dict[str, str]:
+    """The core's field errors, keyed by block_id (the field name) and cut to what Slack shows."""
+    return {name: message[:150] for name, message in form.validate(dict(values)).items()}
 
 
 def form_values(view: Mapping[str, Any]) -> dict[str, str]:

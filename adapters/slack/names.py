@@ -99,6 +99,16 @@ class Directory:
         t.channel_names = {v: k for k, v in channels.items()}
         t.channels_at = self.clock()
 
+    def learn_channel(self, team: str, channel_id: str, name: str | None) -> None:
+        """A channel was created or renamed (its new name), or deleted or archived (None): known at once."""
+        t = self._team(team)
+        old = t.channel_names.pop(channel_id, None)
+        if old is not None and t.channels.get(old) == channel_id:
+            del t.channels[old]
+        if name:
+            t.channels[name.lower()] = channel_id
+            t.channel_names[channel_id] = name.lower()
+
     def forget_channels(self, team: str) -> None:
         """Drop the channel cache (a channel was created, renamed or archived)."""
         self._team(team).channels_at = -1e18
@@ -145,6 +155,24 @@ class Directory:
             if user_id in g.users:
                 out.add(g.id)
         return frozenset(out)
+
+    def learn_group(self, team: str, group: dict[str, Any]) -> None:
+        """A user group as a ``subteam_*`` event carries it (its members when listed): known at once."""
+        gid = str(group.get("id") or "")
+        if not gid:
+            return
+        users = group.get("users")
+        t = self._team(team)
+        old = t.groups.get(gid)
+        t.groups[gid] = Group(gid, str(group.get("name") or (old.name if old else "")),
+                              str(group.get("handle") or (old.handle if old else "")),
+                              frozenset(users) if isinstance(users, list) else None)
+
+    def change_members(self, team: str, group_id: str, added: list[str], removed: list[str]) -> None:
+        """``subteam_members_changed``: apply it to the cached members (a full reload follows anyway)."""
+        g = self._team(team).groups.get(group_id)
+        if g is not None and g.users is not None:
+            g.users = (g.users | frozenset(added)) - frozenset(removed)
 
     def forget_groups(self, team: str) -> None:
         """Drop the user-group cache (a group or its members changed)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import re
 import time
@@ -129,6 +130,7 @@ class Performer:
         self.pacer = Pacer(post_interval)
         self.interactions = Expiring(ttl=25 * 60)
         self.pending_forms = Expiring(ttl=15 * 60)
+        self.open_forms = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
         self.home = Home()
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"
@@ -270,7 +272,10 @@ class Performer:
         except Exception as exc:  # a dead or expired response_url: fall back to the Web API
             log.info("slack: response_url failed (%s); using the Web API", exc)
             return False
-        return 200 <= resp.status_code < 300
+        if not 200 <= resp.status_code < 300:
+            log.info("slack: response_url answered %s %s; using the Web API", resp.status_code, resp.body[:100])
+            return False
+        return _accepted(resp.body)
 
     async def delete(self, message: MessageRef) -> None:
         """chat.delete with the admin's user token (others' messages), else the bot's (its own)."""
@@ -320,6 +325,7 @@ class Performer:
             client = await self.bot_client(team)
             try:
                 await client.views_open(trigger_id=trigger, view=blocks.modal(form, meta))
+                self.open_forms.put(form.custom_id, form)
                 return ActionResult.success(action)
             except SlackApiError as exc:
                 if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
@@ -343,12 +349,40 @@ class Performer:
         form, meta = pending
         client = await self.bot_client(team)
         await client.views_open(trigger_id=trigger, view=blocks.modal(form, meta))
+        self.open_forms.put(form.custom_id, form)
         return True
 
     async def publish_home(self, team: str, user: str) -> None:
         """views.publish of the member's whole home view."""
         client = await self.bot_client(team)
         await client.views_publish(user_id=user, view=self.home.view((team, user)))
+
+
+RESPONSE_URL_ERRORS = {"expired_url", "used_url", "invalid_token", "no_text", "invalid_payload", "no_service",
+                       "channel_not_found", "action_prohibited", "posting_to_general_channel_denied"}
+
+
+def form_of(forms: Expiring, view: dict[str, Any]) -> Form | None:
+    """The Form behind a submitted view: the one Steward opened, else read back from the view."""
+    remembered = forms.get(str(view.get("callback_id") or ""))
+    return remembered if isinstance(remembered, Form) else blocks.form_from_view(view)
+
+
+def _accepted(body: str) -> bool:
+    """Whether a response_url's 2xx answer really took the message: Slack also says ``expired_url``
+    or ``{"ok": false}`` with a 200."""
+    answer = (body or "").strip()
+    if answer.startswith("{"):
+        try:
+            data = json.loads(answer)
+        except ValueError:
+            return True
+        ok = not (isinstance(data, dict) and data.get("ok") is False)
+    else:
+        ok = answer.lower() not in RESPONSE_URL_ERRORS
+    if not ok:
+        log.info("slack: response_url refused the answer (%s); using the Web API", answer[:100])
+    return ok
 
 
 def expired_note() -> Content:

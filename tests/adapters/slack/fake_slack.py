@@ -77,6 +77,7 @@ class FakeSlack:
         self.app_token = "xapp-test"
         self.socket_acks: list[dict[str, Any]] = []
         self.socket_silent = False
+        self.hook_answers: dict[str, tuple[int, str]] = {}  # response_url name -> (status, body)
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
         self._ts = itertools.count(1)
@@ -277,8 +278,10 @@ class FakeSlack:
 
     async def _hook(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.calls.append(Call("response_url", {"hook": request.match_info["id"], **body}, "", time.monotonic()))
-        return web.Response(text="ok")
+        hook = request.match_info["id"]
+        self.calls.append(Call("response_url", {"hook": hook, **body}, "", time.monotonic()))
+        status, answer = self.hook_answers.get(hook, (200, "ok"))  # a dead one: (404, "expired_url")
+        return web.Response(status=status, text=answer)
 
     # -- Socket Mode ------------------------------------------------------------------------
 
