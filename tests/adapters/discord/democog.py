@@ -14,7 +14,19 @@ from bot.commands import Param, ParamType
 from bot.components import Button, Form, FormField
 from bot.config.types import Duration, StrictModel
 from bot.content import Mention, UserText, fmt, text
-from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MemberJoined, MessageEdited, MessagePosted
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+)
 from bot.permissions import Level
 from bot.refs import UserRef
 
@@ -35,6 +47,7 @@ class DemoCog(Cog):
         self.joins: list[MemberJoined] = []
         self.undone: list[str] = []
         self.forms: list[dict[str, str]] = []
+        self.seen: list[Event] = []
 
     @on(MessagePosted, MessageEdited, priority=-100)
     async def banned_word(self, event: MessagePosted | MessageEdited) -> list[Action] | None:
@@ -57,6 +70,10 @@ class DemoCog(Cog):
     @on(MemberJoined)
     async def joined(self, event: MemberJoined) -> None:
         self.joins.append(event)
+
+    @on(ReactionAdded, MemberLeft, MemberUpdated, MessageDeleted)
+    async def observed(self, event: Event) -> None:
+        self.seen.append(event)
 
     @button("undo")
     async def undo(self, event: ButtonPressed) -> list[Action]:

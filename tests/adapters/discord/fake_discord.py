@@ -320,6 +320,26 @@ class FakeDiscord:
             "guild_id": str(guild.id), "member": member.payload(), "emoji": {"id": None, "name": emoji},
             "burst": False, "type": 0}, guild_id=guild.id)
 
+    async def member_leave(self, guild: Guild, name: str) -> Member:
+        """GUILD_MEMBER_REMOVE (the member is gone from the fake's guild too)."""
+        member = guild.members.pop(name)
+        await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": member.user()},
+                            guild_id=guild.id)
+        return member
+
+    async def member_update(self, guild: Guild, name: str, *, nick: str | None) -> Member:
+        """GUILD_MEMBER_UPDATE after ``name`` changed their server nickname to ``nick``."""
+        member = guild.members[name]
+        member.nick = nick
+        await self.dispatch("GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(guild.id)},
+                            guild_id=guild.id)
+        return member
+
+    async def delete(self, guild: Guild, channel: str, message_id: int) -> None:
+        """MESSAGE_DELETE (by the author or someone else: Discord does not say who)."""
+        await self.dispatch("MESSAGE_DELETE", {"id": str(message_id), "channel_id": str(guild.channels[channel].id),
+                                               "guild_id": str(guild.id)}, guild_id=guild.id)
+
     def _interaction(self, kind: int, guild: Guild, channel: str, user: str, data: dict[str, Any],
                      message: dict[str, Any] | None = None) -> dict[str, Any]:
         member = guild.members[user]
