@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KEEP = 1000  # interactions remembered for follow-ups (their tokens live 15 minutes)
+MAX_FORM_FIELDS = 5  # Discord modals take at most five inputs
 NO_SCOPE = "no-scope"  # a DM interaction that can't be mapped to one configured server
 
 
@@ -160,6 +161,8 @@ class Interactions:
                     return ActionResult.failure(action, "Discord opens a form only as the first answer to a "
                                                         "command or press, and that answer was already sent",
                                                 "form_late")
+                if len(action.form.fields) > MAX_FORM_FIELDS:
+                    return await self._too_many_fields(action, pending)
                 await pending.interaction.response.send_modal(modal_for(action.form, _dm_scope(pending, origin)))
             return ActionResult.success(action)
         kwargs = message_kwargs(action.content, _dm_scope(pending, origin))
@@ -178,6 +181,17 @@ class Interactions:
                 return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
         except discord.NotFound as exc:  # the token lives 15 minutes: a very slow handler outlived it
             return await self._expired(action, kwargs, ephemeral, exc)
+
+    async def _too_many_fields(self, action: OpenForm, pending: Pending) -> ActionResult:
+        """Refuse a form Discord can't show whole, rather than drop its last fields silently."""
+        form = action.form
+        why = (f"the form {form.title!r} has {len(form.fields)} fields; a Discord modal holds at most "
+               f"{MAX_FORM_FIELDS}, so it was not opened (fields: {', '.join(f.name for f in form.fields)})")
+        log.error("discord: %s", why)
+        await pending.interaction.response.send_message(
+            "Sorry, this form can't be shown on Discord (it has more fields than Discord allows). "
+            "The server's admins have been told in Steward's log.", ephemeral=True)
+        return ActionResult.failure(action, why, "too_many_fields")
 
     async def _detached_reply(self, action: Reply, kwargs: dict[str, Any]) -> ActionResult:
         """A reply whose interaction is no longer in memory: follow up by token, else post in the channel."""

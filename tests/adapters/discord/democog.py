@@ -81,7 +81,7 @@ class DemoCog(Cog):
         return [RemoveTimeout(scope=event.scope, user=UserRef(event.platform, event.value), reason="undo"),
                 Reply(origin=event.origin, content=text("Timeout lifted."))]
 
-    @command("warn", "Warn a member", level=Level.MODERATOR,
+    @command("warn", "Warn a member", level=Level.MODERATOR, aliases=["caution"],
              params=[Param("member", ParamType.MEMBER, "who to warn"),
                      Param("reason", ParamType.TEXT, "why", required=False)])
     async def warn(self, event: CommandInvoked, member: UserRef, reason: str | None) -> Action:
@@ -111,6 +111,15 @@ class DemoCog(Cog):
     async def feedback(self, event: CommandInvoked) -> Action:
         return OpenForm(origin=event.origin, form=Form(self.action_id("feedback"), "Feedback", (
             FormField("topic", "Topic"), FormField("body", "Tell us more", kind="paragraph"))))
+
+    @command("survey", "A form with more fields than a Discord modal holds")
+    async def survey(self, event: CommandInvoked) -> Action:
+        fields = tuple(FormField(f"q{i}", f"Question {i}") for i in range(1, 7))
+        return OpenForm(origin=event.origin, form=Form(self.action_id("survey"), "Survey", fields))
+
+    @command("reload-demo", "An admin-only command", level=Level.ADMIN)
+    async def reload_demo(self, event: CommandInvoked) -> Action:
+        return Reply(origin=event.origin, content=text("Reloaded."))
 
     @form("feedback")
     async def feedback_sent(self, event: FormSubmitted) -> Action:
