@@ -17,7 +17,7 @@ from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
 from adapters.discord.perform import Performer
 from adapters.discord.settings import DiscordSettings
-from adapters.discord.store import SyncStore
+from adapters.discord.store import LockStore, SyncStore
 from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
 from bot.capabilities import Capability
@@ -55,6 +55,7 @@ class DiscordAdapter:
         self.bot_user: UserRef | None = None
         self.specs: dict[str, list[CommandSpec]] = {}
         self.sync = SyncStore()
+        self.locks = LockStore()
         self.names = names.NameBook()
         self.interactions = Interactions(self)
         self.performer = Performer(self)
@@ -67,8 +68,9 @@ class DiscordAdapter:
     # -- life cycle ---------------------------------------------------------------------------
 
     async def attach_storage(self, db: Database) -> None:
-        """Keep the published-commands digest in Steward's database."""
+        """Keep the published-commands digest and pre-lock permissions in Steward's database."""
         self.sync.db = db
+        self.locks.db = db
 
     async def start(self, sink: EventSink) -> None:
         """Log in, connect, wait for the guilds, then check intents, guilds and permissions."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.commands import CommandSpec, Param, ParamType
 from bot.durations import DurationError, parse_duration
+from bot.permissions import Level
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 P = "discord"
@@ -22,6 +23,10 @@ _HINTS = {ParamType.DURATION: "e.g. 10m, 2h, 7d", ParamType.DATETIME: "e.g. 2026
 _NAME = re.compile(r"[^a-z0-9_-]")
 DURATIONS = ("10m", "30m", "1h", "6h", "12h", "1d", "3d", "7d", "14d", "28d")
 _UNITS = ("m", "h", "d", "w")
+# Who sees a staff command by default (server admins can change it: Server Settings → Integrations).
+# Steward still checks its own configured roles on every use; this only hides the command.
+MODERATE_MEMBERS, MANAGE_GUILD = 1 << 40, 1 << 5
+_VISIBLE_TO = {Level.MODERATOR: MODERATE_MEMBERS, Level.ADMIN: MANAGE_GUILD}
 
 
 def slug(name: str) -> str:
@@ -54,18 +59,32 @@ def option(param: Param) -> dict[str, Any]:
     return out
 
 
-def payload(spec: CommandSpec) -> dict[str, Any]:
-    """A chat-input command, usable in servers only (Steward's communities are servers)."""
+def payload(spec: CommandSpec, name: str | None = None) -> dict[str, Any]:
+    """A chat-input command, usable in servers only (Steward's communities are servers).
+
+    Moderator and admin commands are hidden from members by default (``default_member_permissions``).
+    ``name``: publish the command under one of its aliases.
+    """
     params = sorted(spec.params, key=lambda p: not p.required)  # Discord wants required options first
-    return {"type": 1, "name": slug(spec.name), "description": _description(spec.description, spec.name),
-            "options": [option(p) for p in params], "contexts": [0], "integration_types": [0]}
+    description = spec.description if name is None else f"{spec.description} (same as /{slug(spec.name)})"
+    out: dict[str, Any] = {"type": 1, "name": slug(name or spec.name),
+                           "description": _description(description, spec.name),
+                           "options": [option(p) for p in params], "contexts": [0], "integration_types": [0]}
+    visible_to = next((bit for level, bit in sorted(_VISIBLE_TO.items(), reverse=True) if spec.level >= level),
+                      None)
+    if visible_to is not None:
+        out["default_member_permissions"] = str(visible_to)
+    return out
 
 
 def payloads(specs: Sequence[CommandSpec]) -> list[dict[str, Any]]:
-    """Every command once (first declaration wins), sorted for a stable digest."""
+    """Every command once (first declaration wins), then each alias not taken by a command; sorted."""
     seen: dict[str, dict[str, Any]] = {}
     for spec in specs:
         seen.setdefault(slug(spec.name), payload(spec))
+    for spec in specs:
+        for alias in spec.aliases:
+            seen.setdefault(slug(alias), payload(spec, alias))
     return [seen[name] for name in sorted(seen)][:100]
 
 
@@ -88,9 +107,12 @@ def digest(body: list[dict[str, Any]]) -> str:
 
 
 def find(specs: Sequence[CommandSpec], name: str) -> CommandSpec | None:
-    """The spec behind a Discord command name."""
+    """The spec behind a Discord command name (a command's own name before anyone's alias)."""
     for spec in specs:
         if slug(spec.name) == name:
+            return spec
+    for spec in specs:
+        if any(slug(alias) == name for alias in spec.aliases):
             return spec
     return None
 

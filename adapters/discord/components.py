@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KEEP = 1000  # interactions remembered for follow-ups (their tokens live 15 minutes)
+MAX_FORM_FIELDS = 5  # Discord modals take at most five inputs
 NO_SCOPE = "no-scope"  # a DM interaction that can't be mapped to one configured server
 
 
@@ -160,6 +161,8 @@ class Interactions:
                     return ActionResult.failure(action, "Discord opens a form only as the first answer to a "
                                                         "command or press, and that answer was already sent",
                                                 "form_late")
+                if len(action.form.fields) > MAX_FORM_FIELDS:
+                    return await self._too_many_fields(action, pending)
                 await pending.interaction.response.send_modal(modal_for(action.form, _dm_scope(pending, origin)))
             return ActionResult.success(action)
         kwargs = message_kwargs(action.content, _dm_scope(pending, origin))
@@ -167,23 +170,63 @@ class Interactions:
             return await self._detached_reply(action, kwargs)
         ephemeral = action.ephemeral or pending.ephemeral
         interaction = pending.interaction
-        async with pending.lock:
-            if not interaction.response.is_done():
-                callback = await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
-                mid = callback.message_id if callback is not None else None
-                ref = message_ref(interaction.channel_id or 0, mid) if mid else None
-                return ActionResult.success(action, ref)
-            msg = await interaction.followup.send(**kwargs, ephemeral=ephemeral, wait=True)
-            return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+        try:
+            async with pending.lock:
+                if not interaction.response.is_done():
+                    callback = await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
+                    mid = callback.message_id if callback is not None else None
+                    ref = message_ref(interaction.channel_id or 0, mid) if mid else None
+                    return ActionResult.success(action, ref)
+                msg = await interaction.followup.send(**kwargs, ephemeral=ephemeral, wait=True)
+                return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+        except discord.NotFound as exc:  # the token lives 15 minutes: a very slow handler outlived it
+            return await self._expired(action, kwargs, ephemeral, exc)
+
+    async def _too_many_fields(self, action: OpenForm, pending: Pending) -> ActionResult:
+        """Refuse a form Discord can't show whole, rather than drop its last fields silently."""
+        form = action.form
+        why = (f"the form {form.title!r} has {len(form.fields)} fields; a Discord modal holds at most "
+               f"{MAX_FORM_FIELDS}, so it was not opened (fields: {', '.join(f.name for f in form.fields)})")
+        log.error("discord: %s", why)
+        await pending.interaction.response.send_message(
+            "Sorry, this form can't be shown on Discord (it has more fields than Discord allows). "
+            "The server's admins have been told in Steward's log.", ephemeral=True)
+        return ActionResult.failure(action, why, "too_many_fields")
 
     async def _detached_reply(self, action: Reply, kwargs: dict[str, Any]) -> ActionResult:
         """A reply whose interaction is no longer in memory: follow up by token, else post in the channel."""
         origin = action.origin
         client = self.adapter.client
         if origin.token and client.application_id is not None:
-            hook = discord.Webhook.partial(client.application_id, origin.token, client=client)
-            msg = await hook.send(**kwargs, ephemeral=action.ephemeral, wait=True)
+            # An application webhook, exactly as discord.py builds ``Interaction.followup``: a plain
+            # ``Webhook.partial`` is an incoming webhook, and discord.py refuses ephemeral sends on it.
+            hook = discord.Webhook.from_state(
+                data={"id": client.application_id, "type": 3, "token": origin.token}, state=client._connection)
+            try:
+                msg = await hook.send(**kwargs, ephemeral=action.ephemeral, wait=True)
+            except discord.NotFound as exc:
+                return await self._expired(action, kwargs, action.ephemeral, exc)
             return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+        return await self._in_channel(action, kwargs)
+
+    async def _expired(self, action: Reply, kwargs: dict[str, Any], ephemeral: bool,
+                       exc: discord.NotFound) -> ActionResult:
+        """The interaction's token expired: a private answer goes by DM, a public one into the channel."""
+        origin = action.origin
+        if ephemeral:  # never post what only the invoker was meant to see where everyone reads it
+            log.warning("interaction token expired (%s); sending the private reply to %s as a direct message",
+                        exc.text or exc.status, origin.user.id)
+            dm = await self.adapter.client.http.start_private_message(int(origin.user.id))
+            sent = await self.adapter.client.get_partial_messageable(int(dm["id"])).send(**kwargs)
+            return ActionResult.success(action, message_ref(sent.channel.id, sent.id))
+        log.warning("interaction token expired (%s); posting the reply in channel %s instead",
+                    exc.text or exc.status, origin.channel.id if origin.channel else "?")
+        return await self._in_channel(action, kwargs)
+
+    async def _in_channel(self, action: Reply, kwargs: dict[str, Any]) -> ActionResult:
+        """The reply as an ordinary message in the interaction's channel, answering its message if any."""
+        origin = action.origin
+        client = self.adapter.client
         if origin.channel is None:
             return ActionResult.failure(action, "nowhere to reply", "not_found")
         if origin.message is not None:

@@ -47,6 +47,7 @@ MAX_BAN_HISTORY = 7 * 86400
 MAX_SLOWMODE = 21600
 BULK_AGE = timedelta(days=14)
 DM_CLOSED = 50007
+LOCKED = ("send_messages", "send_messages_in_threads", "create_public_threads", "add_reactions")  # what a lock denies
 
 
 class Refused(Exception):
@@ -278,23 +279,55 @@ class Performer:
         guild = channel.guild
         self._need(guild, "manage_roles", channel)
         self._need(guild, "manage_channels", channel)
-        everyone = channel.overwrites_for(guild.default_role)
-        everyone.update(send_messages=False if locked else None, send_messages_in_threads=False if locked else None,
-                        create_public_threads=False if locked else None, add_reactions=False if locked else None)
+        if not locked:
+            await self._unlock(channel, reason)
+            return
+        # moderators, admins and Steward itself keep talking in a locked channel
+        keep: list[tuple[int, Literal[0, 1]]] = [(r.id, 0) for r in self.adapter.staff_roles(guild)]
+        if guild.me is not None:
+            keep.append((guild.me.id, 1))
+        if await self.adapter.locks.saved(channel.id) is None:  # a second lock keeps the first one's "before"
+            present = {target.id: ow for target, ow in channel.overwrites.items()}
+            before = [(target, kind, _pair(present[target]) if target in present else None)
+                      for target, kind in [(guild.default_role.id, 0), *keep]]
+            await self.adapter.locks.save(channel.id, before)
+        everyone = channel.overwrites_for(guild.default_role)  # its other permissions stay as they are
+        everyone.update(**dict.fromkeys(LOCKED, False))
         allow, deny = everyone.pair()
         await self.client.http.edit_channel_permissions(channel.id, guild.default_role.id, str(allow.value),
                                                         str(deny.value), 0, reason=reason)
-        if locked:  # moderators, admins and Steward itself keep talking in a locked channel
-            keep = [r.id for r in self.adapter.staff_roles(guild)]
-            if guild.me is not None:
-                keep.append(guild.me.id)
-            for target in keep:
-                kind: Literal[0, 1] = 1 if guild.me is not None and target == guild.me.id else 0
-                existing = channel.overwrites_for(discord.Object(target))
-                existing.update(send_messages=True)
-                a, d = existing.pair()
-                await self.client.http.edit_channel_permissions(channel.id, target, str(a.value), str(d.value),
-                                                                kind, reason=reason)
+        for target, kind in keep:
+            # everything the lock takes from @everyone, or Steward couldn't even react in the locked channel
+            existing = channel.overwrites_for(discord.Object(target))
+            existing.update(**dict.fromkeys(LOCKED, True))
+            a, d = existing.pair()
+            await self.client.http.edit_channel_permissions(channel.id, target, str(a.value), str(d.value),
+                                                            kind, reason=reason)
+
+    async def _unlock(self, channel: discord.abc.GuildChannel, reason: str | None) -> None:
+        """Put back the overwrites the channel had before Steward locked it."""
+        http = self.client.http
+        before = await self.adapter.locks.saved(channel.id)
+        if before is None:
+            # Not locked by Steward (or by a version that kept no record): lift only what a lock denies.
+            everyone = channel.overwrites_for(channel.guild.default_role)
+            everyone.update(**dict.fromkeys(LOCKED, None))
+            allow, deny = everyone.pair()
+            log.info("unlocking #%s: no record of its permissions before the lock; only the lock's own denials "
+                     "for @everyone are lifted", channel.name)
+            await http.edit_channel_permissions(channel.id, channel.guild.default_role.id, str(allow.value),
+                                                str(deny.value), 0, reason=reason)
+            return
+        for target, kind, pair in before:
+            if pair is None:
+                try:
+                    await http.delete_channel_permissions(channel.id, target, reason=reason)
+                except discord.NotFound:
+                    pass  # already gone
+            else:
+                await http.edit_channel_permissions(channel.id, target, str(pair[0]), str(pair[1]),
+                                                    kind, reason=reason)  # type: ignore[arg-type]
+        await self.adapter.locks.forget(channel.id)
 
     async def _thread(self, action: CreateThread, reason: str | None) -> ActionResult:
         cid = self.adapter.channel_id(action.channel.id)
@@ -360,6 +393,11 @@ class Performer:
                 content=body, allowed_mentions=discord.AllowedMentions(everyone=False, users=False, roles=roles))
         except discord.HTTPException:
             log.exception("could not alert the moderators of %s", guild_id)
+
+
+def _pair(overwrite: discord.PermissionOverwrite) -> tuple[int, int]:
+    allow, deny = overwrite.pair()
+    return allow.value, deny.value
 
 
 def _emoji(emoji: str) -> str:

@@ -110,9 +110,14 @@ def message_kwargs(content: Content, dm_scope: str | None = None) -> dict[str, A
 
 
 def modal_for(form: Form, dm_scope: str | None = None) -> discord.ui.Modal:
-    """A form as a modal (Discord shows at most 5 fields; choices are typed and checked by the core)."""
+    """A form as a modal (choices are typed and checked by the core).
+
+    Discord shows at most 5 fields: the caller refuses larger forms (``Interactions.answer``).
+    """
+    if len(form.fields) > 5:
+        raise ValueError(f"a Discord modal holds at most 5 fields, the form has {len(form.fields)}")
     modal = discord.ui.Modal(title=form.title[:45], custom_id=scoped(form.custom_id, dm_scope), timeout=None)
-    for f in form.fields[:5]:
+    for f in form.fields:
         placeholder = f.placeholder or (" / ".join(f.choices) if f.choices else "")
         modal.add_item(discord.ui.TextInput(
             label=f.label[:45], custom_id=f.name,

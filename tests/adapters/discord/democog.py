@@ -14,7 +14,19 @@ from bot.commands import Param, ParamType
 from bot.components import Button, Form, FormField
 from bot.config.types import Duration, StrictModel
 from bot.content import Mention, UserText, fmt, text
-from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MemberJoined, MessageEdited, MessagePosted
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+)
 from bot.permissions import Level
 from bot.refs import UserRef
 
@@ -35,6 +47,7 @@ class DemoCog(Cog):
         self.joins: list[MemberJoined] = []
         self.undone: list[str] = []
         self.forms: list[dict[str, str]] = []
+        self.seen: list[Event] = []
 
     @on(MessagePosted, MessageEdited, priority=-100)
     async def banned_word(self, event: MessagePosted | MessageEdited) -> list[Action] | None:
@@ -58,13 +71,17 @@ class DemoCog(Cog):
     async def joined(self, event: MemberJoined) -> None:
         self.joins.append(event)
 
+    @on(ReactionAdded, MemberLeft, MemberUpdated, MessageDeleted)
+    async def observed(self, event: Event) -> None:
+        self.seen.append(event)
+
     @button("undo")
     async def undo(self, event: ButtonPressed) -> list[Action]:
         self.undone.append(event.value)
         return [RemoveTimeout(scope=event.scope, user=UserRef(event.platform, event.value), reason="undo"),
                 Reply(origin=event.origin, content=text("Timeout lifted."))]
 
-    @command("warn", "Warn a member", level=Level.MODERATOR,
+    @command("warn", "Warn a member", level=Level.MODERATOR, aliases=["caution"],
              params=[Param("member", ParamType.MEMBER, "who to warn"),
                      Param("reason", ParamType.TEXT, "why", required=False)])
     async def warn(self, event: CommandInvoked, member: UserRef, reason: str | None) -> Action:
@@ -94,6 +111,15 @@ class DemoCog(Cog):
     async def feedback(self, event: CommandInvoked) -> Action:
         return OpenForm(origin=event.origin, form=Form(self.action_id("feedback"), "Feedback", (
             FormField("topic", "Topic"), FormField("body", "Tell us more", kind="paragraph"))))
+
+    @command("survey", "A form with more fields than a Discord modal holds")
+    async def survey(self, event: CommandInvoked) -> Action:
+        fields = tuple(FormField(f"q{i}", f"Question {i}") for i in range(1, 7))
+        return OpenForm(origin=event.origin, form=Form(self.action_id("survey"), "Survey", fields))
+
+    @command("reload-demo", "An admin-only command", level=Level.ADMIN)
+    async def reload_demo(self, event: CommandInvoked) -> Action:
+        return Reply(origin=event.origin, content=text("Reloaded."))
 
     @form("feedback")
     async def feedback_sent(self, event: FormSubmitted) -> Action:

@@ -70,10 +70,16 @@ class Channel:
     name: str
     type: int = 0
     position: int = 0
+    overwrites: dict[int, dict[str, Any]] = field(default_factory=dict)  # target id -> Discord's overwrite
+
+    def overwrite(self, target: int, kind: int = 0, *, allow: int = 0, deny: int = 0) -> None:
+        """Set a permission overwrite (``kind`` 0: role, 1: member), as a server admin would."""
+        self.overwrites[target] = {"id": str(target), "type": kind, "allow": str(allow), "deny": str(deny)}
 
     def payload(self, guild_id: int) -> dict[str, Any]:
         return {"id": str(self.id), "type": self.type, "name": self.name, "position": self.position,
-                "guild_id": str(guild_id), "permission_overwrites": [], "parent_id": None, "nsfw": False,
+                "guild_id": str(guild_id), "permission_overwrites": list(self.overwrites.values()),
+                "parent_id": None, "nsfw": False,
                 "rate_limit_per_user": 0, "topic": None, "last_message_id": None, "flags": 0}
 
 
@@ -320,6 +326,26 @@ class FakeDiscord:
             "guild_id": str(guild.id), "member": member.payload(), "emoji": {"id": None, "name": emoji},
             "burst": False, "type": 0}, guild_id=guild.id)
 
+    async def member_leave(self, guild: Guild, name: str) -> Member:
+        """GUILD_MEMBER_REMOVE (the member is gone from the fake's guild too)."""
+        member = guild.members.pop(name)
+        await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": member.user()},
+                            guild_id=guild.id)
+        return member
+
+    async def member_update(self, guild: Guild, name: str, *, nick: str | None) -> Member:
+        """GUILD_MEMBER_UPDATE after ``name`` changed their server nickname to ``nick``."""
+        member = guild.members[name]
+        member.nick = nick
+        await self.dispatch("GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(guild.id)},
+                            guild_id=guild.id)
+        return member
+
+    async def delete(self, guild: Guild, channel: str, message_id: int) -> None:
+        """MESSAGE_DELETE (by the author or someone else: Discord does not say who)."""
+        await self.dispatch("MESSAGE_DELETE", {"id": str(message_id), "channel_id": str(guild.channels[channel].id),
+                                               "guild_id": str(guild.id)}, guild_id=guild.id)
+
     def _interaction(self, kind: int, guild: Guild, channel: str, user: str, data: dict[str, Any],
                      message: dict[str, Any] | None = None) -> dict[str, Any]:
         member = guild.members[user]
@@ -476,6 +502,7 @@ class FakeDiscord:
                     failure.times -= 1
                 return _json({"message": failure.message, "code": failure.code}, status=failure.status)
         status, answer = self._answer(call)
+        await self._overwrites_changed(call)
         if answer is None:
             return web.Response(status=204)
         return _json(answer, status=status)
@@ -543,6 +570,24 @@ class FakeDiscord:
             return 200, {"id": match.group(2) or str(snowflake()), "guild_id": match.group(1),
                          "creator_id": str(self.bot.id), "status": body.get("status", 1), **body}
         return 204, None
+
+    async def _overwrites_changed(self, call: Call) -> None:
+        """PUT/DELETE of a permission overwrite: keep the channel's state and tell the gateway, as Discord does."""
+        match = re.fullmatch(r"/channels/(\d+)/permissions/(\d+)", call.path)
+        if match is None or call.method not in ("PUT", "DELETE"):
+            return
+        channel_id, target = int(match.group(1)), int(match.group(2))
+        for guild in self.guilds.values():
+            channel = next((c for c in guild.channels.values() if c.id == channel_id), None)
+            if channel is None:
+                continue
+            if call.method == "PUT":
+                body = call.json or {}
+                channel.overwrite(target, int(body.get("type", 0)), allow=int(body.get("allow", 0)),
+                                  deny=int(body.get("deny", 0)))
+            else:
+                channel.overwrites.pop(target, None)
+            await self.dispatch("CHANNEL_UPDATE", channel.payload(guild.id), guild_id=guild.id)
 
     def _sent(self, channel_id: int, body: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
         return {"id": str(message_id or snowflake()), "channel_id": str(channel_id), "author": self.bot.user(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.actions import (
     AddReaction,
@@ -12,6 +13,7 @@ from bot.actions import (
     CancelScheduledEvent,
     CreateThread,
     DeleteMessage,
+    EditMessage,
     KickMember,
     LockChannel,
     RemoveRole,
@@ -22,11 +24,11 @@ from bot.actions import (
     TimeoutMember,
     UnbanMember,
 )
-from bot.components import Select, SelectOption, encode_custom_id
+from bot.components import Button, Select, SelectOption, encode_custom_id
 from bot.content import Content, Mention, UserText, text
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
-from tests.adapters.discord.conftest import Running
-from tests.adapters.discord.fake_discord import snowflake, wait_until
+from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
+from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, wait_until
 
 D = "discord"
 
@@ -181,3 +183,114 @@ async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:
     assert modlog == ChannelRef(D, str(old.id))  # the core still holds the id resolved at start
     result = await steward.adapter.perform(SendMessage(channel=modlog, content=text("still here")))
     assert result.ok and fake.find("POST", rf"/channels/{new.id}/messages$")
+
+
+SEND, REACT, ATTACH, EMBED, EXTERNAL_EMOJI = 1 << 11, 1 << 6, 1 << 15, 1 << 14, 1 << 18
+
+
+async def _cached_overwrites(steward: Running, channel_id: int, want: dict[int, tuple[int, int]]) -> None:
+    """Wait until discord.py's cache holds exactly these overwrites (target → allow, deny)."""
+    def current() -> dict[int, tuple[int, int]]:
+        channel = steward.adapter.client.get_channel(channel_id)
+        return {t.id: tuple(p.value for p in ow.pair()) for t, ow in channel.overwrites.items()}
+    await wait_until(lambda: current() == want, what=f"overwrites {want}")
+
+
+def _overwrites(steward: Running, name: str) -> dict[int, tuple[int, int]]:
+    """What the fake Discord holds now, target → (allow, deny)."""
+    channel = steward.guild.channels[name]
+    return {t: (int(o["allow"]), int(o["deny"])) for t, o in channel.overwrites.items()}
+
+
+async def test_lock_keeps_the_other_permissions_of_an_existing_everyone_overwrite(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = guild.channels["general"]
+    # An admin's own overwrite: members may attach files and embed links, not use external emojis.
+    general.overwrite(guild.id, allow=ATTACH | EMBED | REACT, deny=EXTERNAL_EMOJI)
+    await fake.dispatch("CHANNEL_UPDATE", general.payload(guild.id), guild_id=guild.id)
+    await _cached_overwrites(steward, general.id, {guild.id: (ATTACH | EMBED | REACT, EXTERNAL_EMOJI)})
+    result = await steward.adapter.perform(LockChannel(channel=ChannelRef(D, str(general.id))))
+    assert result.ok, result
+    allow, deny = _overwrites(steward, "general")[guild.id]
+    assert deny & SEND and deny & REACT and deny & EXTERNAL_EMOJI
+    assert allow & ATTACH and allow & EMBED and not allow & (SEND | REACT)
+
+
+async def test_unlock_restores_the_overwrites_from_before_the_lock(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = guild.channels["general"]
+    mods = guild.roles["Moderators"].id
+    general.overwrite(guild.id, allow=REACT | ATTACH, deny=EXTERNAL_EMOJI)  # explicit allows a lock overrides
+    await fake.dispatch("CHANNEL_UPDATE", general.payload(guild.id), guild_id=guild.id)
+    original = _overwrites(steward, "general")
+    await _cached_overwrites(steward, general.id, original)
+    channel = ChannelRef(D, str(general.id))
+    assert (await steward.adapter.perform(LockChannel(channel=channel))).ok
+    locked = _overwrites(steward, "general")
+    assert locked[mods][0] & SEND and locked[steward.fake.bot.id][0] & SEND
+    await _cached_overwrites(steward, general.id, locked)
+    assert (await steward.adapter.perform(LockChannel(channel=channel, reason="raid"))).ok  # locked twice
+    await _cached_overwrites(steward, general.id, _overwrites(steward, "general"))
+    result = await steward.adapter.perform(LockChannel(channel=channel, locked=False))
+    assert result.ok, result
+    assert _overwrites(steward, "general") == original  # @everyone as before; the lock's extra grants gone
+    assert {c.path.rsplit("/", 1)[1] for c in fake.find("DELETE", rf"/channels/{general.id}/permissions/")} == \
+        {str(mods), str(guild.roles["Admins"].id), str(steward.fake.bot.id)}
+
+
+async def test_unlock_keeps_a_read_only_channel_read_only(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    news = guild.channel("announcements")
+    news.overwrite(guild.id, deny=SEND)
+    await fake.dispatch("CHANNEL_CREATE", news.payload(guild.id), guild_id=guild.id)
+    await wait_until(lambda: steward.adapter.client.get_channel(news.id) is not None)
+    channel = ChannelRef(D, str(news.id))
+    assert (await steward.adapter.perform(LockChannel(channel=channel))).ok
+    await _cached_overwrites(steward, news.id, _overwrites(steward, "announcements"))
+    assert (await steward.adapter.perform(LockChannel(channel=channel, locked=False))).ok
+    assert _overwrites(steward, "announcements") == {guild.id: (0, SEND)}  # members still can't post
+
+
+async def test_unlock_of_a_channel_steward_did_not_lock_lifts_only_the_lock_denials(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = guild.channels["general"]
+    general.overwrite(guild.id, allow=ATTACH, deny=SEND | REACT | EXTERNAL_EMOJI)  # locked by hand
+    await fake.dispatch("CHANNEL_UPDATE", general.payload(guild.id), guild_id=guild.id)
+    await _cached_overwrites(steward, general.id, _overwrites(steward, "general"))
+    assert (await steward.adapter.perform(LockChannel(channel=ChannelRef(D, str(general.id)), locked=False))).ok
+    assert _overwrites(steward, "general") == {guild.id: (ATTACH, EXTERNAL_EMOJI)}
+
+
+async def test_edit_message_patches_steward_s_own_message(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    channel = ChannelRef(D, str(guild.channels["general"].id))
+    sent = await steward.adapter.perform(SendMessage(channel=channel, content=text("RSVP: 1 going").with_buttons(
+        Button("Going", "demo:rsvp"))))
+    assert sent.ok and sent.message is not None
+    edited = await steward.adapter.perform(EditMessage(message=sent.message, content=Content((
+        "RSVP: 2 going, latest ", UserText("@everyone"),))))
+    assert edited.ok and edited.message == sent.message
+    [patch] = fake.find("PATCH", rf"/channels/{channel.id}/messages/{sent.message.id}$")
+    assert "@\u200beveryone" in patch.json["content"]
+    assert patch.json["allowed_mentions"]["parse"] == []
+    assert patch.json["components"] == []  # no buttons in the new content: the old ones go
+
+
+async def test_unlock_after_a_restart_still_restores_the_overwrites(fake: FakeDiscord, tmp_path: Path) -> None:
+    world = build_world(fake)
+    general = world.guild.channels["general"]
+    general.overwrite(world.guild.id, allow=REACT, deny=EXTERNAL_EMOJI)
+    original = {t: dict(o) for t, o in general.overwrites.items()}
+    config = write_config(tmp_path, world.guild)
+    channel = ChannelRef(D, str(general.id))
+    runtime = await start_steward(config)
+    try:
+        assert (await runtime.adapters["discord"].perform(LockChannel(channel=channel, reason="raid"))).ok
+    finally:
+        await runtime.stop()
+    runtime = await start_steward(config)  # the lock outlived Steward: it remembers what came before
+    try:
+        assert (await runtime.adapters["discord"].perform(LockChannel(channel=channel, locked=False))).ok
+    finally:
+        await runtime.stop()
+    assert general.overwrites == original

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.actions import Reply
 from bot.components import encode_custom_id
+from bot.content import text
+from bot.events import Origin
+from bot.refs import ChannelRef, UserRef
 from tests.adapters.discord.conftest import Running
 from tests.adapters.discord.fake_discord import wait_until
 
@@ -57,3 +63,42 @@ async def test_dm_is_scoped_to_the_configured_guild(steward: Running) -> None:
     await wait_until(lambda: cog.hits, what="the DM to reach the cog")
     [hit] = cog.hits
     assert hit.is_dm and hit.scope == str(steward.guild.id)  # type: ignore[union-attr]
+
+
+async def test_follow_up_after_the_token_expired_goes_to_the_channel_and_says_so(
+        steward: Running, caplog: pytest.LogCaptureFixture) -> None:
+    fake, guild = steward.fake, steward.guild
+    # Discord forgets an interaction's token after 15 minutes: the follow-up webhook answers 404.
+    fake.fail("POST", r"/webhooks/\d+/tok-", status=404, code=10015, message="Unknown Webhook")
+    invoked = await fake.slash(guild, "general", "alice", "slow")
+    general = guild.channels["general"].id
+    [post] = await fake.wait_for("POST", rf"/channels/{general}/messages$")
+    assert post.json["content"] == "Finally."
+    assert any("token expired" in r.getMessage() and str(general) in r.getMessage() for r in caplog.records)
+    assert fake.find("POST", rf"/interactions/{invoked['id']}/")  # it had been deferred in time
+
+
+async def test_private_reply_with_an_expired_token_goes_by_dm_never_into_the_channel(
+        steward: Running, caplog: pytest.LogCaptureFixture) -> None:
+    fake, guild, alice = steward.fake, steward.guild, steward.world.alice
+    fake.fail("POST", r"/webhooks/\d+/tok-", status=404, code=10015, message="Unknown Webhook")
+    general = guild.channels["general"].id
+    origin = Origin(platform="discord", scope=str(guild.id), user=UserRef("discord", str(alice.id)),
+                    channel=ChannelRef("discord", str(general)), token="tok-from-an-hour-ago")
+    result = await steward.adapter.perform(Reply(origin=origin, content=text("Only for you"), ephemeral=True))
+    assert result.ok, result
+    dm = fake.dm_channels[alice.id]
+    [post] = fake.find("POST", rf"/channels/{dm}/messages$")
+    assert post.json["content"] == "Only for you"
+    assert fake.find("POST", rf"/channels/{general}/messages$") == []
+    assert any("token expired" in r.getMessage() and "direct message" in r.getMessage() for r in caplog.records)
+
+
+async def test_private_reply_to_an_interaction_no_longer_in_memory_follows_up_by_token(steward: Running) -> None:
+    fake, guild, alice = steward.fake, steward.guild, steward.world.alice
+    origin = Origin(platform="discord", scope=str(guild.id), user=UserRef("discord", str(alice.id)),
+                    channel=ChannelRef("discord", str(guild.channels["general"].id)), token="tok-before-a-restart")
+    result = await steward.adapter.perform(Reply(origin=origin, content=text("Still yours"), ephemeral=True))
+    assert result.ok, result  # discord.py used to raise: an ephemeral send on a non-application webhook
+    [follow] = fake.find("POST", rf"/webhooks/{fake.app_id}/tok-before-a-restart$")
+    assert follow.json["content"] == "Still yours" and follow.json["flags"] & 64

@@ -102,6 +102,11 @@ class Mod:
         async with self.runtime.db.session() as session:
             return list((await session.execute(select(CaseRow).order_by(CaseRow.number))).scalars().all())
 
+    def adapter_cached(self, message_id: int) -> bool:
+        """discord.py holds the message in its cache (so an edit arrives with the text before)."""
+        client = self.runtime.adapters["discord"].client  # type: ignore[attr-defined]
+        return any(m.id == message_id for m in client.cached_messages)
+
     def member_patches(self, member: Member) -> list[Call]:
         return self.fake.find("PATCH", rf"/guilds/{self.guild.id}/members/{member.id}$")
 
@@ -175,6 +180,19 @@ async def test_edited_uncached_message_is_rechecked_and_deleted(mod: Mod) -> Non
     await fake.wait_for("PATCH", rf"/guilds/{mod.guild.id}/members/{mod.world.alice.id}$")
     [case] = await mod.cases()
     assert case.message_id == "1234567890123456789"
+
+
+async def test_edited_cached_message_is_rechecked_by_the_real_cog(mod: Mod) -> None:
+    fake, alice = mod.fake, mod.world.alice
+    msg = await fake.post(mod.guild, "general", "alice", "a perfectly fine message")
+    await wait_until(lambda: mod.adapter_cached(int(msg["id"])), what="discord.py to cache the message")
+    await mod.runtime.idle()
+    assert fake.mutations() == []
+    await fake.edit(mod.guild, "general", "alice", int(msg["id"]), "edited into a badword")
+    await fake.wait_for("DELETE", rf"/channels/{mod.general}/messages/{msg['id']}$")
+    await fake.wait_for("PATCH", rf"/guilds/{mod.guild.id}/members/{alice.id}$")
+    [case] = await mod.cases()
+    assert (case.kind, case.message_id) == ("timeout", msg["id"])
 
 
 async def test_moderators_are_exempt_from_rules(mod: Mod) -> None:
@@ -274,6 +292,25 @@ async def test_join_with_a_banned_display_name_gets_the_configured_action(mod: M
     assert "display name" in log.json["content"] and _pings_nobody(log.json["allowed_mentions"])
     [case] = await mod.cases()
     assert (case.kind, case.user_id) == ("kick", str(member.id))
+
+
+async def test_nickname_changed_to_a_banned_name_gets_the_configured_action(mod: Mod) -> None:
+    fake, alice = mod.fake, mod.world.alice
+    await fake.member_update(mod.guild, "alice", nick="Official Support")
+    [kick] = await fake.wait_for("DELETE", rf"/guilds/{mod.guild.id}/members/{alice.id}$")
+    assert kick.reason is not None and "bad-names" in kick.reason
+    log = await mod.modlog_post("bad-names")
+    assert "display name" in log.json["content"] and _pings_nobody(log.json["allowed_mentions"])
+    [case] = await mod.cases()
+    assert (case.kind, case.user_id) == ("kick", str(alice.id))
+
+
+async def test_an_innocent_nickname_change_is_left_alone(mod: Mod) -> None:
+    await mod.fake.member_update(mod.guild, "alice", nick="Ali")
+    await mod.fake.post(mod.guild, "general", "alice", "badword")  # a marker: handled after the update
+    await mod.fake.wait_for("DELETE", r"/messages/\d+$")
+    assert mod.fake.find("DELETE", rf"/guilds/{mod.guild.id}/members/") == []
+    assert [c.kind for c in await mod.cases()] == ["timeout"]
 
 
 async def test_an_ordinary_join_is_counted_but_not_actioned(mod: Mod) -> None:
