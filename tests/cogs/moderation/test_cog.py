@@ -260,7 +260,7 @@ async def test_review_buttons(h: Harness) -> None:
     assert "Case #1 undone." in texts(await h.press("mo", undo))
     assert "Case #1 dismissed." in texts(await h.press("mo", dismiss))
     banned = await h.press("mo", ban)
-    assert len(of(banned, BanMember)) == 1 and "Case #3: banned bob." in texts(banned)
+    assert len(of(banned, BanMember)) == 1 and "Case #2: banned bob." in texts(banned)
 
 
 async def test_points_expire(h: Harness) -> None:
@@ -395,3 +395,25 @@ async def test_soft_mute_survives_a_restart_and_ends_at_expiry(db_url: str) -> N
         assert await h.post("bob", "the hour is over") == []
     finally:
         await h.close()
+
+
+async def test_one_message_breaking_two_rules_is_one_incident(h: Harness) -> None:
+    # "freenitro" is a banned word (delete, warn 1) and a scam pattern (delete, alert)
+    actions = await h.post("bob", "get your freenitro here")
+    assert len(of(actions, DeleteMessage)) == 1
+    [log] = modlog(actions)
+    assert log.startswith("⚠ Alert: Case #1 · warn (1 pt) · @bob · by rules banned-words, scam-patterns")
+    assert "Reason: broke the rules “banned-words”, “scam-patterns”" in log
+    [dm] = dms(actions)
+    assert "You were warned in acme (case #1)" in dm
+    shown = texts(await h.command("mo", "/case 1"))[0]
+    assert "banned-words — matched “freenitro” (delete, warn 1)" in shown
+    assert "scam-patterns — matched “freenitro” (delete, alert)" in shown
+    assert "No case #2." in texts(await h.command("mo", "/case 2"))
+    assert "(1 active point(s))" in texts(await h.command("mo", "/cases bob"))[0]
+    # two more such messages reach 3 points: one escalation, not one per rule
+    await h.post("bob", "freenitro again")
+    third = await h.post("bob", "freenitro once more")
+    assert len(of(third, TimeoutMember)) == 1
+    assert [m for m in modlog(third) if "by rule escalation" in m] != []
+    assert len(modlog(third)) == 2  # the incident and its escalation
