@@ -47,13 +47,12 @@ def excerpt(value: str, limit: int = EXCERPT) -> str:
 
 @dataclass
 class RaidState:
-    """Raid mode of one community (in memory: a restart ends it)."""
+    """Raid mode of one community: a cache of its database row (joins stay in memory only)."""
 
     active: bool = False
     since: datetime | None = None
     key: str | None = None
     joins: deque[datetime] = field(default_factory=lambda: deque(maxlen=500))
-    restored: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import ChannelRef
+from cogs.moderation import raid_store
 from cogs.moderation.base import ModerationBase
 
 CHANNEL = Param("channel", ParamType.CHANNEL, "which channel (default: this one)", required=False)
@@ -21,6 +22,16 @@ class ChannelCommands(ModerationBase):
 
     def _channel(self, event: CommandInvoked, channel: ChannelRef | None) -> ChannelRef | None:
         return channel or event.origin.channel
+
+    async def _remember_setting(self, where: ChannelRef, *, slowmode: int | None = None,
+                                locked: bool | None = None) -> None:
+        """Keep the moderator's setting: raid mode puts it back, and its end no longer overrides it."""
+        community = self.ctx.community.name
+        async with self.ctx.db.session() as session, session.begin():
+            await raid_store.remember_setting(session, community, where.platform, where.id,
+                                              slowmode=slowmode, locked=locked)
+            await raid_store.not_undone(session, community, where.platform, where.id,
+                                        slowmode=slowmode is not None, lock=locked is not None)
 
     @command("slowmode", "Limit how often members may post in a channel.", level=Level.MODERATOR,
              params=[Param("interval", ParamType.TEXT, "e.g. 30s, or off"), CHANNEL])
@@ -43,6 +54,7 @@ class ChannelCommands(ModerationBase):
         actor = await self.target(event.user)
         label = format_duration(parse_duration(f"{seconds}s")) if seconds else "off"
         where_m = self.ctx.channel_mention(where)
+        await self._remember_setting(where, slowmode=seconds)
         await self.ctx.modlog(fmt("{a} set slowmode in {c}: {l}.", a=actor.name, c=where_m, l=label))
         return [SetSlowmode(channel=where, seconds=seconds, reason=f"by {actor.name}"),
                 self.reply(event, fmt("Slowmode in {c}: {l}.", c=where_m, l=label))]
@@ -56,6 +68,7 @@ class ChannelCommands(ModerationBase):
         actor = await self.target(event.user)
         verb = "locked" if locked else "unlocked"
         where_m = self.ctx.channel_mention(where)
+        await self._remember_setting(where, locked=locked)
         await self.ctx.modlog(fmt("{a} {v} {c}.", a=actor.name, v=verb, c=where_m))
         return [LockChannel(channel=where, locked=locked, reason=f"by {actor.name}"),
                 self.reply(event, fmt("{c} {v}.", c=where_m, v=verb))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.actions import Action, DeleteMessage, SendDirect, SetSlowmode
 from bot.capabilities import Capability
@@ -31,7 +31,6 @@ class Enforcement(ModerationBase):
 
     async def _enforce(self, target: Target, hits: list[Hit], *, source_text: str, message: MessageRef | None,
                        channel: ChannelRef | None, incident_at: datetime | None) -> list[Action]:
-        returned: list[Action] = []
         for hit in (h for h in hits if h.shadow):
             rule = self.conf.rules[hit.rule]
             would = ", ".join(s.describe() for s in rule.actions)
@@ -39,63 +38,84 @@ class Enforcement(ModerationBase):
                                       rule=rule.name, would=would, who=target.mention(),
                                       detail=UserText(hit.detail), ex=UserText(excerpt(source_text))))
         real = [h for h in hits if not h.shadow]
-        deleted = False
-        added_points = 0
-        for hit in real:
-            rule = self.conf.rules[hit.rule]
-            specs = list(rule.actions)
-            kinds = {s.kind for s in specs}
-            notes: list[str] = []
-            member_actions: list[Action] = []
-            for spec in specs:
-                if spec.kind in ("timeout", "kick", "ban"):
-                    acts, note = await self.punish(target, spec, f"{rule.name}: {rule.why()}")
-                    member_actions.extend(acts)
-                    if note:
-                        notes.append(note)
-                elif spec.kind == "slowmode" and channel is not None and spec.duration is not None:
-                    if self.ctx.can(channel.platform, Capability.SLOWMODE):
-                        returned.append(SetSlowmode(channel=channel, seconds=int(spec.duration.total_seconds()),
-                                                    reason=f"rule {rule.name}"))
-                    else:
-                        notes.append(f"{channel.platform} has no slowmode: nothing was slowed")
-            points = sum(s.points for s in specs if s.kind == "warn")
-            if "timeout" in kinds and not self.ctx.can(target.user.platform, Capability.TIMEOUT):
-                # the documented fallback: delete + warn + a mod-log note
-                kinds.add("delete")
-                points = max(points, 1)
-            ask: Content | None = None
-            if message is not None and "delete" in kinds and not deleted:
-                deleted = True
-                if self.ctx.can(message.platform, Capability.DELETE):
-                    # at once, before the case, DM and mod-log posts: harmful text goes first
-                    await self.ctx.perform(DeleteMessage(message=message, reason=f"rule {rule.name}"))
-                    self.forget(message)
-                else:
-                    # the documented fallback (Slack without an admin token): ask the author
-                    ask = removal_request(message)
-                    notes.append(f"{message.platform} doesn't let Steward delete messages: " + (
-                        "the author was asked to edit or delete it" if self.can_dm(message.platform)
-                        else "moderators, please remove it by hand"))
-            kind = self.strongest(specs)
-            duration = next((s.duration for s in specs if s.kind == kind and s.duration), None)
-            case = await self.open_case(target, kind, reason=rule.why(), rule=rule.name,
-                                        evidence=excerpt(source_text), points=points,
-                                        duration=duration if kind in ("timeout", "ban") else None,
-                                        incident_at=incident_at, message=message,
-                                        note="; ".join(notes) or None)
-            added_points += points
-            tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
-            case = await self.carry_out(case, member_actions, tell=tell, extra=ask)
-            if tell is None and ask is not None and self.can_dm(target.user.platform):
-                await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
-            await self.schedule_expiry(case)
-            headline = "⚠ Alert: " if "alert" in kinds else ""
-            await self.post_case(case, self.case_content(case, headline=headline, detail=hit.detail,
-                                                         excerpt_text=source_text), self.review_buttons(case))
-        if added_points:
-            returned.extend(await self.escalate(target, added_points, incident_at))
+        if not real:
+            return []
+        # one message is one incident, however many rules it breaks: one case named after the
+        # most severe action of them all, one DM, one mod-log post, the points counted once
+        rules = [self.conf.rules[h.rule] for h in real]
+        specs = [s for rule in rules for s in rule.actions]
+        kinds = {s.kind for s in specs}
+        kind = self.strongest(specs)
+        names = ", ".join(dict.fromkeys(rule.name for rule in rules))
+        reason = "; ".join(dict.fromkeys(rule.why() for rule in rules))
+        if len(rules) > 1 and not any(rule.reason for rule in rules):
+            reason = "broke the rules " + ", ".join(f"“{rule.name}”" for rule in rules)
+        notes: list[str] = []
+        member_actions: list[Action] = []
+        returned: list[Action] = []
+        strongest = self.strongest_spec(specs, kind)
+        if strongest is not None:
+            # only the strongest member action: a ban makes a timeout of the same message moot
+            acts, note = await self.punish(target, strongest, f"{names}: {reason}")
+            member_actions.extend(acts)
+            if note:
+                notes.append(note)
+        slow = max((s.duration for s in specs if s.kind == "slowmode" and s.duration is not None), default=None)
+        if slow is not None and channel is not None:
+            if self.ctx.can(channel.platform, Capability.SLOWMODE):
+                returned.append(SetSlowmode(channel=channel, seconds=int(slow.total_seconds()),
+                                            reason=f"rule {names}"))
+            else:
+                notes.append(f"{channel.platform} has no slowmode: nothing was slowed")
+        points = sum(s.points for s in specs if s.kind == "warn")
+        if "timeout" in kinds and not self.ctx.can(target.user.platform, Capability.TIMEOUT):
+            # the documented fallback: delete + warn + a mod-log note
+            kinds.add("delete")
+            points = max(points, 1)
+        ask: Content | None = None
+        if message is not None and "delete" in kinds:
+            if self.ctx.can(message.platform, Capability.DELETE):
+                # at once, before the case, DM and mod-log posts: harmful text goes first
+                await self.ctx.perform(DeleteMessage(message=message, reason=f"rule {names}"))
+                self.forget(message)
+            else:
+                # the documented fallback (Slack without an admin token): ask the author
+                ask = removal_request(message)
+                notes.append(f"{message.platform} doesn't let Steward delete messages: " + (
+                    "the author was asked to edit or delete it" if self.can_dm(message.platform)
+                    else "moderators, please remove it by hand"))
+        detail = real[0].detail
+        if len(real) > 1:
+            # the rule-level detail stays in the case file, not only in the mod-log post
+            detail = ""
+            notes.insert(0, "rules: " + "; ".join(
+                f"{rule.name} — {hit.detail} ({', '.join(s.describe() for s in rule.actions)})"
+                for rule, hit in zip(rules, real, strict=True)))
+        duration = strongest.duration if strongest is not None and kind in ("timeout", "ban") else None
+        case = await self.open_case(target, kind, reason=reason, rule=names[:60],
+                                    evidence=excerpt(source_text), points=points, duration=duration,
+                                    incident_at=incident_at, message=message, note="; ".join(notes) or None)
+        tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
+        case = await self.carry_out(case, member_actions, tell=tell, extra=ask)
+        if tell is None and ask is not None and self.can_dm(target.user.platform):
+            await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
+        await self.schedule_expiry(case)
+        headline = "⚠ Alert: " if "alert" in kinds else ""
+        await self.post_case(case, self.case_content(case, headline=headline, detail=detail,
+                                                     excerpt_text=source_text), self.review_buttons(case))
+        if points:
+            returned.extend(await self.escalate(target, points, incident_at))
         return returned
+
+    @staticmethod
+    def strongest_spec(specs: list[ActionSpec], kind: str) -> ActionSpec | None:
+        """The member action to take for an incident: the longest timeout, a permanent ban over a timed one."""
+        if kind not in ("timeout", "kick", "ban"):
+            return None
+        candidates = [s for s in specs if s.kind == kind]
+        if kind == "ban" and any(s.duration is None for s in candidates):
+            return next(s for s in candidates if s.duration is None)
+        return max(candidates, key=lambda s: s.duration or timedelta(0))
 
     async def escalate(self, target: Target, added: int, incident_at: datetime | None) -> list[Action]:
         """When new points cross a threshold, take the threshold's action as its own case."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage import Base
@@ -51,3 +51,44 @@ class CaseRow(Base):
     appeal_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     appeal_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RaidRow(Base):
+    """A community's raid mode: whether it is on, since when, why and by whom, and its end job."""
+
+    __tablename__ = "moderation_raids"
+
+    community: Mapped[str] = mapped_column(String(40), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    why: Mapped[str] = mapped_column(Text, default="")
+    by_name: Mapped[str] = mapped_column(String(100), default="")
+    end_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class RaidChannelRow(Base):
+    """What raid mode did to one channel, and the setting to put back when it ends."""
+
+    __tablename__ = "moderation_raid_channels"
+
+    community: Mapped[str] = mapped_column(String(40), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    prev_slowmode: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    prev_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChannelSettingRow(Base):
+    """A channel's slowmode and lock as moderators last set them through Steward."""
+
+    __tablename__ = "moderation_channels"
+
+    community: Mapped[str] = mapped_column(String(40), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slowmode: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)

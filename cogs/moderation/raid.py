@@ -12,6 +12,7 @@ from bot.events import CommandInvoked, MemberJoined
 from bot.permissions import Level
 from bot.refs import ChannelRef, RoleRef
 from bot.scheduler import JobRun
+from cogs.moderation import raid_store
 from cogs.moderation.enforce import Enforcement
 
 
@@ -57,29 +58,66 @@ class RaidControl(Enforcement):
     def _name(self, channel: ChannelRef) -> str:
         return "#" + self.ctx.channel_mention(channel).name
 
+    async def restore_raid(self) -> None:
+        """At start (and after /reload) raid mode is what the database says it is."""
+        async with self.ctx.db.session() as session:
+            raid = await raid_store.current(session, self.ctx.community.name)
+        if raid is not None and raid.active:
+            self.raid.active, self.raid.since, self.raid.key = True, raid.since, raid.end_key
+
     async def raid_on(self, why: str, by: str = "Steward") -> list[str]:
         """Switch raid mode on: alert moderators (pinging their role), slow or lock channels."""
         conf = self.conf.raid
         now = self.ctx.now()
-        self.raid.active, self.raid.since = True, now
+        community = self.ctx.community.name
         notes: list[str] = []
-        actions: list[Action] = []
+        plans: list[raid_store.RaidChannel] = []
+        async with self.ctx.db.session() as session:
+            known = await raid_store.channel_settings(session, community)
+        seconds = int(conf.slowmode.total_seconds()) if conf.slowmode is not None else 0
         for channel in self._raid_channels():
+            prev_slow, prev_locked = known.get((channel.platform, channel.id), (0, False))
+            slow = lock = False
             if conf.slowmode is not None:
-                if self.ctx.can(channel.platform, Capability.SLOWMODE):
-                    actions.append(SetSlowmode(channel=channel, seconds=int(conf.slowmode.total_seconds()),
-                                               reason="raid mode"))
-                else:
+                if not self.ctx.can(channel.platform, Capability.SLOWMODE):
                     notes.append(f"{channel.platform} has no slowmode; {self._name(channel)} was not slowed")
-            if conf.lock:
-                if self.ctx.can(channel.platform, Capability.LOCK):
-                    actions.append(LockChannel(channel=channel, locked=True, reason="raid mode"))
                 else:
+                    slow = prev_slow < seconds  # a stricter slowmode a moderator set stays as it is
+            if conf.lock:
+                if not self.ctx.can(channel.platform, Capability.LOCK):
                     notes.append(f"{channel.platform} can't lock channels; {self._name(channel)} stays open")
-        await self.ctx.perform_all(actions)
-        if conf.ends_after is not None:
-            self.raid.key = f"raid:{int(now.timestamp())}"
-            await self.ctx.schedule("raid_end", now + conf.ends_after, {}, key=self.raid.key)
+                else:
+                    lock = not prev_locked
+            if slow or lock:
+                plans.append(raid_store.RaidChannel(channel.platform, channel.id, slow, prev_slow, lock,
+                                                    prev_locked))
+        key = f"raid:{int(now.timestamp())}" if conf.ends_after is not None else None
+        # what raid mode is about to do is written down first: a restart must know what to undo
+        async with self.ctx.db.session() as session, session.begin():
+            if not await raid_store.switch_on(session, community, since=now, why=why, by=by, end_key=key,
+                                              channels=plans):
+                self.raid.active = True
+                return []
+        self.raid.active, self.raid.since, self.raid.key = True, now, key
+        actions: list[Action] = []
+        for plan in plans:
+            channel = ChannelRef(plan.platform, plan.channel_id)
+            if plan.slowed:
+                actions.append(SetSlowmode(channel=channel, seconds=seconds, reason="raid mode"))
+            if plan.locked:
+                actions.append(LockChannel(channel=channel, locked=True, reason="raid mode"))
+        for result in await self.ctx.perform_all(actions):
+            if not result.ok:
+                # not done, so not to be undone either
+                act = result.action
+                assert isinstance(act, (SetSlowmode, LockChannel))
+                notes.append(f"{self._name(act.channel)}: {result.error}")
+                async with self.ctx.db.session() as session, session.begin():
+                    await raid_store.not_undone(session, community, act.channel.platform, act.channel.id,
+                                                slowmode=isinstance(act, SetSlowmode),
+                                                lock=isinstance(act, LockChannel))
+        if key is not None and conf.ends_after is not None:
+            await self.ctx.schedule("raid_end", now + conf.ends_after, {"key": key}, key=key)
         pings: list[RoleRef] = []
         segments: list[str | Mention] = [f"🚨 Raid mode ON ({why}, by {by}). New joiners get: "
                                          f"{conf.action.describe()}."]
@@ -95,24 +133,38 @@ class RaidControl(Enforcement):
         await self.ctx.modlog(Content(tuple(segments), ping=tuple(pings)))
         return notes
 
-    async def raid_off(self, by: str) -> None:
-        """End raid mode and restore the channels."""
-        if not self.raid.active:
-            return
-        conf = self.conf.raid
+    async def raid_off(self, by: str, run: JobRun | None = None) -> bool:
+        """End raid mode and put back exactly what it changed, once; False if it was not on.
+
+        The end job claims the end in its own transaction (committed with the job), so a crash
+        midway runs it again; a moderator's /raid off claims it and cancels the job.
+        """
+        community = self.ctx.community.name
+        if run is not None:
+            undo = await raid_store.switch_off(run.session, community, at=self.ctx.now(), by=by,
+                                               end_key=str(run.payload.get("key") or run.key.partition(":")[2]))
+        else:
+            async with self.ctx.db.session() as session, session.begin():
+                undo = await raid_store.switch_off(session, community, at=self.ctx.now(), by=by)
+        if undo is None:
+            if run is None:
+                self.raid.active = False
+            return False  # already ended (or the job of an earlier raid): nothing is undone twice
         self.raid.active = False
-        if self.raid.key:
+        if run is None and self.raid.key:
             await self.ctx.cancel(self.raid.key)
-            self.raid.key = None
+        self.raid.key = None
         actions: list[Action] = []
-        for channel in self._raid_channels():
-            if conf.slowmode is not None and self.ctx.can(channel.platform, Capability.SLOWMODE):
-                actions.append(SetSlowmode(channel=channel, seconds=0, reason="raid over"))
-            if conf.lock and self.ctx.can(channel.platform, Capability.LOCK):
-                actions.append(LockChannel(channel=channel, locked=False, reason="raid over"))
+        for c in undo:
+            channel = ChannelRef(c.platform, c.channel_id)
+            if c.slowed and self.ctx.can(c.platform, Capability.SLOWMODE):
+                actions.append(SetSlowmode(channel=channel, seconds=c.prev_slowmode, reason="raid over"))
+            if c.locked and self.ctx.can(c.platform, Capability.LOCK):
+                actions.append(LockChannel(channel=channel, locked=c.prev_locked, reason="raid over"))
         await self.ctx.perform_all(actions)
         self.raid.joins.clear()
         await self.ctx.modlog(text(f"Raid mode OFF (by {by})."))
+        return True
 
     @command("raid", "Switch raid mode on or off.", level=Level.MODERATOR,
              params=[Param("state", ParamType.CHOICE, choices=("on", "off"))])
@@ -125,14 +177,11 @@ class RaidControl(Enforcement):
             notes = await self.raid_on("switched on by hand", by=actor.name)
             extra = f" Note: {'; '.join(notes)}" if notes else ""
             return self.reply(event, f"Raid mode is on.{extra}")
-        if not self.raid.active:
+        if not await self.raid_off(actor.name):
             return self.reply(event, "Raid mode is not on.")
-        await self.raid_off(actor.name)
         return self.reply(event, "Raid mode is off.")
 
     @job("raid_end")
     async def raid_end(self, run: JobRun) -> None:
-        """Raid mode ends by itself after ``raid.ends_after``."""
-        if self.raid.active and self.raid.key and run.key.endswith(self.raid.key):
-            self.raid.key = None
-            await self.raid_off("Steward (timer)")
+        """Raid mode ends by itself after ``raid.ends_after`` (unless it was ended or restarted meanwhile)."""
+        await self.raid_off("Steward (timer)", run)

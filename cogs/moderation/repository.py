@@ -53,7 +53,10 @@ class Case:
         """Who or what opened the case."""
         if self.actor_name:
             return self.actor_name
-        return f"rule {self.rule}" if self.rule else "Steward"
+        if not self.rule:
+            return "Steward"
+        # an incident that broke several rules names them all (``rules a, b``)
+        return f"rules {self.rule}" if ", " in self.rule else f"rule {self.rule}"
 
 
 _FIELDS = [f.name for f in fields(Case)]

@@ -23,7 +23,8 @@ class Watch(RaidControl, Enforcement):
     """Checks every message, edit, join and display name against the community's rules."""
 
     async def setup(self) -> None:
-        """Restore soft mutes (platforms without timeouts) from the case file."""
+        """Restore raid mode and soft mutes (platforms without timeouts) from the database."""
+        await self.restore_raid()
         async with self.ctx.db.session() as session:
             running = await repo.all_active_timeouts(session, self.ctx.community.name, self.ctx.now())
         for case in running:

@@ -260,7 +260,7 @@ async def test_review_buttons(h: Harness) -> None:
     assert "Case #1 undone." in texts(await h.press("mo", undo))
     assert "Case #1 dismissed." in texts(await h.press("mo", dismiss))
     banned = await h.press("mo", ban)
-    assert len(of(banned, BanMember)) == 1 and "Case #3: banned bob." in texts(banned)
+    assert len(of(banned, BanMember)) == 1 and "Case #2: banned bob." in texts(banned)
 
 
 async def test_points_expire(h: Harness) -> None:
@@ -348,3 +348,72 @@ async def test_a_ban_dms_first_and_a_refused_timeout_is_recorded_not_announced(h
                         mentions=tuple(h.user(f"u{i}") for i in range(7)))
     assert of(spam, TimeoutMember) and not dms(spam)  # nobody hears of a timeout that did not happen
     assert any("not done: Missing Permissions" in line for line in modlog(spam))
+
+
+RAW_RULE = """        - name: card-numbers
+          regex: ['\\d{4}[ -]?\\d{4}[ -]?\\d{4}[ -]?\\d{4}']
+          raw: true
+          actions: [delete, alert]
+      escalation:"""
+
+
+async def test_raw_regex_rule_matches_the_text_as_typed(db_url: str) -> None:
+    h = await Harness.start(CONFIG.replace("      escalation:", RAW_RULE, 1), db_url=db_url,
+                            cogs={"moderation": COG})
+    try:
+        actions = await h.post("bob", "my card is 4111 1111 1111 1111, quick")
+        assert len(of(actions, DeleteMessage)) == 1
+        [log] = modlog(actions)
+        assert "Alert: Case #1 · delete" in log and "by rule card-numbers" in log
+        assert "matched “4111 1111 1111 1111”" in log
+        assert await h.post("bob", "call me at 1234 5678") == []
+        assert await h.post("bob", "aiii iiii iiii iiii") == []  # what normalisation would have made of it
+    finally:
+        await h.close()
+
+
+async def test_soft_mute_survives_a_restart_and_ends_at_expiry(db_url: str) -> None:
+    caps = set(Capability) - {Capability.TIMEOUT}
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG}, capabilities=caps)
+    try:
+        h.add_member("mo", "Moderators", rank=10)
+        h.add_member("bob")
+        await h.command("mo", "/warn bob 3 spamming")  # crosses the 3-point threshold: timeout 1h
+        assert len(of(await h.post("bob", "still here?"), DeleteMessage)) == 1
+        now = h.clock.now()
+    finally:
+        await h.close()
+    # a new process on the same database: the mute is only in the case file now
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG}, capabilities=caps, now=now)
+    try:
+        h.add_member("bob")
+        muted = await h.post("bob", "after the restart")
+        assert len(of(muted, DeleteMessage)) == 1
+        await h.advance(minutes=30)
+        assert len(of(await h.post("bob", "half way"), DeleteMessage)) == 1
+        await h.advance(minutes=31)
+        assert await h.post("bob", "the hour is over") == []
+    finally:
+        await h.close()
+
+
+async def test_one_message_breaking_two_rules_is_one_incident(h: Harness) -> None:
+    # "freenitro" is a banned word (delete, warn 1) and a scam pattern (delete, alert)
+    actions = await h.post("bob", "get your freenitro here")
+    assert len(of(actions, DeleteMessage)) == 1
+    [log] = modlog(actions)
+    assert log.startswith("⚠ Alert: Case #1 · warn (1 pt) · @bob · by rules banned-words, scam-patterns")
+    assert "Reason: broke the rules “banned-words”, “scam-patterns”" in log
+    [dm] = dms(actions)
+    assert "You were warned in acme (case #1)" in dm
+    shown = texts(await h.command("mo", "/case 1"))[0]
+    assert "banned-words — matched “freenitro” (delete, warn 1)" in shown
+    assert "scam-patterns — matched “freenitro” (delete, alert)" in shown
+    assert "No case #2." in texts(await h.command("mo", "/case 2"))
+    assert "(1 active point(s))" in texts(await h.command("mo", "/cases bob"))[0]
+    # two more such messages reach 3 points: one escalation, not one per rule
+    await h.post("bob", "freenitro again")
+    third = await h.post("bob", "freenitro once more")
+    assert len(of(third, TimeoutMember)) == 1
+    assert [m for m in modlog(third) if "by rule escalation" in m] != []
+    assert len(modlog(third)) == 2  # the incident and its escalation

@@ -95,3 +95,17 @@ def test_catastrophic_patterns_compile_to_re2_and_answer_correctly() -> None:
     assert engine.match("x" * 5000) == []
     assert engine.match("a" * 20_000 + "!")  # (.*a){12} matches; the answer comes back at once
 
+
+
+CARD = r"\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}"
+
+
+def test_raw_regex_sees_the_text_as_typed() -> None:
+    # normalisation folds digits into letters (4 -> a, 1 -> i), so a digit pattern only works raw
+    assert normalise("4111 1111 1111 1111") == "aiii iiii iiii iiii"
+    engine = build_engine([TextRule(0, regexes=(CARD,), raw=True), TextRule(1, regexes=(CARD,))])
+    for typed in ("card 4111 1111 1111 1111 thanks", "4111-1111-1111-1111", "4111111111111111"):
+        assert [(h.rule, h.term) for h in engine.match(typed)] == [(0, typed.removeprefix("card ")
+                                                                    .removesuffix(" thanks"))]
+    assert engine.match("call 1234 5678") == []
+    assert engine.match("aiii iiii iiii iiii") == []  # the raw side does not see folded text either
