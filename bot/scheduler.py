@@ -116,6 +116,8 @@ class Scheduler:
         self._started = False
         self._leader = False
         self._lease_conn: AsyncConnection | None = None
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
         self.ran = 0
 
     def register(self, kind: str, handler: JobHandler) -> None:
@@ -194,18 +196,20 @@ class Scheduler:
         self._aps = AsyncIOScheduler(timezone=UTC)
         self._aps.start()
         self._started = True
+        self._wake = asyncio.Event()
+        self._worker = asyncio.create_task(self._work(), name="scheduler")
+        # APScheduler only rings: the work runs in our own task, so a shutdown never cancels a
+        # batch half-way through a database call.
+        self._aps.add_job(self._ring, "interval", seconds=self.poll_interval, id="poll",
+                          max_instances=1, coalesce=True)
         self._leader = await self._take_lease()
         if not self._leader:
             log.info("scheduler: another process is the leader; this one runs no timers")
-            self._aps.add_job(self._retry_lease, "interval", seconds=10, id="lease")
             return
         await self.recover_and_run()
 
     async def recover_and_run(self) -> None:
         """Re-queue jobs a dead process left running, then run everything overdue."""
-        if self._aps is not None:
-            self._aps.add_job(self.run_due, "interval", seconds=self.poll_interval, id="poll",
-                              max_instances=1, coalesce=True, replace_existing=True)
         async with self.db.session() as session, session.begin():
             result = await session.execute(update(jobs).where(jobs.c.status == RUNNING)
                                            .values(status=PENDING, runner=None))
@@ -215,13 +219,36 @@ class Scheduler:
         await self.run_due(startup=True)
 
     async def stop(self) -> None:
-        """Stop the timer (pending jobs stay in the database)."""
+        """Stop the timer and let a batch in flight finish (pending jobs stay in the database)."""
         self._started = False
+        self._leader = False  # run_due stops at the next batch boundary
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        self._leader = False
+        if self._worker is not None:
+            self._wake.set()
+            await self._worker
+            self._worker = None
+        async with self._lock:  # a run_due called directly (a clock move) ends before storage closes
+            pass
         await self._release_lease()
+
+    async def _ring(self) -> None:
+        self._wake.set()
+
+    async def _work(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if not self._started:
+                return
+            try:
+                if self._leader:
+                    await self.run_due()
+                else:
+                    await self._retry_lease()
+            except Exception:
+                log.exception("scheduler: a timer run failed; the next poll tries again")
 
     async def run_due(self, *, startup: bool = False) -> int:
         """Run every job that is due now; returns how many were taken (run or skipped)."""
@@ -322,11 +349,8 @@ class Scheduler:
             return
         wait = max((utc(nxt) - self.clock.now()).total_seconds(), 0.0)
         run_date = datetime.now(UTC) + timedelta(seconds=min(wait, 86400.0) + 0.001)
-        self._aps.add_job(self._alarm, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
+        self._aps.add_job(self._ring, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
                           misfire_grace_time=None, coalesce=True)
-
-    async def _alarm(self) -> None:
-        await self.run_due()
 
     async def _take_lease(self) -> bool:
         """Become the leader: always on SQLite (one embedded process), else a PostgreSQL
@@ -352,8 +376,6 @@ class Scheduler:
             return
         self._leader = True
         log.info("scheduler: took over as leader")
-        if self._aps is not None and self._aps.get_job("lease"):
-            self._aps.remove_job("lease")
         await self.recover_and_run()
 
 

@@ -21,11 +21,14 @@ _LETTER = r"[\pL\pN]"
 _NOT_LETTER = r"[^\pL\pN]"
 
 
-def _options(*, case_sensitive: bool = False) -> Any:
+def _options(*, case_sensitive: bool = False, spans_only: bool = False) -> Any:
     options = re2.Options()
     options.max_mem = _MAX_MEM
     options.log_errors = False
     options.case_sensitive = case_sensitive
+    # Only whole-match spans are ever read back: without capture groups RE2 finds them with its
+    # DFA, ~100× faster on hostile patterns such as (.*a){12} than the submatch engines.
+    options.never_capture = spans_only
     return options
 
 
@@ -157,7 +160,7 @@ class Engine:
         regex = self._compiled.get(key)
         if regex is None:
             pattern = (self._raw_patterns if raw_side else self._patterns)[index]
-            regex = self._compiled[key] = re2.compile(pattern, options=_options())
+            regex = self._compiled[key] = re2.compile(pattern, options=_options(spans_only=True))
         allow = self._allow_regex(owner)
         allowed = [m.span() for m in allow.finditer(subject)] if allow is not None else []
         for m in regex.finditer(subject):
@@ -176,7 +179,7 @@ class Engine:
 def _alternation(patterns: list[str]) -> Any | None:
     if not patterns:
         return None
-    return re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options())
+    return re2.compile("|".join(f"(?:{p})" for p in patterns), options=_options(spans_only=True))
 
 
 def _compile(patterns: list[tuple[str, int]]) -> tuple[Any, list[int]]:
