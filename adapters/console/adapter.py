@@ -220,7 +220,8 @@ class ConsoleAdapter:
                 (self.locked.add if locked else self.locked.discard)(f"#{channel.id}")
                 self.out(f"[action] {'lock' if locked else 'unlock'} #{channel.id}{reason}")
             case OpenForm(origin=origin, form=form):
-                where = f"#{origin.channel.id}" if origin.channel else f"dm:{origin.user.id}"
+                where = f"#{origin.channel.id}" if origin.channel and not origin.channel.id.startswith("dm:") \
+                    else f"dm:{origin.user.id}"
                 state = OpenFormState(form.action, form.value, form.title,
                                       [(f.name, f.label, f.required) for f in form.fields], where)
                 self.forms[origin.user.id] = state
@@ -418,7 +419,8 @@ class ConsoleAdapter:
         except ValueError:
             self.out("[console] press takes a button number, e.g. `press m12 2`")
             return
-        origin = Origin(platform=P, scope=self.scope, user=origin.user, channel=origin.channel, message=ref)
+        # a press answers where the message is: in the channel, or in the DM it was sent to
+        origin = Origin(platform=P, scope=self.scope, user=origin.user, channel=ref.channel, message=ref)
         if msg.buttons:
             if not 1 <= index <= len(msg.buttons):
                 self.out(f"[console] {msg.id} has buttons 1 to {len(msg.buttons)}")

@@ -140,3 +140,9 @@ async def test_half_filled_form_is_reported_at_the_end(sqlite_url: str) -> None:
     out = await session("alice: /survey\nalice: green\n", sqlite_url)
     assert "[form] Survey for alice was left unfinished (1 of 2 answered); nothing was sent" in out
     assert not any("colour=green" in line for line in out)
+
+
+async def test_a_press_is_answered_where_the_message_is(sqlite_url: str) -> None:
+    out = await session("alice: /rsvp\n#events\nbob: press m1 1\n", sqlite_url)
+    # the RSVP message is in #general, so the answer is too, though bob now types in #events
+    assert any(line.endswith("[#general] steward: bob said yes") for line in out)
