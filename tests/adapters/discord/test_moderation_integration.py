@@ -555,3 +555,27 @@ async def test_a_timeout_discord_refuses_is_not_reported_as_done(mod: Mod) -> No
     assert "Discord refused" in log.json["content"]
     assert alice.timed_out_until is None
     assert alice.id not in fake.dm_channels  # not told about a timeout that did not happen
+
+
+async def test_mod_log_buttons_still_work_after_a_restart(fake: FakeDiscord, tmp_path: Path) -> None:
+    world = build_world(fake)
+    path = write_config(tmp_path, world)
+    first = await start_steward(path, discover())
+    try:
+        await fake.post(world.guild, "general", "alice", "badword")
+        await fake.wait_for("PATCH", rf"/guilds/{world.guild.id}/members/{world.alice.id}$")
+        undo_id = _buttons(await Mod(world, first).modlog_post("Case #1 · timeout"))["Undo"]
+        await first.idle()
+    finally:
+        await first.stop()
+    second = await start_steward(path, discover())  # a new process: nothing of the first in memory
+    try:
+        mod = Mod(world, second)
+        press = await fake.press(world.guild, "mod-log", "mo", undo_id, message_id=1111111111111111111)
+        assert await mod.answer_text(press) == "Case #1 undone."
+        lifts = await fake.wait_for("PATCH", rf"/guilds/{world.guild.id}/members/{world.alice.id}$", count=2)
+        assert lifts[-1].json == {"communication_disabled_until": None}
+        [case] = await mod.cases()
+        assert (case.state, case.ended_by) == ("revoked", "mo")
+    finally:
+        await second.stop()
