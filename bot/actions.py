@@ -79,6 +79,7 @@ class SendDirect(Action):
     user: UserRef
     content: Content
     scope: str = ""
+    fallback: ChannelRef | None = None  # where it goes when they turned DMs off (else their last channel)
 
     @property
     def platform(self) -> str:

@@ -1,14 +1,24 @@
-"""Core commands every community has: /help, /about, /reload."""
+"""Core commands every community has: /help, /about, /settings, /reload; and the core's own
+member data (preferences, the facts log) in merges and deletions."""
 
 from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import __version__
 from bot.actions import Reply
 from bot.cog import Cog, command
-from bot.content import text
+from bot.commands import Param, ParamType
+from bot.content import UserText, fmt, text
 from bot.dispatcher import help_content
 from bot.events import CommandInvoked
+from bot.facts import PreferenceChanged, facts_log
 from bot.permissions import Level
+from bot.persons import PersonId
+from bot.preferences import find_zone, preferences
+
+_ON = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
 
 
 class CoreCog(Cog):
@@ -30,6 +40,61 @@ class CoreCog(Cog):
         return Reply(origin=event.origin, content=text(
             f"Steward {__version__} — community operations for Discord and Slack.\n"
             f"Community: {self.ctx.community.name}. Features on: {features}."))
+
+    @command("settings", "See or change your preferences: time zone, DMs, language.", direct=True, params=[
+        Param("setting", ParamType.CHOICE, "what to change", required=False, choices=("timezone", "dm", "language")),
+        Param("value", ParamType.TEXT, "the new value (Europe/Berlin, on/off, en)", required=False)])
+    async def settings_command(self, event: CommandInvoked, setting: str | None = None,
+                               value: str | None = None) -> Reply:
+        """Show or change the invoker's preferences."""
+        person = await self.ctx.person(event.user)
+        prefs = await self.ctx.preferences(person)
+        if setting is None:
+            zone = prefs.timezone or f"{self.ctx.community.tz.key} (the community's)"
+            return Reply(origin=event.origin, content=text(
+                f"Your settings: time zone {zone}; DMs {'on' if prefs.dms else 'off'}; "
+                f"language {prefs.language or 'en'}.\n"
+                "Change one with /settings timezone Europe/Berlin, /settings dm off or /settings language en."))
+        value = (value or "").strip()
+        if not value:
+            return Reply(origin=event.origin, content=text(f"/settings {setting}: give a value, e.g. " + {
+                "timezone": "/settings timezone Europe/Berlin", "dm": "/settings dm off",
+                "language": "/settings language en"}[setting]))
+        if setting == "timezone":
+            found, close = find_zone(value)
+            if found is None:
+                hint = (f" Did you mean {', '.join(close)}?" if close else
+                        " Use a name like Europe/Berlin or America/New_York.")
+                return Reply(origin=event.origin, content=fmt("Unknown time zone “{zone}”.{hint}",
+                                                              zone=UserText(value[:64]), hint=hint))
+            await self.ctx.services.prefs.set(person, timezone=found)
+            answer = f"Your time zone is now {found}: times Steward writes out are shown in it."
+        elif setting == "dm":
+            flag = _ON.get(value.lower())
+            if flag is None:
+                return Reply(origin=event.origin, content=text("/settings dm: write on or off."))
+            await self.ctx.services.prefs.set(person, dms=flag)
+            answer = ("DMs from Steward are on." if flag else
+                      "DMs from Steward are off: messages for you will come in the channel, mentioning you.")
+        else:
+            if not value.isascii() or not value.replace("-", "").isalpha() or len(value) > 16:
+                return Reply(origin=event.origin, content=text("/settings language: write a language code like en."))
+            await self.ctx.services.prefs.set(person, language=value.lower())
+            answer = f"Language set to {value.lower()} (Steward speaks English only for now)."
+        await self.ctx.publish(PreferenceChanged(person=person, setting=setting))
+        return Reply(origin=event.origin, content=text(answer))
+
+    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
+        """Preferences: the kept person's win (the other's are dropped); facts move."""
+        moved = await session.execute(update(facts_log).where(facts_log.c.person_id == source).values(person_id=into))
+        await session.execute(delete(preferences).where(preferences.c.person_id == source))
+        return int(moved.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
+        """Preferences go; facts stay for the figures but no longer name the person."""
+        gone = await session.execute(delete(preferences).where(preferences.c.person_id == person))
+        await session.execute(update(facts_log).where(facts_log.c.person_id == person).values(person_id=None))
+        return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
     @command("reload", "Re-read the config file (keeps the running one on error).", level=Level.ADMIN)
     async def reload(self, event: CommandInvoked) -> Reply:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
 from bot.actions import Action, ActionResult, SendMessage
+from bot.calendars import Calendar, Recurrence
 from bot.capabilities import Capability
 from bot.clock import Clock
 from bot.commands import CommandSpec
 from bot.community import Community
-from bot.content import Content, Mention
+from bot.content import Content, Mention, Moment
+from bot.facts import Fact
+from bot.facts import read as read_facts
 from bot.permissions import Level, hierarchy_refusal
+from bot.persons import PersonId, PersonLocks, Persons
+from bot.preferences import Preferences, PreferenceStore, zone
 from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
@@ -32,6 +39,12 @@ class Services(Protocol):
     db: Database
     scheduler: Scheduler
     clock: Clock
+    persons: Persons
+    locks: PersonLocks
+    prefs: PreferenceStore
+
+    async def publish(self, fact: Fact) -> bool:
+        ...
 
     async def perform(self, action: Action, community: Community) -> ActionResult:
         ...
@@ -54,6 +67,9 @@ class Services(Protocol):
     def writer(self, table: Table) -> BatchWriter:
         ...
 
+    def writer_if_started(self, name: str) -> BatchWriter | None:
+        ...
+
     async def reload(self) -> list[str]:
         ...
 
@@ -69,6 +85,51 @@ class CogContext:
         self.db = services.db
         self.clock = services.clock
         self.log = logging.getLogger(f"cogs.{cog}.{community.name}")
+        self.calendars: list[Calendar] = []  # declared in setup() with calendar()
+
+    # -- persons, facts, calendars, preferences ----------------------------------------------
+
+    async def person(self, user: UserRef) -> PersonId:
+        """The person holding this account in the community (created on first sight)."""
+        return await self.services.persons.get(self.community.name, user)
+
+    def lock(self, person: PersonId) -> asyncio.Lock:
+        """Serialise one person's handling across every cog: ``async with ctx.lock(pid): ...``."""
+        return self.services.locks(person)
+
+    async def publish(self, fact: Fact) -> bool:
+        """Log a fact and hand it to every ``@on(FactType)`` handler here; False if it was refused."""
+        return await self.services.publish(fact.stamped(self.community.name, self.now()))
+
+    async def facts(self, kinds: tuple[type[Fact], ...] = (), *, since: datetime | None = None,
+                    person: PersonId | None = None) -> list[Fact]:
+        """Facts of this community from the durable log, oldest first (everything published so far)."""
+        writer = self.services.writer_if_started("core_facts")
+        if writer is not None:
+            await writer.flush()
+        return await read_facts(self.db, self.community.name, kinds=kinds, since=since, person=person)
+
+    def calendar(self, name: str, when: Recurrence, kind: str, payload: dict[str, Any] | None = None,
+                 tz: str = "community") -> None:
+        """Declare a calendar built from config (call in ``setup``); each occurrence runs job ``kind``."""
+        self.calendars.append(Calendar(self.cog, name, when, self.zone(tz), f"{self.cog}.{kind}",
+                                       dict(payload or {})))
+
+    def zone(self, tz: str = "community") -> ZoneInfo:
+        """``"community"`` as the community's zone, else the named IANA zone."""
+        return self.community.tz if tz == "community" else ZoneInfo(tz)
+
+    async def preferences(self, person: PersonId) -> Preferences:
+        """A member's preferences (time zone, DMs, language)."""
+        return await self.services.prefs.get(person)
+
+    async def zone_of(self, person: PersonId) -> ZoneInfo:
+        """The zone to show a member times in: theirs, else the community's."""
+        return zone(await self.preferences(person), self.community.tz)
+
+    def moment(self, at: datetime, style: str = "F", tz: ZoneInfo | None = None) -> Moment:
+        """A time segment: native on Discord and Slack, in ``tz`` (default the community's) as text."""
+        return Moment(at, style, tz or self.community.tz)
 
     def now(self) -> datetime:
         """The current time (UTC) from the injected clock."""

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
 
-from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
+from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendDirect, SendMessage
 from bot.adapter import Adapter
+from bot.calendars import Calendar, reconcile, schedule_next
 from bot.capabilities import Capability
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.cog import Cog
@@ -27,9 +28,14 @@ from bot.config.errors import ConfigError
 from bot.config.models import CommunityConfig, StewardConfig
 from bot.content import text
 from bot.context import CogContext
+from bot.delivery import direct_to_channel, with_zone
 from bot.dispatcher import Dispatcher
-from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
+from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, MessagePosted, event_user
+from bot.factbus import FactBus
+from bot.facts import Fact
 from bot.permissions import Level
+from bot.persons import PersonConflict, PersonId, PersonLocks, Persons, Report
+from bot.preferences import PreferenceStore
 from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
 from bot.scheduler import JobRun, Scheduler
 from bot.storage.batch import BatchWriter
@@ -64,6 +70,12 @@ class Runtime:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
         self.dispatcher = Dispatcher(self)
+        self.persons: Persons = None  # type: ignore[assignment]  # set by start()
+        self.prefs: PreferenceStore = None  # type: ignore[assignment]
+        self.locks = PersonLocks()
+        self.fact_bus = FactBus(self)
+        self._calendars: dict[tuple[str, str], Calendar] = {}  # (community, cog.name) -> calendar
+        self._last_channel: OrderedDict[UserRef, ChannelRef] = OrderedDict()  # DM-off fallback
         self.started = False
 
     # -- life cycle -------------------------------------------------------------------------
@@ -78,6 +90,8 @@ class Runtime:
         # A manual clock means a console or a test: run due jobs one by one so output keeps its order.
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace,
                                    concurrency=1 if isinstance(self.clock, ManualClock) else 8)
+        self.persons = Persons(self.db, self.clock)
+        self.prefs = PreferenceStore(self.db)
         self._build_communities(self.config)
         for adapter in self.adapters.values():
             attach = getattr(adapter, "attach_storage", None)
@@ -121,6 +135,8 @@ class Runtime:
 
     async def handle(self, event: Event) -> None:
         """The adapters' sink: dispatch an event (tracked, so :meth:`idle` can wait for it)."""
+        if isinstance(event, MessagePosted) and not event.is_dm:
+            self._seen_in(event.author, event.message.channel)
         task = asyncio.create_task(self.dispatcher.dispatch(event))
         self._tasks.add(task)
         try:
@@ -174,10 +190,73 @@ class Runtime:
         for action in actions:
             await self.perform(action, community)
 
+    def spawn(self, coro: Any) -> None:
+        """Run work in a task that :meth:`idle` waits for (fact handlers)."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _seen_in(self, user: UserRef, channel: ChannelRef) -> None:
+        self._last_channel[user] = channel
+        if len(self._last_channel) > 50_000:
+            self._last_channel.popitem(last=False)
+
+    # -- persons and facts ------------------------------------------------------------------
+
+    async def publish(self, fact: Fact) -> bool:
+        """Log a stamped fact and deliver it to the handlers of its community."""
+        return await self.fact_bus.publish(fact)
+
+    async def merge_persons(self, source: PersonId, into: PersonId) -> Report:
+        """Merge two persons of one community: every enabled cog in its own transaction, then the accounts."""
+        community = await self.persons.community_of(into)
+        if community is None:
+            raise PersonConflict(f"no person {into}")
+        await self._flush_facts()
+        report = await self.persons.merge(source, into, self.cogs_of(community))
+        self.prefs.forget(source)
+        self.prefs.forget(into)
+        return report
+
+    async def forget_person(self, person: PersonId) -> Report:
+        """Erase a person from every cog enabled in their community (a data-deletion request)."""
+        community = await self.persons.community_of(person)
+        if community is None:
+            return Report()
+        await self._flush_facts()
+        report = await self.persons.forget(person, self.cogs_of(community))
+        self.prefs.forget(person)
+        return report
+
+    async def _flush_facts(self) -> None:
+        writer = self.writer_if_started("core_facts")
+        if writer is not None:
+            await writer.flush()
+
+    async def _direct(self, action: SendDirect, community: Community) -> Action | None:
+        """A DM as it should go out: to the channel, mentioning only them, when DMs are off."""
+        person = await self.persons.find(community.name, action.user)
+        if person is None or (await self.prefs.get(person)).dms:
+            return action
+        channel = action.fallback or self._last_channel.get(action.user) or community.channel(
+            "general", action.platform)
+        if channel is None:
+            return None
+        info = await self.member(action.platform, community.scopes.get(action.platform, action.scope), action.user)
+        return direct_to_channel(action, channel, info.label if info else action.user.id)
+
     # -- Services protocol (cog contexts) ---------------------------------------------------
 
     async def perform(self, action: Action, community: Community | None) -> ActionResult:
         """Check the adapter's capability, perform, and report what could not be done."""
+        if community is not None:
+            action = with_zone(action, community.tz)
+            if isinstance(action, SendDirect):
+                routed = await self._direct(action, community)
+                if routed is None:
+                    log.warning("%s has DMs off and no channel to reach them in", action.user)
+                    return ActionResult.failure(action, "they turned DMs off and no channel was found", "dm_off")
+                action = routed
         adapter = self.adapters.get(action.platform)
         if adapter is None:
             return ActionResult.failure(action, f"platform {action.platform} is not running", "no_platform")
@@ -227,6 +306,10 @@ class Runtime:
 
     def commands_for(self, community: Community) -> list[CommandSpec]:
         return [spec for cog in self._cogs.get(community.name, []) for spec in cog.table().commands]
+
+    def writer_if_started(self, name: str) -> BatchWriter | None:
+        """The batching writer of a table if one was started."""
+        return self._writers.get(name)
 
     def writer(self, table: Table) -> BatchWriter:
         writer = self._writers.get(table.name)
@@ -308,18 +391,32 @@ class Runtime:
                 cls = self.cog_classes[name]
                 cogs.append(cls(CogContext(name, community, section, self)))
             built[cc.name] = cogs
-        for cogs in built.values():
+        calendars: dict[tuple[str, str], Calendar] = {}
+        for community_name, cogs in built.items():
             for cog in cogs:
                 await cog.setup()
                 for kind, method in cog.table().jobs.items():
                     self.scheduler.register(f"{cog.name}.{kind}", self._job_router(cog.name, method))
+                for name, when, zone, method in cog.table().calendars:
+                    self.scheduler.register(f"{cog.name}.{name}", self._job_router(cog.name, method))
+                    cal = Calendar(cog.name, name, when, cog.ctx.zone(zone), f"{cog.name}.{name}")
+                    calendars[(community_name, cal.ident)] = cal
+                for cal in cog.ctx.calendars:
+                    calendars[(community_name, cal.ident)] = cal
         self._cogs = built
+        self._calendars = calendars
+        now = self.clock.now()
+        for name in built:
+            await reconcile(self.scheduler, name, [c for (n, _i), c in calendars.items() if n == name], now)
 
     def _job_router(self, cog_name: str, method: str) -> Callable[[JobRun], Any]:
         async def route(run: JobRun) -> None:
             for cog in self._cogs.get(run.community or "", []):
                 if cog.name == cog_name:
                     await getattr(cog, method)(run)
+                    cal = self._calendars.get((run.community or "", str(run.payload.get("calendar", ""))))
+                    if cal is not None:  # the next occurrence commits with this one's completion
+                        await schedule_next(run.session, cal, run.community or "", run.due_at, self.clock.now())
                     return
             log.warning("job %s: cog %s is not enabled in community %s; nothing to do",
                         run.key, cog_name, run.community)

@@ -38,11 +38,11 @@ class CaseCommands(ModerationBase):
              params=[Param("member", ParamType.MEMBER, "who")])
     async def cases_list(self, event: CommandInvoked, member: UserRef) -> Action:
         """/cases @member."""
+        person = await self.ctx.person(member)
         async with self.ctx.db.session() as session, session.begin():
             await repo.expire_points(session, self.ctx.community.name, self.ctx.now())
-            cases = await repo.for_member(session, self.ctx.community.name, member.platform, member.id)
-            points = await repo.active_points(session, self.ctx.community.name, member.platform, member.id,
-                                              self.ctx.now())
+            cases = await repo.for_member(session, self.ctx.community.name, person)
+            points = await repo.active_points(session, self.ctx.community.name, person, self.ctx.now())
         target = await self.target(member)
         if not cases:
             return self.reply(event, Content(("No cases for ", target.mention(), ".")))

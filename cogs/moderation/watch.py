@@ -123,9 +123,9 @@ class Watch(RaidControl, Enforcement):
         if actions is not None:
             return actions
         out: list[Action] = []
+        person = await self.ctx.person(event.member)
         async with self.ctx.db.session() as session:
-            running = await repo.active_of_kind(session, self.ctx.community.name, event.member.platform,
-                                                event.member.id, "timeout", self.ctx.now())
+            running = await repo.active_of_kind(session, self.ctx.community.name, person, "timeout", self.ctx.now())
         if running:
             until = max(c.expires_at for c in running if c.expires_at is not None)
             if self.ctx.can(event.member.platform, Capability.TIMEOUT):

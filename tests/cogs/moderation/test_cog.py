@@ -272,13 +272,14 @@ async def test_points_expire(h: Harness) -> None:
     assert "1 active point(s)" in texts(await h.command("mo", "/cases bob"))[0]
 
 
-async def test_delete_member_data(h: Harness) -> None:
+async def test_forgetting_a_person_erases_their_cases_through_the_core(h: Harness) -> None:
     await h.post("bob", "casino")
-    cog = next(c for c in h.runtime.cogs_of("acme") if c.name == "moderation")
-    from bot.refs import UserRef
-
-    assert await cog.delete_member_data(UserRef("memory", "bob")) == 1
+    await h.post("carol", "casino")
+    bob = await h.runtime.persons.get("acme", h.user("bob"))
+    report = await h.runtime.forget_person(bob)
+    assert report.ok and report.rows["moderation"] == 1
     assert "No cases" in texts(await h.command("mo", "/cases bob"))[0]
+    assert "#2" in texts(await h.command("mo", "/cases carol"))[0]  # nobody else's
 
 
 async def test_purge_skips_messages_already_deleted_and_timeout_over_28_days_is_refused(h: Harness) -> None:
