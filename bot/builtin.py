@@ -41,7 +41,7 @@ class CoreCog(Cog):
             f"Steward {__version__} — community operations for Discord and Slack.\n"
             f"Community: {self.ctx.community.name}. Features on: {features}."))
 
-    @command("settings", "See or change your preferences: time zone, DMs, language.", direct=True, params=[
+    @command("settings", "See or change your preferences: time zone, DMs, language.", params=[
         Param("setting", ParamType.CHOICE, "what to change", required=False, choices=("timezone", "dm", "language")),
         Param("value", ParamType.TEXT, "the new value (Europe/Berlin, on/off, en)", required=False)])
     async def settings_command(self, event: CommandInvoked, setting: str | None = None,

@@ -24,5 +24,6 @@ class Capability(StrEnum):
     SLOWMODE = "slowmode"
     LOCK = "lock"
     THREADS = "threads"
+    FILES = "files"
     SCHEDULED_EVENTS = "scheduled_events"
     HOME = "home"

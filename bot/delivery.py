@@ -1,8 +1,18 @@
-"""How the runtime adapts an action before an adapter performs it: member preferences and zones.
+"""How the runtime adapts an action before an adapter performs it: preferences, zones, fallbacks.
 
 Cogs never call these: they return ordinary actions and the runtime applies them (a DM to a
 member who turned DMs off becomes a channel message mentioning only them; a :class:`Moment`
-without a zone is shown in the community's).
+without a zone is shown in the community's; what a platform cannot do takes the documented
+fallback below, and the mod log says so).
+
+Fallbacks (:func:`degrade`):
+
+- files on a platform without ``FILES``: the message goes without them and names each file
+  (``[file invite.ics (1.2 KB) could not be attached here]``);
+- a message for a thread on a platform without ``THREADS``: posted in the channel as a reply
+  to the thread's first message;
+- ``CreateThread`` without ``THREADS``: its first message (headed with the thread's name) is
+  posted in the channel, and that message stands for the thread from then on.
 """
 
 from __future__ import annotations
@@ -10,7 +20,8 @@ from __future__ import annotations
 import dataclasses
 from zoneinfo import ZoneInfo
 
-from bot.actions import Action, SendDirect, SendMessage
+from bot.actions import Action, CreateThread, SendDirect, SendMessage
+from bot.capabilities import Capability
 from bot.content import Content, Mention, Moment
 from bot.refs import ChannelRef
 
@@ -31,3 +42,29 @@ def with_zone(action: Action, tz: ZoneInfo) -> Action:
     segments = tuple(dataclasses.replace(s, tz=tz) if isinstance(s, Moment) and s.tz is None else s
                      for s in content.segments)
     return dataclasses.replace(action, content=dataclasses.replace(content, segments=segments))  # type: ignore[call-arg]
+
+
+def degrade(action: Action, missing: frozenset[Capability]) -> tuple[Action, str] | None:
+    """The documented fallback for what the platform cannot do, and a note saying what changed;
+    None when there is none (the action is refused as unsupported)."""
+    if isinstance(action, SendMessage) and Capability.SEND not in missing:
+        content, files, thread, reply_to = action.content, action.files, action.thread, action.reply_to
+        notes = []
+        if Capability.FILES in missing and files:
+            names = "\n".join(f"[file {f.label()} could not be attached here]" for f in files)
+            content = dataclasses.replace(content, segments=(*content.segments, "\n" + names))
+            notes.append(f"can't attach files: the message went without {', '.join(f.name for f in files)}")
+            files = ()
+        if Capability.THREADS in missing and thread is not None:
+            reply_to, thread = reply_to or thread, None
+            notes.append("has no threads: the message was posted in the channel as a reply")
+        return dataclasses.replace(action, content=content, files=files, thread=thread, reply_to=reply_to), \
+            "; ".join(notes)
+    if isinstance(action, CreateThread) and missing == frozenset({Capability.THREADS}):
+        body = action.content.segments if action.content is not None else ()
+        header = f"Thread: {action.name}" + ("\n" if body else "")
+        return SendMessage(channel=action.channel, reason=action.reason, reply_to=action.message,
+                           content=Content((header, *body), *(
+                               (action.content.buttons, action.content.select) if action.content else ()))), \
+            "has no threads: the thread's first message was posted in the channel"
+    return None

@@ -28,7 +28,7 @@ from bot.config.errors import ConfigError
 from bot.config.models import CommunityConfig, StewardConfig
 from bot.content import text
 from bot.context import CogContext
-from bot.delivery import direct_to_channel, with_zone
+from bot.delivery import degrade, direct_to_channel, with_zone
 from bot.dispatcher import Dispatcher
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, MessagePosted, event_user
 from bot.factbus import FactBus
@@ -260,12 +260,24 @@ class Runtime:
         adapter = self.adapters.get(action.platform)
         if adapter is None:
             return ActionResult.failure(action, f"platform {action.platform} is not running", "no_platform")
-        if action.capability not in adapter.capabilities:
+        missing = action.needs() - adapter.capabilities
+        fallback = degrade(action, missing) if missing else None
+        if fallback is not None:
+            degraded, note = fallback
+            log.info("fallback on %s: %s", action.platform, note)
+            result = await self.perform(degraded, community)
+            if community is not None:  # after the message, so the note reads as being about it
+                await self._modlog_note(community, action.platform, f"Note: {action.platform} {note}.")
+            return result
+        if missing:
+            capability = sorted(missing)[0]
             result = ActionResult.failure(
-                action, f"{action.platform} does not let a bot {action.capability.value}", "unsupported")
+                action, f"{action.platform} does not let a bot {capability.value}", "unsupported")
             log.warning("unsupported on %s: %s", action.platform, type(action).__name__)
             if community is not None and not isinstance(action, SendMessage):
-                await self._note_unsupported(action, community)
+                await self._modlog_note(community, action.platform, (
+                    f"Note: {action.platform} does not let Steward {capability.value} "
+                    f"({type(action).__name__}); nothing was done for that step."))
             return result
         try:
             result = await adapter.perform(action)
@@ -281,13 +293,12 @@ class Runtime:
             log.warning("%s on %s: %s", type(action).__name__, action.platform, result.error)
         return result
 
-    async def _note_unsupported(self, action: Action, community: Community) -> None:
-        channel = community.channel("modlog", action.platform)
+    async def _modlog_note(self, community: Community, platform: str, note: str) -> None:
+        channel = community.channel("modlog", platform)
         if channel is None:
+            log.warning("no mod-log channel on %s for: %s", platform, note)
             return
-        await self.perform(SendMessage(channel=channel, content=text(
-            f"Note: {action.platform} does not let Steward {action.capability.value} "
-            f"({type(action).__name__}); nothing was done for that step.")), community)
+        await self.perform(SendMessage(channel=channel, content=text(note)), community)
 
     def capabilities(self, platform: str) -> frozenset[Capability]:
         adapter = self.adapters.get(platform)

@@ -16,6 +16,7 @@ from bot.actions import (
     ActionResult,
     AddRole,
     BanMember,
+    CreateThread,
     KickMember,
     RemoveRole,
     RemoveTimeout,
@@ -127,6 +128,9 @@ class MemoryAdapter:
                 return ActionResult.success(action, MessageRef(P, channel_id, f"out{next(self._ids)}"))
             case SendDirect(user=user):
                 return ActionResult.success(action, MessageRef(P, f"dm:{user.id}", f"out{next(self._ids)}"))
+            case CreateThread(channel=channel, message=root):
+                root = root or MessageRef(P, channel.id, f"out{next(self._ids)}")
+                return ActionResult.success(action, root, ref=root.id)
         return ActionResult.success(action)
 
     async def member(self, scope: str, user: UserRef) -> MemberInfo | None:

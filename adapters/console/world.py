@@ -30,6 +30,7 @@ class ConsoleMessage:
     buttons: tuple[Button, ...] = ()
     select: Select | None = None
     deleted: bool = False
+    thread: str = ""  # the thread's name when the message is in one
 
 
 @dataclass
