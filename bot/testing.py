@@ -32,7 +32,7 @@ from bot.cog import Cog
 from bot.commands import CommandSpec
 from bot.components import Button
 from bot.config.loader import load_config_text
-from bot.config.models import StewardConfig
+from bot.config.models import CommunityConfig, StewardConfig
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -83,6 +83,10 @@ class MemoryAdapter:
         self.bot_user = UserRef(P, "steward")
         self.sink: EventSink | None = None
         self._ids = itertools.count(1)
+
+    def scope_of(self, community: CommunityConfig) -> str | None:
+        """Every community is on the memory platform, its name its scope."""
+        return community.name
 
     async def start(self, sink: EventSink) -> None:
         self.sink = sink
