@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -184,11 +184,10 @@ class Dispatcher:
         handlers.sort(key=lambda h: (h[0], h[1]))
         for _prio, _i, cog, method in handlers:
             try:
-                result = await getattr(cog, method)(event)
+                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
             except Exception:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
                 continue
-            _collect(d.actions, result)
             if isinstance(event, (MessagePosted, MessageEdited)) and (
                     self.host.gate.was_deleted(event.message) or _stops(d.actions, event)):
                 break  # the message is gone: later handlers must not treat it as conversation
@@ -216,7 +215,7 @@ class Dispatcher:
         except ArgumentError as exc:
             d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
             return
-        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs))
+        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs), f"{cog.name}.{spec.method}")
 
     async def _component(self, d: Dispatch, event: ButtonPressed | FormSubmitted | FormCancelled,
                          cogs: Sequence[Cog]) -> None:
@@ -227,7 +226,7 @@ class Dispatcher:
             table = cog.table().buttons if isinstance(event, ButtonPressed) else cog.table().forms
             method = table.get(name)
             if method is not None:
-                _collect(d.actions, await getattr(cog, method)(event))
+                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
                 return
         if isinstance(event, FormCancelled):
             return
@@ -241,13 +240,21 @@ def _bind(mw: Middleware, nxt: Next) -> Next:
     return run
 
 
-def _collect(into: list[Action], result: object) -> None:
+def _collect(into: list[Action], result: object, handler: str) -> None:
+    """Add what a handler returned; anything but None, an action or actions is the handler's bug."""
     if result is None:
         return
     if isinstance(result, Action):
         into.append(result)
-    elif isinstance(result, Iterable):
-        into.extend(a for a in result if isinstance(a, Action))
+        return
+    if isinstance(result, Iterable) and not isinstance(result, (str, bytes, Mapping)):
+        items = list(result)
+        wrong = next((item for item in items if not isinstance(item, Action)), None)
+        if wrong is None:
+            into.extend(items)
+            return
+        raise TypeError(f"{handler} returned {wrong!r} among its actions; handlers return actions only")
+    raise TypeError(f"{handler} returned {result!r}; a handler returns an action, a list of actions or None")
 
 
 def _stops(actions: list[Action], event: MessagePosted | MessageEdited) -> bool:
