@@ -67,19 +67,19 @@ class CoreCog(Cog):
                         " Use a name like Europe/Berlin or America/New_York.")
                 return Reply(origin=event.origin, content=fmt("Unknown time zone “{zone}”.{hint}",
                                                               zone=UserText(value[:64]), hint=hint))
-            await self.ctx.services.prefs.set(person, timezone=found)
+            await self.ctx.services.members.prefs.set(person, timezone=found)
             answer = f"Your time zone is now {found}: times Steward writes out are shown in it."
         elif setting == "dm":
             flag = _ON.get(value.lower())
             if flag is None:
                 return Reply(origin=event.origin, content=text("/settings dm: write on or off."))
-            await self.ctx.services.prefs.set(person, dms=flag)
+            await self.ctx.services.members.prefs.set(person, dms=flag)
             answer = ("DMs from Steward are on." if flag else
                       "DMs from Steward are off: messages for you will come in the channel, mentioning you.")
         else:
             if not value.isascii() or not value.replace("-", "").isalpha() or len(value) > 16:
                 return Reply(origin=event.origin, content=text("/settings language: write a language code like en."))
-            await self.ctx.services.prefs.set(person, language=value.lower())
+            await self.ctx.services.members.prefs.set(person, language=value.lower())
             answer = f"Language set to {value.lower()} (Steward speaks English only for now)."
         await self.ctx.publish(PreferenceChanged(person=person, setting=setting))
         return Reply(origin=event.origin, content=text(answer))

@@ -27,3 +27,4 @@ class Capability(StrEnum):
     FILES = "files"
     SCHEDULED_EVENTS = "scheduled_events"
     HOME = "home"
+    READ_MESSAGES = "read_messages"  # inbound: message text arrives (Discord needs the Message Content intent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -18,11 +18,14 @@ from bot.clock import Clock
 from bot.commands import CommandSpec
 from bot.community import Community
 from bot.content import Content, Mention, Moment
+from bot.factbus import FactBus
 from bot.facts import Fact
 from bot.facts import read as read_facts
+from bot.members import Members
 from bot.permissions import Level, hierarchy_refusal
-from bot.persons import PersonId, PersonLocks, Persons
-from bot.preferences import Preferences, PreferenceStore, zone
+from bot.persons import PersonId
+from bot.platforms import Platforms
+from bot.preferences import Preferences, zone
 from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
@@ -39,35 +42,17 @@ class Services(Protocol):
     db: Database
     scheduler: Scheduler
     clock: Clock
-    persons: Persons
-    locks: PersonLocks
-    prefs: PreferenceStore
-
-    async def publish(self, fact: Fact) -> bool:
-        ...
+    platforms: Platforms
+    members: Members
+    facts: FactBus
 
     async def perform(self, action: Action, community: Community) -> ActionResult:
-        ...
-
-    def capabilities(self, platform: str) -> frozenset[Capability]:
-        ...
-
-    def platforms(self) -> Sequence[str]:
-        ...
-
-    async def member(self, platform: str, scope: str, user: UserRef) -> MemberInfo | None:
-        ...
-
-    async def bot_member(self, platform: str, scope: str) -> MemberInfo | None:
         ...
 
     def commands_for(self, community: Community) -> list[CommandSpec]:
         ...
 
     def writer(self, table: Table) -> BatchWriter:
-        ...
-
-    def writer_if_started(self, name: str) -> BatchWriter | None:
         ...
 
     async def reload(self) -> list[str]:
@@ -91,22 +76,20 @@ class CogContext:
 
     async def person(self, user: UserRef) -> PersonId:
         """The person holding this account in the community (created on first sight)."""
-        return await self.services.persons.get(self.community.name, user)
+        return await self.services.members.persons.get(self.community.name, user)
 
     def lock(self, person: PersonId) -> asyncio.Lock:
         """Serialise one person's handling across every cog: ``async with ctx.lock(pid): ...``."""
-        return self.services.locks(person)
+        return self.services.members.locks(person)
 
     async def publish(self, fact: Fact) -> bool:
         """Log a fact and hand it to every ``@on(FactType)`` handler here; False if it was refused."""
-        return await self.services.publish(fact.stamped(self.community.name, self.now()))
+        return await self.services.facts.publish(fact.stamped(self.community.name, self.now()))
 
     async def facts(self, kinds: tuple[type[Fact], ...] = (), *, since: datetime | None = None,
                     person: PersonId | None = None) -> list[Fact]:
         """Facts of this community from the durable log, oldest first (everything published so far)."""
-        writer = self.services.writer_if_started("core_facts")
-        if writer is not None:
-            await writer.flush()
+        await self.services.facts.flush()
         return await read_facts(self.db, self.community.name, kinds=kinds, since=since, person=person)
 
     def calendar(self, name: str, when: Recurrence, kind: str, payload: dict[str, Any] | None = None,
@@ -121,7 +104,7 @@ class CogContext:
 
     async def preferences(self, person: PersonId) -> Preferences:
         """A member's preferences (time zone, DMs, language)."""
-        return await self.services.prefs.get(person)
+        return await self.services.members.prefs.get(person)
 
     async def zone_of(self, person: PersonId) -> ZoneInfo:
         """The zone to show a member times in: theirs, else the community's."""
@@ -155,11 +138,11 @@ class CogContext:
 
     def can(self, platform: str, capability: Capability) -> bool:
         """Whether the platform's adapter can do ``capability``."""
-        return capability in self.services.capabilities(platform)
+        return capability in self.services.platforms.capabilities(platform)
 
     def platforms(self) -> list[str]:
         """The running platforms this community is on."""
-        return [p for p in self.services.platforms() if p in self.community.scopes]
+        return [p for p in self.services.platforms.names() if p in self.community.scopes]
 
     def scope(self, platform: str) -> str:
         """The community's scope (guild, team) on a platform."""
@@ -168,7 +151,7 @@ class CogContext:
     async def member(self, user: UserRef) -> MemberInfo | None:
         """Look a member up on their platform."""
         scope = self.community.scopes.get(user.platform)
-        return None if scope is None else await self.services.member(user.platform, scope, user)
+        return None if scope is None else await self.services.platforms.member(user.platform, scope, user)
 
     async def level_of(self, user: UserRef) -> Level:
         """A member's permission level in this community."""
@@ -179,9 +162,9 @@ class CogContext:
         scope = self.community.scopes.get(target.platform)
         if scope is None:
             return "that member is on a platform this community doesn't use."
-        actor_info = None if actor is None else await self.services.member(actor.platform, scope, actor)
-        target_info = await self.services.member(target.platform, scope, target)
-        bot_info = await self.services.bot_member(target.platform, scope)
+        actor_info = None if actor is None else await self.services.platforms.member(actor.platform, scope, actor)
+        target_info = await self.services.platforms.member(target.platform, scope, target)
+        bot_info = await self.services.platforms.bot_member(target.platform, scope)
         return hierarchy_refusal(actor_info, target_info, bot_info)
 
     async def modlog(self, content: Content, platform: str | None = None) -> list[ActionResult]:

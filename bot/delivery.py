@@ -18,12 +18,51 @@ Fallbacks (:func:`degrade`):
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
-from bot.actions import Action, CreateThread, SendDirect, SendMessage
+from bot.actions import Action, ActionResult, CreateThread, SendDirect, SendMessage
 from bot.capabilities import Capability
+from bot.community import Community
 from bot.content import Content, Mention, Moment
-from bot.refs import ChannelRef
+from bot.events import Event, MessagePosted
+from bot.members import Members
+from bot.platforms import Platforms
+from bot.refs import ChannelRef, UserRef
+
+
+class Preparer:
+    """Applies member preferences and the community's zone to each action before the gate."""
+
+    def __init__(self, members: Members, platforms: Platforms, *, remember: int = 50_000) -> None:
+        self.members = members
+        self.platforms = platforms
+        self.remember = remember
+        self._last_channel: OrderedDict[UserRef, ChannelRef] = OrderedDict()  # where a DM-off member is reached
+
+    def seen(self, event: Event) -> None:
+        """Note the channel a member last spoke in."""
+        if isinstance(event, MessagePosted) and not event.is_dm:
+            self._last_channel[event.author] = event.message.channel
+            if len(self._last_channel) > self.remember:
+                self._last_channel.popitem(last=False)
+
+    async def prepare(self, action: Action, community: Community) -> Action | ActionResult:
+        """The action as it should go out, or a failure saying why it cannot."""
+        action = with_zone(action, community.tz)
+        if not isinstance(action, SendDirect):
+            return action
+        person = await self.members.persons.find(community.name, action.user)
+        if person is None or (await self.members.prefs.get(person)).dms:
+            return action
+        channel = action.fallback or self._last_channel.get(action.user) or community.channel(
+            "general", action.platform)
+        if channel is None:
+            return ActionResult.failure(action, "they turned DMs off and no channel was found to reach them",
+                                        "dm_off")
+        scope = community.scopes.get(action.platform, action.scope)
+        info = await self.platforms.member(action.platform, scope, action.user)
+        return direct_to_channel(action, channel, info.label if info else action.user.id)
 
 
 def direct_to_channel(action: SendDirect, channel: ChannelRef, name: str) -> SendMessage:

@@ -7,7 +7,7 @@ The runtime owns one :class:`FactBus`; cogs reach it only through ``ctx.publish`
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -15,6 +15,8 @@ from bot.actions import Action
 from bot.cog import Cog
 from bot.community import Community
 from bot.facts import Fact, FactError, facts_log
+from bot.gate import CapabilityGate
+from bot.inflight import InFlight
 from bot.storage.batch import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,13 @@ _depth: ContextVar[int] = ContextVar("steward_fact_depth", default=0)
 class FactHost(Protocol):
     """What the bus needs from the runtime."""
 
-    communities: dict[str, Community]
+    @property
+    def communities(self) -> dict[str, Community]:
+        ...
+
+    @property
+    def gate(self) -> CapabilityGate:
+        ...
 
     def cogs_of(self, community: str) -> Sequence[Cog]:
         ...
@@ -35,10 +43,8 @@ class FactHost(Protocol):
     def writer(self, table: Any) -> BatchWriter:
         ...
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        ...
-
-    async def perform_all(self, actions: Iterable[Action], community: Community | None) -> None:
+    @property
+    def inflight(self) -> InFlight:
         ...
 
 
@@ -65,8 +71,12 @@ class FactBus:
             if depth >= MAX_DEPTH:
                 log.error("fact %s not delivered: facts published each other %d deep", fact.kind(), MAX_DEPTH)
                 return True
-            self.host.spawn(self._deliver(fact, handlers, community, depth + 1))
+            self.host.inflight.spawn(self._deliver(fact, handlers, community, depth + 1))
         return True
+
+    async def flush(self) -> None:
+        """Wait until every fact published so far is in the log."""
+        await self.host.writer(facts_log).flush()
 
     def _handlers(self, fact: Fact) -> list[Callable[[Fact], Awaitable[Any]]]:
         found: list[tuple[int, int, Callable[[Fact], Awaitable[Any]]]] = []
@@ -92,4 +102,4 @@ class FactBus:
             elif isinstance(result, Iterable):
                 actions.extend(a for a in result if isinstance(a, Action))
         if actions:
-            await self.host.perform_all(actions, community)
+            await self.host.gate.perform_all(actions, community)

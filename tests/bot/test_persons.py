@@ -89,8 +89,8 @@ async def test_one_person_per_account_created_once_even_concurrently(h: Harness)
     users = [UserRef("memory", "ann")] * 10 + [UserRef("discord", "111111111111111111")]
     ids = await asyncio.gather(*(ctx.person(u) for u in users))
     assert len(set(ids[:10])) == 1 and ids[10] != ids[0]
-    assert await h.runtime.persons.accounts_of(ids[0]) == [UserRef("memory", "ann")]
-    h.runtime.persons._cache.clear()  # a restart: read back from the table
+    assert await h.runtime.members.persons.accounts_of(ids[0]) == [UserRef("memory", "ann")]
+    h.runtime.members.persons._cache.clear()  # a restart: read back from the table
     assert await ctx.person(UserRef("memory", "ann")) == ids[0]
 
 
@@ -99,13 +99,13 @@ async def test_merge_moves_every_cogs_rows_and_the_accounts(h: Harness) -> None:
     notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
     a = await notes_cog.add(UserRef("memory", "ann"), "from memory")
     b = await notes_cog.add(UserRef("discord", "222222222222222222"), "from discord")
-    report = await h.runtime.merge_persons(b, a)
+    report = await h.runtime.members.merge(b, a)
     assert report.ok and report.rows["notes"] == 1
     assert await bodies(h) == [(a, "from memory"), (a, "from discord")]
     assert await notes_cog.ctx.person(UserRef("discord", "222222222222222222")) == a
-    assert {u.platform for u in await h.runtime.persons.accounts_of(a)} == {"memory", "discord"}
+    assert {u.platform for u in await h.runtime.members.persons.accounts_of(a)} == {"memory", "discord"}
     with pytest.raises(PersonConflict):  # both now hold a memory account
-        await h.runtime.merge_persons(await notes_cog.ctx.person(UserRef("memory", "bob")), a)
+        await h.runtime.members.merge(await notes_cog.ctx.person(UserRef("memory", "bob")), a)
 
 
 @pytest.mark.pg
@@ -113,14 +113,14 @@ async def test_forget_walks_every_cog_one_transaction_each(h: Harness) -> None:
     notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
     ann = await notes_cog.add(UserRef("memory", "ann"), "ann's")
     bob = await notes_cog.add(UserRef("memory", "bob"), "bob's")
-    report = await h.runtime.forget_person(ann)
+    report = await h.runtime.members.forget(ann)
     assert report.failed == ["broken"] and report.rows["notes"] == 1
     assert await bodies(h) == [(bob, "bob's")]  # broken's delete-all rolled back; notes' own commit stayed
-    assert await h.runtime.persons.community_of(ann) == "acme"  # kept until every cog succeeded
+    assert await h.runtime.members.persons.community_of(ann) == "acme"  # kept until every cog succeeded
     broken: BrokenCog = cog(h, "broken")  # type: ignore[assignment]
     broken.fail = False
-    assert (await h.runtime.forget_person(ann)).ok
-    assert await h.runtime.persons.community_of(ann) is None
+    assert (await h.runtime.members.forget(ann)).ok
+    assert await h.runtime.members.persons.community_of(ann) is None
 
 
 async def test_lock_serialises_one_person_across_cogs(h: Harness) -> None:
@@ -147,9 +147,9 @@ def test_any_account_id_round_trips(tmp_path_factory: pytest.TempPathFactory, us
         try:
             ctx = cog(h, "notes").ctx
             pid = await ctx.person(UserRef(platform, user_id))
-            h.runtime.persons._cache.clear()
+            h.runtime.members.persons._cache.clear()
             assert await ctx.person(UserRef(platform, user_id)) == pid
-            assert await h.runtime.persons.accounts_of(pid) == [UserRef(platform, user_id)]
+            assert await h.runtime.members.persons.accounts_of(pid) == [UserRef(platform, user_id)]
         finally:
             await h.close()
     asyncio.run(run())

@@ -49,7 +49,7 @@ async def test_settings_show_and_change_and_survive_in_the_table(h: Harness) -> 
     assert "time zone Europe/London (the community's); DMs on" in texts(await h.command("ann", "/settings"))[0]
     assert "now Europe/Berlin" in texts(await h.command("ann", "/settings timezone europe/berlin"))[0]
     assert "DMs from Steward are off" in texts(await h.command("ann", "/settings dm off"))[0]
-    h.runtime.prefs._cache.clear()  # read back from the database
+    h.runtime.members.prefs._cache.clear()  # read back from the database
     assert "time zone Europe/Berlin; DMs off" in texts(await h.command("ann", "/settings"))[0]
     ctx = h.runtime.cogs_of("acme")[1].ctx
     assert [f.setting for f in await ctx.facts((PreferenceChanged,))] == ["timezone", "dm"]  # type: ignore

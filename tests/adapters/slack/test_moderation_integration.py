@@ -74,7 +74,7 @@ async def posted(fake: FakeSlack, predicate: Any, within: float = 5.0) -> Call:
 
 async def cases_of(steward: Steward, user: str) -> list[Case]:
     """The member's stored cases, oldest first."""
-    person = await steward.runtime.persons.get("acme", UserRef("slack", user))
+    person = await steward.runtime.members.persons.get("acme", UserRef("slack", user))
     async with steward.runtime.db.session() as session:
         found = await repo.for_member(session, "acme", person)
     return sorted(found, key=lambda c: c.number)

@@ -72,7 +72,7 @@ async def test_old_cases_points_and_appeals_survive_the_move_to_person_ids(db_ur
     try:
         h.add_member("mo", "Moderators", rank=10)
         h.add_member("bob")
-        assert await h.runtime.persons.get("acme", h.user("bob")) == people[0]  # the account maps to it
+        assert await h.runtime.members.persons.get("acme", h.user("bob")) == people[0]  # the account maps to it
         listing = texts(await h.command("mo", "/cases bob"))[0]
         assert "1 active point(s)" in listing and "#1 warn" in listing and "#2 timeout" in listing
         assert texts(await h.post("bob", "casino"))  # a new case joins the same file
