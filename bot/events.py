@@ -6,8 +6,10 @@ the dispatcher fills ``community`` from it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
 
@@ -33,6 +35,22 @@ class Event:
     event_id: str
     occurred_at: datetime
     community: str | None = None
+
+
+E = TypeVar("E", bound=Event)
+
+
+def with_community(event: E, community: str) -> E:
+    """The event with ``community`` set: a copy of its fields, cheaper than ``dataclasses.replace``
+    on the hot path (every message passes here)."""
+    if event.community == community:
+        return event
+    if not hasattr(event, "__dict__"):  # a slotted subclass: the general way
+        return dataclasses.replace(event, community=community)
+    new = object.__new__(type(event))
+    new.__dict__.update(event.__dict__)
+    object.__setattr__(new, "community", community)
+    return new
 
 
 @dataclass(frozen=True, slots=True)
