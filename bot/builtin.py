@@ -17,6 +17,7 @@ from bot.facts import PreferenceChanged, facts_log
 from bot.permissions import Level
 from bot.persons import PersonId
 from bot.preferences import find_zone, preferences
+from bot.refs import UserRef
 
 _ON = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
 
@@ -95,6 +96,21 @@ class CoreCog(Cog):
         gone = await session.execute(delete(preferences).where(preferences.c.person_id == person))
         await session.execute(update(facts_log).where(facts_log.c.person_id == person).values(person_id=None))
         return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+
+    @command("forget", "Erase everything Steward keeps about a member (a data-deletion request).",
+             level=Level.ADMIN, params=[Param("member", ParamType.MEMBER, "whose data")])
+    async def forget(self, event: CommandInvoked, member: UserRef) -> Reply:
+        """Walk every enabled cog of this community, one transaction each, and report."""
+        person = await self.ctx.services.members.persons.find(self.ctx.community.name, member)
+        if person is None:
+            return Reply(origin=event.origin, content=text("Steward keeps nothing about that member."))
+        report = await self.ctx.services.members.forget(person)
+        rows = sum(report.rows.values())
+        if report.failed:
+            return Reply(origin=event.origin, content=text(
+                f"Erased {rows} row(s), but {', '.join(report.failed)} failed and kept theirs (logged); "
+                "run /forget again to retry."))
+        return Reply(origin=event.origin, content=text(f"Erased {rows} row(s) about that member in every feature."))
 
     @command("reload", "Re-read the config file (keeps the running one on error).", level=Level.ADMIN)
     async def reload(self, event: CommandInvoked) -> Reply:

@@ -15,11 +15,12 @@ from bot.cog import Cog
 from bot.context import CogContext
 from bot.persons import PersonConflict, PersonId
 from bot.refs import UserRef
-from bot.testing import Harness
+from bot.testing import Harness, texts
 
 CONFIG = """
 communities:
   - name: acme
+    roles: {admin: [Admins]}
     channels: {general: "#general"}
     notes: {}
     broken: {}
@@ -153,3 +154,19 @@ def test_any_account_id_round_trips(tmp_path_factory: pytest.TempPathFactory, us
         finally:
             await h.close()
     asyncio.run(run())
+
+
+async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:
+    notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
+    broken: BrokenCog = cog(h, "broken")  # type: ignore[assignment]
+    await notes_cog.add(UserRef("memory", "ann"), "ann's")
+    h.add_member("admin", "Admins")
+    h.add_member("ann")
+    [answer] = texts(await h.command("admin", "/forget ann"))
+    assert "broken failed and kept theirs" in answer
+    broken.fail = False
+    [answer] = texts(await h.command("admin", "/forget ann"))
+    assert answer == "Erased 0 row(s) about that member in every feature."  # notes went the first time
+    assert await bodies(h) == []
+    [answer] = texts(await h.command("ann", "/forget admin"))
+    assert "admin" in answer and "can't" in answer  # members may not
