@@ -21,13 +21,14 @@ import dataclasses
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
-from bot.actions import Action, ActionResult, CreateThread, SendDirect, SendMessage
+from bot.actions import Action, ActionResult, CreateThread, Reply, SendDirect, SendMessage
 from bot.capabilities import Capability
 from bot.community import Community
 from bot.content import Content, Mention, Moment
 from bot.events import Event, MessagePosted
 from bot.members import Members
 from bot.platforms import Platforms
+from bot.preferences import zone
 from bot.refs import ChannelRef, UserRef
 
 
@@ -49,11 +50,14 @@ class Preparer:
 
     async def prepare(self, action: Action, community: Community) -> Action | ActionResult:
         """The action as it should go out, or a failure saying why it cannot."""
-        action = with_zone(action, community.tz)
-        if not isinstance(action, SendDirect):
-            return action
-        person = await self.members.persons.find(community.name, action.user)
-        if person is None or (await self.members.prefs.get(person)).dms:
+        reader = action.user if isinstance(action, SendDirect) else \
+            action.origin.user if isinstance(action, Reply) and _zoneless(action.content) else None
+        prefs = None
+        if reader is not None:  # a DM or a reply has one reader: their zone, their DM setting
+            person = await self.members.persons.find(community.name, reader)
+            prefs = None if person is None else await self.members.prefs.get(person)
+        action = with_zone(action, zone(prefs, community.tz) if prefs is not None else community.tz)
+        if not isinstance(action, SendDirect) or prefs is None or prefs.dms:
             return action
         channel = action.fallback or self._last_channel.get(action.user) or community.channel(
             "general", action.platform)
@@ -72,11 +76,14 @@ def direct_to_channel(action: SendDirect, channel: ChannelRef, name: str) -> Sen
         (Mention(action.user, name), " ", *content.segments), content.buttons, content.select, (action.user,)))
 
 
+def _zoneless(content: Content) -> bool:
+    return any(isinstance(s, Moment) and s.tz is None for s in content.segments)
+
+
 def with_zone(action: Action, tz: ZoneInfo) -> Action:
     """The action with every zone-less :class:`Moment` of its content set to ``tz``."""
     content = getattr(action, "content", None)
-    if not isinstance(content, Content) or not any(
-            isinstance(s, Moment) and s.tz is None for s in content.segments):
+    if not isinstance(content, Content) or not _zoneless(content):
         return action
     segments = tuple(dataclasses.replace(s, tz=tz) if isinstance(s, Moment) and s.tz is None else s
                      for s in content.segments)

@@ -78,6 +78,14 @@ async def test_a_dm_to_someone_with_dms_off_goes_to_the_channel_mentioning_only_
     assert msg.content.plain() == "@ann Meetup at Mon 5 Jan 2026, 17:30 GMT."
 
 
+async def test_a_dm_or_reply_shows_times_in_the_readers_own_zone(h: Harness) -> None:
+    await h.command("ann", "/settings timezone Europe/Berlin")
+    [dm] = await h.command("ann", "/remind")
+    assert dm.content.plain() == "Meetup at Mon 5 Jan 2026, 18:30 CET."  # type: ignore[attr-defined]
+    [other] = await h.command("bob", "/remind")
+    assert other.content.plain() == "Meetup at Mon 5 Jan 2026, 17:30 GMT."  # type: ignore[attr-defined]
+
+
 async def test_moment_in_the_members_zone() -> None:
     berlin = Moment(AT, tz=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
     assert berlin.local_text() == "Mon 5 Jan 2026, 18:30 CET" and berlin.unix == 1767634200
