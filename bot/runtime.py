@@ -25,7 +25,7 @@ from bot.commands import CommandSpec
 from bot.community import Community
 from bot.config.errors import ConfigError
 from bot.config.models import CommunityConfig, StewardConfig
-from bot.content import text
+from bot.content import fmt
 from bot.context import CogContext
 from bot.dispatcher import Dispatcher
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
@@ -206,9 +206,9 @@ class Runtime:
         channel = community.channel("modlog", action.platform)
         if channel is None:
             return
-        await self.perform(SendMessage(channel=channel, content=text(
-            f"Note: {action.platform} does not let Steward {action.capability.value} "
-            f"({type(action).__name__}); nothing was done for that step.")), community)
+        await self.perform(SendMessage(channel=channel, content=fmt(
+            "Note: {platform} does not let Steward {what} ({action}); nothing was done for that step.",
+            platform=action.platform, what=action.capability.value, action=type(action).__name__)), community)
 
     def capabilities(self, platform: str) -> frozenset[Capability]:
         adapter = self.adapters.get(platform)
