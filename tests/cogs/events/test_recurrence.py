@@ -29,6 +29,14 @@ def local_times(series: Series, after: datetime, count: int) -> list[datetime]:
     return [o.start.astimezone(series.tz).replace(tzinfo=None) for o in series.upcoming(after, count)]
 
 
+def dates(text: str, start: datetime, count: int) -> list[str]:
+    """The first ``count`` London dates of a series starting at ``start``, repeating as ``text`` says."""
+    rule = parse_recurrence(text, start)
+    assert isinstance(rule, str), rule
+    series = Series.create(start, LONDON, HOUR, rule)
+    return [d.date().isoformat() for d in local_times(series, start - HOUR, count)]
+
+
 @pytest.mark.parametrize(("tz", "first", "utc_hours"), [
     # London: BST starts 28 March 2027, ends 31 October 2027.
     (LONDON, datetime(2027, 3, 19, 18), [18, 18, 17, 17]),
@@ -50,31 +58,26 @@ def test_weekly_keeps_the_local_hour_across_dst(tz: ZoneInfo, first: datetime, u
 
 def test_every_two_weeks() -> None:
     start = datetime(2027, 1, 8, 19, tzinfo=LONDON)
-    series = Series.create(start, LONDON, HOUR, parse_recurrence("every 2 weeks", start))  # type: ignore[arg-type]
-    assert [d.date().isoformat() for d in local_times(series, start - HOUR, 3)] == [
-        "2027-01-08", "2027-01-22", "2027-02-05"]
+    assert dates("every 2 weeks", start, 3) == ["2027-01-08", "2027-01-22", "2027-02-05"]
+    assert dates("fortnightly", start, 3) == dates("every 2 weeks", start, 3)
 
 
 def test_monthly_on_the_31st_falls_on_the_last_day_of_shorter_months() -> None:
     start = datetime(2027, 1, 31, 18, tzinfo=LONDON)
     assert parse_recurrence("monthly", start) == monthly_on_day(start)
-    series = Series.create(start, LONDON, HOUR, monthly_on_day(start))
-    assert [d.date().isoformat() for d in local_times(series, start - HOUR, 6)] == [
+    assert dates("monthly on the 31st", start, 6) == [
         "2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30"]
     leap = datetime(2028, 1, 30, 18, tzinfo=LONDON)
-    series = Series.create(leap, LONDON, HOUR, parse_recurrence("monthly on the 30th", leap))  # type: ignore[arg-type]
-    assert [d.date().isoformat() for d in local_times(series, leap - HOUR, 3)] == [
-        "2028-01-30", "2028-02-29", "2028-03-30"]
+    assert dates("monthly on the 30th", leap, 3) == ["2028-01-30", "2028-02-29", "2028-03-30"]
 
 
 def test_monthly_on_the_last_friday() -> None:
     start = datetime(2026, 12, 25, 18, tzinfo=LONDON)
     rule = parse_recurrence("monthly on the last friday", start)
     assert rule == monthly_on_weekday(start, last=True) == "FREQ=MONTHLY;BYDAY=-1FR"
-    series = Series.create(start, LONDON, HOUR, rule)
-    assert [d.date().isoformat() for d in local_times(series, start - HOUR, 6)] == [
+    assert dates("monthly on the last friday", start, 6) == [
         "2026-12-25", "2027-01-29", "2027-02-26", "2027-03-26", "2027-04-30", "2027-05-28"]
-    assert all(d.hour == 18 for d in local_times(series, start - HOUR, 12))
+    assert dates("the last friday of the month", start, 6) == dates("monthly on the last friday", start, 6)
 
 
 def test_a_fifth_weekday_becomes_the_last() -> None:
