@@ -117,6 +117,8 @@ class Series:
             return Refusal("That occurrence isn't part of this event, or is cancelled.")
         start = start.astimezone(UTC)
         length = duration or current.end - current.start
+        if length <= timedelta(0):
+            return Refusal("An occurrence needs a length of at least a minute.")
         others = {o.start for o in self._around(start) if o.key != key}
         if start in others:
             return Refusal("Another occurrence of this event already starts then.")

@@ -35,7 +35,7 @@ dateparser (1.5) surprised us in these ways; each is handled here, not left to c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -116,7 +116,11 @@ def parse_start(text: str, *, tz: ZoneInfo, now: datetime,
     if day is None and naive <= local_now.replace(tzinfo=None):
         naive += timedelta(days=1)  # a bare time means its next occurrence, as dateparser reads `7am`
     if zone is not None:
-        return _finish(naive.replace(tzinfo=zone), tz=tz, now=now, max_ahead=max_ahead)
+        result = _finish(naive.replace(tzinfo=zone), tz=tz, now=now, max_ahead=max_ahead)
+        if isinstance(result, Refusal):
+            return result
+        written = f"{naive:%H:%M} {zone.tzname(None)}"  # e.g. 18:00 UTC+02:00, as the creator typed it
+        return replace(result, confirmation=f"{result.confirmation} ({written} as typed)")
     aware = localise(naive, tz)
     if isinstance(aware, Refusal):
         return aware

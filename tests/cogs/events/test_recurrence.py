@@ -124,6 +124,7 @@ def test_moving_one_occurrence_keeps_the_series() -> None:
     assert isinstance(back, Series) and back.moves == ()
     assert isinstance(series.move(key, before[2].start), Refusal)  # onto another occurrence
     assert isinstance(series.move(key + HOUR, key), Refusal)  # not an occurrence at all
+    assert isinstance(series.move(key, key + HOUR, -HOUR), Refusal)
 
 
 def test_cancelling_one_occurrence_keeps_the_series() -> None:

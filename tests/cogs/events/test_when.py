@@ -63,6 +63,8 @@ def test_read_in_the_creators_zone() -> None:
     assert start("2027-07-01 18:00", tz=NEW_YORK).at == datetime(2027, 7, 1, 22, 0, tzinfo=UTC)
     assert start("2027-07-01 18:00", tz=LONDON).at == datetime(2027, 7, 1, 17, 0, tzinfo=UTC)
     assert start("friday 6pm UTC+2").at == datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+    assert start("friday 6pm UTC+2").confirmation == (
+        "Friday 4 December 2026 at 16:00 Europe/London (GMT), tomorrow (18:00 UTC+02:00 as typed)")
     assert start("2026-12-24T18:00Z", tz=NEW_YORK).at == datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
 
 
