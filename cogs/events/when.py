@@ -22,6 +22,10 @@ dateparser (1.5) surprised us in these ways; each is handled here, not left to c
   with its own ``pop_tz_offset_from_string``, and gaps and repeated hours are checked with zoneinfo.
 - Zone abbreviations are ambiguous (``IST`` is India, Ireland or Israel; ``BST`` British or
   Bangladesh) and dateparser picks one: only ``UTC``/``GMT``/``Z`` and numeric offsets are accepted.
+- Words it cannot place are dropped: ``tomorrow 30`` and ``tomorrow 9am 30 minutes`` are simply
+  tomorrow, and a weekday that contradicts the date loses (``friday 24`` is Thursday 24 December).
+  Here every number in the day must show up in the date it produced, and a named weekday must be
+  the date's weekday, or the start is refused saying what was understood.
 - Numeric dates are read month first in English: ``03/04/2027`` is 4 March. Where day and month
   could swap, the start is refused as ambiguous.
 - ``1h`` and ``90m`` alone are read as "from now"; in a start field they are more likely a length
@@ -67,6 +71,9 @@ _ISO_T = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T(?=[0-9])", re.ASCII)
 _NUMERIC_DATE = re.compile(r"(?<![0-9/.-])([0-9]{1,2})[/.-]([0-9]{1,2})(?:[/.-]([0-9]{2,4}))?(?![0-9])", re.ASCII)
 _CONNECTORS = re.compile(r"(?:^|\s)(?:at|@|on|,)(?=\s|$)", re.IGNORECASE)
 _SAFE_ZONE = re.compile(r"(?:z|utc|gmt)(?:\s*[+-][0-9]{1,2}(?::?[0-9]{2})?)?|[+-][0-9]{2}:?[0-9]{2}", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![0-9])([0-9]+)(?:st|nd|rd|th)?(?![0-9])(?!\s*(?:days?|weeks?)\b)", re.IGNORECASE | re.ASCII)
+_WEEKDAY_WORDS = re.compile(r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?\b",
+                            re.IGNORECASE)
 _RELATIVE = re.compile(r"in\s+(.+)", re.IGNORECASE | re.DOTALL)
 
 
@@ -254,7 +261,20 @@ def _read_day(text: str, *, local_now: datetime, midnight: bool) -> date | Refus
         return Refusal("I couldn't read the day of that start.", START_HINT)
     if data.period not in ("day", "time") and not (data.period == "week" and text.lower().startswith("in ")):
         return Refusal("That names no particular day.", "Say which day, like `friday 18:00` or `dec 24 18:00`.")
-    return when.date()
+    return _understood(text, when.date())
+
+
+def _understood(text: str, day: date) -> date | Refusal:
+    """Check that dateparser used what was typed: every number is in the date, a named weekday is its weekday."""
+    allowed = {day.day, day.month, day.year, day.year % 100}
+    if any(int(n) not in allowed for n in _NUMBER.findall(text)):
+        return Refusal(f"I understood {describe_day(day)}, but not every number in the day.", START_HINT)
+    for match in _WEEKDAY_WORDS.finditer(text):
+        named = next(i for i, name in enumerate(_WEEKDAYS) if name.lower().startswith(match.group(1).lower()))
+        if named != day.weekday():
+            return Refusal(f"{describe_day(day)} is a {_WEEKDAYS[day.weekday()]}, not a {_WEEKDAYS[named]}.",
+                           "Give the date or the weekday, or both that agree.")
+    return day
 
 
 def _finish(at: datetime, *, tz: ZoneInfo, now: datetime, max_ahead: timedelta) -> Start | Refusal:
