@@ -52,6 +52,8 @@ from cogs.events.refusal import Refusal
 MAX_INPUT = 120
 START_HINT = "Try `friday 18:00`, `tomorrow 7pm`, `2026-12-24 18:00` or `in 2 hours`."
 LENGTH_HINT = "Try `90m`, `1h30m` or `2 hours`."
+NO_TIME = "That start has no time of day."
+UNREAD_DAY = "I couldn't read the day of that start."
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -109,7 +111,7 @@ def parse_start(text: str, *, tz: ZoneInfo, now: datetime,
         return zone
     found = list(_TIME.finditer(rest))
     if not found:
-        return Refusal("That start has no time of day.", "Add one, like `friday 18:00` or `tomorrow 7pm`.")
+        return Refusal(NO_TIME, "Add one, like `friday 18:00` or `tomorrow 7pm`.")
     if len(found) > 1:
         return Refusal("That start has more than one time of day.", START_HINT)
     clock = _read_clock(found[0])
@@ -258,7 +260,7 @@ def _read_day(text: str, *, local_now: datetime, midnight: bool) -> date | Refus
         return Refusal("I couldn't read that start.", START_HINT)
     when = data.date_obj
     if when is None:
-        return Refusal("I couldn't read the day of that start.", START_HINT)
+        return Refusal(UNREAD_DAY, START_HINT)
     if data.period not in ("day", "time") and not (data.period == "week" and text.lower().startswith("in ")):
         return Refusal("That names no particular day.", "Say which day, like `friday 18:00` or `dec 24 18:00`.")
     return _understood(text, when.date())
