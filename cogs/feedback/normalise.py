@@ -36,7 +36,7 @@ class Canonical:
 
     @property
     def text(self) -> str:
-        """The tokens joined by spaces (what character n-grams and rapidfuzz read)."""
+        """The tokens joined by spaces (what rapidfuzz reads)."""
         return " ".join(self.tokens)
 
 
@@ -115,4 +115,6 @@ def canonical(text: str) -> Canonical:
 
 def contrast_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
     """True when both texts name members of one contrast set and share none of them."""
+    if not a or not b:
+        return False
     return any((a & group) and (b & group) and not (a & b & group) for group in CONTRAST_SETS)

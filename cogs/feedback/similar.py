@@ -9,20 +9,25 @@ A query runs in two stages, both exact functions of the current set of items (ne
 they came in, so an index kept up to date item by item answers as one built afresh):
 
 1. candidates: an inverted-index pass over column-compressed blocks touches only the items that
-   share a feature with the query, scored by idf²-weighted overlap over each item's fixed length;
+   share a feature with the query, scored by idf²-weighted overlap over each item's fixed length
+   (features found in a fifth of all items or more are skipped here: their idf² is small and
+   their postings are most of the work). An item sharing no feature can only score through
+   rapidfuzz, at most ``Weights.fuzz``, under any useful threshold;
 2. the best ``candidates`` are re-scored exactly: cosine of the idf-weighted word vectors and of
    the character vectors, rapidfuzz's ``token_set_ratio`` of the canonical texts, blended by
    :class:`Weights`; a pair naming different members of one contrast set ("mobile" / "desktop")
    is multiplied by ``Weights.contrast_penalty``.
 
 The index is incremental: ``add``, ``remove`` and ``update`` change the document frequencies and
-one small tail block; a full block is sealed once (column-compressed); a block with more dead rows
-than live ones is compacted. Nothing is rebuilt per capture.
+a small tail of unsealed rows; a full tail becomes a column-compressed block, and blocks of similar
+size are merged like a binary counter (O(log n) blocks, each row rebuilt O(log n) times in its
+life); a block with more dead rows than live ones is rebuilt from its survivors. Nothing is
+rebuilt per capture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +38,7 @@ from sklearn.feature_extraction import FeatureHasher
 
 from cogs.feedback.normalise import Canonical, canonical, contrast_conflict
 
-DEFAULT_THRESHOLD = 0.4  # best F1 on tests/cogs/feedback/pairs.yaml; a wrong offer costs a click
+DEFAULT_THRESHOLD = 0.4  # on tests/cogs/feedback/pairs.yaml: precision and recall both above 0.9
 _Ints = npt.NDArray[np.int32]
 _Floats = npt.NDArray[np.float64]
 
@@ -70,15 +75,37 @@ class _Doc:
     word: _Row
     char: _Row
     both: _Row  # word and char features together: what the candidate stage reads
+    unit: _Floats  # ``both.values`` over their own length: fixed, so candidates never depend on history
+    text: str  # the canonical tokens joined, what rapidfuzz reads
 
 
-@dataclass(slots=True)
 class _Block:
-    """Sealed rows, column-compressed so a query reads only the columns it names."""
+    """Sealed rows, column-compressed so a query reads only the postings of the features it names."""
 
-    ids: npt.NDArray[np.int64]
-    matrix: sparse.csc_matrix
-    alive: npt.NDArray[np.bool_]
+    def __init__(self, ids: list[int], docs: Mapping[int, _Doc], n_features: int) -> None:
+        self.ids = np.array(ids, dtype=np.int64)
+        rows = [docs[i] for i in ids]
+        csc = _stack([d.both.indices for d in rows], [d.unit for d in rows], n_features).tocsc()
+        self.indptr, self.rows, self.data = csc.indptr, csc.indices, csc.data
+        self.alive = np.ones(len(ids), dtype=bool)
+
+    @property
+    def live(self) -> int:
+        """How many of its rows are still indexed."""
+        return int(self.alive.sum())
+
+    def scores(self, idx: _Ints, weights: _Floats) -> _Floats:
+        """Σ over the named features of weight × stored value, per row (dead rows score 0)."""
+        starts, ends = self.indptr[idx], self.indptr[idx + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        out = np.zeros(len(self.ids))
+        if total:
+            # Every posting of every named column, gathered in one vectorised step.
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+            out = np.bincount(self.rows[offsets], self.data[offsets] * np.repeat(weights, lengths),
+                              minlength=len(self.ids)).astype(np.float64)
+        return np.where(self.alive, out, 0.0)
 
 
 def _features(canon: Canonical) -> tuple[list[str], list[str]]:
@@ -115,18 +142,22 @@ class SimilarIndex:
     """Open items kept ready for duplicate look-ups; add, update and remove one at a time."""
 
     n_features: int = 2**18
-    block_rows: int = 1024
+    tail_rows: int = 64
     candidates: int = 64
+    common_fraction: float = 0.2
     weights: Weights = field(default_factory=Weights)
 
     def __post_init__(self) -> None:
         self._hasher = FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
         self._docs: dict[int, _Doc] = {}
         self._df = np.zeros(self.n_features, dtype=np.int64)
+        # Sealed blocks, sizes roughly halving (a binary counter): O(log n) blocks, each row rebuilt
+        # O(log n) times over its life.
         self._blocks: list[_Block] = []
-        self._where: dict[int, tuple[int, int]] = {}  # id -> (block number, row) for sealed rows
-        self._tail: list[int] = []  # ids not sealed yet, in insertion order
+        self._where: dict[int, tuple[_Block, int]] = {}
+        self._tail: list[int] = []  # ids not sealed yet
         self._tail_cache: sparse.csr_matrix | None = None
+        self._scratch = np.zeros(self.n_features)  # a dense query, zeroed again after each use
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -148,9 +179,8 @@ class SimilarIndex:
         self._df[doc.both.indices] += 1
         self._tail.append(item_id)
         self._tail_cache = None
-        if len(self._tail) >= self.block_rows:
-            self._seal(self._tail)
-            self._tail = []
+        if len(self._tail) >= self.tail_rows:
+            self._seal()
 
     def update(self, item_id: int, text: str) -> None:
         """Re-index an item whose title or details changed."""
@@ -167,15 +197,31 @@ class SimilarIndex:
             self._tail.remove(item_id)
             self._tail_cache = None
             return
-        block = self._blocks[place[0]]
-        block.alive[place[1]] = False
-        if int(block.alive.sum()) * 2 < len(block.alive):
-            self._compact(place[0])
+        block, row = place
+        block.alive[row] = False
+        if block.live * 2 < len(block.ids):  # mostly dead: rebuild it from the survivors
+            number = self._blocks.index(block)
+            self._blocks[number] = self._build([int(i) for i in block.ids[block.alive]])
 
     def add_many(self, items: Iterable[tuple[int, str]]) -> None:
         """Index many items (the cog's start-up load)."""
         for item_id, text in items:
             self.add(item_id, text)
+
+    def _build(self, ids: list[int]) -> _Block:
+        block = _Block(ids, self._docs, self.n_features)
+        for row, item_id in enumerate(ids):
+            self._where[item_id] = (block, row)
+        return block
+
+    def _seal(self) -> None:
+        self._blocks.append(self._build(self._tail))
+        self._tail = []
+        self._tail_cache = None
+        while len(self._blocks) >= 2 and self._blocks[-2].live <= self._blocks[-1].live * 2:
+            younger, older = self._blocks.pop(), self._blocks.pop()
+            ids = [int(i) for b in (older, younger) for i in b.ids[b.alive]]
+            self._blocks.append(self._build(ids))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -215,81 +261,62 @@ class SimilarIndex:
             start, end = hashed.indptr[r], hashed.indptr[r + 1]
             rows.append(_Row(hashed.indices[start:end].astype(np.int32),
                              1.0 + np.log(hashed.data[start:end].astype(np.float64))))
-        return _Doc(canon, rows[0], rows[1], _merge(rows[0], rows[1]))
+        both = _merge(rows[0], rows[1])
+        return _Doc(canon, rows[0], rows[1], both, both.values / _norm(both.values), canon.text)
 
     def _idf(self, indices: _Ints) -> _Floats:
         n = len(self._docs)
         return np.log((1.0 + n) / (1.0 + self._df[indices])) + 1.0
 
-    def _seal(self, ids: list[int]) -> None:
-        number = len(self._blocks)
-        rows = [self._docs[i].both for i in ids]
-        for row, item_id in enumerate(ids):
-            self._where[item_id] = (number, row)
-        # Fixed per-item length (tf only): the candidate score must not depend on history.
-        csr = _stack([r.indices for r in rows], [r.values / _norm(r.values) for r in rows], self.n_features)
-        self._blocks.append(_Block(np.array(ids, dtype=np.int64), csr.tocsc(), np.ones(len(ids), dtype=bool)))
-
-    def _compact(self, number: int) -> None:
-        block = self._blocks.pop(number)
-        for moved in self._blocks[number:]:  # later blocks shift down by one
-            for item_id in moved.ids[moved.alive]:
-                place = self._where[int(item_id)]
-                self._where[int(item_id)] = (place[0] - 1, place[1])
-        survivors = [int(i) for i in block.ids[block.alive]]
-        for item_id in survivors:
-            del self._where[item_id]
-        self._tail = survivors + self._tail
-        self._tail_cache = None
-        while len(self._tail) >= self.block_rows:
-            self._seal(self._tail[:self.block_rows])
-            self._tail = self._tail[self.block_rows:]
-
     def _candidates(self, query: _Doc, want: int) -> list[int]:
         idx = query.both.indices
-        weights = query.both.values * self._idf(idx) ** 2
-        ids: list[npt.NDArray[np.int64]] = []
-        scores: list[_Floats] = []
-        for block in self._blocks:
-            got = np.asarray(block.matrix[:, idx] @ weights).ravel()
-            keep = block.alive & (got > 0)
-            ids.append(block.ids[keep])
-            scores.append(got[keep])
+        df = self._df[idx]
+        rare = df <= max(self.common_fraction * len(self._docs), 1)
+        if rare.any():
+            # Features in a fifth of all items or more barely move a ranking (their idf² is small)
+            # but make most of the postings: the candidate stage skips them, the exact stage does not.
+            idx = idx[rare]
+            values = query.both.values[rare]
+        else:
+            values = query.both.values
+        weights = values * self._idf(idx) ** 2
+        ids: list[npt.NDArray[np.int64]] = [b.ids for b in self._blocks]
+        scores: list[_Floats] = [b.scores(idx, weights) for b in self._blocks]
         if self._tail:
-            dense = np.zeros(self.n_features)
+            dense = self._scratch
             dense[idx] = weights
             ids.append(np.array(self._tail, dtype=np.int64))
             scores.append(np.asarray(self._tail_matrix() @ dense).ravel())
-        all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        all_scores = np.concatenate(scores) if scores else np.zeros(0)
+            dense[idx] = 0.0
+        if not ids:
+            return []
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
         positive = all_scores > 0
         all_ids, all_scores = all_ids[positive], all_scores[positive]
-        if len(all_ids) > want:
-            # Ties at the cut are broken by id, so the pool never depends on block layout.
-            order = np.lexsort((all_ids, -all_scores))[:want]
-        else:
-            order = np.lexsort((all_ids, -all_scores))
+        # Ties at the cut are broken by id, so the pool never depends on block layout.
+        order = np.lexsort((all_ids, -all_scores))[:want]
         return [int(i) for i in all_ids[order]]
 
     def _tail_matrix(self) -> sparse.csr_matrix:
         """The unsealed rows, normalised like a sealed block; rebuilt only after the tail changed."""
         if self._tail_cache is None:
-            rows = [self._docs[i].both for i in self._tail]
-            self._tail_cache = _stack([r.indices for r in rows], [r.values / _norm(r.values) for r in rows],
-                                      self.n_features)
+            docs = [self._docs[i] for i in self._tail]
+            self._tail_cache = _stack([d.both.indices for d in docs], [d.unit for d in docs], self.n_features)
         return self._tail_cache
 
     def _cosines(self, query: _Row, rows: list[_Row]) -> _Floats:
         """Exact idf-weighted cosines of ``query`` against each row (one vectorised pass)."""
         q_w = query.values * self._idf(query.indices)
         q_norm = _norm(q_w)
-        dense = np.zeros(self.n_features)
+        dense = self._scratch
         dense[query.indices] = q_w
         indices = np.concatenate([r.indices for r in rows])
         weighted = np.concatenate([r.values for r in rows]) * self._idf(indices)
-        starts = np.cumsum([0] + [len(r.indices) for r in rows[:-1]])
+        # An empty row (a text of filler words only) would put a start past the end: clamp, then mask.
+        starts = np.minimum(np.cumsum([0] + [len(r.indices) for r in rows[:-1]]), max(len(indices) - 1, 0))
         sizes = np.array([len(r.indices) for r in rows])
         dots = np.add.reduceat(weighted * dense[indices], starts) if len(indices) else np.zeros(len(rows))
+        dense[query.indices] = 0.0
         norms = np.sqrt(np.add.reduceat(weighted**2, starts)) if len(indices) else np.ones(len(rows))
         out = np.where(sizes > 0, dots / (q_norm * np.maximum(norms, 1e-12)), 0.0)
         return np.asarray(np.clip(out, 0.0, 1.0), dtype=np.float64)
@@ -303,7 +330,7 @@ class SimilarIndex:
         w = self.weights
         out = []
         for k, (item_id, doc) in enumerate(zip(pool, docs, strict=True)):
-            fuzzy = fuzz.token_set_ratio(query.canon.text, doc.canon.text) / 100.0
+            fuzzy = fuzz.token_set_ratio(query.text, doc.text) / 100.0
             score = w.word * word[k] + w.char * char[k] + w.fuzz * fuzzy
             if contrast_conflict(query.canon.contrasts, doc.canon.contrasts):
                 score *= w.contrast_penalty
