@@ -8,8 +8,8 @@ The score of an item at time ``t``, from the signals up to ``t``::
 
 - unique members: distinct people who raised the item in any way (submitted it, voted, had a
   duplicate merged into it, reacted): breadth of demand, counted once per person;
-- votes, each decayed by its age (half-life ``half_life_days``): current demand, so an item that
-  was popular a year ago sinks below one people ask for this month;
+- votes, one per member (their latest), each decayed by its age (half-life ``half_life_days``):
+  current demand, so an item that was popular a year ago sinks below one people ask for this month;
 - both on a log scale: the hundredth vote adds less than the second, so a few loud items do not
   drown the rest;
 - sentiment: VADER's compound score of the item's text in [-1, 1]; a frustrated report ("the app
@@ -97,14 +97,16 @@ def score(item: RankedItem, signals: Iterable[Signal], at: datetime,
           weights: ScoreWeights = ScoreWeights(), since: datetime | None = None) -> float:
     """The item's score at ``at`` from its signals in (``since``, ``at``] (all up to ``at`` by default)."""
     members: set[str] = set()
-    decayed = 0.0
+    voted: dict[str, datetime] = {}  # one vote per member: their latest counts
     for s in signals:
         if s.item_id != item.id or s.at > at or (since is not None and s.at <= since):
             continue
         members.add(s.person)
-        if s.kind is SignalKind.VOTED:
-            age_days = (at - s.at).total_seconds() / 86400
-            decayed += 0.5 ** (age_days / weights.half_life_days)
+        if s.kind is SignalKind.VOTED and (s.person not in voted or s.at > voted[s.person]):
+            voted[s.person] = s.at
+    # Summed in a fixed order so the score never depends on the order signals arrive in.
+    decayed = math.fsum(0.5 ** ((at - voted[p]).total_seconds() / 86400 / weights.half_life_days)
+                        for p in sorted(voted))
     base = weights.members_weight * math.log2(1 + len(members)) + weights.votes_weight * math.log2(1 + decayed)
     pain = max(0.0, -max(-1.0, min(1.0, item.sentiment)))
     return base * (1 + weights.pain_weight * pain)

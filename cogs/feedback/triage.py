@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
+from cogs.feedback.answers import Refused
+
 
 class Status(enum.StrEnum):
     """Where an item is in triage."""
@@ -44,13 +46,6 @@ ALLOWED: Mapping[Status, frozenset[Status]] = {
     Status.DECLINED: frozenset({Status.TRIAGED}),
     Status.DUPLICATE: frozenset(),  # left only by undoing the merge
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A request that was not carried out, with the sentence to answer the person."""
-
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 SIGNATURE_HEADER = "X-Steward-Signature"
 TIMESTAMP_HEADER = "X-Steward-Timestamp"
 TOLERANCE_S = 300
 _PREFIX = "sha256="
+
+
+def encode_body(event: str, delivery_id: str, at: datetime, data: Mapping[str, object]) -> bytes:
+    """The JSON body of one delivery: compact, keys sorted, UTF-8 (the bytes that are signed).
+
+    ``data`` is what the product tool may see: the cog leaves the author out of anonymous items.
+    """
+    body = {"event": event, "id": delivery_id, "at": at.isoformat(), "data": dict(data)}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8", "replace")
 
 
 def signature(secret: bytes, timestamp: int, body: bytes) -> str:

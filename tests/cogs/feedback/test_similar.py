@@ -152,8 +152,12 @@ def test_an_index_kept_item_by_item_answers_as_one_built_afresh(ops: list[tuple[
     assert _results(kept, query) == _results(fresh, query)
 
 
+HOSTILE = st.lists(st.sampled_from(["\ud800", "\x00", "-", "'", " ", "a", "e-mail", "İ", "ß", "🔥", "٣", "dark"]),
+                   max_size=40).map("".join)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300), st.text(max_size=300))
+@given(st.text(max_size=300) | HOSTILE, st.text(max_size=300) | HOSTILE)
 def test_any_text_is_indexed_and_queried_without_error(stored: str, query: str) -> None:
     index = SimilarIndex()
     index.add(1, stored)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from cogs.feedback.webhook import (
     Backoff,
     EndpointHealth,
     after_delivery,
+    encode_body,
     signature,
     signed_headers,
     verify,
@@ -29,6 +32,20 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
     headers = signed_headers(SECRET, 1700000000, BODY)
     assert headers[TIMESTAMP_HEADER] == "1700000000" and headers["Content-Type"] == "application/json"
     assert verify(SECRET, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER], BODY, now=1700000010)
+
+
+def test_the_body_is_compact_sorted_utf8_json() -> None:
+    at = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    body = encode_body("feedback.created", "d-1", at, {"title": "Mode sombre ☾", "number": 12})
+    assert body == ('{"at":"2026-03-02T12:00:00+00:00","data":{"number":12,"title":"Mode sombre ☾"},'
+                    '"event":"feedback.created","id":"d-1"}').encode()
+    assert json.loads(body)["data"]["number"] == 12
+
+
+@given(st.text(max_size=200))
+def test_any_title_encodes_to_valid_json(title: str) -> None:
+    body = encode_body("feedback.created", "d", datetime(2026, 1, 1, tzinfo=UTC), {"title": title})
+    assert json.loads(body)["event"] == "feedback.created"
 
 
 def test_verify_refuses_tampering_replays_and_wrong_secrets() -> None:
