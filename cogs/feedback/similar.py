@@ -204,9 +204,22 @@ class SimilarIndex:
             self._blocks[number] = self._build([int(i) for i in block.ids[block.alive]])
 
     def add_many(self, items: Iterable[tuple[int, str]]) -> None:
-        """Index many items (the cog's start-up load)."""
+        """Index many items at once (the cog's start-up load): one hasher call, one new block."""
+        batch: dict[int, str] = {}
         for item_id, text in items:
-            self.add(item_id, text)
+            batch[item_id] = text
+        if not batch:
+            return
+        for item_id in batch:
+            self.remove(item_id)
+        ids = list(batch)
+        for item_id, doc in zip(ids, self._vectorise_many(list(batch.values())), strict=True):
+            self._docs[item_id] = doc
+            self._df[doc.both.indices] += 1
+        self._tail.extend(ids)
+        self._tail_cache = None
+        if len(self._tail) >= self.tail_rows:
+            self._seal()
 
     def _build(self, ids: list[int]) -> _Block:
         block = _Block(ids, self._docs, self.n_features)
@@ -252,17 +265,24 @@ class SimilarIndex:
     # -- internals ---------------------------------------------------------------------------
 
     def _vectorise(self, text: str) -> _Doc:
-        canon = canonical(text)
-        words, chars = _features(canon)
-        hashed = self._hasher.transform([words, chars]).tocsr()
+        return self._vectorise_many([text])[0]
+
+    def _vectorise_many(self, texts: list[str]) -> list[_Doc]:
+        """Canonical forms and hashed rows of many texts (one hasher call: the start-up load)."""
+        canons = [canonical(t) for t in texts]
+        hashed = self._hasher.transform([f for c in canons for f in _features(c)]).tocsr()
         hashed.sum_duplicates()
         rows = []
-        for r in range(2):
+        for r in range(2 * len(texts)):
             start, end = hashed.indptr[r], hashed.indptr[r + 1]
             rows.append(_Row(hashed.indices[start:end].astype(np.int32),
                              1.0 + np.log(hashed.data[start:end].astype(np.float64))))
-        both = _merge(rows[0], rows[1])
-        return _Doc(canon, rows[0], rows[1], both, both.values / _norm(both.values), canon.text)
+        docs = []
+        for k, canon in enumerate(canons):
+            word, char = rows[2 * k], rows[2 * k + 1]
+            both = _merge(word, char)
+            docs.append(_Doc(canon, word, char, both, both.values / _norm(both.values), canon.text))
+        return docs
 
     def _idf(self, indices: _Ints) -> _Floats:
         n = len(self._docs)
