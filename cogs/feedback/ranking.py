@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,7 +47,7 @@ class Signal:
     """One member's interest in one item, at one time."""
 
     item_id: int
-    person: str
+    person: Hashable  # the core's person id: one member across platforms
     at: datetime
     kind: SignalKind = SignalKind.VOTED
 
@@ -96,17 +96,17 @@ class SentimentScorer:
 def score(item: RankedItem, signals: Iterable[Signal], at: datetime,
           weights: ScoreWeights = ScoreWeights(), since: datetime | None = None) -> float:
     """The item's score at ``at`` from its signals in (``since``, ``at``] (all up to ``at`` by default)."""
-    members: set[str] = set()
-    voted: dict[str, datetime] = {}  # one vote per member: their latest counts
+    members: set[Hashable] = set()
+    voted: dict[Hashable, datetime] = {}  # one vote per member: their latest counts
     for s in signals:
         if s.item_id != item.id or s.at > at or (since is not None and s.at <= since):
             continue
         members.add(s.person)
         if s.kind is SignalKind.VOTED and (s.person not in voted or s.at > voted[s.person]):
             voted[s.person] = s.at
-    # Summed in a fixed order so the score never depends on the order signals arrive in.
-    decayed = math.fsum(0.5 ** ((at - voted[p]).total_seconds() / 86400 / weights.half_life_days)
-                        for p in sorted(voted))
+    # fsum is correctly rounded, so the score never depends on the order signals arrive in.
+    decayed = math.fsum(0.5 ** ((at - when).total_seconds() / 86400 / weights.half_life_days)
+                        for when in voted.values())
     base = weights.members_weight * math.log2(1 + len(members)) + weights.votes_weight * math.log2(1 + decayed)
     pain = max(0.0, -max(-1.0, min(1.0, item.sentiment)))
     return base * (1 + weights.pain_weight * pain)

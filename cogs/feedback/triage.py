@@ -15,7 +15,7 @@ target directly after the merge keeps that vote).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
@@ -50,13 +50,14 @@ ALLOWED: Mapping[Status, frozenset[Status]] = {
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """What triage needs of one feedback item. ``votes`` maps a person to where the vote came from
-    (None: cast on this item; an id: moved here by merging that item)."""
+    """What triage needs of one feedback item. ``votes`` maps a person (the core's person id, one
+    member across platforms) to where the vote came from (None: cast on this item; an id: moved here
+    by merging that item); ``followers`` likewise."""
 
     id: int
     status: Status = Status.NEW
-    votes: Mapping[str, int | None] = field(default_factory=dict)
-    followers: Mapping[str, int | None] = field(default_factory=dict)
+    votes: Mapping[Hashable, int | None] = field(default_factory=dict)
+    followers: Mapping[Hashable, int | None] = field(default_factory=dict)
     merged_into: int | None = None
 
 
@@ -107,7 +108,7 @@ def change_status(board: Board, item_id: int, to: Status) -> dict[int, Item] | R
     return {**board, item_id: replace(item, status=to)}
 
 
-def vote(board: Board, item_id: int, person: str) -> dict[int, Item] | Refused:
+def vote(board: Board, item_id: int, person: Hashable) -> dict[int, Item] | Refused:
     """The board with ``person``'s vote on the item (one vote per person; open items only)."""
     item = board.get(item_id)
     if item is None:
@@ -123,7 +124,7 @@ def vote(board: Board, item_id: int, person: str) -> dict[int, Item] | Refused:
                                       followers={**item.followers, person: None})}
 
 
-def unvote(board: Board, item_id: int, person: str) -> dict[int, Item] | Refused:
+def unvote(board: Board, item_id: int, person: Hashable) -> dict[int, Item] | Refused:
     """The board without ``person``'s vote on the item."""
     item = board.get(item_id)
     if item is None:
