@@ -59,15 +59,17 @@ class Item:
     votes: Mapping[Hashable, int | None] = field(default_factory=dict)
     followers: Mapping[Hashable, int | None] = field(default_factory=dict)
     merged_into: int | None = None
+    status_before_merge: Status | None = None  # what an undo gives back
 
 
 @dataclass(frozen=True, slots=True)
 class Merge:
-    """The record an undo needs: which item went where and the source's status before."""
+    """What a merge did (for the mod log and facts): which item went where, how much moved."""
 
     source: int
     target: int
-    previous_status: Status
+    moved_votes: int
+    moved_followers: int
 
 
 Board = Mapping[int, Item]
@@ -158,16 +160,24 @@ def merge(board: Board, source_id: int, target_id: int) -> tuple[dict[int, Item]
     moved_followers = {p: source_id for p in source.followers if p not in target.followers}
     new_target = replace(target, votes={**target.votes, **moved_votes},
                          followers={**target.followers, **moved_followers})
-    new_source = replace(source, status=Status.DUPLICATE, merged_into=target_id)
-    return {**board, source_id: new_source, target_id: new_target}, Merge(source_id, target_id, source.status)
+    new_source = replace(source, status=Status.DUPLICATE, merged_into=target_id, status_before_merge=source.status)
+    record = Merge(source_id, target_id, len(moved_votes), len(moved_followers))
+    return {**board, source_id: new_source, target_id: new_target}, record
 
 
-def undo_merge(board: Board, record: Merge) -> dict[int, Item] | Refused:
-    """Undo a merge: the votes and followers it moved go back, the source gets its status back."""
-    source, target = board.get(record.source), board.get(record.target)
-    if source is None or target is None or source.merged_into != record.target:
-        return Refused(f"#{record.source} is not merged into #{record.target} any more.")
-    new_target = replace(target, votes={p: o for p, o in target.votes.items() if o != record.source},
-                         followers={p: o for p, o in target.followers.items() if o != record.source})
-    new_source = replace(source, status=record.previous_status, merged_into=None)
-    return {**board, record.source: new_source, record.target: new_target}
+def undo_merge(board: Board, source_id: int) -> tuple[dict[int, Item], Merge] | Refused:
+    """Undo the merge of ``source``: the votes and followers it moved go back, its status returns."""
+    source = board.get(source_id)
+    if source is None:
+        return Refused(f"There is no item #{source_id}.")
+    if source.merged_into is None:
+        return Refused(f"#{source_id} is not merged into another item.")
+    target = board[source.merged_into]
+    kept_votes = {p: o for p, o in target.votes.items() if o != source_id}
+    kept_followers = {p: o for p, o in target.followers.items() if o != source_id}
+    record = Merge(source_id, target.id, len(target.votes) - len(kept_votes),
+                   len(target.followers) - len(kept_followers))
+    new_target = replace(target, votes=kept_votes, followers=kept_followers)
+    new_source = replace(source, status=source.status_before_merge or Status.NEW, merged_into=None,
+                         status_before_merge=None)
+    return {**board, source_id: new_source, target.id: new_target}, record

@@ -6,13 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from cogs.feedback.answers import Refused
 from cogs.feedback.triage import (
     ALLOWED,
     CLOSED,
     Board,
     Item,
-    Merge,
-    Refused,
     Status,
     change_status,
     merge,
@@ -79,17 +78,22 @@ def test_merge_moves_only_new_voters_and_undo_takes_back_exactly_those() -> None
     assert dict(after[12].votes) == {"bob": None, "ann": 14}
     assert dict(after[12].followers) == {"bob": None, "ann": 14, "cid": 14}
     assert after[12].status is Status.PLANNED
-    restored = undo_merge(after, record)
-    assert restored == b
-    assert isinstance(undo_merge(restored, record), Refused)
+    assert (record.moved_votes, record.moved_followers) == (1, 2)
+    undone = undo_merge(after, 14)
+    assert not isinstance(undone, Refused)
+    assert undone[0] == b and undone[1] == record
+    again = undo_merge(undone[0], 14)
+    assert isinstance(again, Refused) and "not merged" in again.reason
+    assert isinstance(undo_merge(b, 99), Refused)
 
 
 def test_a_direct_vote_after_the_merge_survives_its_undo() -> None:
-    after, record = merge(board(Item(14, votes={"ann": None}), Item(12)), 14, 12)  # type: ignore[misc]
-    voted = vote(after, 12, "ann")
+    merged = merge(board(Item(14, votes={"ann": None}), Item(12)), 14, 12)
+    assert not isinstance(merged, Refused)
+    voted = vote(merged[0], 12, "ann")
     assert not isinstance(voted, Refused)
-    undone = undo_merge(voted, record)
-    assert not isinstance(undone, Refused) and dict(undone[12].votes) == {"ann": None}
+    undone = undo_merge(voted, 14)
+    assert not isinstance(undone, Refused) and dict(undone[0][12].votes) == {"ann": None}
 
 
 def test_merges_into_itself_into_a_chain_or_away_from_a_target_are_refused() -> None:
@@ -117,7 +121,7 @@ class TriageMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.board: Board = {i: Item(i) for i in range(1, 6)}
-        self.merges: list[tuple[Merge, Board]] = []
+        self.merged: list[int] = []
 
     def _apply(self, result: object) -> None:
         if not isinstance(result, Refused):
@@ -147,20 +151,25 @@ class TriageMachine(RuleBasedStateMachine):
             return
         before = self.board
         self.board, record = result
-        self.merges.append((record, before))
+        self.merged.append(source)
         # An immediate undo gives back the board exactly as it was.
-        assert undo_merge(self.board, record) == before
+        undone = undo_merge(self.board, source)
+        assert not isinstance(undone, Refused) and undone[0] == before and undone[1] == record
 
     @rule(pick=st.integers(0, 10))
     def undo(self, pick: int) -> None:
-        if not self.merges:
+        if not self.merged:
             return
-        record, _ = self.merges[pick % len(self.merges)]
-        result = undo_merge(self.board, record)
-        if not isinstance(result, Refused):
-            assert result[record.source].merged_into is None
-            assert all(o != record.source for o in result[record.target].votes.values())
-        self._apply(result)
+        source = self.merged[pick % len(self.merged)]
+        target = self.board[source].merged_into
+        result = undo_merge(self.board, source)
+        if isinstance(result, Refused):
+            assert target is None
+            return
+        assert target is not None
+        self.board = result[0]
+        assert self.board[source].merged_into is None and self.board[source].status is not Status.DUPLICATE
+        assert all(o != source for o in self.board[target].votes.values())
 
     @invariant()
     def no_chains_and_duplicates_point_somewhere(self) -> None:
