@@ -2,8 +2,9 @@
 
 Statuses: new → triaged → planned → in progress → shipped, with declined from any open status and
 duplicate only through a merge (it needs a target). A declined item can be reopened (back to
-triaged); shipped is final. Steps back (planned → triaged, in progress → planned) are allowed,
-since plans change.
+triaged); shipped is final. One step forward may be skipped (new → planned, triaged → in
+progress, planned → shipped) and steps back are allowed (planned → triaged, in progress →
+planned), since plans change; :data:`ALLOWED` is the whole table.
 
 Merges keep one rule: an item is merged into an item that is not itself merged, and an item that
 others were merged into is not merged away (no chains, so a pointer is always one hop). Votes move
