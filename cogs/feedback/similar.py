@@ -172,15 +172,7 @@ class SimilarIndex:
 
     def add(self, item_id: int, text: str) -> None:
         """Index one open item (replacing its text when it is indexed already)."""
-        if item_id in self._docs:
-            self.remove(item_id)
-        doc = self._vectorise(text)
-        self._docs[item_id] = doc
-        self._df[doc.both.indices] += 1
-        self._tail.append(item_id)
-        self._tail_cache = None
-        if len(self._tail) >= self.tail_rows:
-            self._seal()
+        self.add_many([(item_id, text)])
 
     def update(self, item_id: int, text: str) -> None:
         """Re-index an item whose title or details changed."""
@@ -204,7 +196,7 @@ class SimilarIndex:
             self._blocks[number] = self._build([int(i) for i in block.ids[block.alive]])
 
     def add_many(self, items: Iterable[tuple[int, str]]) -> None:
-        """Index many items at once (the cog's start-up load): one hasher call, one new block."""
+        """Index many items at once (the cog's start-up load: one hasher call, one new block)."""
         batch: dict[int, str] = {}
         for item_id, text in items:
             batch[item_id] = text
