@@ -131,7 +131,9 @@ class ModerationBase(Cog):
     async def command_refusal(self, event: CommandInvoked, user: UserRef,
                               capability: Capability | None) -> Reply | None:
         """Role hierarchy and platform permission checks of a moderator command."""
-        refusal = await self.ctx.hierarchy_refusal(event.user, user)
+        # bans and purges are meant for members who left too; a timeout or kick needs them here
+        refusal = await self.ctx.hierarchy_refusal(event.user, user,
+                                                   absent_ok=capability in (None, Capability.BAN))
         if refusal is None and capability is not None:
             refusal = self.capability_refusal(user.platform, capability)
         return None if refusal is None else self.reply(event, fmt("Can't: {why}", why=refusal))

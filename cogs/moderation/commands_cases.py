@@ -88,7 +88,7 @@ class CaseCommands(ModerationBase):
         if case.state != ACTIVE:
             return [self.reply(event, fmt("Case #{n} is already {s}.", n=number, s=case.state))]
         actor = await self.target(event.user)
-        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id))
+        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id), absent_ok=True)
         if refusal is not None:
             return [self.reply(event, fmt("Can't: {why}", why=refusal))]
         actions = await self.lift(case, by=actor.name)
