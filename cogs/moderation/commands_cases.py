@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Action, EditMessage
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, Segment, UserText, fmt
+from bot.content import Content, Mention, Segment, fmt, text
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import MessageRef, UserRef
@@ -46,10 +46,11 @@ class CaseCommands(ModerationBase):
         target = await self.target(member)
         if not cases:
             return self.reply(event, Content(("No cases for ", target.mention(), ".")))
-        segments: list[Segment] = ["Cases of ", target.mention(), f" ({points} active point(s)):"]
+        segments: list[Segment] = list(fmt("Cases of {who} ({n} active point(s)):", who=target.mention(),
+                                           n=points).segments)
         for case in cases:
-            segments.append(f"\n  {self.case_line(case)} · {case.state} · by {case.by} · ")
-            segments.append(UserText(case.reason))
+            segments.extend(fmt("\n  {line} · {state} · by {by} · {reason}", line=text(self.case_line(case)),
+                                state=case.state, by=case.by, reason=case.reason).segments)
         return self.reply(event, Content(tuple(segments)))
 
     @command("reason", "Change a case's reason.", level=Level.MODERATOR,
