@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from bot.actions import Action
+from bot.capabilities import Capability
 from bot.commands import CommandSpec, Param
 from bot.events import Event
 from bot.permissions import Level
@@ -87,13 +88,15 @@ class NoSettings(BaseModel):
 class Cog:
     """Base of every feature module. One instance per community, built from its config section.
 
-    Subclasses set ``name`` (the YAML section), ``settings_model`` and, when they own tables,
-    ``migrations`` (their Alembic versions folder, with a branch label of their own).
+    Subclasses set ``name`` (the YAML section), ``settings_model``, when they own tables
+    ``migrations`` (their Alembic versions folder, with a branch label of their own), and in
+    ``requires`` what every platform of their community must be able to do (start-up stops otherwise).
     """
 
     name: ClassVar[str] = ""
     settings_model: ClassVar[type[BaseModel]] = NoSettings
     migrations: ClassVar[Path | None] = None
+    requires: ClassVar[frozenset[Capability]] = frozenset()
     _table: ClassVar[CogTable]
 
     def __init__(self, ctx: CogContext) -> None:

@@ -21,7 +21,6 @@ from adapters.slack.perform import Performer
 from adapters.slack.settings import SlackSettings
 from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
-from bot.capabilities import Capability
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig, StewardConfig
 from bot.errors import StartupError
@@ -31,11 +30,6 @@ from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
 log = logging.getLogger("adapters.slack")
 P = "slack"
 
-BASE_CAPABILITIES = frozenset({
-    Capability.SEND, Capability.EDIT, Capability.EPHEMERAL, Capability.DIRECT, Capability.REACT,
-    Capability.BUTTONS, Capability.FORMS, Capability.HOME, Capability.THREADS, Capability.KICK,
-})
-ADMIN_CAPABILITIES = frozenset({Capability.DELETE, Capability.BULK_DELETE})
 RANK_OWNER, RANK_ADMIN, RANK_STAFF, RANK_BOT = 3, 2, 1, 2
 
 
@@ -48,7 +42,6 @@ class SlackAdapter:
                  env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.env = os.environ if env is None else env
-        self.capabilities = BASE_CAPABILITIES | (ADMIN_CAPABILITIES if settings.admin_user_token else frozenset())
         self.migrations = Path(__file__).parent / "migrations" / "versions"  # = adapters.slack.MIGRATIONS
         self.bot_user: UserRef | None = None
         self.team: str | None = None  # the one workspace of a single-workspace install
@@ -69,6 +62,7 @@ class SlackAdapter:
         self.performer = Performer(bot_client=self.client_for, admin_client=self.admin_client,
                                    team_of_channel=self.team_of_channel, team_of_user=self.team_of_user,
                                    post_interval=settings.post_interval_seconds)
+        self.capabilities = self.performer.table.capabilities()
         self.store: Any = None
         self.server: Any = None  # adapters.slack.app.Server once started
         self.port: int | None = None

@@ -19,6 +19,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import blocks
 from adapters.slack.translate import emoji_name
+from bot.action_table import ActionTable
 from bot.actions import (
     Action,
     ActionResult,
@@ -33,9 +34,10 @@ from bot.actions import (
     SendMessage,
     ShowOnHome,
 )
+from bot.capabilities import Capability
 from bot.components import Button, Form
 from bot.content import Content, text
-from bot.refs import ChannelRef, MessageRef, UserRef
+from bot.refs import MessageRef
 
 log = logging.getLogger(__name__)
 P = "slack"
@@ -135,6 +137,7 @@ class Performer:
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"
         self._commands: re.Pattern[str] | None = None
+        self.table = self._table()
 
     def set_commands(self, slash: str, names: Iterable[str]) -> None:
         """The Slack command and the core command names, so ``/name`` in Steward's text reads ``/steward name``."""
@@ -151,7 +154,7 @@ class Performer:
     async def perform(self, action: Action) -> ActionResult:
         """Perform one action; Slack errors become failures with a readable reason."""
         try:
-            result = await self._perform(self._slack_spelling(action))
+            result = await self.table.perform(self._slack_spelling(action))
             return result if result.action is action else dataclasses.replace(result, action=action)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
@@ -160,54 +163,70 @@ class Performer:
                     "rate_limited" if error == "ratelimited" else "slack_error")
             return ActionResult.failure(action, f"Slack said {error}", code)
 
-    async def _perform(self, action: Action) -> ActionResult:
-        match action:
-            case SendMessage(channel=channel, content=content, reply_to=reply_to):
-                ref = await self.post(channel.id, content, thread=reply_to.id if reply_to else None)
-                return ActionResult.success(action, ref)
-            case Reply():
-                return await self._reply(action)
-            case SendDirect(user=user, content=content, scope=scope):
-                ref = await self.direct(user.id, content, team=scope or self.team_of_user(user.id))
-                return ActionResult.success(action, ref)
-            case EditMessage(message=message, content=content):
-                client = await self.bot_client(self.team_of_channel(message.channel_id))
-                await client.chat_update(channel=message.channel_id, ts=message.id, text=blocks.fallback_text(content),
-                                         blocks=blocks.message_blocks(content))
-                return ActionResult.success(action, message)
-            case DeleteMessage(message=message):
-                await self.delete(message)
-                return ActionResult.success(action)
-            case BulkDelete(messages=messages):
-                failed = 0
-                for m in messages:
-                    try:
-                        await self.delete(m)
-                    except SlackApiError:
-                        failed += 1
-                if failed == len(messages) and messages:
-                    return ActionResult.failure(action, "none of the messages could be deleted", "forbidden")
-                return ActionResult.success(action)
-            case KickMember(scope=scope, user=user):
-                return await self._kick(action, scope or self.team_of_user(user.id), user)
-            case AddReaction(message=message, emoji=emoji):
-                client = await self.bot_client(self.team_of_channel(message.channel_id))
-                try:
-                    await client.reactions_add(channel=message.channel_id, timestamp=message.id,
-                                               name=emoji_name(emoji))
-                except SlackApiError as exc:
-                    if exc.response.get("error") != "already_reacted":
-                        raise
-                return ActionResult.success(action)
-            case OpenForm(origin=origin, form=form):
-                return await self._open_form(action, origin.scope, origin.user, origin.channel, origin.token, form)
-            case ShowOnHome(scope=scope, user=user, section=section, content=content, order=order):
-                key = (scope, user.id)
-                self.home.sections.setdefault(key, {})[section] = (order, content)
-                if key not in self.home.collecting:  # outside a HomeOpened: publish right away
-                    await self.publish_home(scope, user.id)
-                return ActionResult.success(action)
-        return ActionResult.failure(action, f"Slack can't {type(action).__name__}", "unsupported")
+    def _table(self) -> ActionTable:
+        table = ActionTable()
+        table.add(SendMessage, self._send, also=[Capability.BUTTONS])
+        table.add(Reply, self._reply, also=[Capability.EPHEMERAL])
+        table.add(SendDirect, self._direct)
+        table.add(EditMessage, self._edit)
+        table.add(KickMember, self._kick)
+        table.add(AddReaction, self._react)
+        table.add(OpenForm, self._open_form)
+        table.add(ShowOnHome, self._show_on_home)
+        if self.admin_client is not None:  # a bot deletes only its own messages; an admin's token deletes any
+            table.add(DeleteMessage, self._delete)
+            table.add(BulkDelete, self._bulk_delete)
+        table.receives(Capability.READ_MESSAGES)
+        return table
+
+    async def _send(self, action: SendMessage) -> ActionResult:
+        reply_to = action.reply_to
+        ref = await self.post(action.channel.id, action.content, thread=reply_to.id if reply_to else None)
+        return ActionResult.success(action, ref)
+
+    async def _direct(self, action: SendDirect) -> ActionResult:
+        user = action.user
+        ref = await self.direct(user.id, action.content, team=action.scope or self.team_of_user(user.id))
+        return ActionResult.success(action, ref)
+
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        message, content = action.message, action.content
+        client = await self.bot_client(self.team_of_channel(message.channel_id))
+        await client.chat_update(channel=message.channel_id, ts=message.id, text=blocks.fallback_text(content),
+                                 blocks=blocks.message_blocks(content))
+        return ActionResult.success(action, message)
+
+    async def _delete(self, action: DeleteMessage) -> ActionResult:
+        await self.delete(action.message)
+        return ActionResult.success(action)
+
+    async def _bulk_delete(self, action: BulkDelete) -> ActionResult:
+        failed = 0
+        for m in action.messages:
+            try:
+                await self.delete(m)
+            except SlackApiError:
+                failed += 1
+        if failed == len(action.messages) and action.messages:
+            return ActionResult.failure(action, "none of the messages could be deleted", "forbidden")
+        return ActionResult.success(action)
+
+    async def _react(self, action: AddReaction) -> ActionResult:
+        message = action.message
+        client = await self.bot_client(self.team_of_channel(message.channel_id))
+        try:
+            await client.reactions_add(channel=message.channel_id, timestamp=message.id, name=emoji_name(action.emoji))
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+        return ActionResult.success(action)
+
+    async def _show_on_home(self, action: ShowOnHome) -> ActionResult:
+        key = (action.scope, action.user.id)
+        self.home.sections.setdefault(key, {})[action.section] = (action.order, action.content)
+        if key not in self.home.collecting:  # outside a HomeOpened: publish right away
+            await self.publish_home(action.scope, action.user.id)
+        return ActionResult.success(action)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -290,8 +309,10 @@ class Performer:
         client = await self.bot_client(team)
         await client.chat_delete(channel=message.channel_id, ts=message.id)
 
-    async def _kick(self, action: KickMember, team: str, user: UserRef) -> ActionResult:
+    async def _kick(self, action: KickMember) -> ActionResult:
         """Slack has no workspace kick for bots: remove the member from every channel Steward is in."""
+        user = action.user
+        team = action.scope or self.team_of_user(user.id)
         client = await self.bot_client(team)
         channels: list[str] = []
         cursor: str | None = None
@@ -318,8 +339,9 @@ class Performer:
 
     # -- forms and home ---------------------------------------------------------------------
 
-    async def _open_form(self, action: Action, team: str, user: UserRef, channel: ChannelRef | None,
-                         trigger: str | None, form: Form) -> ActionResult:
+    async def _open_form(self, action: OpenForm) -> ActionResult:
+        origin, form = action.origin, action.form
+        team, user, channel, trigger = origin.scope, origin.user, origin.channel, origin.token
         meta = {"channel": channel.id} if channel else {}
         if trigger:
             client = await self.bot_client(team)

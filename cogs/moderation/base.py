@@ -73,6 +73,7 @@ class ModerationBase(Cog):
     name = "moderation"
     settings_model = ModerationSettings
     migrations = Path(__file__).parent / "migrations" / "versions"
+    requires = frozenset({Capability.READ_MESSAGES})  # rules read what members write; blind, every message passes
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
