@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from bot.actions import Action
 from bot.capabilities import Capability
 from bot.commands import CommandSpec, Param
+from bot.components import Form, FormField
 from bot.events import Event
 from bot.permissions import Level
 from bot.refs import UserRef
@@ -46,18 +47,23 @@ def command(name: str, description: str, *, level: Level = Level.MEMBER,
     return mark
 
 
-def button(name: str) -> Callable[[F], F]:
-    """Handle presses of buttons and selects whose action is ``<cog>:<name>``."""
+def button(name: str, *, level: Level = Level.MEMBER) -> Callable[[F], F]:
+    """Handle presses of buttons and selects whose action is ``<cog>:<name>``; below ``level`` a press is refused."""
     def mark(fn: F) -> F:
-        fn._steward_button = name  # type: ignore[attr-defined]
+        fn._steward_button = (name, ComponentSpec(fn.__name__, level))  # type: ignore[attr-defined]
         return fn
     return mark
 
 
-def form(name: str) -> Callable[[F], F]:
-    """Handle submissions (and cancellations) of forms whose action is ``<cog>:<name>``."""
+def form(name: str, *, fields: Iterable[FormField] = (), level: Level = Level.MEMBER) -> Callable[[F], F]:
+    """Handle submissions (and cancellations) of forms whose action is ``<cog>:<name>``.
+
+    ``fields`` is the form's schema: the dispatcher checks every submission against it (required,
+    length, choices) and answers per field instead of calling the handler; :meth:`Cog.declared_form`
+    builds the form to open from it.
+    """
     def mark(fn: F) -> F:
-        fn._steward_form = name  # type: ignore[attr-defined]
+        fn._steward_form = (name, ComponentSpec(fn.__name__, level, tuple(fields)))  # type: ignore[attr-defined]
         return fn
     return mark
 
@@ -71,13 +77,22 @@ def job(kind: str) -> Callable[[F], F]:
 
 
 @dataclass(frozen=True)
+class ComponentSpec:
+    """A button or form handler: its method, the level it needs and (forms) the fields it takes."""
+
+    method: str
+    level: Level = Level.MEMBER
+    fields: tuple[FormField, ...] = ()
+
+
+@dataclass(frozen=True)
 class CogTable:
     """What a cog class declares, collected once per class."""
 
     events: tuple[tuple[type[Event], int, str], ...] = ()
     commands: tuple[CommandSpec, ...] = ()
-    buttons: dict[str, str] = field(default_factory=dict)
-    forms: dict[str, str] = field(default_factory=dict)
+    buttons: dict[str, ComponentSpec] = field(default_factory=dict)
+    forms: dict[str, ComponentSpec] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)
 
 
@@ -106,8 +121,8 @@ class Cog:
         super().__init_subclass__(**kwargs)
         events: list[tuple[type[Event], int, str]] = []
         commands: list[CommandSpec] = []
-        buttons: dict[str, str] = {}
-        forms: dict[str, str] = {}
+        buttons: dict[str, ComponentSpec] = {}
+        forms: dict[str, ComponentSpec] = {}
         jobs: dict[str, str] = {}
         for attr in dir(cls):
             fn = getattr(cls, attr, None)
@@ -117,12 +132,12 @@ class Cog:
                 types, priority = fn._steward_on
                 events.extend((t, priority, attr) for t in types)
             if hasattr(fn, "_steward_command"):
-                spec: CommandSpec = fn._steward_command
-                commands.append(replace(spec, cog=cls.name, method=attr))
-            if hasattr(fn, "_steward_button"):
-                buttons[fn._steward_button] = attr
-            if hasattr(fn, "_steward_form"):
-                forms[fn._steward_form] = attr
+                declared: CommandSpec = fn._steward_command
+                commands.append(replace(declared, cog=cls.name, method=attr))
+            for marker, into in (("_steward_button", buttons), ("_steward_form", forms)):
+                if hasattr(fn, marker):
+                    component, handler = getattr(fn, marker)
+                    into[component] = replace(handler, method=attr)
             if hasattr(fn, "_steward_job"):
                 jobs[fn._steward_job] = attr
         cls._table = CogTable(tuple(events), tuple(commands), buttons, forms, jobs)
@@ -141,6 +156,13 @@ class Cog:
         """The component action id ``<cog>:<name>`` for buttons and forms of this cog."""
         return f"{self.name}:{name}"
 
+    def declared_form(self, name: str, title: str, *, value: str = "", intro: str = "") -> Form:
+        """The form ``@form(name, fields=...)`` declares, ready to open."""
+        spec = self.table().forms.get(name)
+        if spec is None or not spec.fields:
+            raise LookupError(f"{type(self).__name__} declares no fields for the form {name!r}")
+        return Form(self.action_id(name), title, spec.fields, value=value, intro=intro)
+
     async def setup(self) -> None:
         """Called once the community's names are resolved and before events arrive."""
 
@@ -150,3 +172,4 @@ class Cog:
     async def delete_member_data(self, user: UserRef) -> int:
         """Erase what the cog stores about a member; returns how many rows went."""
         return 0
+

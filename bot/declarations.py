@@ -29,7 +29,10 @@ def check_commands(classes: Iterable[type[Cog]]) -> None:
             taken = inspect.signature(getattr(cls, spec.method)).parameters
             takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in taken.values())
             for param in spec.params:
-                if param.name not in taken and not takes_any:
+                if param.name == "level":
+                    problems.append(f"/{spec.name}: the parameter name 'level' is reserved (handlers that take "
+                                    "level= get the invoker's level)")
+                elif param.name not in taken and not takes_any:
                     problems.append(f"/{spec.name} declares the parameter {param.name!r}, which {where} does not take")
     if problems:
         raise DeclarationError("cog declarations don't hold together:\n  " + "\n  ".join(problems))

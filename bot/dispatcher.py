@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
 import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.actions import Action, DeleteMessage, Reply
 from bot.clock import Clock
@@ -26,6 +27,7 @@ from bot.events import (
     MessagePosted,
     Origin,
 )
+from bot.forms import form_refusal
 from bot.gate import CapabilityGate
 from bot.permissions import Level
 from bot.platforms import Platforms
@@ -215,7 +217,8 @@ class Dispatcher:
         except ArgumentError as exc:
             d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
             return
-        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs), f"{cog.name}.{spec.method}")
+        method = getattr(cog, spec.method)
+        _collect(d.actions, await method(event, **kwargs, **_level_for(method, d.level)), f"{cog.name}.{spec.method}")
 
     async def _component(self, d: Dispatch, event: ButtonPressed | FormSubmitted | FormCancelled,
                          cogs: Sequence[Cog]) -> None:
@@ -224,14 +227,30 @@ class Dispatcher:
             if cog.name != cog_name:
                 continue
             table = cog.table().buttons if isinstance(event, ButtonPressed) else cog.table().forms
-            method = table.get(name)
-            if method is not None:
-                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
+            spec = table.get(name)
+            if spec is None:
+                continue
+            if d.level < spec.level and not isinstance(event, FormCancelled):
+                what = "button" if isinstance(event, ButtonPressed) else "form"
+                d.actions.append(Reply(origin=event.origin, content=text(
+                    f"That {what} is for {spec.level.label}s; you can't use it here.")))
                 return
+            refusal = form_refusal(spec.fields, event) if isinstance(event, FormSubmitted) else None
+            if refusal is not None:
+                d.actions.append(refusal)
+                return
+            method = getattr(cog, spec.method)
+            _collect(d.actions, await method(event, **_level_for(method, d.level)), f"{cog.name}.{spec.method}")
+            return
         if isinstance(event, FormCancelled):
             return
         d.actions.append(Reply(origin=event.origin, content=text(
             "That button or form is no longer active here.")))
+
+
+def _level_for(method: Callable[..., Any], level: Level) -> dict[str, Level]:
+    """``level=`` for a handler that takes it: the level the dispatcher already resolved."""
+    return {"level": level} if "level" in inspect.signature(method).parameters else {}
 
 
 def _bind(mw: Middleware, nxt: Next) -> Next:

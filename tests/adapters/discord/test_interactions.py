@@ -27,6 +27,18 @@ async def test_form_opens_as_a_modal_and_its_submit_reaches_the_handler(steward:
     assert steward.cog().forms == [{"topic": "UI", "body": "Nice"}]
 
 
+async def test_a_modal_over_its_limits_is_answered_per_field_and_never_reaches_the_handler(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    custom_id = encode_custom_id("demo:feedback")  # a client that ignores the modal's own limits
+    submitted = await fake.submit(guild, "general", "alice", custom_id, {"topic": "x" * 41, "body": " "})
+    [answer] = await fake.wait_for("POST", rf"/interactions/{submitted['id']}/[^/]+/callback$")
+    assert answer.json["data"]["content"] == (
+        "Your form wasn't sent — please fix:\n  • Topic is too long (41 > 40 characters).\n"
+        "  • Tell us more is required.\nWhat you wrote, to copy:\n  Topic: " + "x" * 41)
+    assert answer.json["data"]["flags"] == 64  # only the member sees it
+    assert steward.cog().forms == []
+
+
 async def test_slow_handler_is_deferred_then_followed_up(steward: Running) -> None:
     fake, guild = steward.fake, steward.guild
     invoked = await fake.slash(guild, "general", "alice", "slow")

@@ -367,7 +367,7 @@ async def test_members_cannot_press_moderator_buttons(mod: Mod) -> None:
     await mod.runtime.idle()
     fake.mark()
     press = await fake.press(mod.guild, "general", "alice", _buttons(log)["Undo"])
-    assert await mod.answer_text(press) == "Only moderators can use these buttons."
+    assert await mod.answer_text(press) == "That button is for moderators; you can't use it here."
     assert fake.mutations() == []
     [case] = await mod.cases()
     assert case.state == "active" and alice.timed_out_until is not None

@@ -217,6 +217,26 @@ async def test_a_form_that_fails_validation_is_answered_with_field_errors_and_no
     assert case.appeal_state == "pending" and case.appeal_text == "a quote"
 
 
+async def test_a_view_that_lost_its_limits_still_meets_the_core_check(start_steward: StartSteward) -> None:
+    steward = await start(start_steward)
+    fake = steward.fake
+    await steward.event(message("badword here", ts="1700012000.000100"))
+    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
+    await steward.command("appeal", user="U0BOB", hook="appeal")
+    view = (await fake.wait_calls("views.open"))[0].args["view"]
+    steward.adapter.performer.open_forms = Expiring(ttl=60)  # a restart: the adapter forgot the Form...
+    for block in view["blocks"]:  # ...and the view says no limit for `contact` (the cog's schema says 300)
+        (block.get("element") or {}).pop("max_length", None)
+    values = {"why": "a quote", "contact": "x" * 301}
+    assert await submit(steward, submission(view, user="U0BOB", values=values)) is None  # the fast path let it by
+    [refusal] = await fake.wait_for(lambda: [c for c in fake.of("chat.postEphemeral") + fake.of("chat.postMessage")
+                                             if "wasn't sent" in c.args["text"]])
+    assert "Anything else moderators should know? is too long (301 > 300 characters)." in refusal.args["text"]
+    await steward.runtime.idle()
+    [case] = await cases_of(steward, "U0BOB")
+    assert case.appeal_state in (None, "none")  # the handler never ran
+
+
 async def test_socket_mode_form_errors_go_back_in_the_envelope_ack(start_steward: StartSteward) -> None:
     steward = await start(start_steward, mode="socket")
     fake = steward.fake

@@ -284,7 +284,7 @@ async def test_undo_on_the_mod_log_post_revokes_the_case(start_steward: StartSte
     # a member can't use it
     assert await steward.interact(press(log, "Undo", user="U0ALICE", hook="member", fake=fake)) == 200
     refusal = (await fake.wait_calls("response_url"))[0]
-    assert refusal.args["text"] == "Only moderators can use these buttons."
+    assert refusal.args["text"] == "That button is for moderators; you can't use it here."
 
     assert await steward.interact(press(log, "Undo", user="U0MOD", hook="undo", fake=fake)) == 200
     await fake.wait_calls("response_url", 2)
