@@ -16,6 +16,7 @@ from bot.components import Form, FormField
 from bot.events import Event
 from bot.permissions import Level
 from bot.refs import UserRef
+from bot.signatures import params_from
 
 if TYPE_CHECKING:
     from bot.context import CogContext
@@ -33,16 +34,21 @@ def on(*event_types: type[Event], priority: int = 0) -> Callable[[F], F]:
 
 
 def command(name: str, description: str, *, level: Level = Level.MEMBER,
-            params: Iterable[Param] = (), aliases: Iterable[str] = (), direct: bool = False) -> Callable[[F], F]:
+            params: Iterable[Param] | None = None, aliases: Iterable[str] = (),
+            direct: bool = False) -> Callable[[F], F]:
     """Declare a command; the method receives the event and one keyword per parameter.
+
+    The parameters are read from the method's signature (:mod:`bot.signatures`) unless
+    ``params`` lists them explicitly.
 
     ``direct``: members may also use it in a direct message with Steward (platforms where
     server commands are not available in DMs publish it there too).
     """
     def mark(fn: F) -> F:
         fn._steward_command = CommandSpec(  # type: ignore[attr-defined]
-            name=name, description=description, level=level, params=tuple(params),
+            name=name, description=description, level=level, params=tuple(params or ()),
             method=fn.__name__, aliases=tuple(aliases), direct=direct)
+        fn._steward_params_given = params is not None  # type: ignore[attr-defined]
         return fn
     return mark
 
@@ -133,7 +139,8 @@ class Cog:
                 events.extend((t, priority, attr) for t in types)
             if hasattr(fn, "_steward_command"):
                 declared: CommandSpec = fn._steward_command
-                commands.append(replace(declared, cog=cls.name, method=attr))
+                params = declared.params if fn._steward_params_given else params_from(fn)
+                commands.append(replace(declared, cog=cls.name, method=attr, params=params))
             for marker, into in (("_steward_button", buttons), ("_steward_form", forms)):
                 if hasattr(fn, marker):
                     component, handler = getattr(fn, marker)

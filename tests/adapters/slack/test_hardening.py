@@ -230,7 +230,7 @@ async def test_a_view_that_lost_its_limits_still_meets_the_core_check(start_stew
     values = {"why": "a quote", "contact": "x" * 301}
     assert await submit(steward, submission(view, user="U0BOB", values=values)) is None  # the fast path let it by
     [refusal] = await fake.wait_for(lambda: [c for c in fake.of("chat.postEphemeral") + fake.of("chat.postMessage")
-                                             if "wasn't sent" in c.args["text"]])
+                                             if "wasn't sent" in str(c.args.get("text"))], within=15)
     assert "Anything else moderators should know? is too long (301 > 300 characters)." in refusal.args["text"]
     await steward.runtime.idle()
     [case] = await cases_of(steward, "U0BOB")
