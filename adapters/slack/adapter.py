@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.app import Server
 from adapters.slack.dedupe import Seen
 from adapters.slack.names import Directory
 from adapters.slack.perform import Performer
@@ -56,8 +57,8 @@ class SlackAdapter:
         self._clients: dict[str, AsyncWebClient] = {}
         self._staff_groups: set[str] = set()
         self._command_names: set[str] = set()
-        self.client = self._new_client(settings.bot_token if not settings.uses_oauth else None)
-        self.admin_client = self._new_client(settings.admin_user_token) if settings.admin_user_token else None
+        self.client = self.new_client(settings.bot_token if not settings.uses_oauth else None)
+        self.admin_client = self.new_client(settings.admin_user_token) if settings.admin_user_token else None
         self.directory = Directory(self.client_for)
         self.performer = Performer(bot_client=self.client_for, admin_client=self.admin_client,
                                    team_of_channel=self.team_of_channel, team_of_user=self.team_of_user,
@@ -67,7 +68,7 @@ class SlackAdapter:
         self.server: Any = None  # adapters.slack.app.Server once started
         self.port: int | None = None
 
-    def _new_client(self, token: str | None) -> AsyncWebClient:
+    def new_client(self, token: str | None) -> AsyncWebClient:
         """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
         return AsyncWebClient(token=token or None, base_url=self.settings.api_url, retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
@@ -85,8 +86,6 @@ class SlackAdapter:
 
     async def start(self, sink: EventSink) -> None:
         """Check the credentials, then serve HTTP or connect Socket Mode."""
-        from adapters.slack.app import Server
-
         missing = self.settings.missing()
         if missing:
             raise StartupError(f"slack: {', '.join(missing)} empty in platforms.slack "
@@ -148,7 +147,7 @@ class SlackAdapter:
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team) if self.store else None
         if bot is None or not bot.bot_token:
             raise NotInstalled(team)
-        client = self._clients[team] = self._new_client(bot.bot_token)
+        client = self._clients[team] = self.new_client(bot.bot_token)
         self.bots[team] = (str(bot.bot_user_id or ""), str(bot.bot_id or ""))
         return client
 
