@@ -16,7 +16,7 @@ from bot.actions import Action, DeleteMessage, Reply
 from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
-from bot.content import Content, text
+from bot.content import CommandMention, Content, Segment, UserText, text
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -201,21 +201,22 @@ class Dispatcher:
             names = sorted({s.name for c in cogs for s in c.table().commands
                             if s.level <= d.level})
             close = difflib.get_close_matches(event.command.lower(), names, n=1)
-            hint = f" Did you mean /{close[0]}?" if close else ""
-            d.actions.append(Reply(origin=event.origin, content=text(
-                f"Unknown command /{event.command}.{hint} Type /help for the list.")))
+            hint: tuple[Segment, ...] = (" Did you mean ", CommandMention(close[0]), "?") if close else ()
+            d.actions.append(Reply(origin=event.origin, content=Content((
+                "Unknown command /", UserText(event.command), ".", *hint, " Type ", CommandMention("help"),
+                " for the list."))))
             return
         cog, spec = found
         if d.level < spec.level:
-            d.actions.append(Reply(origin=event.origin, content=text(
-                f"/{spec.name} is for {spec.level.label}s; you can't use it here.")))
+            d.actions.append(Reply(origin=event.origin, content=Content((
+                CommandMention(spec.name), f" is for {spec.level.label}s; you can't use it here."))))
             return
         try:
             kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
                                       resolver=self.host.platforms.resolver(event.platform), tz=community.tz,
                                       now=self.host.clock.now())
         except ArgumentError as exc:
-            d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
+            d.actions.append(Reply(origin=event.origin, content=Content((CommandMention(spec.name), f": {exc}"))))
             return
         method = getattr(cog, spec.method)
         _collect(d.actions, await method(event, **kwargs, **_level_for(method, d.level)), f"{cog.name}.{spec.method}")
@@ -292,9 +293,8 @@ def _find_command(name: str, cogs: Sequence[Cog]) -> tuple[Cog, CommandSpec] | N
 def help_content(commands: Sequence[CommandSpec], level: Level) -> Content:
     """The /help listing for a level."""
     usable = sorted((c for c in commands if c.level <= level), key=lambda c: (c.level, c.name))
-    lines = ["Commands you can use:"]
+    segments: list[Segment] = ["Commands you can use:"]
     for spec in usable:
-        lines.append(f"  {spec.usage()} — {spec.description}")
-    return text("\n".join(lines))
-
-
+        args = " ".join(p.usage() for p in spec.params)
+        segments += ["\n  ", CommandMention(spec.name, args), f" — {spec.description}"]
+    return Content(tuple(segments))

@@ -17,7 +17,7 @@ from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
 from adapters.discord.perform import Performer
 from adapters.discord.settings import DiscordSettings
-from adapters.discord.state import State
+from adapters.discord.state import GLOBAL, State
 from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
 from bot.capabilities import Capability
@@ -36,7 +36,6 @@ _INTENT_LOSS = {
     "Server Members Intent": "Without it joins, leaves, the name check, raid protection and role checks stop "
                              "working.",
 }
-GLOBAL = "global"  # the command-sync key of the global (DM) commands; guild keys are ids
 _TEXT_TYPES = (discord.MessageType.default, discord.MessageType.reply, discord.MessageType.thread_starter_message)
 
 
@@ -276,23 +275,31 @@ class DiscordAdapter:
         if not scope.isdigit() or self.client is None or self.client.application_id is None:
             return
         app_id = self.client.application_id
+        http = self.client.http
         await self._publish(scope, f"discord server {scope}", payloads(commands),
-                            lambda body: self.client.http.bulk_upsert_guild_commands(app_id, int(scope), body))
+                            lambda body: http.bulk_upsert_guild_commands(app_id, int(scope), body),
+                            lambda: http.get_guild_commands(app_id, int(scope)))
         # DM commands are global: one list for every community (a DM belongs to no server).
         every = [spec for specs in self.state.specs.values() for spec in specs]
         await self._publish(GLOBAL, "discord DMs", direct_payloads(every),
-                            lambda body: self.client.http.bulk_upsert_global_commands(app_id, body))
+                            lambda body: http.bulk_upsert_global_commands(app_id, body),
+                            lambda: http.get_global_commands(app_id))
 
     async def _publish(self, key: str, where: str, body: list[dict[str, Any]],
-                       call: Callable[[list[dict[str, Any]]], Awaitable[Any]]) -> None:
+                       call: Callable[[list[dict[str, Any]]], Awaitable[Any]],
+                       fetch: Callable[[], Awaitable[Any]]) -> None:
         wanted = digest(body)
         app = str(self.client.application_id)
         stored = await self.state.sync.digest(app, key)
         if stored == wanted or (stored is None and key == GLOBAL and not body):
             log.info("%s: slash commands unchanged; not re-published", where)
+            try:  # their ids make the clickable command mentions
+                self.state.remember_commands(key, await fetch() if body else [])
+            except discord.HTTPException as exc:
+                log.warning("%s: can't list the published commands (%s); commands show as text", where, exc)
             return
         try:
-            await call(body)
+            self.state.remember_commands(key, await call(body))
         except discord.Forbidden:
             log.error("%s: can't publish slash commands (Missing Access). Re-invite Steward "
                       "with the applications.commands scope: %s", where, self.invite_url())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ import discord
 
 from adapters.discord import checks
 from adapters.discord.render import message_kwargs
-from adapters.discord.state import State
+from adapters.discord.state import GLOBAL, State
 from adapters.discord.translate import message_ref
 from bot.action_table import ActionTable
 from bot.actions import (
@@ -37,8 +38,10 @@ from bot.actions import (
     SetSlowmode,
     TimeoutMember,
     UnbanMember,
+    map_content,
 )
 from bot.capabilities import Capability
+from bot.content import spell_commands
 from bot.refs import ChannelRef, MessageRef
 
 log = logging.getLogger(__name__)
@@ -100,8 +103,10 @@ class Performer:
         if guild_id is not None and self.breaker.is_open(guild_id):
             return ActionResult.failure(action, "paused in this server after repeated 'Missing Permissions' "
                                                 "errors; fix Steward's permissions (see the mod log)", "circuit_open")
+        spell = self.state.spell(str(guild_id) if guild_id is not None else GLOBAL)
         try:
-            result = await self.table.perform(action)
+            result = await self.table.perform(map_content(action, lambda content: spell_commands(content, spell)))
+            result = result if result.action is action else dataclasses.replace(result, action=action)
         except Refused as exc:
             log.info("refused %s: %s", type(action).__name__, exc)
             return ActionResult.failure(action, str(exc), exc.code)

@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.components import MAX_CUSTOM_ID, Button, Form, Select
-from bot.content import Content, Mention, UserText
+from bot.content import CommandMention, Content, Mention, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 MAX_TEXT = 2000
@@ -56,6 +56,8 @@ def render_text(content: Content) -> str:
             out.append(escape(seg.text))
         elif isinstance(seg, Mention):
             out.append(_mention(seg))
+        elif isinstance(seg, CommandMention):  # a command Discord doesn't know the id of: as typed
+            out.append(escape(seg.plain()))
     rendered = "".join(out)
     if len(rendered) > MAX_TEXT:
         rendered = rendered[: MAX_TEXT - 1] + "…"

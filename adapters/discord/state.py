@@ -3,15 +3,21 @@ connected, the name book and the stores. Its parts receive this, never the adapt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import discord
 
 from adapters.discord import names
+from adapters.discord.commands import slug
+from adapters.discord.render import escape
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.store import LockStore, SyncStore
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig
+from bot.content import CommandMention
+
+GLOBAL = "global"  # the key of the global (DM) commands; guild keys are ids
 
 
 class State:
@@ -23,8 +29,25 @@ class State:
         self.client: discord.Client = None  # type: ignore[assignment]  # set when the adapter starts
         self.names = names.NameBook()
         self.specs: dict[str, list[CommandSpec]] = {}  # published commands by guild
+        self.command_ids: dict[str, dict[str, str]] = {}  # guild id (or "global") -> command name -> its id
         self.sync = SyncStore()
         self.locks = LockStore()
+
+    def remember_commands(self, key: str, published: Any) -> None:
+        """The ids Discord gave the commands of a guild (or the global ones)."""
+        self.command_ids[key] = {str(c["name"]): str(c["id"]) for c in published or []
+                                 if isinstance(c, dict) and "id" in c and "name" in c}
+
+    def spell(self, key: str) -> Callable[[CommandMention], str]:
+        """How a command mention reads in that guild: ``</name:id>`` (clickable) when Discord gave it an id."""
+        ids = self.command_ids.get(key, {})
+
+        def spelled(mention: CommandMention) -> str:
+            found = ids.get(slug(mention.name))
+            if found is None:
+                return escape(mention.plain())
+            return f"</{slug(mention.name)}:{found}>" + (f" {escape(mention.args)}" if mention.args else "")
+        return spelled
 
     def guild(self, scope: str) -> discord.Guild | None:
         """A configured guild Steward is in, by scope."""

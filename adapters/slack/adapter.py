@@ -56,7 +56,6 @@ class SlackAdapter:
         self._user_team: dict[str, str] = {}
         self._clients: dict[str, AsyncWebClient] = {}
         self._staff_groups: set[str] = set()
-        self._command_names: set[str] = set()
         self.client = self.new_client(settings.bot_token if not settings.uses_oauth else None)
         self.admin_client = self.new_client(settings.admin_user_token) if settings.admin_user_token else None
         self.directory = Directory(self.client_for)
@@ -199,8 +198,7 @@ class SlackAdapter:
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
         # Slack has one slash command (from the manifest); its first word picks the core command.
-        self._command_names.update(n for spec in commands for n in (spec.name, *spec.aliases))
-        self.performer.set_commands(self.settings.command, self._command_names)
+        self.performer.slash = self.settings.command
         log.debug("slack %s: %d commands routed through %s", scope, len(commands), self.settings.command)
 
     async def member(self, scope: str, user: UserRef) -> MemberInfo | None:

@@ -6,10 +6,9 @@ import asyncio
 import dataclasses
 import json
 import logging
-import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +32,11 @@ from bot.actions import (
     SendDirect,
     SendMessage,
     ShowOnHome,
+    map_content,
 )
 from bot.capabilities import Capability
 from bot.components import Button, Form
-from bot.content import Content, text
+from bot.content import CommandMention, Content, spell_commands, text
 from bot.refs import MessageRef
 
 log = logging.getLogger(__name__)
@@ -136,25 +136,17 @@ class Performer:
         self.home = Home()
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"
-        self._commands: re.Pattern[str] | None = None
         self.table = self._table()
 
-    def set_commands(self, slash: str, names: Iterable[str]) -> None:
-        """The Slack command and the core command names, so ``/name`` in Steward's text reads ``/steward name``."""
-        self.slash = slash
-        self._commands = blocks.command_pattern(names)
-
-    def _slack_spelling(self, action: Action) -> Action:
-        content = getattr(action, "content", None)
-        if not isinstance(content, Content) or self._commands is None:
-            return action
-        spelled = blocks.slash_commands(content, self.slash, self._commands)
-        return action if spelled is content else dataclasses.replace(action, content=spelled)  # type: ignore[call-arg]
+    def spell(self, mention: CommandMention) -> str:
+        """A command as Slack members type it: through Steward's one slash command (``/steward appeal``)."""
+        return f"{self.slash} {mention.plain().removeprefix('/')}"
 
     async def perform(self, action: Action) -> ActionResult:
         """Perform one action; Slack errors become failures with a readable reason."""
         try:
-            result = await self.table.perform(self._slack_spelling(action))
+            spelled = map_content(action, lambda content: spell_commands(content, self.spell))
+            result = await self.table.perform(spelled)
             return result if result.action is action else dataclasses.replace(result, action=action)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")

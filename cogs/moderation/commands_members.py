@@ -10,7 +10,7 @@ from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanM
 from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import fmt
+from bot.content import CommandMention, Content, fmt
 from bot.durations import format_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
@@ -126,7 +126,7 @@ class MemberCommands(Enforcement):
         """/purge count [member]: from the messages Steward saw in this channel."""
         channel = event.origin.channel
         if channel is None:
-            return [self.reply(event, "Use /purge in a channel.")]
+            return [self.reply(event, Content(("Use ", CommandMention("purge"), " in a channel.")))]
         if member is not None:
             refusal = await self.command_refusal(event, member, None)
             if refusal is not None:

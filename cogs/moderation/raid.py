@@ -6,7 +6,7 @@ from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
 from bot.cog import command, job
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, text
+from bot.content import CommandMention, Content, Mention, Segment, text
 from bot.durations import format_duration
 from bot.events import CommandInvoked, MemberJoined
 from bot.permissions import Level
@@ -119,7 +119,7 @@ class RaidControl(Enforcement):
         if key is not None and conf.ends_after is not None:
             await self.ctx.schedule("raid_end", now + conf.ends_after, {"key": key}, key=key)
         pings: list[RoleRef] = []
-        segments: list[str | Mention] = [f"🚨 Raid mode ON ({why}, by {by}). New joiners get: "
+        segments: list[Segment] = [f"🚨 Raid mode ON ({why}, by {by}). New joiners get: "
                                          f"{conf.action.describe()}."]
         if conf.ping_moderators:
             # the one deliberate ping: moderators must see a raid now
@@ -129,7 +129,7 @@ class RaidControl(Enforcement):
                     segments += [" ", Mention(role, role.id)]
         if notes:
             segments.append("\nNote: " + "; ".join(notes))
-        segments.append("\nEnd it with /raid off.")
+        segments += ["\nEnd it with ", CommandMention("raid", "off"), "."]
         await self.ctx.modlog(Content(tuple(segments), ping=tuple(pings)))
         return notes
 

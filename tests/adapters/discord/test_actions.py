@@ -25,7 +25,7 @@ from bot.actions import (
     UnbanMember,
 )
 from bot.components import Button, Select, SelectOption, encode_custom_id
-from bot.content import Content, Mention, UserText, text
+from bot.content import CommandMention, Content, Mention, UserText, text
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
 from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, wait_until
@@ -170,6 +170,18 @@ async def test_send_escapes_user_text_and_pings_only_named_targets(steward: Runn
     assert [str(r) for r in post.json["allowed_mentions"]["roles"]] == [mods.id]
     assert "\\*\\*@\u200bhere\\*\\*" in post.json["content"] and "\\_x\\_" in post.json["content"]
     assert post.json["components"][0]["components"][0]["custom_id"] == encode_custom_id("demo:pick")
+
+
+async def test_a_command_mention_is_discords_clickable_mention(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    ids = {c["name"]: c["id"] for c in fake.commands[guild.id]}
+    content = Content(("Try ", CommandMention("help"), " or ", CommandMention("mute", "<member>"), "; not ",
+                       CommandMention("nothing"), "."))
+    channel = ChannelRef(D, str(guild.channels["general"].id))
+    sent = await steward.adapter.perform(SendMessage(channel=channel, content=content))
+    assert sent.ok and sent.action.content is content  # the result names the action as the core sent it
+    [post] = fake.find("POST", r"/messages$")
+    assert post.json["content"] == f"Try </help:{ids['help']}> or </mute:{ids['mute']}> <member>; not /nothing."
 
 
 async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:

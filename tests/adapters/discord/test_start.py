@@ -91,7 +91,10 @@ async def test_commands_are_republished_only_when_they_change(fake: FakeDiscord,
     path = write_config(tmp_path, world.guild)
     for _ in range(2):
         runtime = await start_steward(path)
+        ids = runtime.adapters["discord"].state.command_ids[str(world.guild.id)]  # type: ignore[attr-defined]
         await runtime.stop()
+        # published or not, Steward knows each command's id (for clickable mentions)
+        assert ids == {c["name"]: c["id"] for c in fake.commands[world.guild.id]} and "help" in ids
     assert len(fake.find("PUT", r"/commands$")) == 1
 
 
