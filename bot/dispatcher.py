@@ -16,7 +16,7 @@ from bot.actions import Action, DeleteMessage, Reply
 from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
-from bot.content import CommandMention, Content, Segment, UserText, text
+from bot.content import CommandMention, Content, Segment, fmt, text
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -107,9 +107,9 @@ class RateLimit:
             wait = int(window - (now - hits[0])) + 1
             if now - self.warned.get(key, -1e9) > window:
                 self.warned[key] = now
-                d.actions.append(Reply(origin=event.origin, content=text(
-                    f"Slow down — you can use {limits.per_member} commands every {int(window)}s. "
-                    f"Try again in {wait}s.")))
+                d.actions.append(Reply(origin=event.origin, content=fmt(
+                    "Slow down — you can use {n} commands every {w}s. Try again in {wait}s.",
+                    n=limits.per_member, w=int(window), wait=wait)))
             return
         hits.append(now)
         await nxt(d)
@@ -173,9 +173,9 @@ class Dispatcher:
             log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
             origin = getattr(event, "origin", None)
             if isinstance(origin, Origin):
-                d.actions.append(Reply(origin=origin, content=text(
-                    f"Something went wrong on Steward's side (ref {ref}). The error is logged; "
-                    "please try again or tell a moderator.")))
+                d.actions.append(Reply(origin=origin, content=fmt(
+                    "Something went wrong on Steward's side (ref {ref}). The error is logged; "
+                    "please try again or tell a moderator.", ref=ref)))
 
     async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
         handlers: list[tuple[int, int, Cog, str]] = []
@@ -201,22 +201,24 @@ class Dispatcher:
             names = sorted({s.name for c in cogs for s in c.table().commands
                             if s.level <= d.level})
             close = difflib.get_close_matches(event.command.lower(), names, n=1)
-            hint: tuple[Segment, ...] = (" Did you mean ", CommandMention(close[0]), "?") if close else ()
-            d.actions.append(Reply(origin=event.origin, content=Content((
-                "Unknown command /", UserText(event.command), ".", *hint, " Type ", CommandMention("help"),
-                " for the list."))))
+            hint = fmt(" Did you mean {c}?", c=CommandMention(close[0])) if close else text("")
+            d.actions.append(Reply(origin=event.origin, content=fmt(
+                "Unknown command /{name}.{hint} Type {help} for the list.", name=event.command, hint=hint,
+                help=CommandMention("help"))))
             return
         cog, spec = found
         if d.level < spec.level:
-            d.actions.append(Reply(origin=event.origin, content=Content((
-                CommandMention(spec.name), f" is for {spec.level.label}s; you can't use it here."))))
+            d.actions.append(Reply(origin=event.origin, content=fmt(
+                "{name} is for {level}s; you can't use it here.", name=CommandMention(spec.name),
+                level=text(spec.level.label))))
             return
         try:
             kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
                                       resolver=self.host.platforms.resolver(event.platform), tz=community.tz,
                                       now=self.host.clock.now())
         except ArgumentError as exc:
-            d.actions.append(Reply(origin=event.origin, content=Content((CommandMention(spec.name), f": {exc}"))))
+            d.actions.append(Reply(origin=event.origin,
+                                   content=fmt("{name}: {why}", name=CommandMention(spec.name), why=str(exc))))
             return
         method = getattr(cog, spec.method)
         _collect(d.actions, await method(event, **kwargs, **_level_for(method, d.level)), f"{cog.name}.{spec.method}")
@@ -233,8 +235,9 @@ class Dispatcher:
                 continue
             if d.level < spec.level and not isinstance(event, FormCancelled):
                 what = "button" if isinstance(event, ButtonPressed) else "form"
-                d.actions.append(Reply(origin=event.origin, content=text(
-                    f"That {what} is for {spec.level.label}s; you can't use it here.")))
+                d.actions.append(Reply(origin=event.origin, content=fmt(
+                    "That {what} is for {level}s; you can't use it here.", what=text(what),
+                    level=text(spec.level.label))))
                 return
             refusal = form_refusal(spec.fields, event) if isinstance(event, FormSubmitted) else None
             if refusal is not None:

@@ -10,7 +10,6 @@ import discord
 
 from adapters.discord import names
 from adapters.discord.commands import slug
-from adapters.discord.render import escape
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.store import LockStore, SyncStore
 from bot.commands import CommandSpec
@@ -43,10 +42,11 @@ class State:
         ids = self.command_ids.get(key, {})
 
         def spelled(mention: CommandMention) -> str:
+            # Steward's own words (command names and usage), so trusted markup like the rest of its text
             found = ids.get(slug(mention.name))
             if found is None:
-                return escape(mention.plain())
-            return f"</{slug(mention.name)}:{found}>" + (f" {escape(mention.args)}" if mention.args else "")
+                return mention.plain()
+            return f"</{slug(mention.name)}:{found}>" + (f" {mention.args}" if mention.args else "")
         return spelled
 
     def guild(self, scope: str) -> discord.Guild | None:
