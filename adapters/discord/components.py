@@ -25,6 +25,7 @@ from bot.actions import ActionResult, OpenForm, Reply
 from bot.components import decode_custom_id
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Origin
 from bot.permissions import Level
+from bot.policies import EPHEMERAL_UNAVAILABLE
 from bot.refs import ChannelRef
 
 log = logging.getLogger(__name__)
@@ -211,14 +212,13 @@ class Interactions:
 
     async def _expired(self, action: Reply, kwargs: dict[str, Any], ephemeral: bool,
                        exc: discord.NotFound) -> ActionResult:
-        """The interaction's token expired: a private answer goes by DM, a public one into the channel."""
+        """The interaction's token expired: a public answer goes into the channel; a private one is reported."""
         origin = action.origin
-        if ephemeral:  # never post what only the invoker was meant to see where everyone reads it
-            log.warning("interaction token expired (%s); sending the private reply to %s as a direct message",
+        if ephemeral:  # the core's policy decides where a private answer goes instead (bot.policies)
+            log.warning("interaction token expired (%s); the private reply to %s can't be shown as one",
                         exc.text or exc.status, origin.user.id)
-            dm = await self.state.client.http.start_private_message(int(origin.user.id))
-            sent = await self.state.client.get_partial_messageable(int(dm["id"])).send(**kwargs)
-            return ActionResult.success(action, message_ref(sent.channel.id, sent.id))
+            return ActionResult.failure(action, f"the interaction expired ({exc.text or exc.status})",
+                                        EPHEMERAL_UNAVAILABLE)
         log.warning("interaction token expired (%s); posting the reply in channel %s instead",
                     exc.text or exc.status, origin.channel.id if origin.channel else "?")
         return await self._in_channel(action, kwargs)

@@ -37,6 +37,7 @@ from bot.actions import (
 from bot.capabilities import Capability
 from bot.components import Button, Form
 from bot.content import CommandMention, Content, fmt, spell_commands, text
+from bot.policies import EPHEMERAL_UNAVAILABLE
 from bot.refs import MessageRef
 
 log = logging.getLogger(__name__)
@@ -262,14 +263,18 @@ class Performer:
         if action.ephemeral:
             if known is not None and known.response_url and await self._respond(known.response_url, content):
                 return ActionResult.success(action)
+            why = "no channel to answer in"
             if channel and not channel.startswith("D"):
                 try:
                     await self.ephemeral(team, channel, user, content)
                     return ActionResult.success(action)
-                except SlackApiError as exc:  # Steward is not in that channel: say it privately instead
-                    log.info("slack: ephemeral reply in %s failed (%s); sending a DM", channel,
-                             exc.response.get("error"))
-            return ActionResult.success(action, await self.direct(user, content, team=team))
+                except SlackApiError as exc:  # Steward is not in that channel
+                    why = f"chat.postEphemeral in {channel}: {exc.response.get('error')}"
+                    log.info("slack: ephemeral reply failed (%s)", why)
+            elif channel:
+                why = "Slack shows a bot's ephemeral messages in channels, not in a DM"
+            # the core's policy decides where a private answer goes instead (bot.policies)
+            return ActionResult.failure(action, why, EPHEMERAL_UNAVAILABLE)
         if channel:
             return ActionResult.success(action, await self.post(channel, content, team=team))
         return ActionResult.success(action, await self.direct(user, content, team=team))
