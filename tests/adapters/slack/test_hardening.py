@@ -184,14 +184,19 @@ async def submit(steward: Steward, payload: dict[str, Any]) -> dict[str, Any] | 
     return answer
 
 
+async def appeal_view(start_steward: StartSteward) -> tuple[Steward, dict[str, Any]]:
+    """Bob broke a rule and typed /appeal: Steward, and the appeal modal it opened."""
+    steward = await start(start_steward)
+    await steward.event(message("badword here", ts="1700012000.000100"))
+    await posted(steward.fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
+    await steward.command("appeal", user="U0BOB", hook="appeal")
+    return steward, (await steward.fake.wait_calls("views.open"))[0].args["view"]
+
+
 async def test_a_form_that_fails_validation_is_answered_with_field_errors_and_no_handler_runs(
         start_steward: StartSteward) -> None:
-    steward = await start(start_steward)
+    steward, view = await appeal_view(start_steward)
     fake = steward.fake
-    await steward.event(message("badword here", ts="1700012000.000100"))
-    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
-    await steward.command("appeal", user="U0BOB", hook="appeal")
-    view = (await fake.wait_calls("views.open"))[0].args["view"]
 
     # blank (only spaces) and over-long: both fields named in the ack, the modal stays open
     answer = await submit(steward, submission(view, user="U0BOB", values={"why": "   ", "contact": "x" * 301}))
@@ -218,12 +223,8 @@ async def test_a_form_that_fails_validation_is_answered_with_field_errors_and_no
 
 
 async def test_a_view_that_lost_its_limits_still_meets_the_core_check(start_steward: StartSteward) -> None:
-    steward = await start(start_steward)
+    steward, view = await appeal_view(start_steward)
     fake = steward.fake
-    await steward.event(message("badword here", ts="1700012000.000100"))
-    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
-    await steward.command("appeal", user="U0BOB", hook="appeal")
-    view = (await fake.wait_calls("views.open"))[0].args["view"]
     steward.adapter.performer.open_forms = Expiring(ttl=60)  # a restart: the adapter forgot the Form...
     for block in view["blocks"]:  # ...and the view says no limit for `contact` (the cog's schema says 300)
         (block.get("element") or {}).pop("max_length", None)
