@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +23,14 @@ from adapters.discord.translate import P, message_ref, user_ref
 from bot.actions import ActionResult, OpenForm, Reply
 from bot.components import decode_custom_id
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Origin
+from bot.expiring import Expiring
 from bot.permissions import Level
 from bot.policies import EPHEMERAL_UNAVAILABLE
 from bot.refs import ChannelRef
 
 log = logging.getLogger(__name__)
-KEEP = 1000  # interactions remembered for follow-ups (their tokens live 15 minutes)
+KEEP = 1000  # interactions remembered for follow-ups
+TOKEN_LIFETIME = 15 * 60  # Discord's interaction tokens live 15 minutes
 MAX_FORM_FIELDS = 5  # Discord modals take at most five inputs
 NO_SCOPE = "no-scope"  # a DM interaction that can't be mapped to one configured server
 
@@ -50,7 +51,7 @@ class Interactions:
     def __init__(self, state: State, emit: Callable[[Event], Awaitable[None]]) -> None:
         self.state = state
         self.emit = emit
-        self.pending: OrderedDict[str, Pending] = OrderedDict()
+        self.pending: Expiring[Pending] = Expiring(ttl=TOKEN_LIFETIME, size=KEEP)
 
     # -- inbound ------------------------------------------------------------------------------
 
@@ -144,9 +145,7 @@ class Interactions:
         await interaction.response.autocomplete([app_commands.Choice(name=n, value=v) for n, v in choices])
 
     def _remember(self, token: str, pending: Pending) -> None:
-        self.pending[token] = pending
-        while len(self.pending) > KEEP:
-            self.pending.popitem(last=False)
+        self.pending.put(token, pending)
 
     # -- outbound -----------------------------------------------------------------------------
 

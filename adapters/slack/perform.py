@@ -7,7 +7,6 @@ import dataclasses
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ from bot.actions import (
 from bot.capabilities import Capability
 from bot.components import Button, Form
 from bot.content import CommandMention, Content, fmt, spell_commands, text
+from bot.expiring import Expiring
 from bot.policies import EPHEMERAL_UNAVAILABLE
 from bot.refs import MessageRef
 
@@ -68,32 +68,6 @@ class Pacer:
         self._next[channel] = slot + self.interval  # taken before sleeping: concurrent posts queue up
         if slot > now:
             await asyncio.sleep(slot - now)
-
-
-class Expiring:
-    """A small map whose entries expire (interaction tokens, pending forms)."""
-
-    def __init__(self, ttl: float, size: int = 5000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-
-    def put(self, key: str, value: Any) -> None:
-        """Remember a value."""
-        self._items[key] = (time.monotonic(), value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def get(self, key: str | None) -> Any:
-        """The value, or None when unknown or expired."""
-        if key is None or key not in self._items:
-            return None
-        at, value = self._items[key]
-        if time.monotonic() - at > self.ttl:
-            del self._items[key]
-            return None
-        return value
 
 
 @dataclass
@@ -131,9 +105,9 @@ class Performer:
         self.team_of_channel = team_of_channel
         self.team_of_user = team_of_user
         self.pacer = Pacer(post_interval)
-        self.interactions = Expiring(ttl=25 * 60)
-        self.pending_forms = Expiring(ttl=15 * 60)
-        self.open_forms = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
+        self.interactions: Expiring[Interaction] = Expiring(ttl=25 * 60)  # response_url lives 30 min
+        self.pending_forms: Expiring[tuple[Form, dict[str, str]]] = Expiring(ttl=15 * 60)
+        self.open_forms: Expiring[Form] = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
         self.home = Home()
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"

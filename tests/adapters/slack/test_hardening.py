@@ -14,9 +14,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from adapters.slack.blocks import form_from_view, modal
-from adapters.slack.perform import Expiring
 from bot.components import Form, FormField
 from bot.events import MemberJoined, MessagePosted
+from bot.expiring import Expiring
 from bot.refs import ChannelRef
 from tests.adapters.slack.conftest import StartSteward, Steward, config_yaml
 from tests.adapters.slack.fake_slack import FakeSlack, Workspace, default_workspace
