@@ -199,7 +199,9 @@ class DiscordAdapter:
             log.exception("handling %s failed", type(event).__name__)
 
     def _ignored(self, user: discord.abc.User | None, is_webhook: bool = False) -> bool:
-        if user is None or (self.client.user is not None and user.id == self.client.user.id):
+        # Steward's own events are dropped by the core (bot_user), like every platform's; this is
+        # only the platform's setting about other bots and webhooks.
+        if user is None:
             return True
         return self.settings.ignore_bots and (user.bot or is_webhook)
 
@@ -233,8 +235,7 @@ class DiscordAdapter:
             await self.emit(translate.deleted(payload, str(payload.guild_id)))
 
     async def on_join(self, member: discord.Member) -> None:
-        if self.client.user is None or member.id != self.client.user.id:
-            await self.emit(translate.joined(member))
+        await self.emit(translate.joined(member))
 
     async def on_leave(self, payload: discord.RawMemberRemoveEvent) -> None:
         await self.emit(translate.left(payload))
@@ -245,8 +246,6 @@ class DiscordAdapter:
             await self.emit(event)
 
     async def on_reaction(self, payload: discord.RawReactionActionEvent) -> None:
-        if self.client.user is not None and payload.user_id == self.client.user.id:
-            return
         if self.settings.ignore_bots and payload.member is not None and payload.member.bot:
             return
         scope = self._scope(payload.guild_id, payload.user_id)
