@@ -10,13 +10,17 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
+from bot.actions import QUEUED, Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
 from bot.adapter import Adapter
 from bot.capabilities import Capability
 from bot.clock import Clock, ManualClock, SystemClock
@@ -29,6 +33,7 @@ from bot.content import text
 from bot.context import CogContext
 from bot.dispatcher import Dispatcher
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
+from bot.outbox import Outbox
 from bot.permissions import Level
 from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
 from bot.scheduler import JobRun, Scheduler
@@ -64,6 +69,13 @@ class Runtime:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
         self.dispatcher = Dispatcher(self)
+        # one sender per platform; Slack's ~1 post/s per channel is paced here, Discord's buckets
+        # by discord.py from its headers (see the README's "Outgoing effects")
+        self.outbox = Outbox(self.clock, self.adapters, modlog_of=self._modlog_of,
+                             intervals={p: float(getattr(a, "post_interval", 0.0)) for p, a in self.adapters.items()},
+                             concurrency=1 if isinstance(self.clock, ManualClock) else 8)
+        # effects performed while a job runs join that job's transaction (see _job_router)
+        self._in_job: ContextVar[_JobEffects | None] = ContextVar(f"steward-job-{id(self)}", default=None)
         self.started = False
 
     # -- life cycle -------------------------------------------------------------------------
@@ -85,6 +97,7 @@ class Runtime:
                 await attach(self.db)
             await adapter.start(self.handle)
         await self._resolve_names()
+        await self.outbox.start(self.db)
         await self._build_cogs(self.config)
         await self._register_commands()
         await self.scheduler.start()
@@ -101,6 +114,8 @@ class Runtime:
         await self.idle()
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self.outbox.running:
+            await self.outbox.stop()
         for cogs in self._cogs.values():
             for cog in cogs:
                 await cog.teardown()
@@ -114,8 +129,13 @@ class Runtime:
 
     async def idle(self) -> None:
         """Wait until every event handed in so far has been handled."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while True:
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            if self.outbox.running:
+                await self.outbox.settle()
+            if not self._tasks:
+                return
 
     # -- events -----------------------------------------------------------------------------
 
@@ -177,22 +197,25 @@ class Runtime:
     # -- Services protocol (cog contexts) ---------------------------------------------------
 
     async def perform(self, action: Action, community: Community | None) -> ActionResult:
-        """Check the adapter's capability, perform, and report what could not be done."""
-        adapter = self.adapters.get(action.platform)
-        if adapter is None:
-            return ActionResult.failure(action, f"platform {action.platform} is not running", "no_platform")
-        if action.capability not in adapter.capabilities:
-            result = ActionResult.failure(
-                action, f"{action.platform} does not let a bot {action.capability.value}", "unsupported")
-            log.warning("unsupported on %s: %s", action.platform, type(action).__name__)
-            if community is not None and not isinstance(action, SendMessage):
-                await self._note_unsupported(action, community)
-            return result
-        try:
-            result = await adapter.perform(action)
-        except Exception as exc:
-            log.exception("%s failed on %s", type(action).__name__, action.platform)
-            return ActionResult.failure(action, f"{type(exc).__name__}: {exc}", "error")
+        """Check the adapter's capability, hand the action to the outbox, report what could not be done."""
+        refused = self.gate(action)
+        if refused is not None:
+            if refused.code == "unsupported":
+                log.warning("unsupported on %s: %s", action.platform, type(action).__name__)
+                if community is not None and not isinstance(action, SendMessage):
+                    await self._note_unsupported(action, community)
+            return refused
+        if not self.outbox.running:
+            return ActionResult.failure(action, "Steward is not running", "no_platform")
+        job = self._in_job.get()
+        if job is not None and not job.closed:
+            # part of the job's transaction: sent once after the job commits; a re-run after a
+            # crash stages the same keys again, which the outbox ignores
+            job.count += 1
+            await self.outbox.stage(job.session, action, community=community.name if community else None,
+                                    key=f"{job.key}:effect:{job.count}")
+            return ActionResult(action, True, code=QUEUED)
+        result = await self.outbox.perform(action, community.name if community else None)
         if result.ok and isinstance(action, (DeleteMessage, BulkDelete)):
             for ref in (action.message,) if isinstance(action, DeleteMessage) else action.messages:
                 self._deleted[ref] = None
@@ -201,6 +224,32 @@ class Runtime:
         if not result.ok:
             log.warning("%s on %s: %s", type(action).__name__, action.platform, result.error)
         return result
+
+    def gate(self, action: Action) -> ActionResult | None:
+        """Why an action can't be performed here (no platform, no capability), or None."""
+        adapter = self.adapters.get(action.platform)
+        if adapter is None:
+            return ActionResult.failure(action, f"platform {action.platform} is not running", "no_platform")
+        if action.capability not in adapter.capabilities:
+            return ActionResult.failure(
+                action, f"{action.platform} does not let a bot {action.capability.value}", "unsupported")
+        return None
+
+    async def stage(self, session: AsyncSession, action: Action, community: Community, *, key: str,
+                    deliver_by: datetime | None = None) -> ActionResult:
+        """Queue an effect in ``session``'s transaction (behind the capability gate); it goes out on commit."""
+        refused = self.gate(action)
+        if refused is not None:
+            log.warning("%s: %s", type(action).__name__, refused.error)
+            if refused.code == "unsupported" and not isinstance(action, SendMessage):
+                await self._note_unsupported(action, community)
+            return refused
+        await self.outbox.stage(session, action, community=community.name, key=key, deliver_by=deliver_by)
+        return ActionResult(action, True, code=QUEUED)
+
+    def _modlog_of(self, community: str | None, platform: str) -> ChannelRef | None:
+        found = self.communities.get(community or "")
+        return None if found is None else found.channel("modlog", platform)
 
     async def _note_unsupported(self, action: Action, community: Community) -> None:
         channel = community.channel("modlog", action.platform)
@@ -319,7 +368,13 @@ class Runtime:
         async def route(run: JobRun) -> None:
             for cog in self._cogs.get(run.community or "", []):
                 if cog.name == cog_name:
-                    await getattr(cog, method)(run)
+                    effects = _JobEffects(run.session, run.key)
+                    token = self._in_job.set(effects)
+                    try:
+                        await getattr(cog, method)(run)
+                    finally:
+                        effects.closed = True
+                        self._in_job.reset(token)
                     return
             log.warning("job %s: cog %s is not enabled in community %s; nothing to do",
                         run.key, cog_name, run.community)
@@ -330,6 +385,14 @@ class Runtime:
             specs = self.commands_for(community)
             for platform, scope in community.scopes.items():
                 await self.adapters[platform].register_commands(scope, specs)
+
+
+@dataclass
+class _JobEffects:
+    session: AsyncSession
+    key: str
+    count: int = 0
+    closed: bool = False
 
 
 def _scope_of(cc: CommunityConfig, platform: str) -> str | None:

@@ -1,0 +1,63 @@
+"""The mod-log summary of entries that were not delivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.actions import (
+    Action,
+    BanMember,
+    DeleteMessage,
+    EditMessage,
+    KickMember,
+    RemoveTimeout,
+    Reply,
+    SendDirect,
+    SendMessage,
+    TimeoutMember,
+    UnbanMember,
+)
+from bot.content import Content, Mention, Segment, UserText
+from bot.outbox.codec import CodecError, decode
+from bot.outbox.table import EXPIRED, UNSURE
+from bot.refs import ChannelRef
+
+MAX_LISTED = 15
+_WHAT = {SendDirect: "a DM to", BanMember: "the ban of", UnbanMember: "lifting the ban of",
+         TimeoutMember: "the timeout of", RemoveTimeout: "ending the timeout of", KickMember: "the kick of"}
+
+
+def describe(action: Action) -> list[Segment]:
+    """What an action was, in words, with the member or channel as a mention (no ping)."""
+    user = getattr(action, "user", None)
+    what = _WHAT.get(type(action))
+    if what is not None and user is not None:
+        return [f"{what} ", Mention(user, user.id)]
+    if isinstance(action, SendMessage):
+        return ["a post in ", Mention(action.channel, action.channel.id)]
+    if isinstance(action, Reply):
+        return ["an answer to ", Mention(action.origin.user, action.origin.user.id)]
+    if isinstance(action, (EditMessage, DeleteMessage)):
+        return [f"{'an edit' if isinstance(action, EditMessage) else 'a delete'} in ",
+                Mention(ChannelRef(action.message.platform, action.message.channel_id), action.message.channel_id)]
+    return [type(action).__name__]
+
+
+def summary(channel: ChannelRef, rows: list[Any]) -> SendMessage:
+    """One post listing what was not delivered, why, and the start of each message."""
+    segments: list[Segment] = [f"Steward could not deliver {len(rows)} thing{'s' if len(rows) != 1 else ''}:"]
+    for row in rows[:MAX_LISTED]:
+        try:
+            action = decode(row.action)
+        except (CodecError, TypeError):
+            segments.append(f"\n• entry {row.key} (unreadable)")
+            continue
+        why = ("gave up: no longer worth sending" if row.status == EXPIRED else
+               "may have arrived just before a restart; not repeated" if row.status == UNSURE else "failed")
+        segments += ["\n• ", *describe(action), f" — {why}: ", UserText(row.error or row.status)]
+        content = getattr(action, "content", None)
+        if isinstance(content, Content) and content.plain().strip():
+            segments += [" — “", UserText(content.plain()[:120]), "”"]
+    if len(rows) > MAX_LISTED:
+        segments.append(f"\n…and {len(rows) - MAX_LISTED} more (see the outbox table).")
+    return SendMessage(channel=channel, content=Content(tuple(segments)))
