@@ -15,7 +15,7 @@ from adapters.discord import checks, names, translate
 from adapters.discord.client import make_client
 from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
-from adapters.discord.perform import Performer
+from adapters.discord.perform import Performer, nonce_of
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.store import LockStore, SyncStore
 from bot.actions import Action, ActionResult
@@ -272,6 +272,16 @@ class DiscordAdapter:
         if self.client is None or self.client.is_closed():
             return ActionResult.failure(action, "Discord is not connected", "offline")
         return await self.performer.perform(action)
+
+    async def perform_once(self, action: Action, key: str) -> ActionResult:
+        """:meth:`perform` with the outbox's idempotency key: posts carry it as an enforced nonce."""
+        if self.client is None or self.client.is_closed():
+            return ActionResult.failure(action, "Discord is not connected", "offline")
+        return await self.performer.perform(action, nonce=nonce_of(key))
+
+    async def recheck(self, action: Action) -> str:
+        """After a restart: is this effect already in place ("done"), safe to send again ("resend"), or unknown?"""
+        return await self.performer.recheck(action)
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
         """Publish the scope's slash commands (and the DM ones), only when their definitions changed."""

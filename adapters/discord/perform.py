@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+import aiohttp
 import discord
 
 from adapters.discord import checks
@@ -13,6 +15,7 @@ from adapters.discord.render import message_kwargs
 from adapters.discord.translate import message_ref
 from bot.actions import (
     Action,
+    UNAVAILABLE,
     ActionResult,
     AddReaction,
     AddRole,
@@ -50,6 +53,11 @@ DM_CLOSED = 50007
 LOCKED = ("send_messages", "send_messages_in_threads", "create_public_threads", "add_reactions")  # what a lock denies
 
 
+def nonce_of(key: str) -> str:
+    """A message nonce (at most 25 characters) from an outbox key: a repeat of the key is dropped."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+
 class Refused(Exception):
     """A check failed before any call: (code, reason for people)."""
 
@@ -70,14 +78,20 @@ class Performer:
     def client(self) -> discord.Client:
         return self.adapter.client
 
-    async def perform(self, action: Action) -> ActionResult:
+    async def perform(self, action: Action, *, nonce: str | None = None) -> ActionResult:
         """Check, call, and turn Discord's answer into a result; never raises for a refusal."""
         guild_id = self._guild_of(action)
         if guild_id is not None and self.breaker.is_open(guild_id):
             return ActionResult.failure(action, "paused in this server after repeated 'Missing Permissions' "
                                                 "errors; fix Steward's permissions (see the mod log)", "circuit_open")
         try:
-            result = await self._perform(action)
+            result = await self._perform(action, nonce)
+        except discord.RateLimited as exc:
+            return ActionResult.rate_limited(action, exc.retry_after)
+        except discord.DiscordServerError as exc:
+            return ActionResult.failure(action, f"Discord error {exc.status}", UNAVAILABLE)
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            return ActionResult.failure(action, f"Discord unreachable: {type(exc).__name__}", UNAVAILABLE)
         except Refused as exc:
             log.info("refused %s: %s", type(action).__name__, exc)
             return ActionResult.failure(action, str(exc), exc.code)
@@ -97,7 +111,28 @@ class Performer:
 
     # -- routing ------------------------------------------------------------------------------
 
-    async def _perform(self, action: Action) -> ActionResult:
+    async def recheck(self, action: Action) -> str:
+        """Whether a member effect is already in place; posts with a nonce are safe to send again."""
+        match action:
+            case SendMessage() | SendDirect():
+                return "resend"  # the nonce is enforced: Discord answers a repeat with the first message
+            case UnbanMember(scope=scope, user=user) | BanMember(scope=scope, user=user):
+                try:
+                    await self.client.http.get_ban(int(user.id), int(scope))
+                    banned = True
+                except discord.NotFound:
+                    banned = False
+                return "done" if banned == isinstance(action, BanMember) else "resend"
+            case RemoveTimeout(scope=scope, user=user) | TimeoutMember(scope=scope, user=user):
+                try:
+                    member = await self.client.http.get_member(int(scope), int(user.id))
+                except discord.NotFound:
+                    return "done" if isinstance(action, RemoveTimeout) else "unknown"
+                timed_out = bool(member.get("communication_disabled_until"))
+                return "done" if timed_out == isinstance(action, TimeoutMember) else "resend"
+        return "unknown"
+
+    async def _perform(self, action: Action, nonce: str | None = None) -> ActionResult:
         http = self.client.http
         reason = action.reason[:512] or None
         match action:
@@ -108,7 +143,7 @@ class Performer:
                 if reply_to is not None:
                     kwargs["reference"] = discord.MessageReference(
                         message_id=int(reply_to.id), channel_id=int(reply_to.channel_id), fail_if_not_exists=False)
-                msg = await self.client.get_partial_messageable(cid).send(**kwargs)
+                msg = await self.client.get_partial_messageable(cid).send(nonce=nonce, **kwargs)
                 return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
             case Reply() | OpenForm():
                 return await self.adapter.interactions.answer(action)
@@ -124,7 +159,7 @@ class Performer:
                 # components in a DM carry the server they are about: the press will name no guild
                 scope = action.scope or None
                 msg = await self.client.get_partial_messageable(int(dm["id"])).send(
-                    **message_kwargs(content, dm_scope=scope))
+                    nonce=nonce, **message_kwargs(content, dm_scope=scope))
                 return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
             case DeleteMessage(message=message):
                 cid = self.adapter.channel_id(message.channel_id)
