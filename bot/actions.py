@@ -332,5 +332,6 @@ class ActionResult:
         return not self.ok and self.code in TRANSIENT
 
 
-RATE_LIMITED, UNAVAILABLE, QUEUED = "rate_limited", "unavailable", "queued"
+# unsure: the request may have reached the platform and its answer was lost (not repeated if seen by people)
+RATE_LIMITED, UNAVAILABLE, QUEUED, UNSURE = "rate_limited", "unavailable", "queued", "unsure"
 TRANSIENT = frozenset({RATE_LIMITED, UNAVAILABLE})

@@ -14,8 +14,8 @@ from adapters.discord import checks
 from adapters.discord.render import message_kwargs
 from adapters.discord.translate import message_ref
 from bot.actions import (
-    Action,
     UNAVAILABLE,
+    Action,
     ActionResult,
     AddReaction,
     AddRole,
@@ -143,7 +143,9 @@ class Performer:
                 if reply_to is not None:
                     kwargs["reference"] = discord.MessageReference(
                         message_id=int(reply_to.id), channel_id=int(reply_to.channel_id), fail_if_not_exists=False)
-                msg = await self.client.get_partial_messageable(cid).send(nonce=nonce, **kwargs)
+                if nonce is not None:  # Discord drops a repeat of an enforced nonce (a re-send after a crash)
+                    kwargs["nonce"] = nonce
+                msg = await self.client.get_partial_messageable(cid).send(**kwargs)
                 return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
             case Reply() | OpenForm():
                 return await self.adapter.interactions.answer(action)
@@ -158,8 +160,10 @@ class Performer:
                 dm = await http.start_private_message(int(user.id))
                 # components in a DM carry the server they are about: the press will name no guild
                 scope = action.scope or None
-                msg = await self.client.get_partial_messageable(int(dm["id"])).send(
-                    nonce=nonce, **message_kwargs(content, dm_scope=scope))
+                kwargs = message_kwargs(content, dm_scope=scope)
+                if nonce is not None:
+                    kwargs["nonce"] = nonce
+                msg = await self.client.get_partial_messageable(int(dm["id"])).send(**kwargs)
                 return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
             case DeleteMessage(message=message):
                 cid = self.adapter.channel_id(message.channel_id)

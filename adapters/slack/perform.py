@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
@@ -13,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -20,6 +20,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import blocks
 from adapters.slack.translate import emoji_name
 from bot.actions import (
+    UNAVAILABLE,
+    UNSURE,
     Action,
     ActionResult,
     AddReaction,
@@ -46,25 +48,6 @@ NOT_FOUND = {"channel_not_found", "message_not_found", "user_not_found", "not_in
 FORBIDDEN = {"cant_delete_message", "cant_update_message", "cant_kick_self", "cant_kick_from_general",
              "restricted_action", "not_authorized", "missing_scope", "method_not_supported_for_channel_type"}
 OPEN_FORM = "slack:open-form"
-
-
-class Pacer:
-    """Spaces posts in one channel at least ``interval`` seconds apart (Slack allows about 1/s)."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = interval
-        self.clock = clock
-        self._next: dict[str, float] = {}
-
-    async def wait(self, channel: str) -> None:
-        """Take the channel's next slot and sleep until it comes."""
-        if self.interval <= 0:
-            return
-        now = self.clock()
-        slot = max(now, self._next.get(channel, 0.0))
-        self._next[channel] = slot + self.interval  # taken before sleeping: concurrent posts queue up
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
 
 class Expiring:
@@ -122,12 +105,11 @@ class Performer:
 
     def __init__(self, *, bot_client: ClientFor, admin_client: AsyncWebClient | None,
                  team_of_channel: Callable[[str], str], team_of_user: Callable[[str], str],
-                 post_interval: float, webhook_timeout: float = 10.0) -> None:
+                 webhook_timeout: float = 10.0) -> None:
         self.bot_client = bot_client
         self.admin_client = admin_client
         self.team_of_channel = team_of_channel
         self.team_of_user = team_of_user
-        self.pacer = Pacer(post_interval)
         self.interactions = Expiring(ttl=25 * 60)
         self.pending_forms = Expiring(ttl=15 * 60)
         self.open_forms = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
@@ -155,10 +137,22 @@ class Performer:
             return result if result.action is action else dataclasses.replace(result, action=action)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
+            status = exc.response.status_code
+            if status == 429:
+                return ActionResult.rate_limited(action, _retry_after(exc.response.headers))
+            if status >= 500:
+                return ActionResult.failure(action, f"Slack answered {status}", UNAVAILABLE)
             code = ("dm_closed" if isinstance(action, SendDirect) and error in DM_CLOSED else
                     "not_found" if error in NOT_FOUND else "forbidden" if error in FORBIDDEN else
                     "rate_limited" if error == "ratelimited" else "slack_error")
             return ActionResult.failure(action, f"Slack said {error}", code)
+        except aiohttp.ClientConnectorError as exc:  # never reached Slack: safe to try again
+            return ActionResult.failure(action, f"Slack unreachable: {exc}", UNAVAILABLE)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # the request may have reached Slack and its answer was lost; Slack can't tell us
+            # whether a post arrived, so a post is not repeated (the outbox reports it)
+            code = UNSURE if isinstance(action, (SendMessage, SendDirect, Reply)) else UNAVAILABLE
+            return ActionResult.failure(action, f"Slack's answer was lost: {type(exc).__name__}", code)
 
     async def _perform(self, action: Action) -> ActionResult:
         match action:
@@ -220,8 +214,7 @@ class Performer:
                                   "unfurl_links": False, "unfurl_media": False}
         if thread:
             kwargs["thread_ts"] = thread
-        await self.pacer.wait(channel)
-        try:
+        try:  # paced by the outbox, which sees every post to this channel, retries included
             resp = await client.chat_postMessage(**kwargs)
         except SlackApiError as exc:
             if exc.response.get("error") != "not_in_channel":
@@ -388,3 +381,14 @@ def _accepted(body: str) -> bool:
 def expired_note() -> Content:
     """Said when an offered form is no longer available."""
     return text("That form has expired; please start again.")
+
+
+def _retry_after(headers: Any) -> float:
+    """Slack's Retry-After in seconds (1 when it is missing or unreadable)."""
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import QUEUED, Action, ActionResult
+from bot.actions import UNSURE as UNSURE_CODE
 from bot.clock import Clock, ManualClock, utc
 from bot.outbox import rules
 from bot.outbox.codec import CodecError, decode, encode
@@ -299,6 +300,8 @@ class Outbox:
         if result.ok:
             self.sent += 1
             await self._finish(entry, DONE, None, result=result)
+        elif result.code == UNSURE_CODE:
+            await self._finish(entry, UNSURE, result.error, result=result)
         elif result.retry_after is not None or result.transient:
             wait = result.retry_after if result.retry_after is not None else min(2.0 ** entry.attempts,
                                                                                  MAX_BACKOFF)
