@@ -205,9 +205,9 @@ class Outbox:
     async def perform(self, action: Action, community: str | None, *, key: str | None = None) -> ActionResult:
         """Stage and commit an entry, then wait for the platform's answer.
 
-        Where the entry can't go at once because its channel is rate-limited or already has
-        entries waiting (a storm on the mod log), it stays queued and the caller gets a
-        ``queued`` result at once: nobody waits behind a storm.
+        Where the entry can't go at once (its channel is rate-limited, paced, or already has
+        entries waiting, as in a storm on the mod log), it stays queued and the caller gets a
+        ``queued`` result at once: no handler, and so no answer, waits behind a storm.
         """
         assert self.db is not None, "the outbox is not started"
         done: asyncio.Future[ActionResult] = asyncio.get_running_loop().create_future()
@@ -218,9 +218,8 @@ class Outbox:
         if done.done():
             return done.result()
         pacer = self.pacers[entry.platform]
-        behind = any(e.channel == entry.channel and e is not entry and e.lane == entry.lane
-                     for e in self._entries[entry.platform].values())
-        if entry.lane != rules.ANSWER and (pacer.held(entry.channel) or behind):
+        behind = any(e.channel == entry.channel and e is not entry for e in self._entries[entry.platform].values())
+        if behind or not pacer.ready(entry.channel, rules.paced(action)):
             return ActionResult(action, True, code=QUEUED)
         return await done
 
@@ -228,8 +227,9 @@ class Outbox:
 
     def _ready_now(self, platform: str) -> list[Entry]:
         now, pacer, inflight = self.clock.now(), self.pacers[platform], self._inflight[platform]
+        busy = {x.channel for x in self._busy(platform)}
         ready = [e for e in self._entries[platform].values()
-                 if e.key not in inflight and e.channel not in {x.channel for x in self._busy(platform)}
+                 if e.key not in inflight and e.channel not in busy
                  and e.not_before <= now and pacer.ready(e.channel, rules.paced(e.action))]
         ready.sort(key=lambda e: (rules.LANES.index(e.lane), e.seq))
         return ready
@@ -253,8 +253,10 @@ class Outbox:
                 task = asyncio.create_task(self._attempt(entry))
                 inflight[entry.key] = task
                 task.add_done_callback(functools.partial(self._landed, platform, entry.key))
-            if not inflight and self._report_due():
-                await self._report()
+            if not inflight and self._report_due():  # tracked like a send, so settle() waits for it
+                report = asyncio.create_task(self._report())
+                inflight[REPORT_PREFIX] = report
+                report.add_done_callback(functools.partial(self._landed, platform, REPORT_PREFIX))
             try:
                 await asyncio.wait_for(wake.wait(), timeout=self._next_wait(platform))
             except TimeoutError:
@@ -309,6 +311,8 @@ class Outbox:
                 pacer.hold(entry.channel, wait, everything=result.everything)
             entry.not_before = self.clock.now() + timedelta(seconds=wait)
             await self._mark(entry, PENDING, result.error)
+            if entry.done is not None and not entry.done.done():  # the caller doesn't wait out a storm
+                entry.done.set_result(ActionResult(entry.action, True, code=QUEUED))
             log.info("outbox: %s %s; again in %.1fs", entry.key, result.error, wait)
         else:
             await self._finish(entry, FAILED, result.error or result.code, result=result)
