@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -15,7 +15,9 @@ from bot.clock import Clock
 from bot.commands import CommandSpec
 from bot.community import Community
 from bot.content import Content, Mention
+from bot.outbox.effects import Effects
 from bot.permissions import Level, hierarchy_refusal
+from bot.platforms import Platforms
 from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
@@ -33,24 +35,10 @@ class Services(Protocol):
     db: Database
     scheduler: Scheduler
     clock: Clock
+    platforms: Platforms
+    effects: Effects
 
     async def perform(self, action: Action, community: Community) -> ActionResult:
-        ...
-
-    async def stage(self, session: AsyncSession, action: Action, community: Community, *, key: str,
-                    deliver_by: datetime | None = None) -> ActionResult:
-        ...
-
-    def capabilities(self, platform: str) -> frozenset[Capability]:
-        ...
-
-    def platforms(self) -> Sequence[str]:
-        ...
-
-    async def member(self, platform: str, scope: str, user: UserRef) -> MemberInfo | None:
-        ...
-
-    async def bot_member(self, platform: str, scope: str) -> MemberInfo | None:
         ...
 
     def commands_for(self, community: Community) -> list[CommandSpec]:
@@ -104,7 +92,7 @@ class CogContext:
         ``key`` names the effect (the same key again is the same effect); ``deliver_by`` is when
         it stops being worth sending (a reminder of something that has started).
         """
-        return await self.services.stage(session, action, self.community, key=f"{self.community.name}:{key}",
+        return await self.services.effects.stage(session, action, self.community, key=f"{self.community.name}:{key}",
                                          deliver_by=deliver_by)
 
     async def modlog_later(self, session: AsyncSession, content: Content, *, key: str) -> None:
@@ -117,11 +105,11 @@ class CogContext:
 
     def can(self, platform: str, capability: Capability) -> bool:
         """Whether the platform's adapter can do ``capability``."""
-        return capability in self.services.capabilities(platform)
+        return capability in self.services.platforms.capabilities(platform)
 
     def platforms(self) -> list[str]:
         """The running platforms this community is on."""
-        return [p for p in self.services.platforms() if p in self.community.scopes]
+        return [p for p in self.services.platforms.names() if p in self.community.scopes]
 
     def scope(self, platform: str) -> str:
         """The community's scope (guild, team) on a platform."""
@@ -130,7 +118,7 @@ class CogContext:
     async def member(self, user: UserRef) -> MemberInfo | None:
         """Look a member up on their platform."""
         scope = self.community.scopes.get(user.platform)
-        return None if scope is None else await self.services.member(user.platform, scope, user)
+        return None if scope is None else await self.services.platforms.member(user.platform, scope, user)
 
     async def level_of(self, user: UserRef) -> Level:
         """A member's permission level in this community."""
@@ -141,9 +129,9 @@ class CogContext:
         scope = self.community.scopes.get(target.platform)
         if scope is None:
             return "that member is on a platform this community doesn't use."
-        actor_info = None if actor is None else await self.services.member(actor.platform, scope, actor)
-        target_info = await self.services.member(target.platform, scope, target)
-        bot_info = await self.services.bot_member(target.platform, scope)
+        actor_info = None if actor is None else await self.services.platforms.member(actor.platform, scope, actor)
+        target_info = await self.services.platforms.member(target.platform, scope, target)
+        bot_info = await self.services.platforms.bot_member(target.platform, scope)
         return hierarchy_refusal(actor_info, target_info, bot_info)
 
     async def modlog(self, content: Content, platform: str | None = None) -> list[ActionResult]:

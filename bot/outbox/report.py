@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from sqlalchemy import select, update
 
 from bot.actions import (
     Action,
@@ -19,8 +23,12 @@ from bot.actions import (
 )
 from bot.content import Content, Mention, Segment, UserText
 from bot.outbox.codec import CodecError, decode
-from bot.outbox.table import EXPIRED, UNSURE
+from bot.outbox.table import EXPIRED, UNDELIVERED, UNSURE, outbox
 from bot.refs import ChannelRef
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+REPORT_PREFIX = "outbox-report:"
 
 MAX_LISTED = 15
 _WHAT = {SendDirect: "a DM to", BanMember: "the ban of", UnbanMember: "lifting the ban of",
@@ -61,3 +69,29 @@ def summary(channel: ChannelRef, rows: list[Any]) -> SendMessage:
     if len(rows) > MAX_LISTED:
         segments.append(f"\n…and {len(rows) - MAX_LISTED} more (see the outbox table).")
     return SendMessage(channel=channel, content=Content(tuple(segments)))
+
+
+Stage = Callable[..., Awaitable[Any]]
+
+
+async def report_undelivered(db: Database, community: str | None,
+                             modlog_of: Callable[[str | None, str], ChannelRef | None],
+                             stage: Stage, running: set[str]) -> None:
+    """Mark a community's unreported undelivered entries reported and stage their summary, in one transaction."""
+    async with db.session() as session, session.begin():
+        where = outbox.c.community == community if community is not None else outbox.c.community.is_(None)
+        rows = (await session.execute(select(outbox).where(where, outbox.c.status.in_(UNDELIVERED),
+                                                           outbox.c.reported == 0).order_by(outbox.c.id))).all()
+        if not rows:
+            return
+        await session.execute(update(outbox).where(outbox.c.key.in_([r.key for r in rows])).values(reported=1))
+        by_platform: dict[str, list[Any]] = {}
+        for row in rows:
+            by_platform.setdefault(row.platform, []).append(row)
+        for platform, items in by_platform.items():
+            channel = modlog_of(community, platform)
+            if channel is None or platform not in running:
+                log.error("outbox: not delivered in %s and no mod log to say so: %s", community,
+                          "; ".join(f"{r.key} ({r.error})" for r in items))
+                continue
+            await stage(session, summary(channel, items), community=community, key=f"{REPORT_PREFIX}{items[0].key}")

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,27 +29,17 @@ from bot.actions import QUEUED, Action, ActionResult
 from bot.actions import UNSURE as UNSURE_CODE
 from bot.clock import Clock, ManualClock, utc
 from bot.outbox import rules
+from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
 from bot.outbox.codec import CodecError, decode, encode
 from bot.outbox.pacer import Pacer
-from bot.outbox.report import summary
+from bot.outbox.report import REPORT_PREFIX, report_undelivered
 from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-REPORT_PREFIX = "outbox-report:"
 MAX_BACKOFF = 60.0
-DONE_RECHECK, RESEND, UNKNOWN = "done", "resend", "unknown"
-
-
-class Platform(Protocol):
-    """What the sender needs of an adapter (``perform_once`` and ``recheck`` are optional)."""
-
-    platform: str
-
-    async def perform(self, action: Action) -> ActionResult:
-        ...
 
 
 ModlogOf = Callable[[str | None, str], ChannelRef | None]
@@ -283,7 +273,7 @@ class Outbox:
                                                "no longer worth sending")
             return
         if entry.recheck:
-            found = await _recheck(adapter, entry.action)
+            found = await recheck(adapter, entry.action)
             entry.recheck = False
             if found == DONE_RECHECK:
                 await self._finish(entry, DONE, None, result=ActionResult.success(entry.action))
@@ -297,7 +287,7 @@ class Outbox:
         await self._mark(entry, SENDING)
         pacer.started(entry.channel, rules.paced(entry.action))
         self._observe("sending", entry)
-        result = await _send(adapter, entry)
+        result = await send(adapter, entry.action, entry.key)
         self._observe("sent", entry)
         if result.ok:
             self.sent += 1
@@ -356,25 +346,7 @@ class Outbox:
         assert self.db is not None
         communities, self._unreported = self._unreported, set()
         for community in communities:
-            async with self.db.session() as session, session.begin():
-                rows = (await session.execute(select(outbox).where(
-                    outbox.c.community == community if community is not None else outbox.c.community.is_(None),
-                    outbox.c.status.in_(UNDELIVERED), outbox.c.reported == 0).order_by(outbox.c.id))).all()
-                if not rows:
-                    continue
-                await session.execute(update(outbox).where(outbox.c.key.in_([r.key for r in rows]))
-                                      .values(reported=1))
-                by_platform: dict[str, list[Any]] = {}
-                for row in rows:
-                    by_platform.setdefault(row.platform, []).append(row)
-                for platform, items in by_platform.items():
-                    channel = self.modlog_of(community, platform)
-                    if channel is None or platform not in self.adapters:
-                        log.error("outbox: not delivered in %s and no mod log to say so: %s", community,
-                                  "; ".join(f"{r.key} ({r.error})" for r in items))
-                        continue
-                    await self.stage(session, summary(channel, items), community=community,
-                                     key=f"{REPORT_PREFIX}{items[0].key}")
+            await report_undelivered(self.db, community, self.modlog_of, self.stage, set(self.adapters))
 
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:
@@ -383,27 +355,3 @@ class Outbox:
 
 def _forget(sync_session: Any, _previous: Any) -> None:
     sync_session.info.pop("outbox", None)
-
-
-async def _recheck(adapter: Platform, action: Action) -> str:
-    check = getattr(adapter, "recheck", None)
-    if check is None:
-        return UNKNOWN
-    try:
-        return str(await check(action))
-    except Exception:
-        log.exception("outbox: could not check whether %s already happened", type(action).__name__)
-        return UNKNOWN
-
-
-async def _send(adapter: Platform, entry: Entry) -> ActionResult:
-    try:
-        once = getattr(adapter, "perform_once", None)
-        if once is not None:
-            result: ActionResult = await once(entry.action, entry.key)
-        else:
-            result = await adapter.perform(entry.action)
-    except Exception as exc:
-        log.exception("%s failed on %s", type(entry.action).__name__, entry.platform)
-        return ActionResult.failure(entry.action, f"{type(exc).__name__}: {exc}", "error")
-    return result

@@ -34,7 +34,7 @@ async def main(port: int, config_path: str, step: str, key: str) -> None:
         if at == step and entry.key.endswith(key):
             os.kill(os.getpid(), signal.SIGKILL)
 
-    runtime.outbox.observers.append(crash)
+    runtime.effects.outbox.observers.append(crash)
     await runtime.start()
     print("ready", flush=True)
     await asyncio.Event().wait()

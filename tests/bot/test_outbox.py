@@ -62,7 +62,7 @@ async def test_a_dm_worth_sending_until_a_deadline_expires_and_is_reported(db_ur
     try:
         user = h.add_member("dave")
         cog = h.runtime.cogs_of("acme")[1]
-        h.runtime.outbox.pacers["memory"].hold("dm:dave", 600)  # the platform said: wait 10 minutes
+        h.runtime.effects.outbox.pacers["memory"].hold("dm:dave", 600)  # the platform said: wait 10 minutes
         async with h.runtime.db.session() as session, session.begin():
             await cog.ctx.effect(session, SendDirect(user=user, content=Content(("Starts in 10 minutes",))),
                                  key="reminder:1", deliver_by=h.clock.now() + timedelta(minutes=10))

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.actions import KickMember, SendMessage
 from bot.content import Content, Mention, UserText, text
+from bot.errors import StartupError
 from bot.outbox import outbox_table
 from bot.refs import ChannelRef, RoleRef, UserRef
-from bot.runtime import StartupError
 from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.test_http import message
 
