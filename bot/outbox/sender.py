@@ -85,6 +85,7 @@ class Outbox:
         self._unreported: set[str | None] = set()
         self._seq = itertools.count()
         self._running = False
+        self._writing = asyncio.Lock()
         self.sent = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -216,11 +217,17 @@ class Outbox:
     # -- sending ----------------------------------------------------------------------------
 
     def _ready_now(self, platform: str) -> list[Entry]:
-        now, pacer, inflight = self.clock.now(), self.pacers[platform], self._inflight[platform]
+        """The first entry (by lane, then age) of each idle channel whose time has come."""
+        now, pacer = self.clock.now(), self.pacers[platform]
         busy = {x.channel for x in self._busy(platform)}
-        ready = [e for e in self._entries[platform].values()
-                 if e.key not in inflight and e.channel not in busy
-                 and e.not_before <= now and pacer.ready(e.channel, rules.paced(e.action))]
+        best: dict[str, Entry] = {}
+        for e in self._entries[platform].values():  # one pass; the pacer is asked once per channel
+            if e.channel in busy or e.not_before > now:
+                continue
+            held = best.get(e.channel)
+            if held is None or (rules.LANES.index(e.lane), e.seq) < (rules.LANES.index(held.lane), held.seq):
+                best[e.channel] = e
+        ready = [e for e in best.values() if pacer.ready(e.channel, rules.paced(e.action))]
         ready.sort(key=lambda e: (rules.LANES.index(e.lane), e.seq))
         return ready
 
@@ -258,11 +265,13 @@ class Outbox:
 
     def _next_wait(self, platform: str) -> float:
         pacer, now = self.pacers[platform], self.clock.now()
-        times = [max(e.not_before, pacer.ready_at(e.channel, rules.paced(e.action)))
-                 for e in self._entries[platform].values()]
-        if not times:
+        soonest: dict[str, datetime] = {}
+        for e in self._entries[platform].values():
+            soonest[e.channel] = min(soonest.get(e.channel, e.not_before), e.not_before)
+        if not soonest:
             return 5.0
-        return min(max((min(times) - now).total_seconds(), 0.001), 5.0)
+        first = min(max(at, pacer.ready_at(channel)) for channel, at in soonest.items())
+        return min(max((first - now).total_seconds(), 0.001), 5.0)
 
     async def _attempt(self, entry: Entry) -> None:
         adapter = self.adapters[entry.platform]
@@ -310,7 +319,9 @@ class Outbox:
 
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
         assert self.db is not None
-        async with self.db.session() as session, session.begin():
+        # the senders' own writes go one at a time: SQLite has one writer, and eight small
+        # transactions racing each other only wait on its lock
+        async with self._writing, self.db.session() as session, session.begin():
             await session.execute(update(outbox).where(outbox.c.key == entry.key).values(
                 status=status, attempts=entry.attempts, not_before=entry.not_before, error=error))
 
@@ -330,7 +341,7 @@ class Outbox:
     async def _finish_row(self, key: str, status: str, error: str | None,
                           message: MessageRef | None = None) -> None:
         assert self.db is not None
-        async with self.db.session() as session, session.begin():
+        async with self._writing, self.db.session() as session, session.begin():
             await session.execute(update(outbox).where(outbox.c.key == key).values(
                 status=status, error=error, finished_at=self.clock.now(),
                 result_channel=message.channel_id if message else None, result_message=message.id if message else None,
