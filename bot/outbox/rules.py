@@ -14,19 +14,14 @@ from datetime import datetime, timedelta
 from bot.actions import (
     Action,
     AddReaction,
-    BanMember,
     BulkDelete,
     CreateThread,
     DeleteMessage,
     EditMessage,
-    KickMember,
     OpenForm,
-    RemoveTimeout,
     Reply,
     SendDirect,
     SendMessage,
-    TimeoutMember,
-    UnbanMember,
 )
 from bot.refs import ChannelRef
 
@@ -91,5 +86,3 @@ def expiry(lane: str, created: datetime, deliver_by: datetime | None = None) -> 
         return rule
     return deliver_by if rule is None else min(rule, deliver_by)
 
-
-MEMBER_EFFECTS = (BanMember, UnbanMember, KickMember, TimeoutMember, RemoveTimeout)

@@ -40,11 +40,11 @@ async def advance(steward: Steward, clock: ManualClock, seconds: float) -> None:
 
 
 async def test_a_storm_on_the_mod_log_delivers_every_post_once_and_answers_commands(
-        start_steward: StartSteward, fake: FakeSlack) -> None:
+        db_url: str, start_steward: StartSteward, fake: FakeSlack) -> None:
     clock = ManualClock(T0)
     fake.clock = clock
     fake.storm("chat.postMessage", "C0MODLOG", T0 + STORM, [4, 6, 8, 5, 7])
-    steward = await start_steward(demo=False, sections=MODERATION, clock=clock, post_interval=1)
+    steward = await start_steward(demo=False, sections=MODERATION, clock=clock, post_interval=1, db=db_url)
 
 
     for i in range(WAVE):  # a wave of rule-breaking messages, half a second apart
