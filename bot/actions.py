@@ -356,6 +356,8 @@ class ActionResult:
     code: str = ""
     message: MessageRef | None = None
     ref: str = ""
+    retry_after: float | None = None  # a rate limit: try again after this many seconds
+    everything: bool = False  # the limit is global (every channel waits), not the channel's
 
     @classmethod
     def success(cls, action: Action, message: MessageRef | None = None, ref: str = "") -> ActionResult:
@@ -366,3 +368,19 @@ class ActionResult:
     def failure(cls, action: Action, error: str, code: str = "failed") -> ActionResult:
         """An action that was not performed, with the reason."""
         return cls(action, False, error=error, code=code)
+
+    @classmethod
+    def rate_limited(cls, action: Action, retry_after: float, *, everything: bool = False) -> ActionResult:
+        """The platform said wait ``retry_after`` seconds (every channel when ``everything``)."""
+        return cls(action, False, error=f"rate limited for {retry_after:g}s", code=RATE_LIMITED,
+                   retry_after=retry_after, everything=everything)
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may succeed (a rate limit, a server error, a dropped connection)."""
+        return not self.ok and self.code in TRANSIENT
+
+
+# unsure: the request may have reached the platform and its answer was lost (not repeated if seen by people)
+RATE_LIMITED, UNAVAILABLE, QUEUED, UNSURE = "rate_limited", "unavailable", "queued", "unsure"
+TRANSIENT = frozenset({RATE_LIMITED, UNAVAILABLE})

@@ -53,7 +53,8 @@ class CogSet:
             for cog in cogs:
                 await cog.setup()
         self.by_community = built
-        await JobRouter(services.scheduler, self.cogs_of, services.clock).register(self.all(), communities)
+        router = JobRouter(services.scheduler, self.cogs_of, services.clock, services.effects.jobs)  # jobs' effects
+        await router.register(self.all(), communities)  # join their transaction
         await self.publish(communities, services.platforms)
         return self.all()
 

@@ -22,6 +22,7 @@ from bot.factbus import FactBus
 from bot.facts import Fact
 from bot.facts import read as read_facts
 from bot.members import Members
+from bot.outbox.effects import Effects
 from bot.permissions import Level, hierarchy_refusal
 from bot.persons import PersonId
 from bot.platforms import Platforms
@@ -32,6 +33,7 @@ from bot.storage.database import Database
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.storage.batch import BatchWriter
 
@@ -45,6 +47,7 @@ class Services(Protocol):
     platforms: Platforms
     members: Members
     facts: FactBus
+    effects: Effects
 
     async def perform(self, action: Action, community: Community) -> ActionResult:
         ...
@@ -135,6 +138,24 @@ class CogContext:
     async def perform_all(self, actions: Iterable[Action]) -> list[ActionResult]:
         """:meth:`perform` for an iterable."""
         return await self.perform(*actions)
+
+    async def effect(self, session: AsyncSession, action: Action, *, key: str,
+                     deliver_by: datetime | None = None) -> ActionResult:
+        """Queue an effect in ``session``'s transaction: it is sent, once, after that commits.
+
+        ``key`` names the effect (the same key again is the same effect); ``deliver_by`` is when
+        it stops being worth sending (a reminder of something that has started).
+        """
+        return await self.services.effects.stage(session, action, self.community, key=f"{self.community.name}:{key}",
+                                         deliver_by=deliver_by)
+
+    async def modlog_later(self, session: AsyncSession, content: Content, *, key: str) -> None:
+        """:meth:`modlog` as effects of ``session``'s transaction (one entry per platform)."""
+        channels = [(p, c) for p in self.platforms() if (c := self.community.channel("modlog", p)) is not None]
+        for platform, channel in channels:
+            await self.effect(session, SendMessage(channel=channel, content=content), key=f"{key}:{platform}")
+        if not channels:
+            self.log.warning("no mod-log channel; dropped: %s", content.plain())
 
     def can(self, platform: str, capability: Capability) -> bool:
         """Whether the platform's adapter can do ``capability``."""

@@ -2,8 +2,9 @@
 
 It prepares each action for its recipient (``prepare``: member preferences, zones), takes the
 documented fallback for what the platform can only partly do (:func:`bot.delivery.degrade`),
-refuses what it cannot do at all (saying so in the mod log), turns an adapter's crash into a
-failure, and remembers which messages Steward deleted.
+refuses what it cannot do at all (saying so in the mod log), hands the rest to ``deliver`` (the
+outbox, in a running Steward), turns an adapter's crash into a failure, and remembers which
+messages Steward deleted.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from bot.refs import MessageRef
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[Adapter, Action], Awaitable[ActionResult]]
+Deliver = Callable[[Adapter, Action, Community | None], Awaitable[ActionResult]]
 
 
-async def perform_now(adapter: Adapter, action: Action) -> ActionResult:
+async def perform_now(adapter: Adapter, action: Action, community: Community | None) -> ActionResult:
     """Hand the action straight to its adapter."""
     return await adapter.perform(action)
 
@@ -72,7 +73,7 @@ class CapabilityGate:
             return ActionResult.failure(action, f"{action.platform} does not let a bot {capability.value}",
                                         "unsupported")
         try:
-            result = await self.deliver(adapter, action)
+            result = await self.deliver(adapter, action, community)
         except Exception as exc:
             log.exception("%s failed on %s", type(action).__name__, action.platform)
             return ActionResult.failure(action, f"{type(exc).__name__}: {exc}", "error")

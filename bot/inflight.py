@@ -28,6 +28,11 @@ class InFlight:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    @property
+    def empty(self) -> bool:
+        """Whether no work is in flight."""
+        return not self._tasks
+
     async def idle(self) -> None:
         """Wait until every piece of work handed in so far is done."""
         while self._tasks:

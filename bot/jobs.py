@@ -1,7 +1,8 @@
 """Job routing: a due job reaches the method of its cog in its community, whichever instance is current.
 
 Calendar occurrences are jobs too: when one runs, the next occurrence of its calendar is stored
-in the same transaction (see :mod:`bot.calendars`).
+in the same transaction (see :mod:`bot.calendars`), and every action the job performs is staged in
+that transaction too, so it goes out once, after the job commits (see :mod:`bot.outbox.jobs`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from bot.calendars import Calendar, reconcile, schedule_next
 from bot.clock import Clock
 from bot.cog import Cog
+from bot.outbox.jobs import JobEffects
 from bot.scheduler import JobRun, Scheduler
 
 log = logging.getLogger(__name__)
@@ -21,10 +23,12 @@ log = logging.getLogger(__name__)
 class JobRouter:
     """Registers each cog's ``@job`` kinds and calendars with the scheduler, looking the cog up when a job runs."""
 
-    def __init__(self, scheduler: Scheduler, cogs_of: Callable[[str], Sequence[Cog]], clock: Clock) -> None:
+    def __init__(self, scheduler: Scheduler, cogs_of: Callable[[str], Sequence[Cog]], clock: Clock,
+                 effects: JobEffects | None = None) -> None:
         self.scheduler = scheduler
         self.cogs_of = cogs_of
         self.clock = clock
+        self.effects = effects or JobEffects()
         self.calendars: dict[tuple[str, str], Calendar] = {}  # (community, cog.name) -> calendar
 
     async def register(self, cogs: Iterable[Cog], communities: Iterable[str]) -> None:
@@ -50,7 +54,8 @@ class JobRouter:
             community = run.community or ""
             for cog in self.cogs_of(community):
                 if cog.name == cog_name:
-                    await getattr(cog, method)(run)
+                    with self.effects.running(run.session, run.key):  # its actions join its transaction
+                        await getattr(cog, method)(run)
                     cal = self.calendars.get((community, str(run.payload.get("calendar", ""))))
                     if cal is not None:  # the next occurrence commits with this one's completion
                         await schedule_next(run.session, cal, community, run.due_at, self.clock.now())

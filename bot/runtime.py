@@ -2,7 +2,7 @@
 
 Each job lives in its own module: platforms (the adapters), communities (scopes), names,
 cogset (cog instances), jobs (job routing), gate (the capability gate), reload, inflight and
-storage.writers. Nothing is global: the composition root builds one :class:`Runtime`.
+storage.writers, with effects sent by the outbox. Nothing is global: one :class:`Runtime`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from bot.dispatcher import Dispatcher
 from bot.errors import StartupError
 from bot.events import Event
 from bot.factbus import FactBus
-from bot.gate import CapabilityGate
 from bot.inflight import InFlight
 from bot.members import Members
 from bot.names import resolve_names
+from bot.outbox.effects import Effects
 from bot.platforms import Platforms
 from bot.reload import next_config
 from bot.scheduler import Scheduler
@@ -60,7 +60,8 @@ class Runtime:
         self.writers: Writers | None = None
         self.members = Members(self.clock, self.cogs_of)  # persons, their locks and preferences
         self.facts, self.preparer = FactBus(self), Preparer(self.members, self.platforms)
-        self.gate = CapabilityGate(self.platforms, preparer=self.preparer)
+        self.effects = Effects(self.clock, self.platforms, lambda: self.communities, self.preparer)  # the outbox
+        self.gate = self.effects.gate  # prepares, falls back or refuses, then hands the action to the outbox
         self.started = False
 
     @property
@@ -85,6 +86,7 @@ class Runtime:
                 await attach(self.db)
             await adapter.start(self.handle)
         await resolve_names(self.communities.values(), self.platforms)
+        await self.effects.outbox.start(self.db)  # before the cogs: their set-up may already send
         await self.cogs.build(self.config, self.communities, self.cog_classes, self)
         await self.scheduler.start()
         if isinstance(self.clock, ManualClock):  # a console or a test: moving the clock runs what became due
@@ -100,6 +102,7 @@ class Runtime:
         await self.idle()
         if self.scheduler is not None:
             await self.scheduler.stop()
+        await self.effects.stop()
         await self.cogs.teardown()
         for adapter in self.adapters.values():
             await adapter.stop()
@@ -131,8 +134,8 @@ class Runtime:
         await self.inflight.run(self.dispatcher.dispatch(event))
 
     async def idle(self) -> None:
-        """Wait until every event (and fact) handed in so far has been handled."""
-        await self.inflight.idle()
+        """Wait until every event (and fact) handed in so far is handled and its effects sent where they can be."""
+        await self.effects.settle(self.inflight)
 
     # The dispatcher's Host and the cog contexts' Services, each answered by the part that holds it.
     def community_for(self, platform: str, scope: str) -> Community | None:

@@ -15,7 +15,7 @@ from adapters.discord import checks, names, translate
 from adapters.discord.client import make_client
 from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
-from adapters.discord.perform import Performer
+from adapters.discord.perform import Performer, nonce_of
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.state import GLOBAL, State
 from bot.actions import Action, ActionResult
@@ -264,9 +264,20 @@ class DiscordAdapter:
 
     async def perform(self, action: Action) -> ActionResult:
         """Check and perform one action."""
+        return await self._perform(action, None)
+
+    async def perform_once(self, action: Action, key: str) -> ActionResult:
+        """:meth:`perform` with the outbox's idempotency key: posts carry it as an enforced nonce."""
+        return await self._perform(action, nonce_of(key))
+
+    async def _perform(self, action: Action, nonce: str | None) -> ActionResult:
         if self.client is None or self.client.is_closed():
             return ActionResult.failure(action, "Discord is not connected", "offline")
-        return await self.performer.perform(action)
+        return await self.performer.perform(action, nonce=nonce)
+
+    async def recheck(self, action: Action) -> str:
+        """After a restart: is this effect already in place ("done"), safe to send again ("resend"), or unknown?"""
+        return await self.performer.recheck(action)
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
         """Publish the scope's slash commands (and the DM ones), only when their definitions changed."""

@@ -119,6 +119,10 @@ def make_client(settings: DiscordSettings, listener: Listener) -> discord.Client
         "chunk_guilds_at_startup": settings.members,
         "guild_ready_timeout": settings.guild_ready_timeout,
         "max_messages": 5000,
+        # discord.py waits out short limits inside one call, holding the bucket (and every call
+        # during a global limit); a longer one comes back as RateLimited so the outbox holds that
+        # channel and retries past the storm instead of a call sleeping with its lane blocked
+        "max_ratelimit_timeout": 30.0,
     }
     client: discord.Client
     if settings.shards is None:

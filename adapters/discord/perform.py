@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import aiohttp
 import discord
 
 from adapters.discord import checks
@@ -17,6 +20,7 @@ from adapters.discord.state import GLOBAL, State
 from adapters.discord.translate import message_ref
 from bot.action_table import ActionTable
 from bot.actions import (
+    UNAVAILABLE,
     Action,
     ActionResult,
     AddReaction,
@@ -51,10 +55,14 @@ MAX_TIMEOUT = timedelta(days=28)
 MAX_BAN_HISTORY = 7 * 86400
 MAX_SLOWMODE = 21600
 MAX_UPLOAD = 10 * 2**20  # what every server takes without boosts
-MAX_UPLOAD = 10 * 2**20  # what every server takes without boosts
 BULK_AGE = timedelta(days=14)
 DM_CLOSED = 50007
 LOCKED = ("send_messages", "send_messages_in_threads", "create_public_threads", "add_reactions")  # what a lock denies
+
+
+def nonce_of(key: str) -> str:
+    """A message nonce (at most 25 characters) from an outbox key: a repeat of the key is dropped."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
 
 
 class Refused(Exception):
@@ -95,21 +103,33 @@ class Performer:
         self.table.add(CancelScheduledEvent, self._cancel_event)
         if state.settings.message_content:
             self.table.receives(Capability.READ_MESSAGES)
+        # the outbox key of the post being sent in this task, as Discord's enforced nonce (see perform)
+        self._nonce: ContextVar[str | None] = ContextVar(f"discord-nonce-{id(self)}", default=None)
 
     @property
     def client(self) -> discord.Client:
         return self.state.client
 
-    async def perform(self, action: Action) -> ActionResult:
-        """Check, call, and turn Discord's answer into a result; never raises for a refusal."""
+    async def perform(self, action: Action, *, nonce: str | None = None) -> ActionResult:
+        """Check, call, and turn Discord's answer into a result; never raises for a refusal.
+
+        ``nonce`` (from the outbox key) goes with a post or DM, so a repeat after a crash is dropped.
+        """
         guild_id = self._guild_of(action)
         if guild_id is not None and self.breaker.is_open(guild_id):
             return ActionResult.failure(action, "paused in this server after repeated 'Missing Permissions' "
                                                 "errors; fix Steward's permissions (see the mod log)", "circuit_open")
         spell = self.state.spell(str(guild_id) if guild_id is not None else GLOBAL)
+        token = self._nonce.set(nonce)
         try:
             result = await self.table.perform(map_content(action, lambda content: spell_commands(content, spell)))
             result = result if result.action is action else dataclasses.replace(result, action=action)
+        except discord.RateLimited as exc:  # longer than max_ratelimit_timeout: the outbox holds and retries
+            return ActionResult.rate_limited(action, exc.retry_after)
+        except discord.DiscordServerError as exc:
+            return ActionResult.failure(action, f"Discord error {exc.status}", UNAVAILABLE)
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            return ActionResult.failure(action, f"Discord unreachable: {type(exc).__name__}", UNAVAILABLE)
         except Refused as exc:
             log.info("refused %s: %s", type(action).__name__, exc)
             return ActionResult.failure(action, str(exc), exc.code)
@@ -123,11 +143,41 @@ class Performer:
             return ActionResult.failure(action, f"not found on Discord: {exc.text or exc.status}", "not_found")
         except discord.HTTPException as exc:
             return ActionResult.failure(action, f"Discord error {exc.status}: {exc.text}", "http")
+        finally:
+            self._nonce.reset(token)
         if guild_id is not None:
             self.breaker.success(guild_id)
         return result
 
+    async def recheck(self, action: Action) -> str:
+        """Whether a member effect is already in place; posts with a nonce are safe to send again."""
+        match action:
+            case SendMessage() | SendDirect():
+                return "resend"  # the nonce is enforced: Discord answers a repeat with the first message
+            case UnbanMember(scope=scope, user=user) | BanMember(scope=scope, user=user):
+                try:
+                    await self.client.http.get_ban(int(user.id), int(scope))
+                    banned = True
+                except discord.NotFound:
+                    banned = False
+                return "done" if banned == isinstance(action, BanMember) else "resend"
+            case RemoveTimeout(scope=scope, user=user) | TimeoutMember(scope=scope, user=user):
+                try:
+                    member = await self.client.http.get_member(int(scope), int(user.id))
+                except discord.NotFound:
+                    return "done" if isinstance(action, RemoveTimeout) else "unknown"
+                timed_out = bool(member.get("communication_disabled_until"))
+                return "done" if timed_out == isinstance(action, TimeoutMember) else "resend"
+        return "unknown"
+
     # -- one handler per action ---------------------------------------------------------------
+
+    def _once(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The send's keyword arguments with this task's nonce, if the outbox gave one."""
+        nonce = self._nonce.get()
+        if nonce is not None:  # Discord drops a repeat of an enforced nonce (a re-send after a crash)
+            kwargs["nonce"] = nonce
+        return kwargs
 
     async def _send(self, action: SendMessage) -> ActionResult:
         thread, files = action.thread, action.files
@@ -144,7 +194,7 @@ class Performer:
             kwargs["reference"] = discord.MessageReference(
                 message_id=int(action.reply_to.id), channel_id=int(action.reply_to.channel_id),
                 fail_if_not_exists=False)
-        msg = await self.client.get_partial_messageable(cid).send(**kwargs)
+        msg = await self.client.get_partial_messageable(cid).send(**self._once(kwargs))
         return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
 
     async def _edit(self, action: EditMessage) -> ActionResult:
@@ -159,7 +209,7 @@ class Performer:
         dm = await self.client.http.start_private_message(int(action.user.id))
         # components in a DM carry the server they are about: the press will name no guild
         msg = await self.client.get_partial_messageable(int(dm["id"])).send(
-            **message_kwargs(action.content, dm_scope=action.scope or None))
+            **self._once(message_kwargs(action.content, dm_scope=action.scope or None)))
         return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
 
     async def _delete(self, action: DeleteMessage) -> ActionResult:

@@ -13,6 +13,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import Server
@@ -60,18 +63,27 @@ class SlackAdapter:
         self.admin_client = self.new_client(settings.admin_user_token) if settings.admin_user_token else None
         self.directory = Directory(self.client_for)
         self.performer = Performer(bot_client=self.client_for, admin_client=self.admin_client,
-                                   team_of_channel=self.team_of_channel, team_of_user=self.team_of_user,
-                                   post_interval=settings.post_interval_seconds)
+                                   team_of_channel=self.team_of_channel, team_of_user=self.team_of_user)
         self.capabilities = self.performer.table.capabilities()
         self.store: Any = None
         self.server: Any = None  # adapters.slack.app.Server once started
         self.port: int | None = None
 
     def new_client(self, token: str | None) -> AsyncWebClient:
-        """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+        """A Web API client whose look-ups wait out 429s and retry dropped connections.
+
+        The calls that are effects (posts, edits, deletes, reactions) are never retried by
+        slack-sdk: the outbox retries them, with the pacer and its clock in view, and a post
+        whose answer was lost is not sent twice.
+        """
         return AsyncWebClient(token=token or None, base_url=self.settings.api_url, retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=self.settings.retry_limit)])
+            _LookupsOnlyConnection(max_retry_count=1),
+            _LookupsOnlyRateLimit(max_retry_count=self.settings.retry_limit)])
+
+    @property
+    def post_interval(self) -> float:
+        """The outbox spaces posts in one channel this far apart (Slack allows about one a second)."""
+        return self.settings.post_interval_seconds
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -276,3 +288,26 @@ class NotInstalled(LookupError):
         super().__init__(f"slack workspace {team} has not installed Steward: open the install page "
                          f"(/slack/install) and add it, then reload the config")
         self.team = team
+
+
+# Web API methods that change what people see: retried by the outbox, never by slack-sdk
+EFFECT_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete",
+                            "reactions.add", "conversations.kick", "views.publish"})
+
+
+def _is_effect(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").rsplit("/", 1)[-1] in EFFECT_METHODS
+
+
+class _LookupsOnlyConnection(AsyncConnectionErrorRetryHandler):
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_effect(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error)
+
+
+class _LookupsOnlyRateLimit(AsyncRateLimitErrorRetryHandler):
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_effect(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error)

@@ -1,8 +1,8 @@
-"""Core actions performed through the Slack Web API: escaping, pacing per channel, fallbacks."""
+"""Core actions performed through the Slack Web API: escaping, fallbacks, and Slack's answers as results
+the outbox can retry (a 429 with its Retry-After, a 5xx, a lost answer); the outbox paces each channel."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -19,6 +20,8 @@ from adapters.slack import blocks
 from adapters.slack.translate import emoji_name
 from bot.action_table import ActionTable
 from bot.actions import (
+    UNAVAILABLE,
+    UNSURE,
     Action,
     ActionResult,
     AddReaction,
@@ -53,25 +56,6 @@ FORBIDDEN = {"cant_delete_message", "cant_update_message", "cant_kick_self", "ca
 OPEN_FORM = "slack:open-form"
 
 
-class Pacer:
-    """Spaces posts in one channel at least ``interval`` seconds apart (Slack allows about 1/s)."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = interval
-        self.clock = clock
-        self._next: dict[str, float] = {}
-
-    async def wait(self, channel: str) -> None:
-        """Take the channel's next slot and sleep until it comes."""
-        if self.interval <= 0:
-            return
-        now = self.clock()
-        slot = max(now, self._next.get(channel, 0.0))
-        self._next[channel] = slot + self.interval  # taken before sleeping: concurrent posts queue up
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-
 @dataclass
 class Interaction:
     """What an interaction left behind for answering it."""
@@ -101,12 +85,11 @@ class Performer:
 
     def __init__(self, *, bot_client: ClientFor, admin_client: AsyncWebClient | None,
                  team_of_channel: Callable[[str], str], team_of_user: Callable[[str], str],
-                 post_interval: float, webhook_timeout: float = 10.0) -> None:
+                 webhook_timeout: float = 10.0) -> None:
         self.bot_client = bot_client
         self.admin_client = admin_client
         self.team_of_channel = team_of_channel
         self.team_of_user = team_of_user
-        self.pacer = Pacer(post_interval)
         self.interactions: Expiring[Interaction] = Expiring(ttl=25 * 60)  # response_url lives 30 min
         self.pending_forms: Expiring[tuple[Form, dict[str, str]]] = Expiring(ttl=15 * 60)
         self.open_forms: Expiring[Form] = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
@@ -127,10 +110,22 @@ class Performer:
             return result if result.action is action else dataclasses.replace(result, action=action)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
+            status = exc.response.status_code
+            if status == 429:
+                return ActionResult.rate_limited(action, _retry_after(exc.response.headers))
+            if status >= 500:
+                return ActionResult.failure(action, f"Slack answered {status}", UNAVAILABLE)
             code = ("dm_closed" if isinstance(action, SendDirect) and error in DM_CLOSED else
                     "not_found" if error in NOT_FOUND else "forbidden" if error in FORBIDDEN else
                     "rate_limited" if error == "ratelimited" else "slack_error")
             return ActionResult.failure(action, f"Slack said {error}", code)
+        except aiohttp.ClientConnectorError as exc:  # never reached Slack: safe to try again
+            return ActionResult.failure(action, f"Slack unreachable: {exc}", UNAVAILABLE)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # the request may have reached Slack and its answer was lost; Slack can't tell us
+            # whether a post arrived, so a post is not repeated (the outbox reports it)
+            code = UNSURE if isinstance(action, (SendMessage, SendDirect, Reply, CreateThread)) else UNAVAILABLE
+            return ActionResult.failure(action, f"Slack's answer was lost: {type(exc).__name__}", code)
 
     def _table(self) -> ActionTable:
         table = ActionTable()
@@ -216,15 +211,14 @@ class Performer:
 
     async def post(self, channel: str, content: Content, *, thread: str | None = None,
                    team: str | None = None) -> MessageRef:
-        """chat.postMessage, paced per channel; joins a public channel once when not in it."""
+        """chat.postMessage (paced per channel by the outbox); joins a public channel once when not in it."""
         client = await self.bot_client(team or self.team_of_channel(channel))
         kwargs: dict[str, Any] = {"channel": channel, "text": blocks.fallback_text(content),
                                   "blocks": blocks.message_blocks(content), "link_names": False,
                                   "unfurl_links": False, "unfurl_media": False}
         if thread:
             kwargs["thread_ts"] = thread
-        await self.pacer.wait(channel)
-        try:
+        try:  # paced by the outbox, which sees every post to this channel, retries included
             resp = await client.chat_postMessage(**kwargs)
         except SlackApiError as exc:
             if exc.response.get("error") != "not_in_channel":
@@ -405,3 +399,14 @@ def _accepted(body: str) -> bool:
 def expired_note() -> Content:
     """Said when an offered form is no longer available."""
     return text("That form has expired; please start again.")
+
+
+def _retry_after(headers: Any) -> float:
+    """Slack's Retry-After in seconds (1 when it is missing or unreadable)."""
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0

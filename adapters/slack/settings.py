@@ -59,6 +59,7 @@ class SlackSettings(StrictModel):
     join_channels: list[ChannelName] = Field(default_factory=list)
     """Joining one of these channels counts as joining the community (a community inside a bigger workspace)."""
     retry_limit: int = Field(default=3, ge=0, le=10)
+    """How often slack-sdk retries a rate-limited look-up (users, channels); effects are retried by the outbox."""
 
     @field_validator("command")
     @classmethod

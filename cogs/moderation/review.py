@@ -76,16 +76,21 @@ class Review(Enforcement):
             return  # revoked or superseded meanwhile: nothing to do
         user = UserRef(case.platform, case.user_id)
         scope = self.scope_of(user)
+        # the lift, the state change and the mod-log line are one transaction with the job's
+        # completion: the outbox sends each effect once after it commits
         if case.kind == "timeout":
             self.soft_muted.pop((user.platform, user.id), None)
             if self.ctx.can(user.platform, Capability.TIMEOUT):
-                await self.ctx.perform(RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} ended"))
+                await self.ctx.effect(run.session, RemoveTimeout(scope=scope, user=user,
+                                                                 reason=f"case #{case.number} ended"),
+                                      key=f"{run.key}:lift")
         elif case.kind == "ban" and self.ctx.can(user.platform, Capability.BAN):
-            await self.ctx.perform(UnbanMember(scope=scope, user=user, reason=f"case #{case.number} ended"))
-        # the state change commits with the job's completion: a second run finds it expired
+            await self.ctx.effect(run.session, UnbanMember(scope=scope, user=user, reason=f"case #{case.number} ended"),
+                                  key=f"{run.key}:lift")
         await repo.change(run.session, case.id, only_if_state=ACTIVE, state=EXPIRED,
                           ended_at=self.ctx.now(), ended_by="Steward")
         late = f" (late: it came due at {self.ctx.when(run.due_at)})" if run.late else ""
-        await self.ctx.modlog(fmt("Case #{n} ended: the {kind} of {member} ran out; Steward lifted it{late}.",
-                                  n=case.number, kind=case.kind,
-                                  member=Mention(user, case.user_name or user.id), late=late))
+        await self.ctx.modlog_later(run.session, fmt(
+            "Case #{n} ended: the {kind} of {member} ran out; Steward lifted it{late}.",
+            n=case.number, kind=case.kind, member=Mention(user, case.user_name or user.id), late=late),
+            key=f"{run.key}:modlog")

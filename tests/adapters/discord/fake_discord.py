@@ -210,6 +210,8 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # user id -> the DM channel Steward opened with them
         self.failures: list[_Failure] = []
         self.unmodelled: list[str] = []  # requests to routes this fake does not model (a test failure)
+        self.bans: dict[int, set[int]] = {}  # guild id -> banned user ids
+        self.nonces: dict[tuple[int, str], dict[str, Any]] = {}  # (channel, enforced nonce) -> the message
         self.shard_count = 1
         self.port = 0
         self._mark = 0
@@ -540,7 +542,14 @@ class FakeDiscord:
             return 200, self.commands.get(guild_id, [])
         if match := re.fullmatch(r"/channels/(\d+)/messages", p):
             if m == "POST":
-                return 200, self._sent(int(match.group(1)), body)
+                nonce = body.get("nonce") if body.get("enforce_nonce") else None
+                key = (int(match.group(1)), str(nonce))
+                if nonce is not None and key in self.nonces:
+                    return 200, self.nonces[key]  # Discord answers a repeated nonce with the first message
+                sent = self._sent(int(match.group(1)), body)
+                if nonce is not None:
+                    self.nonces[key] = sent
+                return 200, sent
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", p):
             if m == "PATCH":
                 return 200, self._sent(int(match.group(1)), body, int(match.group(2)))
@@ -561,6 +570,19 @@ class FakeDiscord:
                 self.global_commands = [{**c, "id": str(snowflake()), "application_id": str(self.app_id),
                                          "version": str(snowflake())} for c in body]
             return 200, self.global_commands
+        if match := re.fullmatch(r"/guilds/(\d+)/bans/(\d+)", p):
+            banned = self.bans.setdefault(int(match.group(1)), set())
+            user_id = int(match.group(2))
+            if m == "PUT":
+                banned.add(user_id)
+                return 204, None
+            if user_id not in banned:
+                return 404, {"message": "Unknown Ban", "code": 10026}
+            if m == "DELETE":
+                banned.discard(user_id)
+                return 204, None
+            return 200, {"reason": None, "user": {"id": str(user_id), "username": "someone", "discriminator": "0",
+                                                  "avatar": None}}
         if match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", p):
             guild = self.guilds.get(int(match.group(1)))
             member = next((x for x in (guild.members.values() if guild else ()) if x.id == int(match.group(2))),

@@ -16,6 +16,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.adapter import SlackAdapter
+from bot.clock import Clock
 from bot.events import Event
 from bot.runtime import Runtime
 from steward.app import build_adapters, load
@@ -27,7 +28,8 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
 def config_yaml(fake: FakeSlack, db: str, *, mode: str = "http", admin: bool = True, team: str | None = "T0001",
-                extra: str = "", channels: dict[str, str] | None = None, sections: str | None = None) -> str:
+                extra: str = "", channels: dict[str, str] | None = None, sections: str | None = None,
+                post_interval: float = 0) -> str:
     """A config file as an admin would write it, Slack pointed at the fake.
 
     ``sections`` replaces the demo cog's section with the given cog sections (YAML at community level).
@@ -40,7 +42,7 @@ def config_yaml(fake: FakeSlack, db: str, *, mode: str = "http", admin: bool = T
         "    host: 127.0.0.1",
         "    port: 0",
         f"    api_url: {fake.api_url}",
-        "    post_interval_seconds: 0",
+        f"    post_interval_seconds: {post_interval:g}",
     ]
     if mode == "socket":
         lines += [f"    app_token: {fake.app_token}", "    bot_token: xoxb-test"]
@@ -182,11 +184,12 @@ async def start_steward(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[StartS
 
     With ``demo=True`` (the default) the demo cog is added to the discovered catalog; with
     ``demo=False`` the catalog is exactly what ``steward run`` discovers. ``db`` overrides the
-    temporary SQLite database (the ``db_url`` fixture gives PostgreSQL too).
+    temporary SQLite database (the ``db_url`` fixture gives PostgreSQL too); ``clock`` injects one.
     """
     started: list[Steward] = []
 
-    async def start(*, demo: bool = True, db: str | None = None, **kwargs: Any) -> Steward:
+    async def start(*, demo: bool = True, db: str | None = None, clock: Clock | None = None,
+                    **kwargs: Any) -> Steward:
         path = tmp_path / "steward.yaml"
         path.write_text(config_yaml(fake, db or f"sqlite+aiosqlite:///{tmp_path / 'steward.db'}", **kwargs),
                         encoding="utf-8")
@@ -194,9 +197,9 @@ async def start_steward(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[StartS
         catalog = (Catalog({**found.cogs, DemoCog.name: DemoCog}, dict(found.cog_modules), found.adapters)
                    if demo else found)
         config = load(path, catalog)
-        adapters, console, clock = build_adapters(config, catalog)
+        adapters, console, built_clock = build_adapters(config, catalog)
         assert console is None, "Slack should have started, not the console"
-        runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
+        runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock or built_clock,
                           loader=lambda: load(path, catalog), migrations=catalog.adapter_migrations())
         try:
             await runtime.start()

@@ -1,7 +1,8 @@
 """A fake Slack on 127.0.0.1: the Web API, response_urls, OAuth and a Socket Mode WebSocket.
 
 Every Web API call is recorded (method, arguments, token, time). Answers come from a small
-workspace (users, channels, user groups) that tests can change. ``fail_next`` injects 429s.
+workspace (users, channels, user groups) that tests can change. ``fail_next`` injects 429s;
+``storm`` rate-limits one channel for a span of an injected clock.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +28,17 @@ class Call:
     args: dict[str, Any]
     token: str
     at: float
+    when: datetime | None = None  # the fake's clock (``FakeSlack.clock``) when set
+
+
+@dataclass
+class Storm:
+    """A channel answering 429 until a time of the fake's clock."""
+
+    method: str
+    channel: str
+    until: datetime
+    retry_afters: Iterator[float]
 
 
 @dataclass
@@ -83,6 +96,9 @@ class FakeSlack:
         self.socket_silent = False
         self.unmodelled: list[str] = []  # Web API methods this fake does not model (a test failure)
         self.hook_answers: dict[str, tuple[int, str]] = {}  # response_url name -> (status, body)
+        self.clock: Any = None  # an injected clock (``.now()``): calls are stamped with it, storms follow it
+        self.storms: list[Storm] = []
+        self.limited: list[tuple[datetime, str, float]] = []  # (when, channel, Retry-After) of each storm 429
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
         self._ts = itertools.count(1)
@@ -103,6 +119,11 @@ class FakeSlack:
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 0, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer ``status`` (429 with Retry-After)."""
         self.failures.setdefault(method, []).extend([(status, retry_after)] * times)
+
+    def storm(self, method: str, channel: str, until: datetime, retry_afters: Iterable[float]) -> None:
+        """Until ``until`` (of ``self.clock``), ``method`` calls for ``channel`` answer 429, Retry-After
+        taken in turn from ``retry_afters``; a call made inside a Retry-After it was given is counted."""
+        self.storms.append(Storm(method, channel, until, itertools.cycle(list(retry_afters))))
 
     async def start(self) -> FakeSlack:
         """Listen on 127.0.0.1 on a free port."""
@@ -180,7 +201,15 @@ class FakeSlack:
                 args[key] = json.loads(args[key])
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else str(args.get("token", ""))
-        self.calls.append(Call(method, args, token, time.monotonic()))
+        now = self.clock.now() if self.clock is not None else None
+        self.calls.append(Call(method, args, token, time.monotonic(), now))
+        for storm in self.storms:
+            hit = storm.method == method and args.get("channel") == storm.channel
+            if hit and now is not None and now < storm.until:
+                retry = next(storm.retry_afters)
+                self.limited.append((now, storm.channel, retry))
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": f"{retry:g}"})
         pending = self.failures.get(method)
         if pending:
             status, retry_after = pending.pop(0)
@@ -323,7 +352,8 @@ class FakeSlack:
     async def _hook(self, request: web.Request) -> web.Response:
         body = await request.json()
         hook = request.match_info["id"]
-        self.calls.append(Call("response_url", {"hook": hook, **body}, "", time.monotonic()))
+        self.calls.append(Call("response_url", {"hook": hook, **body}, "", time.monotonic(),
+                               self.clock.now() if self.clock is not None else None))
         status, answer = self.hook_answers.get(hook, (200, "ok"))  # a dead one: (404, "expired_url")
         return web.Response(status=status, text=answer)
 

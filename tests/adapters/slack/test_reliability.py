@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from bot.actions import KickMember, SendMessage
 from bot.content import Content, Mention, UserText, text
 from bot.errors import StartupError
+from bot.outbox import outbox_table
 from bot.refs import ChannelRef, RoleRef, UserRef
 from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.test_http import message
@@ -73,36 +75,20 @@ async def test_one_event_delivered_four_times_has_one_effect(start_steward: Star
     assert len([e for e in steward.demo().seen if getattr(e, "text", "").startswith("badword")]) == 1
 
 
-async def test_rate_limited_calls_are_retried_after_retry_after(start_steward: StartSteward) -> None:
+async def test_rate_limited_posts_are_retried_by_the_outbox_not_slack_sdk(start_steward: StartSteward) -> None:
     steward = await start_steward()
     steward.fake.fail_next("chat.postMessage", status=429, retry_after=0, times=2)
-    result = await steward.adapter.perform(SendMessage(channel=ChannelRef("slack", "C0HELP"), content=text("hi")))
-    assert result.ok, result.error
-    assert result.message is not None and result.message.channel_id == "C0HELP"
-    assert len(steward.fake.of("chat.postMessage")) == 3
-
-
-async def test_posts_are_paced_per_channel(start_steward: StartSteward, monkeypatch: pytest.MonkeyPatch) -> None:
-    steward = await start_steward()
-    pacer = steward.adapter.performer.pacer
-    pacer.interval = 0.2
-    pacer.clock = lambda: 100.0  # a frozen clock: the delays asked for are exact, not timed
-    delays: list[tuple[str, float]] = []
-    real_sleep = asyncio.sleep
-
-    async def record(delay: float) -> None:
-        delays.append(("sleep", round(delay, 3)))
-        await real_sleep(0)
-
-    monkeypatch.setattr("adapters.slack.perform.asyncio.sleep", record)
-    results = await asyncio.gather(*(
-        steward.adapter.perform(SendMessage(channel=ChannelRef("slack", c), content=text(str(i))))
-        for i, c in enumerate(["C0HELP", "C0HELP", "C0HELP", "C0WELCOME"])))
-    assert all(r.ok for r in results)
-    # the first post in each channel goes at once; the 2nd and 3rd in #help wait one and two slots
-    assert sorted(d for _, d in delays) == [0.2, 0.4]
-    sent = [x.args["text"] for x in steward.fake.of("chat.postMessage") if x.args["channel"] == "C0HELP"]
-    assert sent == ["0", "1", "2"]
+    action = SendMessage(channel=ChannelRef("slack", "C0HELP"), content=text("hi"))
+    first = await steward.adapter.perform(action)
+    assert first.code == "rate_limited" and first.retry_after == 0  # slack-sdk did not retry it
+    assert len(steward.fake.of("chat.postMessage")) == 1
+    result = await steward.runtime.perform(action, steward.runtime.communities["acme"])
+    assert result.ok and result.code == "queued", result  # the caller doesn't wait out the limit
+    await steward.runtime.idle()
+    assert len(steward.fake.of("chat.postMessage")) == 3  # the direct call, then the outbox: a 429 and a retry
+    async with steward.runtime.db.session() as session:
+        row = (await session.execute(select(outbox_table).where(outbox_table.c.channel == "ch:C0HELP"))).one()
+    assert (row.status, row.attempts, row.result_channel) == ("done", 2, "C0HELP")
 
 
 async def test_output_is_escaped_and_never_broadcasts(start_steward: StartSteward) -> None:

@@ -1,0 +1,71 @@
+"""The outbox as the runtime uses it: behind the capability gate, inside a running job's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import QUEUED, Action, ActionResult
+from bot.adapter import Adapter
+from bot.clock import Clock, ManualClock
+from bot.community import Community
+from bot.delivery import Preparer
+from bot.gate import CapabilityGate
+from bot.inflight import InFlight
+from bot.outbox.jobs import JobEffects
+from bot.outbox.sender import Outbox
+from bot.platforms import Platforms
+from bot.refs import ChannelRef
+
+
+class Effects:
+    """Every action the gate lets through (prepared for its reader, after any fallback) becomes an outbox entry."""
+
+    def __init__(self, clock: Clock, platforms: Platforms, communities: Callable[[], Mapping[str, Community]],
+                 preparer: Preparer | None = None) -> None:
+        self.communities = communities
+        adapters = platforms.adapters
+        # one sender per platform; Slack's ~1 post/s per channel is paced there, Discord's buckets
+        # by discord.py from its headers (see the README's "Outgoing effects")
+        self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of,
+                             intervals={p: float(getattr(a, "post_interval", 0.0)) for p, a in adapters.items()},
+                             concurrency=1 if isinstance(clock, ManualClock) else 8)
+        self.jobs = JobEffects()
+        self.gate = CapabilityGate(platforms, deliver=self._deliver, preparer=preparer)
+
+    async def stage(self, session: AsyncSession, action: Action, community: Community, *, key: str,
+                    deliver_by: datetime | None = None) -> ActionResult:
+        """Queue an effect in ``session``'s transaction (through the whole gate: preferences, fallbacks, refusals);
+        it goes out on commit, and so does any mod-log note the gate adds about it."""
+        with self.jobs.named(session, key, deliver_by):
+            return await self.gate.perform(action, community)
+
+    async def settle(self, inflight: InFlight) -> None:
+        """Wait until the events in flight are handled and the outbox has sent what it can now."""
+        while True:
+            await inflight.idle()
+            if self.outbox.running:
+                await self.outbox.settle()
+            if inflight.empty:
+                return
+
+    async def stop(self) -> None:
+        """Stop the senders (what is pending stays in the database)."""
+        if self.outbox.running:
+            await self.outbox.stop()
+
+    async def _deliver(self, adapter: Adapter, action: Action, community: Community | None) -> ActionResult:
+        name = community.name if community is not None else None
+        job = self.jobs.current()
+        if job is not None:  # sent once after the job commits; a re-run stages the same keys again
+            await self.outbox.stage(job.session, action, community=name, key=job.next_key(), deliver_by=job.deliver_by)
+            return ActionResult(action, True, code=QUEUED)
+        if not self.outbox.running:
+            return ActionResult.failure(action, "Steward is not running", "no_platform")
+        return await self.outbox.perform(action, name)
+
+    def _modlog_of(self, community: str | None, platform: str) -> ChannelRef | None:
+        found = self.communities().get(community or "")
+        return None if found is None else found.channel("modlog", platform)

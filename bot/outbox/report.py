@@ -1,0 +1,99 @@
+"""The mod-log summary of entries that were not delivered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bot.actions import (
+    Action,
+    BanMember,
+    DeleteMessage,
+    EditMessage,
+    KickMember,
+    RemoveTimeout,
+    Reply,
+    SendDirect,
+    SendMessage,
+    TimeoutMember,
+    UnbanMember,
+)
+from bot.content import Content, Mention, Segment, UserText, fmt
+from bot.outbox.codec import CodecError, decode
+from bot.outbox.table import EXPIRED, UNDELIVERED, UNSURE, outbox
+from bot.refs import ChannelRef
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+REPORT_PREFIX = "outbox-report:"
+
+MAX_LISTED = 15
+_WHAT = {SendDirect: "a DM to", BanMember: "the ban of", UnbanMember: "lifting the ban of",
+         TimeoutMember: "the timeout of", RemoveTimeout: "ending the timeout of", KickMember: "the kick of"}
+
+
+def describe(action: Action) -> list[Segment]:
+    """What an action was, in words, with the member or channel as a mention (no ping)."""
+    user = getattr(action, "user", None)
+    what = _WHAT.get(type(action))
+    if what is not None and user is not None:
+        return [f"{what} ", Mention(user, user.id)]
+    if isinstance(action, SendMessage):
+        return ["a post in ", Mention(action.channel, action.channel.id)]
+    if isinstance(action, Reply):
+        return ["an answer to ", Mention(action.origin.user, action.origin.user.id)]
+    if isinstance(action, (EditMessage, DeleteMessage)):
+        return [f"{'an edit' if isinstance(action, EditMessage) else 'a delete'} in ",
+                Mention(ChannelRef(action.message.platform, action.message.channel_id), action.message.channel_id)]
+    return [type(action).__name__]
+
+
+def summary(channel: ChannelRef, rows: list[Any]) -> SendMessage:
+    """One post listing what was not delivered, why, and the start of each message."""
+    heading = fmt("Steward could not deliver 1 thing:" if len(rows) == 1 else
+                  "Steward could not deliver {n} things:", n=len(rows))
+    segments: list[Segment] = list(heading.segments)
+    for row in rows[:MAX_LISTED]:
+        try:
+            action = decode(row.action)
+        except (CodecError, TypeError):
+            segments += ["\n• entry ", UserText(row.key), " (unreadable)"]
+            continue
+        why = ("gave up: no longer worth sending" if row.status == EXPIRED else
+               "may have arrived just before a restart; not repeated" if row.status == UNSURE else "failed")
+        segments += ["\n• ", *describe(action), " — ", why, ": ", UserText(row.error or row.status)]
+        content = getattr(action, "content", None)
+        if isinstance(content, Content) and content.plain().strip():
+            segments += [" — “", UserText(content.plain()[:120]), "”"]
+    if len(rows) > MAX_LISTED:
+        segments += fmt("\n…and {n} more (see the outbox table).", n=len(rows) - MAX_LISTED).segments
+    return SendMessage(channel=channel, content=Content(tuple(segments)))
+
+
+Stage = Callable[..., Awaitable[Any]]
+
+
+async def report_undelivered(db: Database, community: str | None,
+                             modlog_of: Callable[[str | None, str], ChannelRef | None],
+                             stage: Stage, running: set[str]) -> None:
+    """Mark a community's unreported undelivered entries reported and stage their summary, in one transaction."""
+    async with db.session() as session, session.begin():
+        where = outbox.c.community == community if community is not None else outbox.c.community.is_(None)
+        rows = (await session.execute(select(outbox).where(where, outbox.c.status.in_(UNDELIVERED),
+                                                           outbox.c.reported == 0).order_by(outbox.c.id))).all()
+        if not rows:
+            return
+        await session.execute(update(outbox).where(outbox.c.key.in_([r.key for r in rows])).values(reported=1))
+        by_platform: dict[str, list[Any]] = {}
+        for row in rows:
+            by_platform.setdefault(row.platform, []).append(row)
+        for platform, items in by_platform.items():
+            channel = modlog_of(community, platform)
+            if channel is None or platform not in running:
+                log.error("outbox: not delivered in %s and no mod log to say so: %s", community,
+                          "; ".join(f"{r.key} ({r.error})" for r in items))
+                continue
+            await stage(session, summary(channel, items), community=community, key=f"{REPORT_PREFIX}{items[0].key}")

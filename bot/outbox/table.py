@@ -1,0 +1,34 @@
+"""The ``core_outbox`` table: one row per outgoing effect, until the platform confirms it."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+
+from bot.storage.base import UTCDateTime
+
+_meta = MetaData()
+outbox = Table(
+    "core_outbox", _meta,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("community", String(40)),
+    Column("platform", String(20), nullable=False),
+    Column("lane", String(16), nullable=False),
+    Column("channel", String(120), nullable=False),  # what the pacer spaces sends by
+    Column("action", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("result_channel", String(120)),
+    Column("result_message", String(120)),
+    Column("error", Text),
+    Column("reported", Integer, nullable=False, default=0),  # 1 once a failure was told to the mod log
+)
+
+# pending -> sending (handed to the adapter) -> done | failed | expired | unsure (may have reached a
+# person and the platform can't tell: not repeated)
+PENDING, SENDING, DONE, FAILED, EXPIRED, UNSURE = "pending", "sending", "done", "failed", "expired", "unsure"
+UNDELIVERED = (FAILED, EXPIRED, UNSURE)

@@ -1,0 +1,107 @@
+"""The outbox through the real dispatcher: undeliverable effects reported once, kept across restarts,
+expiry rules, and actions stored and read back exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.actions import File, SendDirect, SendMessage
+from bot.content import CommandMention, Content, Mention, Moment, UserText
+from bot.outbox import outbox_table
+from bot.outbox.codec import decode, encode
+from bot.outbox.rules import DIRECT, MODLOG, expiry
+from bot.refs import ChannelRef, MessageRef, UserRef
+from bot.runtime import Runtime
+from bot.testing import Harness
+from cogs.moderation import COG
+from tests.cogs.moderation.conftest import CONFIG
+
+
+def reports(actions: list) -> list[str]:  # type: ignore[type-arg]
+    return [a.content.plain() for a in actions if isinstance(a, SendMessage) and a.channel.id == "mod-log"
+            and a.content.plain().startswith("Steward could not deliver")]
+
+
+async def test_an_undeliverable_dm_is_reported_in_the_mod_log_once(db_url: str) -> None:
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        h.adapter.refusals[SendDirect] = "that member does not accept direct messages"
+        performed = await h.post("bob", "win at the casino")
+        performed += await h.advance(seconds=5)
+        performed += await h.advance(minutes=5)
+        [report] = reports(performed)
+        assert "1 thing" in report and "a DM to @bob" in report and "does not accept direct messages" in report
+        assert "You were warned in acme" in report  # what was not delivered
+        performed = await h.post("carol", "hello everyone") + await h.advance(minutes=10)
+        assert reports(performed) == []  # told once, not again
+        runtime = h.runtime
+    finally:
+        await h.close()
+    # a restart does not tell it again either
+    again = Runtime(runtime.config, cogs={"moderation": COG}, adapters=[h.adapter], clock=h.clock)
+    await again.start()
+    try:
+        before = len(h.adapter.performed)
+        await h.clock.advance(timedelta(minutes=1))
+        await again.idle()
+        assert reports(h.adapter.performed[before:]) == []
+        async with again.db.session() as session:
+            rows = (await session.execute(select(outbox_table.c.status, outbox_table.c.reported)
+                                          .where(outbox_table.c.lane == DIRECT))).all()
+        assert [(r.status, r.reported) for r in rows] == [("failed", 1)]
+    finally:
+        await again.stop()
+
+
+async def test_a_dm_worth_sending_until_a_deadline_expires_and_is_reported(db_url: str) -> None:
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        user = h.add_member("dave")
+        cog = h.runtime.cogs_of("acme")[1]
+        h.runtime.effects.outbox.pacers["memory"].hold("dm:dave", 600)  # the platform said: wait 10 minutes
+        async with h.runtime.db.session() as session, session.begin():
+            await cog.ctx.effect(session, SendDirect(user=user, content=Content(("Starts in 10 minutes",))),
+                                 key="reminder:1", deliver_by=h.clock.now() + timedelta(minutes=10))
+        performed = await h.advance(minutes=11)
+        assert not [a for a in performed if isinstance(a, SendDirect)], "a stale reminder is not sent"
+        [report] = reports(performed)
+        assert "no longer worth sending" in report and "Starts in 10 minutes" in report
+    finally:
+        await h.close()
+
+
+def test_expiry_rules() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert expiry(MODLOG, now) == now + timedelta(hours=24)  # a mod-log line is still the record a day late
+    assert expiry(MODLOG, now, now + timedelta(minutes=10)) == now + timedelta(minutes=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.text(min_size=1, max_size=30), st.booleans())
+def test_actions_read_back_exactly(body: str, name: str, dm: bool) -> None:
+    content = Content(("Trusted: ", UserText(body), " ", Mention(UserRef("discord", "123"), name)),
+                      ping=(UserRef("discord", "123"),))
+    action = (SendDirect(user=UserRef("slack", "U1"), content=content, scope="T1") if dm else
+              SendMessage(channel=ChannelRef("slack", "C1"), content=content, reason=name))
+    assert decode(encode(action)) == action
+
+
+ZONES = st.sampled_from([None, "UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(timezones=st.just(UTC)), ZONES, st.binary(max_size=200), st.text(), st.booleans())
+def test_moments_files_threads_and_command_mentions_read_back_exactly(at: datetime, tz: str | None, data: bytes,
+                                                                      label: str, threaded: bool) -> None:
+    """What the gate hands the outbox since the core-contracts work: a Moment in its reader's zone, a file,
+    a thread, a command mention."""
+    content = Content(("At ", Moment(at, "R", ZoneInfo(tz) if tz else None), ", try ", CommandMention("appeal", "3"),
+                       " ", UserText(label)))
+    action = SendMessage(channel=ChannelRef("discord", "1"), content=content, files=(File(label or "f", data),),
+                         thread=MessageRef("discord", "1", "2") if threaded else None)
+    assert decode(encode(action)) == action
