@@ -90,6 +90,7 @@ class Runtime:
         await self.scheduler.start()
         if isinstance(self.clock, ManualClock):
             self.clock.subscribe(self._clock_moved)
+            self.clock.add_stops(self.scheduler.next_due)  # a jump runs each job at its own time
         self.started = True
 
     async def _clock_moved(self) -> None:
