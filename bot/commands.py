@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, is_unit, parse_duration
 from bot.permissions import Level
 from bot.refs import ChannelRef, RoleRef, UserRef
 
@@ -88,6 +88,8 @@ class Resolver(Protocol):
         ...
 
 
+_INT_LIMIT = 2**31
+_DURATION_PART = re.compile(r"\s*(\d+)\s*([A-Za-z]+)(?=\s|$|\d)")
 _TOKEN = re.compile(r'\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
 
 
@@ -106,12 +108,28 @@ def split_args(raw: str, params: Sequence[Param]) -> list[str]:
                 rest = rest[1:-1]
             tokens.append(rest)
             break
+        duration = _duration_at(raw, pos) if params[len(tokens):][:1] and \
+            params[len(tokens)].type is ParamType.DURATION else None
+        if duration is not None:  # `10 minutes` and `2h 30m` are one argument, as in the config
+            tokens.append(duration[0])
+            pos = duration[1]
+            continue
         match = _TOKEN.match(raw, pos)
         if match is None or match.end() == pos:
             break
         tokens.append(next(g for g in match.groups() if g is not None))
         pos = match.end()
     return tokens
+
+
+def _duration_at(raw: str, pos: int) -> tuple[str, int] | None:
+    """The longest run of ``number unit`` pairs at ``pos`` and where it ends, or None."""
+    parts: list[str] = []
+    end = pos
+    while (match := _DURATION_PART.match(raw, end)) is not None and is_unit(match.group(2)):
+        parts.append(match.group(0).strip())
+        end = match.end()
+    return (" ".join(parts), end) if parts else None
 
 
 async def convert(param: Param, value: Any, *, scope: str, resolver: Resolver, tz: ZoneInfo,
@@ -128,6 +146,8 @@ async def convert(param: Param, value: Any, *, scope: str, resolver: Resolver, t
                 number = int(text)
             except ValueError:
                 raise ArgumentError(f"{param.name} must be a whole number, not `{text}`.") from None
+            if abs(number) >= _INT_LIMIT:  # beyond what a database integer column holds
+                raise ArgumentError(f"{param.name} is too large: `{text[:20]}`.")
             if param.min_value is not None and number < param.min_value:
                 raise ArgumentError(f"{param.name} must be at least {param.min_value}.")
             if param.max_value is not None and number > param.max_value:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import difflib
 import logging
-import time
+import math
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from bot.actions import Action, DeleteMessage, Reply
 from bot.commands import ArgumentError, CommandSpec, Resolver, parse_args
 from bot.community import Community
 from bot.content import Content, text
+from bot.durations import format_duration
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -70,7 +72,7 @@ class Host(Resolver, Protocol):
     async def perform_all(self, actions: Iterable[Action], community: Community | None) -> None:
         ...
 
-    def now(self) -> Any:
+    def now(self) -> datetime:
         ...
 
 
@@ -93,11 +95,15 @@ class Dedupe:
 
 
 class RateLimit:
-    """A per-member sliding-window limit on commands; one polite refusal per window."""
+    """A per-member sliding-window limit on commands, on the injected clock.
 
-    def __init__(self) -> None:
-        self.hits: dict[tuple[str, str, str], deque[float]] = {}
-        self.warned: dict[tuple[str, str, str], float] = {}
+    Every refused command is answered: the first of a burst with the limit, later ones briefly.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self.now = now
+        self.hits: dict[tuple[str, str, str], deque[datetime]] = {}
+        self.warned: dict[tuple[str, str, str], datetime] = {}
 
     async def __call__(self, d: Dispatch, nxt: Next) -> None:
         event = d.event
@@ -105,22 +111,24 @@ class RateLimit:
             await nxt(d)
             return
         limits = d.community.config.commands
-        window = limits.window.total_seconds()
         key = (d.community.name, event.user.platform, event.user.id)
-        now = time.monotonic()
+        now = self.now()
         hits = self.hits.setdefault(key, deque())
-        while hits and now - hits[0] > window:
+        while hits and now - hits[0] >= limits.window:
             hits.popleft()
-        if len(hits) >= limits.per_member:
-            wait = int(window - (now - hits[0])) + 1
-            if now - self.warned.get(key, -1e9) > window:
-                self.warned[key] = now
-                d.actions.append(Reply(origin=event.origin, content=text(
-                    f"Slow down — you can use {limits.per_member} commands every {int(window)}s. "
-                    f"Try again in {wait}s.")))
+        if len(hits) < limits.per_member:
+            hits.append(now)
+            await nxt(d)
             return
-        hits.append(now)
-        await nxt(d)
+        wait = format_duration(timedelta(seconds=math.ceil((hits[0] + limits.window - now).total_seconds())))
+        warned = self.warned.get(key)
+        if warned is None or now - warned >= limits.window:
+            self.warned[key] = now
+            message = (f"Slow down — you can use {limits.per_member} commands every "
+                       f"{format_duration(limits.window)}. Try again in {wait}.")
+        else:
+            message = f"Still too fast — try again in {wait}."
+        d.actions.append(Reply(origin=event.origin, content=text(message)))
 
 
 class Dispatcher:
@@ -129,7 +137,7 @@ class Dispatcher:
     def __init__(self, host: Host, middleware: Sequence[Middleware] | None = None) -> None:
         self.host = host
         self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
-            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit()]
+            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit(host.now)]
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Process one event; perform and return the actions its handlers produced."""

@@ -53,7 +53,7 @@ class Typist:
         self.a = adapter
         self.stdin = stdin
         self.interactive = interactive
-        self._pending: list[str] = []
+        self.pending: list[str] = []
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ class Typist:
                     break
                 if not await self.feed_safely(line):
                     break
-            if self._pending:  # the input ended inside a continued message: send what there is
+            if self.pending:  # the input ended inside a continued message: send what there is
                 await self.feed_safely("")
         finally:
             for name, state in self.a.forms.items():
@@ -81,7 +81,7 @@ class Typist:
         """The next line, read on a daemon thread so a blocked read never holds up the exit."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[str | None] = loop.create_future()
-        prompt = MORE if self._pending else PROMPT
+        prompt = MORE if self.pending else PROMPT
 
         def read() -> None:
             try:
@@ -112,11 +112,11 @@ class Typist:
 
     async def feed(self, line: str) -> bool:
         """Handle one typed line; False on ``:quit``."""
-        if line.endswith(CONTINUE) and (self._pending or LINE.match(line.strip())):
-            self._pending.append(line[:-1].rstrip())
+        if line.endswith(CONTINUE) and (self.pending or LINE.match(line.strip())):
+            self.pending.append(line[:-1].rstrip())
             return True
-        if self._pending:
-            line, self._pending = "\n".join([*self._pending, line.strip()]), []
+        if self.pending:
+            line, self.pending = "\n".join([*self.pending, line.strip()]), []
         line = line.strip()
         if not line or line.startswith("//"):
             return True

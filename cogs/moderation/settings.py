@@ -176,6 +176,17 @@ class Rule(StrictModel):
     attachments: AttachmentRule | None = None
     age: AgeRule | None = None
 
+    @field_validator("words")
+    @classmethod
+    def _no_match_all(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not word.strip():
+                raise ValueError("an empty word can't be matched; remove it")
+            if not word.replace("*", "").strip():
+                raise ValueError(f"`{word}` would match every word, so the rule would flag every message; "
+                                 "write part of a word, e.g. `scam*`")
+        return value
+
     @model_validator(mode="after")
     def _has_a_kind(self) -> Rule:
         if not any(getattr(self, k) for k in TEXT_KINDS + OTHER_KINDS):
