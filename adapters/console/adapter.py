@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -62,9 +63,10 @@ class ConsoleAdapter:
         self.scope = community.name
         self.clock = clock
         stdin = stdin or sys.stdin
-        self.interactive = stdin.isatty() if interactive is None else interactive
+        # a banner and a prompt only for a person at a terminal; pipes and scripts get the bare transcript
+        self.interactive = (stdin.isatty() and sys.stdout.isatty()) if interactive is None else interactive
         self.typist = Typist(self, stdin, interactive=self.interactive)
-        self.out = out or (lambda line: print(line, flush=True))
+        self.out = out or self._print
         self.bot_user = UserRef(P, self.settings.bot_name)
         self.members: dict[str, ConsoleMember] = {}
         self.banned: set[str] = set()
@@ -83,6 +85,14 @@ class ConsoleAdapter:
         self._role_rank = {name: 20 for name in community.roles.get("admin", [])}
         for name in community.roles.get("moderator", []):
             self._role_rank.setdefault(name, 10)
+
+    def _print(self, line: str) -> None:
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:
+            # whoever read the output left (`make run | head -5`): end quietly, as command-line tools do
+            quiet_stdout()
+            self.done.set()
 
     # -- adapter protocol -------------------------------------------------------------------
 
@@ -308,3 +318,10 @@ class ConsoleAdapter:
 def _span(delta: timedelta) -> str:
     """A remaining time rounded to whole seconds (the console clock may follow real time)."""
     return format_duration(timedelta(seconds=round(delta.total_seconds())))
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device, so the exit's final flush can't fail on a closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

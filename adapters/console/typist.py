@@ -62,6 +62,11 @@ class Typist:
         reconfigure: Callable[..., None] | None = getattr(self.stdin, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")  # undecodable bytes become � rather than ending the session
+        if self.interactive:
+            try:
+                import readline  # noqa: F401  # line editing and history for input(), where the platform has it
+            except ImportError:
+                pass
         try:
             while True:
                 line = await self._next_line()
