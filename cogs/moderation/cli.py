@@ -32,7 +32,7 @@ def register_cli(subparsers: Any) -> None:
 
 
 def _settings(args: argparse.Namespace, catalog: Any) -> ModerationSettings:
-    config = load_config(args.config, cogs=catalog.cog_models(), platforms=catalog.platform_models())
+    config = load_config(args.config, **catalog.config_models())
     names = [c.name for c in config.communities]
     if args.community and args.community not in names:
         raise LookupError(f"there is no community `{args.community}` in {args.config} "
