@@ -221,6 +221,8 @@ class ConsoleAdapter:
                 self.out(f"[action] react {message.id} {emoji}")
             case SetSlowmode(channel=channel, seconds=seconds):
                 self.slowmode[f"#{channel.id}"] = seconds
+                for key in [k for k in self._last_post if k[0] == f"#{channel.id}"]:
+                    del self._last_post[key]  # the interval counts from each member's next post
                 span = format_duration(timedelta(seconds=seconds)) if seconds else "off"
                 self.out(f"[action] slowmode #{channel.id} {span}{reason}")
             case LockChannel(channel=channel, locked=locked):

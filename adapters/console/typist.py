@@ -307,6 +307,9 @@ class Typist:
         if msg is None or msg.deleted:
             self.a.out(f"[console] no message {parts[1]}")
             return
+        if msg.channel.startswith("dm:") and msg.channel != f"dm:{origin.user.id}":
+            self.a.out(f"[blocked] {msg.id} is a direct message to {msg.channel[3:]}; only they can see it")
+            return
         ref = MessageRef(P, msg.channel.lstrip("#"), msg.id)
         if parts[0] == "react":
             if len(parts) != 3:

@@ -28,6 +28,8 @@ async def test_press_without_a_number_and_reactions_answer(sqlite_url: str) -> N
         out = await s.feed("bob: check out this casino")  # a warning DM with one Appeal button
         dm = next(line for line in out if "[dm:bob]" in line).split()[0].strip("()")
         modlog = next(line for line in out if "[#mod-log]" in line).split()[0].strip("()")
+        assert await s.feed("+alice", f"alice: press {dm}", f"alice: react {dm} 👍") == [
+            "[console] alice joined", *[f"[blocked] {dm} is a direct message to bob; only they can see it"] * 2]
         many = await s.feed(f"mo: press {modlog}")
         assert any(f"[console] {modlog} has buttons 1 to 3" in line for line in many)
         assert not any("pressed" in line for line in many)  # nothing was pressed
@@ -74,8 +76,8 @@ async def test_display_name_changes_are_checked(sqlite_url: str) -> None:
 
 async def test_slowmode_is_enforced_like_a_lock(sqlite_url: str) -> None:
     async with Session(sqlite_url) as s:
-        await s.feed(":role mo Moderators", "mo: /slowmode 10s")
-        first = await s.feed("bob: one")
+        await s.feed("bob: before the slow mode", ":role mo Moderators", "mo: /slowmode 10s")
+        first = await s.feed("bob: one")  # the interval counts from the first post after it is set
         assert any("[#general] bob: one" in line for line in first)
         assert await s.feed("bob: two") == ["[blocked] #general is in slow mode (10s): bob may post again in 10s"]
         assert any("[#general] mo: staff are not slowed" in line for line in await s.feed("mo: staff are not slowed"))
