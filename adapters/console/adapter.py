@@ -116,6 +116,8 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         if self._reader is not None and not self._reader.done():
+            if self.interactive:  # Ctrl-C at the prompt: leave the terminal on a fresh line
+                self.out("")
             self._reader.cancel()
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:

@@ -93,7 +93,8 @@ class Typist:
                 if self.interactive:
                     try:
                         value: str | None = input(prompt)
-                    except EOFError:
+                    except EOFError:  # Ctrl-D: end the prompt's line so the shell's starts on its own
+                        print(flush=True)
                         value = None
                 else:
                     raw = self.stdin.readline()

@@ -94,3 +94,13 @@ async def test_time_jumps_run_expiries_on_time(sqlite_url: str) -> None:
         assert not any("late" in line for line in out), out
         # each expiry ran at its own time: the timeout before the ban
         assert "timeout" in ended[0] and "ban" in ended[1]
+
+
+async def test_the_rate_limit_follows_the_console_clock(sqlite_url: str) -> None:
+    async with Session(sqlite_url) as s:  # the example allows 5 commands per 10s
+        burst = await s.feed(*["alice: /about"] * 7)
+        refusals = [line for line in burst if "try again in" in line.lower()]
+        assert len(refusals) == 2 and "Slow down — you can use 5 commands every 10s" in refusals[0]
+        assert "Still too fast — try again in 10s." in refusals[1]
+        await s.feed(":time +11s")
+        assert any("Features on: moderation" in line for line in await s.feed("alice: /about"))
