@@ -39,10 +39,10 @@ def banner(version: str, community: str, bot_name: str) -> list[str]:
     ]
 
 
-def name_problem(name: str) -> str | None:
-    """Why ``name`` can't be a console member's name, or None."""
+def name_problem(name: str, *, example: str = "+bob") -> str | None:
+    """Why ``name`` can't be a console member's name, or None (``example`` shows the right form)."""
     if not name:
-        return "a member needs a name, e.g. `+bob`"
+        return f"a member needs a name, e.g. `{example}`"
     if not NAME.fullmatch(name):
         return f"`{name[:40]}` can't be a member name: use 1–32 letters, digits, `_`, `.` or `-`"
     return None

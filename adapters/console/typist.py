@@ -233,9 +233,9 @@ class Typist:
         return member
 
     async def _leave(self, name: str) -> None:
-        problem = name_problem(name)
+        problem = name_problem(name, example="-bob")
         if problem is not None:
-            self.a.out(f"[console] {problem.replace('+bob', '-bob')}")
+            self.a.out(f"[console] {problem}")
             return
         member = self.a.members.get(name)
         if member is None or not member.present:
