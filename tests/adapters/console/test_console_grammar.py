@@ -104,3 +104,17 @@ async def test_the_rate_limit_follows_the_console_clock(sqlite_url: str) -> None
         assert "Still too fast — try again in 10s." in refusals[1]
         await s.feed(":time +11s")
         assert any("Features on: moderation" in line for line in await s.feed("alice: /about"))
+
+
+async def test_renaming_the_community_and_reloading_keeps_steward_answering(sqlite_url: str) -> None:
+    async with Session(sqlite_url) as s:
+        running = s.runtime.config
+        renamed = running.model_copy(update={"communities": [
+            running.communities[0].model_copy(update={"name": "acme-corp"})]})
+        s.runtime.loader = lambda: renamed
+        out = await s.feed(":role root Admins", "root: /reload")
+        assert any("Config not reloaded — the running config stays in force:" in line for line in out)
+        assert any("console acme (community acme) would belong to no community" in line for line in out)
+        after = await s.feed("bob: check out this casino", "root: /about")
+        assert "[action] delete" in "\n".join(after)  # messages are still moderated
+        assert any("Community: acme." in line for line in after)
