@@ -88,7 +88,9 @@ class ConsoleAdapter:
 
     def _print(self, line: str) -> None:
         try:
-            print(line, flush=True)
+            # something happening on its own (a timeout running out) while a person types
+            sys.stdout.write(self.typist.above_prompt(line) + ("" if self.typist.prompting else "\n"))
+            sys.stdout.flush()
         except BrokenPipeError:
             # whoever read the output left (`make run | head -5`): end quietly, as command-line tools do
             quiet_stdout()

@@ -54,6 +54,8 @@ class Typist:
         self.stdin = stdin
         self.interactive = interactive
         self.pending: list[str] = []
+        self.prompting: str | None = None  # the prompt on screen while a person is typing
+        self._line_buffer: Callable[[], str] = str  # what they have typed so far (readline knows)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -64,9 +66,11 @@ class Typist:
             reconfigure(errors="replace")  # undecodable bytes become � rather than ending the session
         if self.interactive:
             try:
-                import readline  # noqa: F401  # line editing and history for input(), where the platform has it
+                import readline  # line editing and history for input(), where the platform has it
             except ImportError:
                 pass
+            else:
+                self._line_buffer = readline.get_line_buffer
         try:
             while True:
                 line = await self._next_line()
@@ -104,8 +108,18 @@ class Typist:
                 value = None
             loop.call_soon_threadsafe(_settle, future, value)
 
+        self.prompting = prompt if self.interactive else None
         threading.Thread(target=read, name="console-input", daemon=True).start()
-        return await future
+        try:
+            return await future
+        finally:
+            self.prompting = None
+
+    def above_prompt(self, line: str) -> str:
+        """``line`` as written while a prompt waits: over the prompt, which is then drawn again below it."""
+        if self.prompting is None:
+            return line
+        return f"\r\x1b[K{line}\n{self.prompting}{self._line_buffer()}"
 
     async def feed_safely(self, line: str) -> bool:
         """:meth:`feed`, with anything unexpected reported in one line and logged, never fatal."""
