@@ -118,3 +118,11 @@ async def test_renaming_the_community_and_reloading_keeps_steward_answering(sqli
         after = await s.feed("bob: check out this casino", "root: /about")
         assert "[action] delete" in "\n".join(after)  # messages are still moderated
         assert any("Community: acme." in line for line in after)
+
+
+async def test_output_while_a_person_types_goes_above_the_prompt(sqlite_url: str) -> None:
+    async with Session(sqlite_url) as s:
+        typist = s.adapter.typist
+        assert typist.above_prompt("[action] untimeout bob") == "[action] untimeout bob"  # no prompt: as is
+        typist.prompting = "> "
+        assert typist.above_prompt("[action] untimeout bob") == "\r\x1b[K[action] untimeout bob\n> "
