@@ -16,7 +16,7 @@ from bot.actions import Action, DeleteMessage, Reply
 from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
-from bot.content import Content, text
+from bot.content import Content, fmt, text
 from bot.durations import format_duration
 from bot.events import (
     ButtonPressed,
@@ -114,11 +114,11 @@ class RateLimit:
         warned = self.warned.get(key)
         if warned is None or now - warned >= limits.window:
             self.warned[key] = now
-            message = (f"Slow down — you can use {limits.per_member} commands every "
-                       f"{format_duration(limits.window)}. Try again in {wait}.")
+            message = fmt("Slow down — you can use {n} commands every {w}. Try again in {wait}.",
+                          n=limits.per_member, w=format_duration(limits.window), wait=wait)
         else:
-            message = f"Still too fast — try again in {wait}."
-        d.actions.append(Reply(origin=event.origin, content=text(message)))
+            message = fmt("Still too fast — try again in {wait}.", wait=wait)
+        d.actions.append(Reply(origin=event.origin, content=message))
 
 
 class Dispatcher:
@@ -179,9 +179,9 @@ class Dispatcher:
             log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
             origin = getattr(event, "origin", None)
             if isinstance(origin, Origin):
-                d.actions.append(Reply(origin=origin, content=text(
-                    f"Something went wrong on Steward's side (ref {ref}). The error is logged; "
-                    "please try again or tell a moderator.")))
+                d.actions.append(Reply(origin=origin, content=fmt(
+                    "Something went wrong on Steward's side (ref {ref}). The error is logged; "
+                    "please try again or tell a moderator.", ref=ref)))
 
     async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
         handlers: list[tuple[int, int, Cog, str]] = []
@@ -207,21 +207,22 @@ class Dispatcher:
             names = sorted({s.name for c in cogs for s in c.table().commands
                             if s.level <= d.level})
             close = difflib.get_close_matches(event.command.lower(), names, n=1)
-            hint = f" Did you mean /{close[0]}?" if close else ""
-            d.actions.append(Reply(origin=event.origin, content=text(
-                f"Unknown command /{event.command}.{hint} Type /help for the list.")))
+            hint = fmt(" Did you mean /{c}?", c=text(close[0])) if close else text("")
+            d.actions.append(Reply(origin=event.origin, content=fmt(
+                "Unknown command /{name}.{hint} Type /help for the list.", name=event.command, hint=hint)))
             return
         cog, spec = found
         if d.level < spec.level:
-            d.actions.append(Reply(origin=event.origin, content=text(
-                f"/{spec.name} is for {spec.level.label}s; you can't use it here.")))
+            d.actions.append(Reply(origin=event.origin, content=fmt(
+                "/{name} is for {level}s; you can't use it here.", name=text(spec.name), level=spec.level.label)))
             return
         try:
             kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
                                       resolver=self.host.platforms.resolver(event.platform), tz=community.tz,
                                       now=self.host.clock.now())
         except ArgumentError as exc:
-            d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
+            d.actions.append(Reply(origin=event.origin,
+                                   content=fmt("/{name}: {why}", name=text(spec.name), why=str(exc))))
             return
         _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs), f"{cog.name}.{spec.method}")
 

@@ -68,7 +68,7 @@ def test_a_match_everything_word_is_refused(tmp_path: Path) -> None:
     path = config(tmp_path, "    moderation:\n      rules:\n        - {name: all, words: ['*'], actions: [delete]}\n")
     result = steward("check-config", str(path))
     assert result.returncode == 1
-    assert "rules[0].words: `*` would match every word" in result.stderr
+    assert "rules[0].words: entry 1 (`*`) has no letters or digits to match" in result.stderr
 
 
 def test_the_config_log_level_is_applied_and_the_flag_overrides_it(tmp_path: Path) -> None:
