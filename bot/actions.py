@@ -29,6 +29,31 @@ class Action:
         """The platform that performs the action."""
         raise NotImplementedError
 
+    def needs(self) -> frozenset[Capability]:
+        """Every capability this action needs (a message with files needs ``FILES`` too)."""
+        return frozenset((self.capability,))
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file sent with a message (an .ics, a PNG chart, a CSV); ``name`` is what people see."""
+
+    name: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+    @property
+    def size(self) -> int:
+        """Bytes."""
+        return len(self.data)
+
+    def label(self) -> str:
+        """``name (12.3 KB)`` for text renderings."""
+        size = self.size
+        human = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB" if size < 1024 ** 2 else \
+            f"{size / 1024 ** 2:.1f} MB"
+        return f"{self.name} ({human})"
+
 
 @dataclass(frozen=True, kw_only=True)
 class SendMessage(Action):
@@ -38,10 +63,18 @@ class SendMessage(Action):
     channel: ChannelRef
     content: Content
     reply_to: MessageRef | None = None
+    files: tuple[File, ...] = ()
+    thread: MessageRef | None = None  # post in this thread: the ``message`` a CreateThread returned
 
     @property
     def platform(self) -> str:
         return self.channel.platform
+
+    def needs(self) -> frozenset[Capability]:
+        extra = {Capability.FILES} if self.files else set()
+        if self.thread is not None:
+            extra.add(Capability.THREADS)
+        return frozenset({Capability.SEND, *extra})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +112,7 @@ class SendDirect(Action):
     user: UserRef
     content: Content
     scope: str = ""
+    fallback: ChannelRef | None = None  # where it goes when they turned DMs off (else their last channel)
 
     @property
     def platform(self) -> str:
@@ -250,7 +284,8 @@ class LockChannel(Action):
 
 @dataclass(frozen=True, kw_only=True)
 class CreateThread(Action):
-    """Open a thread in a channel, from ``message`` when given; the result's message is in the thread."""
+    """Open a thread in a channel, from ``message`` when given; the result's ``message`` is in the
+    thread (pass it as ``SendMessage.thread`` to reply there) and ``ref`` is the thread's id."""
 
     capability: ClassVar[Capability] = Capability.THREADS
     channel: ChannelRef

@@ -24,6 +24,7 @@ class Capability(StrEnum):
     SLOWMODE = "slowmode"
     LOCK = "lock"
     THREADS = "threads"
+    FILES = "files"
     SCHEDULED_EVENTS = "scheduled_events"
     HOME = "home"
     READ_MESSAGES = "read_messages"  # inbound: message text arrives (Discord needs the Message Content intent)

@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action
+from bot.calendars import Recurrence
 from bot.commands import CommandSpec, Param
 from bot.events import Event
+from bot.facts import Fact
 from bot.permissions import Level
-from bot.refs import UserRef
+from bot.persons import PersonId
 
 if TYPE_CHECKING:
     from bot.context import CogContext
@@ -22,8 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 HandlerResult = Action | Iterable[Action] | None
 
 
-def on(*event_types: type[Event], priority: int = 0) -> Callable[[F], F]:
-    """Handle these event types; lower ``priority`` runs first (moderation uses -100)."""
+def on(*event_types: type[Event] | type[Fact], priority: int = 0) -> Callable[[F], F]:
+    """Handle these platform events or facts; lower ``priority`` runs first (moderation uses -100)."""
     def mark(fn: F) -> F:
         fn._steward_on = (event_types, priority)  # type: ignore[attr-defined]
         return fn
@@ -69,6 +72,23 @@ def job(kind: str) -> Callable[[F], F]:
     return mark
 
 
+def every(*, cron: str | None = None, rrule: str | None = None, tz: str = "community",
+          name: str | None = None) -> Callable[[F], F]:
+    """Run the method on a calendar (a cron expression or an RRULE) in ``tz``.
+
+    ``tz`` is ``"community"`` (the community's time zone) or an IANA name. The method receives
+    a :class:`~bot.scheduler.JobRun` whose ``key`` names the occurrence (``qotd:2026-01-05T09:00``).
+    A bad expression raises at import, so it cannot reach production.
+    """
+    def mark(fn: F) -> F:
+        if (cron is None) == (rrule is None):
+            raise TypeError("@every needs exactly one of cron= or rrule=")
+        when = Recurrence.parse(cron if cron is not None else str(rrule))
+        fn._steward_every = (name or fn.__name__, when, tz)  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
 @dataclass(frozen=True)
 class CogTable:
     """What a cog class declares, collected once per class."""
@@ -78,6 +98,8 @@ class CogTable:
     buttons: dict[str, str] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)
+    facts: tuple[tuple[type[Fact], int, str], ...] = ()
+    calendars: tuple[tuple[str, Recurrence, str, str], ...] = ()  # name, when, tz, method
 
 
 class NoSettings(BaseModel):
@@ -106,13 +128,16 @@ class Cog:
         buttons: dict[str, str] = {}
         forms: dict[str, str] = {}
         jobs: dict[str, str] = {}
+        facts: list[tuple[type[Fact], int, str]] = []
+        calendars: list[tuple[str, Recurrence, str, str]] = []
         for attr in dir(cls):
             fn = getattr(cls, attr, None)
             if fn is None or not callable(fn):
                 continue
             if hasattr(fn, "_steward_on"):
                 types, priority = fn._steward_on
-                events.extend((t, priority, attr) for t in types)
+                events.extend((t, priority, attr) for t in types if not issubclass(t, Fact))
+                facts.extend((t, priority, attr) for t in types if issubclass(t, Fact))
             if hasattr(fn, "_steward_command"):
                 spec: CommandSpec = fn._steward_command
                 commands.append(replace(spec, cog=cls.name, method=attr))
@@ -122,7 +147,10 @@ class Cog:
                 forms[fn._steward_form] = attr
             if hasattr(fn, "_steward_job"):
                 jobs[fn._steward_job] = attr
-        cls._table = CogTable(tuple(events), tuple(commands), buttons, forms, jobs)
+            if hasattr(fn, "_steward_every"):
+                cal_name, when, tz = fn._steward_every
+                calendars.append((cal_name, when, tz, attr))
+        cls._table = CogTable(tuple(events), tuple(commands), buttons, forms, jobs, tuple(facts), tuple(calendars))
 
     @classmethod
     def table(cls) -> CogTable:
@@ -144,6 +172,13 @@ class Cog:
     async def teardown(self) -> None:
         """Called before the instance is replaced (reload) or Steward stops."""
 
-    async def delete_member_data(self, user: UserRef) -> int:
-        """Erase what the cog stores about a member; returns how many rows went."""
+    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
+        """Re-key every row of ``source`` to ``into`` in the given transaction; returns rows moved.
+
+        The core calls it for every cog enabled in the community, one transaction per cog.
+        """
+        return 0
+
+    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
+        """Erase every row about ``person`` in the given transaction; returns how many went."""
         return 0

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.components import Button, Select
 from bot.encodable import clean
@@ -37,7 +39,35 @@ class Mention:
     name: str
 
 
-Segment = str | UserText | Mention
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A moment in time, shown natively: each reader's own zone where the platform can
+    (Discord ``<t:...>``, Slack ``<!date^...>``), else ``tz`` (the member's or community's).
+
+    ``style``: ``F`` date and time, ``D`` date, ``t`` time, ``R`` relative ("in 2 hours").
+    """
+
+    at: datetime
+    style: str = "F"
+    tz: ZoneInfo | None = None
+
+    @property
+    def unix(self) -> int:
+        """Seconds since the epoch."""
+        return int(self.at.timestamp())
+
+    def local_text(self) -> str:
+        """The moment as text in ``tz`` (UTC when none), e.g. ``Mon 5 Jan 2026, 09:00 GMT``."""
+        local = self.at.astimezone(self.tz or UTC)
+        zone = local.tzname() or "UTC"
+        if self.style == "D":
+            return f"{local:%a} {local.day} {local:%b %Y}"
+        if self.style == "t":
+            return f"{local:%H:%M} {zone}"
+        return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {zone}"
+
+
+Segment = str | UserText | Mention | Moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +87,8 @@ class Content:
                 out.append(seg)
             elif isinstance(seg, UserText):
                 out.append(seg.text)
+            elif isinstance(seg, Moment):
+                out.append(seg.local_text())
             else:
                 prefix = "#" if isinstance(seg.target, ChannelRef) else "@"
                 out.append(prefix + seg.name)

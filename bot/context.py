@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
 from bot.actions import Action, ActionResult, SendMessage
+from bot.calendars import Calendar, Recurrence
 from bot.capabilities import Capability
 from bot.clock import Clock
 from bot.commands import CommandSpec
 from bot.community import Community
-from bot.content import Content, Mention
+from bot.content import Content, Mention, Moment
+from bot.factbus import FactBus
+from bot.facts import Fact
+from bot.facts import read as read_facts
+from bot.members import Members
 from bot.permissions import Level, hierarchy_refusal
+from bot.persons import PersonId
 from bot.platforms import Platforms
+from bot.preferences import Preferences, zone
 from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
@@ -34,6 +43,8 @@ class Services(Protocol):
     scheduler: Scheduler
     clock: Clock
     platforms: Platforms
+    members: Members
+    facts: FactBus
 
     async def perform(self, action: Action, community: Community) -> ActionResult:
         ...
@@ -59,6 +70,49 @@ class CogContext:
         self.db = services.db
         self.clock = services.clock
         self.log = logging.getLogger(f"cogs.{cog}.{community.name}")
+        self.calendars: list[Calendar] = []  # declared in setup() with calendar()
+
+    # -- persons, facts, calendars, preferences ----------------------------------------------
+
+    async def person(self, user: UserRef) -> PersonId:
+        """The person holding this account in the community (created on first sight)."""
+        return await self.services.members.persons.get(self.community.name, user)
+
+    def lock(self, person: PersonId) -> asyncio.Lock:
+        """Serialise one person's handling across every cog: ``async with ctx.lock(pid): ...``."""
+        return self.services.members.locks(person)
+
+    async def publish(self, fact: Fact) -> bool:
+        """Log a fact and hand it to every ``@on(FactType)`` handler here; False if it was refused."""
+        return await self.services.facts.publish(fact.stamped(self.community.name, self.now()))
+
+    async def facts(self, kinds: tuple[type[Fact], ...] = (), *, since: datetime | None = None,
+                    person: PersonId | None = None) -> list[Fact]:
+        """Facts of this community from the durable log, oldest first (everything published so far)."""
+        await self.services.facts.flush()
+        return await read_facts(self.db, self.community.name, kinds=kinds, since=since, person=person)
+
+    def calendar(self, name: str, when: Recurrence, kind: str, payload: dict[str, Any] | None = None,
+                 tz: str = "community") -> None:
+        """Declare a calendar built from config (call in ``setup``); each occurrence runs job ``kind``."""
+        self.calendars.append(Calendar(self.cog, name, when, self.zone(tz), f"{self.cog}.{kind}",
+                                       dict(payload or {})))
+
+    def zone(self, tz: str = "community") -> ZoneInfo:
+        """``"community"`` as the community's zone, else the named IANA zone."""
+        return self.community.tz if tz == "community" else ZoneInfo(tz)
+
+    async def preferences(self, person: PersonId) -> Preferences:
+        """A member's preferences (time zone, DMs, language)."""
+        return await self.services.members.prefs.get(person)
+
+    async def zone_of(self, person: PersonId) -> ZoneInfo:
+        """The zone to show a member times in: theirs, else the community's."""
+        return zone(await self.preferences(person), self.community.tz)
+
+    def moment(self, at: datetime, style: str = "F", tz: ZoneInfo | None = None) -> Moment:
+        """A time segment: native on Discord and Slack, in ``tz`` (default the community's) as text."""
+        return Moment(at, style, tz or self.community.tz)
 
     def now(self) -> datetime:
         """The current time (UTC) from the injected clock."""
@@ -103,15 +157,25 @@ class CogContext:
         """A member's permission level in this community."""
         return self.community.level_of(await self.member(user))
 
-    async def hierarchy_refusal(self, actor: UserRef | None, target: UserRef) -> str | None:
-        """Why ``actor`` may not act on ``target`` (self, owner, role order), or None."""
+    async def hierarchy_refusal(self, actor: UserRef | None, target: UserRef, *,
+                                absent_ok: bool = False) -> str | None:
+        """Why ``actor`` (None: Steward on its own) may not act on ``target``, or None.
+
+        Levels first (a moderator never acts on an admin, whatever the role order), then role
+        order; missing member info refuses, except a target who left when ``absent_ok``.
+        """
         scope = self.community.scopes.get(target.platform)
         if scope is None:
             return "that member is on a platform this community doesn't use."
-        actor_info = None if actor is None else await self.services.platforms.member(actor.platform, scope, actor)
-        target_info = await self.services.platforms.member(target.platform, scope, target)
         bot_info = await self.services.platforms.bot_member(target.platform, scope)
-        return hierarchy_refusal(actor_info, target_info, bot_info)
+        if actor is None:
+            actor_info, actor_level = bot_info, Level.ADMIN
+        else:
+            actor_info = await self.services.platforms.member(actor.platform, scope, actor)
+            actor_level = self.community.level_of(actor_info)
+        target_info = await self.services.platforms.member(target.platform, scope, target)
+        return hierarchy_refusal(actor_info, target_info, bot_info, actor_level=actor_level,
+                                 target_level=self.community.level_of(target_info), absent_ok=absent_ok)
 
     async def modlog(self, content: Content, platform: str | None = None) -> list[ActionResult]:
         """Post to the mod-log channel: on ``platform``, or on every platform it exists on."""

@@ -8,7 +8,7 @@ import math
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +27,7 @@ from bot.events import (
     MessageEdited,
     MessagePosted,
     Origin,
+    with_community,
 )
 from bot.gate import CapabilityGate
 from bot.permissions import Level
@@ -128,14 +129,24 @@ class Dispatcher:
         self.host = host
         self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
             Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit(lambda: host.clock.now())]
+        self._chain: tuple[tuple[Middleware, ...], Next] | None = None
+        # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
+        self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
+
+    def _bound(self) -> Next:
+        """The middleware chain, built once (and again only if the middleware list changes)."""
+        current = tuple(self.middleware)
+        if self._chain is None or self._chain[0] != current:
+            chain: Next = self._route
+            for mw in reversed(current):
+                chain = _bind(mw, chain)
+            self._chain = (current, chain)
+        return self._chain[1]
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Process one event; perform and return the actions its handlers produced."""
         state = Dispatch(event)
-        chain: Next = self._route
-        for mw in reversed(self.middleware):
-            chain = _bind(mw, chain)
-        await chain(state)
+        await self._bound()(state)
         if state.actions:
             await self.host.gate.perform_all(state.actions, state.community)
         return state.actions
@@ -154,7 +165,7 @@ class Dispatcher:
             log.debug("no community for %s scope %s", d.event.platform, d.event.scope)
             return
         d.community = community
-        d.event = replace(d.event, community=community.name)
+        d.event = with_community(d.event, community.name)
         await nxt(d)
 
     async def _permissions(self, d: Dispatch, nxt: Next) -> None:
@@ -183,14 +194,25 @@ class Dispatcher:
                     "Something went wrong on Steward's side (ref {ref}). The error is logged; "
                     "please try again or tell a moderator.", ref=ref)))
 
-    async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
-        handlers: list[tuple[int, int, Cog, str]] = []
+    def _handlers_for(self, event: Event, cogs: Sequence[Cog]) -> list[tuple[Cog, str]]:
+        key = (type(event), id(cogs))
+        cached = self._handlers.get(key)
+        if cached is not None and cached[0] is cogs:
+            return cached[1]
+        found: list[tuple[int, int, Cog, str]] = []
         for i, cog in enumerate(cogs):
             for etype, priority, method in cog.table().events:
                 if isinstance(event, etype):
-                    handlers.append((priority, i, cog, method))
-        handlers.sort(key=lambda h: (h[0], h[1]))
-        for _prio, _i, cog, method in handlers:
+                    found.append((priority, i, cog, method))
+        found.sort(key=lambda h: (h[0], h[1]))
+        if len(self._handlers) > 1000:  # many reloads: start over rather than grow
+            self._handlers.clear()
+        handlers = [(cog, method) for _p, _i, cog, method in found]
+        self._handlers[key] = (cogs, handlers)
+        return handlers
+
+    async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
+        for cog, method in self._handlers_for(event, cogs):
             try:
                 _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
             except Exception:

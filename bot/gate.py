@@ -1,7 +1,9 @@
 """The capability gate: every action passes here on its way to the adapter that performs it.
 
-It refuses what the platform cannot do (and says so in the mod log), turns an adapter's crash
-into a failure, and remembers which messages Steward deleted.
+It prepares each action for its recipient (``prepare``: member preferences, zones), takes the
+documented fallback for what the platform can only partly do (:func:`bot.delivery.degrade`),
+refuses what it cannot do at all (saying so in the mod log), turns an adapter's crash into a
+failure, and remembers which messages Steward deleted.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
 from bot.adapter import Adapter
 from bot.community import Community
-from bot.content import fmt
+from bot.content import Content, fmt
+from bot.delivery import Preparer, degrade
 from bot.platforms import Platforms
 from bot.refs import MessageRef
 
@@ -30,23 +33,43 @@ async def perform_now(adapter: Adapter, action: Action) -> ActionResult:
 class CapabilityGate:
     """Checks each action against its adapter's capabilities, then delivers it."""
 
-    def __init__(self, platforms: Platforms, *, deliver: Deliver = perform_now, remember: int = 10_000) -> None:
+    def __init__(self, platforms: Platforms, *, deliver: Deliver = perform_now, preparer: Preparer | None = None,
+                 remember: int = 10_000) -> None:
         self.platforms = platforms
         self.deliver = deliver
+        self.preparer = preparer
         self.remember = remember
         self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
 
     async def perform(self, action: Action, community: Community | None) -> ActionResult:
         """Check the adapter's capability, perform, and report what could not be done."""
+        if community is not None and self.preparer is not None:
+            prepared = await self.preparer.prepare(action, community)
+            if isinstance(prepared, ActionResult):
+                return prepared
+            action = prepared
         adapter = self.platforms.get(action.platform)
         if adapter is None:
             return ActionResult.failure(action, f"platform {action.platform} is not running", "no_platform")
-        if action.capability not in adapter.capabilities:
+        missing = action.needs() - adapter.capabilities
+        fallback = degrade(action, missing) if missing else None
+        if fallback is not None:
+            degraded, note = fallback
+            log.info("fallback on %s: %s", action.platform, note)
+            result = await self.perform(degraded, community)
+            if community is not None:  # after the message, so the note reads as being about it
+                await self._note(community, action.platform, fmt("Note: {platform} {note}.",
+                                                                 platform=action.platform, note=note))
+            return result
+        if missing:
+            capability = sorted(missing)[0]
             log.warning("unsupported on %s: %s", action.platform, type(action).__name__)
             if community is not None and not isinstance(action, SendMessage):
-                await self._note_unsupported(action, community)
-            return ActionResult.failure(
-                action, f"{action.platform} does not let a bot {action.capability.value}", "unsupported")
+                await self._note(community, action.platform, fmt(
+                    "Note: {platform} does not let Steward {what} ({action}); nothing was done for that step.",
+                    platform=action.platform, what=capability.value, action=type(action).__name__))
+            return ActionResult.failure(action, f"{action.platform} does not let a bot {capability.value}",
+                                        "unsupported")
         try:
             result = await self.deliver(adapter, action)
         except Exception as exc:
@@ -73,10 +96,9 @@ class CapabilityGate:
         while len(self._deleted) > self.remember:
             self._deleted.popitem(last=False)
 
-    async def _note_unsupported(self, action: Action, community: Community) -> None:
-        channel = community.channel("modlog", action.platform)
+    async def _note(self, community: Community, platform: str, content: Content) -> None:
+        channel = community.channel("modlog", platform)
         if channel is None:
+            log.warning("no mod-log channel on %s for: %s", platform, content.plain())
             return
-        await self.perform(SendMessage(channel=channel, content=fmt(
-            "Note: {platform} does not let Steward {what} ({action}); nothing was done for that step.",
-            platform=action.platform, what=action.capability.value, action=type(action).__name__)), community)
+        await self.perform(SendMessage(channel=channel, content=content), community)

@@ -22,6 +22,12 @@ class InFlight:
         finally:
             self._tasks.discard(task)
 
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Start ``work`` as a tracked task without waiting for it."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def idle(self) -> None:
         """Wait until every piece of work handed in so far is done."""
         while self._tasks:

@@ -21,12 +21,15 @@ from bot.commands import CommandSpec
 from bot.communities import CommunityBook
 from bot.community import Community
 from bot.config.models import StewardConfig
+from bot.delivery import Preparer
 from bot.dispatcher import Dispatcher
 from bot.errors import StartupError
 from bot.events import Event
+from bot.factbus import FactBus
 from bot.gate import CapabilityGate
 from bot.inflight import InFlight
 from bot.jobs import JobRouter
+from bot.members import Members
 from bot.names import resolve_names
 from bot.platforms import Platforms
 from bot.reload import next_config, refusals
@@ -51,12 +54,14 @@ class Runtime:
         self.adapters = self.platforms.adapters
         self.book = CommunityBook()
         self.cogs = CogSet()
-        self.gate = CapabilityGate(self.platforms)
         self.inflight = InFlight()
         self.dispatcher = Dispatcher(self)
         self.db: Database = None  # type: ignore[assignment]  # set by start()
         self.scheduler: Scheduler = None  # type: ignore[assignment]
         self.writers: Writers | None = None
+        self.members = Members(self.clock, self.cogs_of)  # persons, their locks and preferences
+        self.facts, self.preparer = FactBus(self), Preparer(self.members, self.platforms)
+        self.gate = CapabilityGate(self.platforms, preparer=self.preparer)
         self.started = False
 
     @property
@@ -70,6 +75,7 @@ class Runtime:
         folders += [getattr(a, "migrations", None) for a in self.adapters.values()]
         self.db = await Database.open(self.config.storage.url, list(dict.fromkeys(Path(f) for f in folders if f)))
         self.writers = Writers(self.db)  # a manual clock (console, tests) runs due jobs one by one, in order
+        self.members.open(self.db, self.facts.flush)
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace,
                                    concurrency=1 if isinstance(self.clock, ManualClock) else 8)
         self.book = CommunityBook.build(self.config, self.platforms)
@@ -88,7 +94,7 @@ class Runtime:
 
     async def _build_cogs(self, config: StewardConfig) -> None:
         built = await self.cogs.build(config, self.communities, self.cog_classes, self)
-        JobRouter(self.scheduler, self.cogs.cogs_of).register(built)
+        await JobRouter(self.scheduler, self.cogs.cogs_of, self.clock).register(built, self.communities)
         await self.cogs.publish(self.communities, self.platforms)
 
     async def _clock_moved(self) -> None:
@@ -125,10 +131,11 @@ class Runtime:
 
     async def handle(self, event: Event) -> None:
         """The adapters' sink: dispatch an event (tracked, so :meth:`idle` can wait for it)."""
+        self.preparer.seen(event)  # where a member with DMs off is reached
         await self.inflight.run(self.dispatcher.dispatch(event))
 
     async def idle(self) -> None:
-        """Wait until every event handed in so far has been handled."""
+        """Wait until every event (and fact) handed in so far has been handled."""
         await self.inflight.idle()
 
     # The dispatcher's Host and the cog contexts' Services, each answered by the part that holds it.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path, PurePath
 from typing import Any, TextIO
 
 from adapters.console.grammar import banner
@@ -23,8 +25,10 @@ from bot.actions import (
     AddRole,
     BanMember,
     BulkDelete,
+    CreateThread,
     DeleteMessage,
     EditMessage,
+    File,
     KickMember,
     LockChannel,
     OpenForm,
@@ -42,7 +46,7 @@ from bot.capabilities import Capability
 from bot.clock import Clock
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig
-from bot.content import Content
+from bot.content import Content, UserText
 from bot.durations import format_duration
 from bot.events import Event
 from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
@@ -78,6 +82,7 @@ class ConsoleAdapter:
         self.locked: set[str] = set()
         self.slowmode: dict[str, int] = {}
         self._last_post: dict[tuple[str, str], datetime] = {}
+        self.threads: dict[str, str] = {}  # root message id -> thread name
         self._ids = itertools.count(1)
         self._events = itertools.count(1)
         self._sink: EventSink | None = None
@@ -165,9 +170,21 @@ class ConsoleAdapter:
     async def perform(self, action: Action) -> ActionResult:
         reason = f" ({action.reason})" if action.reason else ""
         match action:
-            case SendMessage(channel=channel, content=content):
-                return ActionResult.success(action, self._post(f"#{channel.id}" if not channel.id.startswith("dm:")
-                                                               else channel.id, self.bot_user.id, content))
+            case SendMessage(channel=channel, content=content, files=files, thread=thread):
+                where = f"#{channel.id}" if not channel.id.startswith("dm:") else channel.id
+                name = self.threads.get(thread.id, thread.id) if thread is not None else ""
+                ref = self._post(where, self.bot_user.id, content, thread=name)
+                for file in files:
+                    self._write_file(ref.id, file)
+                return ActionResult.success(action, ref)
+            case CreateThread(channel=channel, name=name, message=root, content=content):
+                if root is None:
+                    root = self._post(f"#{channel.id}", self.bot_user.id, Content(("Thread: ", UserText(name))))
+                self.threads[root.id] = name
+                self.out(f"[thread] {escape(name)} in #{channel.id} (from {root.id})")
+                if content is not None:
+                    self._post(f"#{channel.id}", self.bot_user.id, content, thread=name)
+                return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
             case Reply(origin=origin, content=content, ephemeral=ephemeral):
                 where = f"#{origin.channel.id}" if origin.channel and not origin.channel.id.startswith("dm:") \
                     else f"dm:{origin.user.id}"
@@ -249,16 +266,25 @@ class ConsoleAdapter:
 
     # -- output -----------------------------------------------------------------------------
 
-    def _post(self, where: str, author: str, content: Content, *, to: str | None = None) -> MessageRef:
+    def _write_file(self, message_id: str, file: File) -> None:
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePath(file.name).name).lstrip(".") or "file"
+        folder = Path(self.settings.outbox)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{message_id}-{safe}"  # the message id keeps two files of one name apart
+        path.write_bytes(file.data)
+        self.out(f"[file] {escape(file.label())} → {path}")
+
+    def _post(self, where: str, author: str, content: Content, *, to: str | None = None,
+              thread: str = "") -> MessageRef:
         msg = ConsoleMessage(f"m{next(self._ids)}", where, author, render(content), content.buttons,
-                             content.select)
+                             content.select, thread=thread)
         self.messages[msg.id] = msg
         self.print_message(msg, to=to)
         return MessageRef(P, where.lstrip("#"), msg.id)
 
     def print_message(self, msg: ConsoleMessage, *, to: str | None = None, edited: bool = False) -> None:
         """Print a message with its id, and its buttons or options numbered from 1."""
-        where = msg.channel
+        where = f"{msg.channel} › {escape(msg.thread)}" if msg.thread else msg.channel
         who = f"{msg.author} → {to}" if to else msg.author
         tag = f"{msg.id} edited" if edited else msg.id
         self.out(f"({tag}) [{where}] {who}: {msg.text}")

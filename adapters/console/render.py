@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.content import Content, Mention, UserText
+from bot.content import Content, Mention, Moment, UserText
 from bot.encodable import clean
 from bot.refs import ChannelRef
 
@@ -31,4 +31,6 @@ def render(content: Content) -> str:
             out.append(escape(seg.text))
         elif isinstance(seg, Mention):
             out.append(("#" if isinstance(seg.target, ChannelRef) else "@") + escape(seg.name))
+        elif isinstance(seg, Moment):  # the community's (or reader's) zone, set by the core
+            out.append(seg.local_text())
     return "".join(out)

@@ -10,3 +10,4 @@ class ConsoleSettings(StrictModel):
 
     community: str | None = None
     bot_name: str = "steward"
+    outbox: str = "data/outbox"  # files Steward sends are written here so a person can open them

@@ -41,6 +41,7 @@ class ConsoleMessage:
     buttons: tuple[Button, ...] = ()
     select: Select | None = None
     deleted: bool = False
+    thread: str = ""  # the thread's name when the message is in one
 
     def choices(self) -> list[str]:
         """The labels a press can pick, numbered from 1: the buttons, else the select's options."""

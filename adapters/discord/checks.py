@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "ban_members": "bans and unbans",
     "create_public_threads": "threads",
     "manage_events": "native Scheduled Events",
+    "attach_files": "files sent with a message (.ics invites, charts, CSV exports)",
 }
 
 

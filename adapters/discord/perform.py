@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 MAX_TIMEOUT = timedelta(days=28)
 MAX_BAN_HISTORY = 7 * 86400
 MAX_SLOWMODE = 21600
+MAX_UPLOAD = 10 * 2**20  # what every server takes without boosts
 BULK_AGE = timedelta(days=14)
 DM_CLOSED = 50007
 LOCKED = ("send_messages", "send_messages_in_threads", "create_public_threads", "add_reactions")  # what a lock denies
@@ -101,10 +103,16 @@ class Performer:
         http = self.client.http
         reason = action.reason[:512] or None
         match action:
-            case SendMessage(channel=channel, content=content, reply_to=reply_to):
-                cid = self.adapter.channel_id(channel.id)
-                self._need_channel_perm(cid, "send_messages")
+            case SendMessage(channel=channel, content=content, reply_to=reply_to, files=files, thread=thread):
+                # a Discord thread is a channel of its own: the ref CreateThread returned names it
+                cid = int(thread.channel_id) if thread is not None else self.adapter.channel_id(channel.id)
+                self._need_channel_perm(cid, "send_messages_in_threads" if thread is not None else "send_messages")
                 kwargs = message_kwargs(content)
+                if files:
+                    self._need_channel_perm(cid, "attach_files")
+                    if sum(f.size for f in files) > MAX_UPLOAD:
+                        raise Refused("too_large", f"Discord takes at most {MAX_UPLOAD // 2**20} MB of files a message")
+                    kwargs["files"] = [discord.File(io.BytesIO(f.data), filename=f.name) for f in files]
                 if reply_to is not None:
                     kwargs["reference"] = discord.MessageReference(
                         message_id=int(reply_to.id), channel_id=int(reply_to.channel_id), fail_if_not_exists=False)

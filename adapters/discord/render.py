@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.components import MAX_CUSTOM_ID, Button, Form, Select
-from bot.content import Content, Mention, UserText
+from bot.content import Content, Mention, Moment, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 MAX_TEXT = 2000
@@ -59,6 +59,9 @@ def escape(value: str) -> str:
     return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), out)
 
 
+_TIME_STYLES = frozenset("tTdDfFR")
+
+
 def render_text(content: Content) -> str:
     """Segments to Discord markup; user text escaped, mentions native."""
     out: list[str] = []
@@ -69,6 +72,8 @@ def render_text(content: Content) -> str:
             out.append(escape(seg.text))
         elif isinstance(seg, Mention):
             out.append(_mention(seg))
+        elif isinstance(seg, Moment):  # every reader sees it in their own zone
+            out.append(f"<t:{seg.unix}:{seg.style if seg.style in _TIME_STYLES else 'F'}>")
     rendered = "".join(out)
     if len(rendered) > MAX_TEXT:
         rendered = rendered[: MAX_TEXT - 1] + "…"

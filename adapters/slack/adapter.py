@@ -33,7 +33,7 @@ P = "slack"
 
 BASE_CAPABILITIES = frozenset({
     Capability.SEND, Capability.EDIT, Capability.EPHEMERAL, Capability.DIRECT, Capability.REACT,
-    Capability.BUTTONS, Capability.FORMS, Capability.HOME, Capability.THREADS, Capability.KICK,
+    Capability.BUTTONS, Capability.FORMS, Capability.HOME, Capability.THREADS, Capability.KICK, Capability.FILES,
 })
 ADMIN_CAPABILITIES = frozenset({Capability.DELETE, Capability.BULK_DELETE})
 RANK_OWNER, RANK_ADMIN, RANK_STAFF, RANK_BOT = 3, 2, 1, 2

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.components import Button, Form, FormField, Select, decode_custom_id
-from bot.content import Content, Mention, UserText
+from bot.content import Content, Mention, Moment, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 SECTION_LIMIT = 3000
@@ -78,9 +78,15 @@ def mrkdwn(content: Content) -> str:
             out.append(no_broadcast(seg))
         elif isinstance(seg, UserText):
             out.append(escape(seg.text))
+        elif isinstance(seg, Moment):  # Slack shows it in each reader's zone; the fallback in ours
+            token = _DATE_TOKENS.get(seg.style, _DATE_TOKENS["F"])
+            out.append(f"<!date^{seg.unix}^{token}|{escape(seg.local_text())}>")
         else:
             out.append(mention(seg, content.ping))
     return "".join(out)
+
+
+_DATE_TOKENS = {"F": "{date_long_pretty} at {time}", "D": "{date_long_pretty}", "t": "{time}", "R": "{ago}"}
 
 
 def fallback_text(content: Content) -> str:

@@ -9,7 +9,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,10 @@ from bot.actions import (
     ActionResult,
     AddReaction,
     BulkDelete,
+    CreateThread,
     DeleteMessage,
     EditMessage,
+    File,
     KickMember,
     OpenForm,
     Reply,
@@ -162,9 +164,20 @@ class Performer:
 
     async def _perform(self, action: Action) -> ActionResult:
         match action:
-            case SendMessage(channel=channel, content=content, reply_to=reply_to):
-                ref = await self.post(channel.id, content, thread=reply_to.id if reply_to else None)
+            case SendMessage(channel=channel, content=content, reply_to=reply_to, files=files, thread=thread):
+                # a Slack thread is its first message's ts (what CreateThread returned)
+                where = thread.channel_id if thread is not None else channel.id
+                thread_ts = thread.id if thread is not None else reply_to.id if reply_to else None
+                ref = await self.post(where, content, thread=thread_ts)
+                if files:  # files upload v2, shown right under the message (and in its thread)
+                    await self.upload(where, files, thread=thread_ts)
                 return ActionResult.success(action, ref)
+            case CreateThread(channel=channel, name=name, message=root, content=content):
+                if root is None:  # Slack threads hang off a message: post one that names the thread
+                    root = await self.post(channel.id, Content((name,)) if content is None else content)
+                elif content is not None:
+                    await self.post(channel.id, content, thread=root.id)
+                return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
             case Reply():
                 return await self._reply(action)
             case SendDirect(user=user, content=content, scope=scope):
@@ -229,6 +242,13 @@ class Performer:
             await client.conversations_join(channel=channel)
             resp = await client.chat_postMessage(**kwargs)
         return MessageRef(P, str(resp.get("channel") or channel), str(resp.get("ts", "")))
+
+    async def upload(self, channel: str, files: Sequence[File], *, thread: str | None = None) -> None:
+        """files.getUploadURLExternal, the upload, files.completeUploadExternal (slack-sdk's v2)."""
+        client = await self.bot_client(self.team_of_channel(channel))
+        await client.files_upload_v2(
+            channel=channel, thread_ts=thread, request_file_info=False,
+            file_uploads=[{"content": f.data, "filename": f.name, "title": f.name} for f in files])
 
     async def direct(self, user: str, content: Content, *, team: str) -> MessageRef:
         """A DM: conversations.open, then a post there."""

@@ -146,7 +146,8 @@ class MemoryAdapter:
     def _table(self, only: set[Capability] | None) -> ActionTable:
         table = ActionTable()
         handlers: list[tuple[type[Any], Any, tuple[Capability, ...]]] = [
-            (SendMessage, self._send, (Capability.BUTTONS,)), (Reply, self._reply, (Capability.EPHEMERAL,)),
+            (SendMessage, self._send, (Capability.BUTTONS, Capability.FILES)),
+            (Reply, self._reply, (Capability.EPHEMERAL,)),
             (SendDirect, self._direct, ()), (EditMessage, self._edit, ()), (DeleteMessage, self._delete, ()),
             (BulkDelete, self._bulk_delete, ()), (TimeoutMember, self._timeout, ()),
             (RemoveTimeout, self._untimeout, ()), (KickMember, self._kick, ()), (BanMember, self._ban, ()),

@@ -8,7 +8,9 @@ from bot.commands import Param, ParamType
 from bot.components import Button, Form, FormField
 from bot.content import Mention, UserText, fmt
 from bot.events import ButtonPressed, CommandInvoked, FormCancelled, FormSubmitted, Origin
+from bot.facts import AppealFiled
 from bot.permissions import Level
+from bot.persons import PersonId
 from bot.refs import UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.enforce import Enforcement
@@ -31,12 +33,12 @@ class Appeals(Enforcement):
     async def _appealable(self, user: UserRef, case_id: int | None) -> Case | str:
         if not self.conf.appeals.enabled:
             return "Appeals are not open in this community."
+        person = await self.ctx.person(user)
         async with self.ctx.db.session() as session, session.begin():
             if case_id is not None:
                 case = await repo.by_id(session, case_id)
             else:
-                case = await repo.latest_appealable(session, self.ctx.community.name, user.platform, user.id,
-                                                    self.ctx.now())
+                case = await repo.latest_appealable(session, self.ctx.community.name, person, self.ctx.now())
         if case is None or case.community != self.ctx.community.name:
             return "You have no active case to appeal."
         if (case.platform, case.user_id) != (user.platform, user.id):
@@ -82,6 +84,7 @@ class Appeals(Enforcement):
         extra = event.fields.get("contact", "").strip()
         body = why + (f"\n({extra})" if extra else "")
         await self.update_case(case, appeal_state=PENDING, appeal_text=body[:2000], appeal_at=self.ctx.now())
+        await self.ctx.publish(AppealFiled(person=PersonId(case.person_id), number=case.number))
         content = fmt("Appeal of case #{n} ({kind}) from {member}:\n> {why}", n=case.number, kind=case.kind,
                       member=Mention(event.user, case.user_name or event.user.id), why=UserText(body))
         await self.ctx.modlog(content.with_buttons(

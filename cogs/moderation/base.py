@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
@@ -27,6 +26,8 @@ from bot.components import Button
 from bot.content import Content, Mention, Segment, UserText, fmt, text
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Origin
+from bot.facts import CaseClosed, CaseOpened
+from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
@@ -80,16 +81,12 @@ class ModerationBase(Cog):
         self.recent: dict[str, deque[tuple[MessageRef, str, datetime]]] = {}
         self.raid = RaidState()
         self.soft_muted: dict[tuple[str, str], datetime] = {}
-        self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     @contextlib.asynccontextmanager
     async def one_at_a_time(self, user: UserRef) -> AsyncIterator[None]:
         """Serialise what happens to one member: two messages handled at once must not both
         cross an escalation threshold (events from Slack and Discord arrive concurrently)."""
-        # one small lock per member who ever had a hit or a manual action; never removed, as a
-        # waiter could otherwise be left holding a lock nobody else sees
-        lock = self._member_locks.setdefault((user.platform, user.id), asyncio.Lock())
-        async with lock:
+        async with self.ctx.lock(await self.ctx.person(user)):  # the core's per-person lock, shared by every cog
             yield
 
     def forget(self, message: MessageRef) -> None:
@@ -131,7 +128,9 @@ class ModerationBase(Cog):
     async def command_refusal(self, event: CommandInvoked, user: UserRef,
                               capability: Capability | None) -> Reply | None:
         """Role hierarchy and platform permission checks of a moderator command."""
-        refusal = await self.ctx.hierarchy_refusal(event.user, user)
+        # bans and purges are meant for members who left too; a timeout or kick needs them here
+        refusal = await self.ctx.hierarchy_refusal(event.user, user,
+                                                   absent_ok=capability in (None, Capability.BAN))
         if refusal is None and capability is not None:
             refusal = self.capability_refusal(user.platform, capability)
         return None if refusal is None else self.reply(event, fmt("Can't: {why}", why=refusal))
@@ -150,15 +149,20 @@ class ModerationBase(Cog):
             expires = now + self.conf.escalation.expire_after
         elif duration is not None:
             expires = now + duration
+        person = await self.ctx.person(target.user)  # before the transaction: SQLite has one writer
         async with self.ctx.db.session() as session, session.begin():
-            return await repo.open_case(
-                session, community=self.ctx.community.name, platform=target.user.platform,
+            case = await repo.open_case(
+                session, community=self.ctx.community.name, person_id=person,
+                platform=target.user.platform,
                 user_id=target.user.id, user_name=target.name[:100], kind=kind,
                 actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
                 rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
                 incident_at=incident_at, expires_at=expires,
                 channel_id=message.channel_id if message else None, message_id=message.id if message else None,
                 note=note)
+        await self.ctx.publish(CaseOpened(person=person, number=case.number, action=kind, points=points, rule=rule,
+                                          automatic=actor is None))
+        return case
 
     async def get_case(self, number: int) -> Case | None:
         """A case by number."""
@@ -186,15 +190,15 @@ class ModerationBase(Cog):
                      excerpt_text: str | None = None) -> Content:
         """The mod-log post of a case: number, action, member, actor or rule, reason, evidence."""
         segments: list[Segment] = []
-        segments.append(f"{headline}Case #{case.number} · {case.kind}")
+        segments.extend(fmt("{headline}Case #{n} · {kind}", headline=text(headline), n=case.number,
+                            kind=text(case.kind)).segments)
         if case.points:
-            segments.append(f" ({case.points} pt)")
+            segments.extend(fmt(" ({n} pt)", n=case.points).segments)
         if case.expires_at is not None and case.kind in ("timeout", "ban"):
-            span = format_duration(case.expires_at - case.created_at)
-            segments.append(f" for {span}")
+            segments.extend(fmt(" for {span}", span=text(format_duration(case.expires_at - case.created_at))).segments)
         segments.append(" · ")
         segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
-        segments.append(f" · by {case.by}\nReason: ")
+        segments += [" · by ", UserText(case.by), "\nReason: "]  # a moderator's name: outside text
         segments.append(UserText(case.reason))
         if detail:
             segments.append(" — ")
@@ -202,12 +206,12 @@ class ModerationBase(Cog):
         if case.channel_id and case.message_id:
             # a channel mention: a link on Slack and Discord, ``#id`` in plain text
             segments += ["\nWhere: ", Mention(ChannelRef(case.platform, case.channel_id), case.channel_id),
-                         f" (message {case.message_id})"]
+                         " (message ", UserText(case.message_id), ")"]
         if excerpt_text:
             segments.append("\nEvidence: > ")
             segments.append(UserText(excerpt(excerpt_text)))
         if case.note:
-            segments.append(f"\nNote: {case.note}")
+            segments += ["\nNote: ", UserText(case.note)]  # often a platform's error text
         return Content(tuple(segments))
 
     async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = ()) -> None:
@@ -321,6 +325,8 @@ class ModerationBase(Cog):
                                          ended_by=by[:100])
         if not changed:
             return []
+        await self.ctx.publish(CaseClosed(person=PersonId(case.person_id), number=case.number, action=case.kind,
+                                          how=state))
         await self.ctx.cancel(f"expire:{case.id}")
         user = UserRef(case.platform, case.user_id)
         scope = self.scope_of(user)
@@ -335,9 +341,9 @@ class ModerationBase(Cog):
 
     async def supersede_active(self, user: UserRef, kind: str, by: str) -> list[Case]:
         """Mark running timeouts or bans as superseded by a manual act and cancel their expiry jobs."""
+        person = await self.ctx.person(user)
         async with self.ctx.db.session() as session:
-            cases = await repo.active_of_kind(session, self.ctx.community.name, user.platform, user.id,
-                                              kind, self.ctx.now())
+            cases = await repo.active_of_kind(session, self.ctx.community.name, person, kind, self.ctx.now())
         for case in cases:
             await self.update_case(case, only_if_state=ACTIVE, state=SUPERSEDED, ended_at=self.ctx.now(),
                                    ended_by=by[:100])

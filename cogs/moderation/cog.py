@@ -7,7 +7,9 @@ expiry jobs), ``appeals``, and the ``commands_*`` modules.
 
 from __future__ import annotations
 
-from bot.refs import UserRef
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.persons import PersonId
 from cogs.moderation import repository as repo
 from cogs.moderation.appeals import Appeals
 from cogs.moderation.commands_cases import CaseCommands
@@ -20,7 +22,10 @@ from cogs.moderation.watch import Watch
 class ModerationCog(Watch, MemberCommands, CaseCommands, ChannelCommands, Review, Appeals):
     """Keeps discussions civil: automatic rules, escalation, cases, appeals and anti-raid."""
 
-    async def delete_member_data(self, user: UserRef) -> int:
-        """Erase the member's cases."""
-        async with self.ctx.db.session() as session, session.begin():
-            return await repo.delete_member(session, user.platform, user.id)
+    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
+        """Move the person's cases, points and appeals to the kept person."""
+        return await repo.merge_persons(session, source, into)
+
+    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
+        """Erase the person's cases."""
+        return await repo.delete_member(session, person)

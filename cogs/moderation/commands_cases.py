@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Action, EditMessage
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, Segment, UserText, fmt
+from bot.content import Content, Mention, Segment, fmt, text
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import MessageRef, UserRef
@@ -38,18 +38,19 @@ class CaseCommands(ModerationBase):
              params=[Param("member", ParamType.MEMBER, "who")])
     async def cases_list(self, event: CommandInvoked, member: UserRef) -> Action:
         """/cases @member."""
+        person = await self.ctx.person(member)
         async with self.ctx.db.session() as session, session.begin():
             await repo.expire_points(session, self.ctx.community.name, self.ctx.now())
-            cases = await repo.for_member(session, self.ctx.community.name, member.platform, member.id)
-            points = await repo.active_points(session, self.ctx.community.name, member.platform, member.id,
-                                              self.ctx.now())
+            cases = await repo.for_member(session, self.ctx.community.name, person)
+            points = await repo.active_points(session, self.ctx.community.name, person, self.ctx.now())
         target = await self.target(member)
         if not cases:
             return self.reply(event, Content(("No cases for ", target.mention(), ".")))
-        segments: list[Segment] = ["Cases of ", target.mention(), f" ({points} active point(s)):"]
+        segments: list[Segment] = list(fmt("Cases of {who} ({n} active point(s)):", who=target.mention(),
+                                           n=points).segments)
         for case in cases:
-            segments.append(f"\n  {self.case_line(case)} · {case.state} · by {case.by} · ")
-            segments.append(UserText(case.reason))
+            segments.extend(fmt("\n  {line} · {state} · by {by} · {reason}", line=text(self.case_line(case)),
+                                state=case.state, by=case.by, reason=case.reason).segments)
         return self.reply(event, Content(tuple(segments)))
 
     @command("reason", "Change a case's reason.", level=Level.MODERATOR,
@@ -88,7 +89,7 @@ class CaseCommands(ModerationBase):
         if case.state != ACTIVE:
             return [self.reply(event, fmt("Case #{n} is already {s}.", n=number, s=case.state))]
         actor = await self.target(event.user)
-        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id))
+        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id), absent_ok=True)
         if refusal is not None:
             return [self.reply(event, fmt("Can't: {why}", why=refusal))]
         actions = await self.lift(case, by=actor.name)

@@ -122,9 +122,9 @@ class Enforcement(ModerationBase):
         thresholds = self.conf.escalation.thresholds
         if not thresholds:
             return []
+        person = await self.ctx.person(target.user)
         async with self.ctx.db.session() as session, session.begin():
-            total = await repo.active_points(session, self.ctx.community.name, target.user.platform,
-                                             target.user.id, self.ctx.now())
+            total = await repo.active_points(session, self.ctx.community.name, person, self.ctx.now())
         before = total - added
         crossed = [(p, a) for p, a in thresholds.items() if before < p <= total]
         if not crossed:

@@ -141,20 +141,27 @@ class Engine:
         Only the patterns the set reported are searched again, one small regex each, so a
         hit costs about as little as a miss whatever the size of the word list.
         """
+        return self.match_with_text(text)[0]
+
+    def match_with_text(self, text: str) -> tuple[list[TextHit], str]:
+        """:meth:`match`, and the normalised text it matched (what :func:`normalise` gives), so a
+        caller that needs both (repeat counting) does not normalise twice."""
         tried: list[tuple[bool, int, bytes]] = []
+        normalised: bytes | None = None
         if self._set is not None:
-            folded = fold(text)
+            folded = normalised = fold(text)
             ids = self._set.Match(folded)
             if ids:
                 tried.extend((False, i, folded) for i in ids if i != self._hint)
                 if self._hint in ids:
-                    joined = join_spaced(folded)
+                    joined = normalised = join_spaced(folded)
                     tried.extend((False, i, joined) for i in self._set.Match(joined) or () if i != self._hint)
+        plain = normalise(text) if normalised is None else normalised.decode("utf-8")
         if self._raw_set is not None:
             raw = text.encode("utf-8")
             tried.extend((True, i, raw) for i in self._raw_set.Match(raw) or ())
         if not tried:
-            return []
+            return [], plain
         hits: dict[int, str] = {}
         for raw_side, index, subject in tried:
             owner = (self._raw_owners if raw_side else self._owners)[index]
@@ -163,7 +170,7 @@ class Engine:
             term = self._unallowed(raw_side, index, owner, subject)
             if term is not None:
                 hits[owner] = term
-        return [TextHit(rule, term) for rule, term in sorted(hits.items())]
+        return [TextHit(rule, term) for rule, term in sorted(hits.items())], plain
 
     def _unallowed(self, raw_side: bool, index: int, owner: int, subject: bytes) -> str | None:
         key = (raw_side, index)

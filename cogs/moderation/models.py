@@ -21,11 +21,13 @@ class CaseRow(Base):
     __table_args__ = (
         UniqueConstraint("community", "number", name="uq_moderation_cases_number"),
         Index("ix_moderation_cases_member", "community", "platform", "user_id"),
+        Index("ix_moderation_cases_person", "community", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     community: Mapped[str] = mapped_column(String(40))
     number: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)  # the core person; platform/user_id is the account acted on
     platform: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(64))
     user_name: Mapped[str] = mapped_column(String(100), default="")

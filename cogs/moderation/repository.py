@@ -22,6 +22,7 @@ class Case:
     id: int
     community: str
     number: int
+    person_id: int
     platform: str
     user_id: str
     user_name: str
@@ -95,11 +96,10 @@ async def by_id(session: AsyncSession, case_id: int) -> Case | None:
     return None if row is None else _case(row)
 
 
-async def for_member(session: AsyncSession, community: str, platform: str, user_id: str,
-                     limit: int = 25) -> list[Case]:
+async def for_member(session: AsyncSession, community: str, person: int, limit: int = 25) -> list[Case]:
     """A member's cases, newest first."""
     rows = (await session.execute(select(CaseRow).where(
-        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id)
+        CaseRow.community == community, CaseRow.person_id == person)
         .order_by(CaseRow.number.desc()).limit(limit))).scalars().all()
     return [_case(r) for r in rows]
 
@@ -111,21 +111,20 @@ async def expire_points(session: AsyncSession, community: str, now: datetime) ->
         CaseRow.expires_at.is_not(None), CaseRow.expires_at <= now).values(state=EXPIRED, ended_at=now))
 
 
-async def active_points(session: AsyncSession, community: str, platform: str, user_id: str,
-                        now: datetime) -> int:
+async def active_points(session: AsyncSession, community: str, person: int, now: datetime) -> int:
     """The member's warning points that have not expired or been pardoned."""
     await expire_points(session, community, now)
     total = (await session.execute(select(func.coalesce(func.sum(CaseRow.points), 0)).where(
-        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.community == community, CaseRow.person_id == person,
         CaseRow.state == ACTIVE, CaseRow.points > 0))).scalar_one()
     return int(total)
 
 
-async def active_of_kind(session: AsyncSession, community: str, platform: str, user_id: str,
-                         kind: str, now: datetime) -> list[Case]:
+async def active_of_kind(session: AsyncSession, community: str, person: int, kind: str,
+                         now: datetime) -> list[Case]:
     """Active cases of a kind that have not run out (timeouts, bans)."""
     rows = (await session.execute(select(CaseRow).where(
-        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.community == community, CaseRow.person_id == person,
         CaseRow.kind == kind, CaseRow.state == ACTIVE).order_by(CaseRow.number))).scalars().all()
     return [_case(r) for r in rows if r.expires_at is None or r.expires_at > now]
 
@@ -138,12 +137,11 @@ async def all_active_timeouts(session: AsyncSession, community: str, now: dateti
     return [_case(r) for r in rows]
 
 
-async def latest_appealable(session: AsyncSession, community: str, platform: str, user_id: str,
-                            now: datetime) -> Case | None:
+async def latest_appealable(session: AsyncSession, community: str, person: int, now: datetime) -> Case | None:
     """The member's newest active punishment that has not been appealed yet."""
     await expire_points(session, community, now)
     rows = (await session.execute(select(CaseRow).where(
-        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.community == community, CaseRow.person_id == person,
         CaseRow.state == ACTIVE, CaseRow.kind.in_(PUNISHMENTS)).order_by(CaseRow.number.desc()))).scalars().all()
     for row in rows:
         if row.appeal_state is None and (row.expires_at is None or row.expires_at > now):
@@ -185,10 +183,15 @@ async def stats(session: AsyncSession, community: str, since: datetime | None = 
             "median_seconds": median}
 
 
-async def delete_member(session: AsyncSession, platform: str, user_id: str) -> int:
-    """Erase a member's cases (data-deletion requests)."""
-    result = await session.execute(delete(CaseRow).where(CaseRow.platform == platform,
-                                                         CaseRow.user_id == user_id))
+async def delete_member(session: AsyncSession, person: int) -> int:
+    """Erase a person's cases (data-deletion requests)."""
+    result = await session.execute(delete(CaseRow).where(CaseRow.person_id == person))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def merge_persons(session: AsyncSession, source: int, into: int) -> int:
+    """Move a person's cases (and so their points and appeals) to another person."""
+    result = await session.execute(update(CaseRow).where(CaseRow.person_id == source).values(person_id=into))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

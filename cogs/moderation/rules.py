@@ -7,6 +7,7 @@ checked here against :class:`MessageFacts` and a :class:`Tracker` of recent acti
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -76,7 +77,12 @@ class Tracker:
         """How many recorded times are at or after ``since``."""
         if not times:
             return 0
-        return sum(1 for t in times if t >= since)
+        count = 0
+        for t in reversed(times):  # newest first; stop at the first one before the window
+            if t < since:
+                break
+            count += 1
+        return count
 
 
 def applies(rule: Rule, channel_name: str) -> bool:
@@ -122,15 +128,22 @@ def _check_other(rule: Rule, facts: MessageFacts, tracker: Tracker, scam: frozen
         since = facts.at - rule.repeats.within
         history = tracker.member_texts.get(facts.author) or ()
         current = history[-1][1] if history else normalise(text)
-        same = sum(1 for at, t in history if at >= since and t == current and t)
+        same = 0
+        for at, t in reversed(history):  # newest first, back to the start of the window
+            if at < since:
+                break
+            if t == current and t:
+                same += 1
         if same >= rule.repeats.count:
             return f"same message {same} times"
-    if rule.caps is not None:
-        letters = _LETTERS.findall(text)
-        if len(letters) >= rule.caps.min_length:
-            upper = sum(1 for c in letters if c.isupper())
-            if upper / len(letters) >= rule.caps.ratio:
-                return f"{round(100 * upper / len(letters))}% capitals"
+    if rule.caps is not None and len(text) >= rule.caps.min_length:
+        # capitals are letters, so too few of them settle it before the letters are counted
+        if sum(map(str.isupper, text)) >= rule.caps.ratio * rule.caps.min_length:
+            letters = _LETTERS.findall(text)
+            if len(letters) >= rule.caps.min_length:
+                upper = sum(1 for c in letters if c.isupper())
+                if upper / len(letters) >= rule.caps.ratio:
+                    return f"{round(100 * upper / len(letters))}% capitals"
     if rule.emoji is not None:
         count = len(_EMOJI.findall(text))
         if count > rule.emoji.max:
@@ -142,8 +155,8 @@ def _check_other(rule: Rule, facts: MessageFacts, tracker: Tracker, scam: frozen
     if rule.chars is not None:
         if rule.chars.max_length is not None and len(text) > rule.chars.max_length:
             return f"{len(text)} characters (max {rule.chars.max_length})"
-        if rule.chars.max_repeat is not None:
-            run = re.search(r"(.)\1{" + str(rule.chars.max_repeat - 1) + ",}", text, re.S)
+        if rule.chars.max_repeat is not None and len(text) >= rule.chars.max_repeat:
+            run = _repeat_run(rule.chars.max_repeat).search(text)
             if run is not None:
                 return f"character repeated {len(run.group(0))} times"
     if rule.attachments is not None:
@@ -160,18 +173,27 @@ def _check_other(rule: Rule, facts: MessageFacts, tracker: Tracker, scam: frozen
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _repeat_run(count: int) -> re.Pattern[str]:
+    """A character repeated ``count`` times or more (compiled once per limit)."""
+    return re.compile(r"(.)\1{" + str(count - 1) + ",}", re.S)
+
+
 def evaluate(settings: ModerationSettings, facts: MessageFacts, tracker: Tracker,
              text_hits: dict[int, str]) -> list[Hit]:
     """Every rule this message breaks (text hits come from the engine, by rule index)."""
     hits: list[Hit] = []
-    for index, rule in enumerate(settings.rules):
-        if "messages" not in rule.targets or not applies(rule, facts.channel_name):
+    scam = settings.scam_domains
+    channel = facts.channel_name
+    for index, rule, has_other in settings.message_rules:  # enabled message rules, worked out at load
+        if (rule.channels and channel not in rule.channels) or channel in rule.exempt_channels:
             continue
-        detail = None
         if index in text_hits:
-            detail = f"matched “{text_hits[index]}”"
+            detail: str | None = f"matched “{text_hits[index]}”"
+        elif has_other:
+            detail = _check_other(rule, facts, tracker, scam)
         else:
-            detail = _check_other(rule, facts, tracker, settings.scam_domains)
+            continue
         if detail is not None:
             hits.append(Hit(index, rule.name, detail, rule.shadow))
     return hits
@@ -179,5 +201,5 @@ def evaluate(settings: ModerationSettings, facts: MessageFacts, tracker: Tracker
 
 def needs_age(settings: ModerationSettings) -> bool:
     """Whether any rule looks at account or membership age (a member lookup per message)."""
-    return any(r.age is not None and r.enabled for r in settings.rules)
+    return settings.needs_age
 

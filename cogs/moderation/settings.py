@@ -187,6 +187,8 @@ class Rule(StrictModel):
     @classmethod
     def _real_words(cls, value: list[str]) -> list[str]:
         for i, word in enumerate(value):
+            if word.isascii() and any(c.isalnum() for c in word):
+                continue  # an ASCII letter or digit always survives normalising: skip the full check
             if word_pattern(word) is None:  # blank, or nothing left once normalised (`**`, `\u200b`)
                 raise ValueError(f"entry {i + 1} (`{word[:40]}`) has no letters or digits to match")
         return value
@@ -289,6 +291,11 @@ class ModerationSettings(StrictModel):
     _engine: Engine | None = PrivateAttr(default=None)
     _name_engine: Engine | None = PrivateAttr(default=None)
     _scam: frozenset[str] = PrivateAttr(default=frozenset())
+    # Read on every message, so worked out once here: (index, rule, has checks beyond text) of
+    # the enabled message rules, and whether any rule needs a member lookup or repeat history.
+    _message_rules: tuple[tuple[int, Rule, bool], ...] = PrivateAttr(default=())
+    _needs_age: bool = PrivateAttr(default=False)
+    _wants_repeats: bool = PrivateAttr(default=False)
 
     @field_validator("rules")
     @classmethod
@@ -306,6 +313,12 @@ class ModerationSettings(StrictModel):
         self._name_engine = build_engine(self._text_rules("names"))
         if any(r.links is not None and r.links.scam_domains for r in self.rules):
             self._scam = frozenset(read_domain_file("scam-domains.txt"))
+        other = ("links", "mentions", "flood", "repeats", "caps", "emoji", "newlines", "chars", "attachments", "age")
+        self._message_rules = tuple(
+            (i, r, any(getattr(r, name) is not None for name in other))
+            for i, r in enumerate(self.rules) if r.enabled and "messages" in r.targets)
+        self._needs_age = any(r.age is not None and r.enabled for r in self.rules)
+        self._wants_repeats = any(r.repeats is not None for r in self.rules)
 
     def _text_rules(self, target: str) -> list[TextRule]:
         out = []
@@ -326,6 +339,21 @@ class ModerationSettings(StrictModel):
         """The compiled matcher of display-name rules."""
         assert self._name_engine is not None
         return self._name_engine
+
+    @property
+    def message_rules(self) -> tuple[tuple[int, Rule, bool], ...]:
+        """``(index, rule, has non-text checks)`` of every enabled rule on messages."""
+        return self._message_rules
+
+    @property
+    def needs_age(self) -> bool:
+        """Whether a rule looks at account or membership age (a member lookup per message)."""
+        return self._needs_age
+
+    @property
+    def wants_repeats(self) -> bool:
+        """Whether a rule counts repeated messages (their normalised text is kept)."""
+        return self._wants_repeats
 
     @property
     def scam_domains(self) -> frozenset[str]:

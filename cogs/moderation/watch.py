@@ -75,7 +75,9 @@ class Watch(RaidControl, Enforcement):
         conf = self.conf
         if not conf.rules:
             return []
-        text_hits = {h.rule: h.term for h in conf.engine.match(text)} if not conf.engine.empty else {}
+        engine = conf.engine
+        matched, normalised = engine.match_with_text(text) if not engine.empty else ([], None)
+        text_hits = {h.rule: h.term for h in matched}
         account_age = membership_age = None
         if needs_age(conf):
             info = await self.ctx.member(author)
@@ -88,7 +90,10 @@ class Watch(RaidControl, Enforcement):
                              attachments=attachments, account_age=account_age, membership_age=membership_age,
                              edited=edited)
         if not edited:
-            self.tracker.record(facts, _normalised_for_repeats(text) if _wants_repeats(conf) else None)
+            repeats = None
+            if _wants_repeats(conf):  # the matcher's normalised text when it has one: normalised once
+                repeats = " ".join(normalised.split()) if normalised is not None else _normalised_for_repeats(text)
+            self.tracker.record(facts, repeats)
         hits = evaluate(conf, facts, self.tracker, text_hits)
         if not hits:
             return []
@@ -123,9 +128,9 @@ class Watch(RaidControl, Enforcement):
         if actions is not None:
             return actions
         out: list[Action] = []
+        person = await self.ctx.person(event.member)
         async with self.ctx.db.session() as session:
-            running = await repo.active_of_kind(session, self.ctx.community.name, event.member.platform,
-                                                event.member.id, "timeout", self.ctx.now())
+            running = await repo.active_of_kind(session, self.ctx.community.name, person, "timeout", self.ctx.now())
         if running:
             until = max(c.expires_at for c in running if c.expires_at is not None)
             if self.ctx.can(event.member.platform, Capability.TIMEOUT):
@@ -171,7 +176,7 @@ class Watch(RaidControl, Enforcement):
 
 
 def _wants_repeats(conf: object) -> bool:
-    return any(r.repeats is not None for r in getattr(conf, "rules", ()))
+    return bool(getattr(conf, "wants_repeats", False))
 
 
 def _normalised_for_repeats(text: str) -> str:

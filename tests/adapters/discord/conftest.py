@@ -16,7 +16,7 @@ from tests.adapters.discord.fake_discord import FakeDiscord, Guild, Member, perm
 
 STEWARD_PERMS = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links", "read_message_history",
                  "add_reactions", "manage_messages", "manage_channels", "manage_roles", "moderate_members",
-                 "kick_members", "ban_members", "create_public_threads", "manage_events")
+                 "kick_members", "ban_members", "create_public_threads", "manage_events", "attach_files")
 MOD_PERMS = ("kick_members", "ban_members", "moderate_members", "manage_messages")
 
 

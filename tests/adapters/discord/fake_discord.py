@@ -491,7 +491,9 @@ class FakeDiscord:
             if request.content_type == "application/json" and raw:
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/") and raw:
-                body = {"multipart": raw.decode(errors="replace")}
+                body = _multipart(request.headers["Content-Type"], raw)
+                if isinstance(body, web.Response):
+                    return body
         call = Call(request.method, path, body, dict(request.query), request.headers.get("X-Audit-Log-Reason"))
         if not (request.method == "GET" and path in ("/users/@me", "/oauth2/applications/@me", "/gateway/bot",
                                                      "/gateway")):
@@ -590,9 +592,13 @@ class FakeDiscord:
             await self.dispatch("CHANNEL_UPDATE", channel.payload(guild.id), guild_id=guild.id)
 
     def _sent(self, channel_id: int, body: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        attachments = [{"id": str(snowflake()), "filename": f["filename"], "size": len(f["data"]),
+                        "url": f"https://cdn.example/{f['filename']}", "proxy_url": "", "content_type": f["type"]}
+                       for f in body.get("files", [])]
         return {"id": str(message_id or snowflake()), "channel_id": str(channel_id), "author": self.bot.user(),
                 "content": body.get("content", ""), "timestamp": iso(), "edited_timestamp": None, "tts": False,
-                "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": attachments,
+                "embeds": [],
                 "pinned": False, "type": 0, "flags": body.get("flags", 0), "components": body.get("components", [])}
 
     def _callback(self, interaction_id: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -622,3 +628,30 @@ async def wait_until(check: Callable[[], Any], *, within: float = 5.0, what: str
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any] | web.Response:
+    """A message with files as Discord takes it: ``payload_json`` plus ``files[n]`` parts, each
+    declared in the payload's ``attachments`` by its index (a 400 otherwise, as Discord answers)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    payload: dict[str, Any] | None = None
+    files: dict[int, dict[str, Any]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if name == "payload_json":
+            payload = json.loads(data)
+        elif isinstance(name, str) and (m := re.fullmatch(r"files\[(\d+)\]", name)) and part.get_filename():
+            files[int(m.group(1))] = {"filename": part.get_filename(), "data": data,
+                                      "type": part.get_content_type()}
+        else:
+            return _json({"message": f"Invalid Form Body: unexpected part {name!r}", "code": 50035}, status=400)
+    if payload is None:
+        return _json({"message": "Invalid Form Body: payload_json missing", "code": 50035}, status=400)
+    declared = sorted(int(a["id"]) for a in payload.get("attachments", []))
+    if declared != sorted(files):
+        return _json({"message": "Invalid Form Body: attachments do not match files", "code": 50035}, status=400)
+    return {**payload, "files": [files[i] for i in sorted(files)]}

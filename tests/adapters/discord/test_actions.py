@@ -14,6 +14,7 @@ from bot.actions import (
     CreateThread,
     DeleteMessage,
     EditMessage,
+    File,
     KickMember,
     LockChannel,
     RemoveRole,
@@ -25,7 +26,7 @@ from bot.actions import (
     UnbanMember,
 )
 from bot.components import Button, Select, SelectOption, encode_custom_id
-from bot.content import Content, Mention, UserText, text
+from bot.content import Content, Mention, Moment, UserText, text
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
 from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, wait_until
@@ -172,6 +173,18 @@ async def test_send_escapes_user_text_and_pings_only_named_targets(steward: Runn
     assert post.json["components"][0]["components"][0]["custom_id"] == encode_custom_id("demo:pick")
 
 
+async def test_outside_text_with_links_timestamps_and_command_mentions_is_inert(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    name = "[a](b) [x](https://evil.example) <t:1700000000:R> </ban:123456789012345678>\n# big"
+    result = await steward.adapter.perform(SendMessage(
+        channel=ChannelRef(D, str(guild.channels["general"].id)), content=Content(("Case #21: warn ", UserText(name)))))
+    assert result.ok
+    [post] = fake.find("POST", r"/messages$")
+    sent = post.json["content"]
+    assert sent.startswith("Case #21: warn \\[a\\](b) \\[x\\](https://evil.example)")  # both links inert
+    assert "\\<t:1700000000:R\\>" in sent and "\\</ban:123456789012345678\\>" in sent and "\n\\# big" in sent
+
+
 async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:
     fake, guild = steward.fake, steward.guild
     old = guild.channels.pop("mod-log")
@@ -294,3 +307,27 @@ async def test_unlock_after_a_restart_still_restores_the_overwrites(fake: FakeDi
     finally:
         await runtime.stop()
     assert general.overwrites == original
+
+
+MEETUP_AT = datetime(2026, 1, 5, 17, 30, tzinfo=UTC)
+ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+
+
+async def test_a_time_a_file_and_a_thread_through_real_discord_py(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    general = ChannelRef(D, str(guild.channels["general"].id))
+    content = Content(("Meetup ", Moment(MEETUP_AT), " (", Moment(MEETUP_AT, "R"), ")"))
+    sent = await steward.adapter.perform(SendMessage(channel=general, content=content,
+                                                     files=(File("meetup.ics", ICS, "text/calendar"),)))
+    assert sent.ok, sent.error
+    [post] = fake.find("POST", rf"/channels/{general.id}/messages$")
+    assert post.json["content"] == "Meetup <t:1767634200:F> (<t:1767634200:R>)"  # each reader's own zone
+    assert [(f["filename"], f["data"]) for f in post.json["files"]] == [("meetup.ics", ICS)]
+    thread = await steward.adapter.perform(CreateThread(channel=general, name="Meetup chat", message=sent.message))
+    assert thread.ok and thread.message is not None
+    assert fake.find("POST", rf"/channels/{general.id}/messages/{sent.message.id}/threads$")  # type: ignore
+    reply = await steward.adapter.perform(SendMessage(channel=general, content=text("see you there"),
+                                                      thread=thread.message))
+    assert reply.ok and reply.message is not None and reply.message.channel_id == thread.ref
+    [in_thread] = fake.find("POST", rf"/channels/{thread.ref}/messages$")
+    assert in_thread.json["content"] == "see you there"

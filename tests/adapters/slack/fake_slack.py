@@ -81,6 +81,8 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length, data, shared in
         self._envelopes = itertools.count(1)
         self.runner: web.AppRunner | None = None
         self.port = 0
@@ -102,6 +104,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/hooks/{id}", self._hook)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._socket)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
@@ -239,6 +242,37 @@ class FakeSlack:
         if str(args.get("channel", "")).startswith(("C", "G", "D")):
             return self._post(args)
         return _error("channel_not_found")
+
+    def _files_getUploadURLExternal(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any] | web.Response:
+        filename, length = str(args.get("filename", "")), str(args.get("length", ""))
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return _error("invalid_arguments")
+        file_id = f"F{next(self._file_ids):08d}"
+        self.uploads[file_id] = {"filename": filename, "length": int(length), "data": None, "shared": None}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        data = await request.read()
+        if upload is None or upload["data"] is not None:
+            return web.Response(status=404, text="unknown upload url")
+        if len(data) != upload["length"]:
+            return web.Response(status=400, text="length does not match")
+        upload["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_completeUploadExternal(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any] | web.Response:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        channel = str(args.get("channel_id", ""))
+        if not isinstance(files, list) or not files or not channel.startswith(("C", "G", "D")):
+            return _error("invalid_arguments")
+        for f in files:
+            upload = self.uploads.get(str(f.get("id")))
+            if upload is None or upload["data"] is None:
+                return _error("file_not_found")  # never uploaded, as Slack answers
+            upload["shared"] = (channel, args.get("thread_ts"))
+        return {"files": [{"id": f["id"], "title": f.get("title") or ""} for f in files]}
 
     def _chat_update(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         return {"channel": args.get("channel"), "ts": args.get("ts")}

@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.slack.blocks import command_pattern, slash_commands
 from bot.content import Content, UserText
+from bot.refs import UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.repository import Case
 from tests.adapters.slack.conftest import StartSteward, Steward
@@ -73,8 +74,9 @@ async def posted(fake: FakeSlack, predicate: Any, within: float = 5.0) -> Call:
 
 async def cases_of(steward: Steward, user: str) -> list[Case]:
     """The member's stored cases, oldest first."""
+    person = await steward.runtime.members.persons.get("acme", UserRef("slack", user))
     async with steward.runtime.db.session() as session:
-        found = await repo.for_member(session, "acme", "slack", user)
+        found = await repo.for_member(session, "acme", person)
     return sorted(found, key=lambda c: c.number)
 
 

@@ -102,7 +102,7 @@ async def test_commands_check_level_hierarchy_and_platform(h: Harness) -> None:
     h.add_member("bob")
     h.add_member("owner", owner=True, rank=99)
     assert texts(await h.command("bob", "/warn mo")) == ["/warn is for moderators; you can't use it here."]
-    assert texts(await h.command("mo", "/warn boss")) == ["Can't: boss's highest role is not below yours."]
+    assert texts(await h.command("mo", "/warn boss")) == ["Can't: boss is an admin; a moderator can't act on them."]
     assert texts(await h.command("mo", "/kick mo")) == ["Can't: you can't do that to yourself."]
     assert texts(await h.command("boss", "/ban owner")) == ["Can't: owner owns this community and can't be moderated."]
     assert texts(await h.command("mo", "/ban steward")) == ["Can't: Steward can't act on itself."]
@@ -273,13 +273,14 @@ async def test_points_expire(h: Harness) -> None:
     assert "1 active point(s)" in texts(await h.command("mo", "/cases bob"))[0]
 
 
-async def test_delete_member_data(h: Harness) -> None:
+async def test_forgetting_a_person_erases_their_cases_through_the_core(h: Harness) -> None:
     await h.post("bob", "casino")
-    cog = next(c for c in h.runtime.cogs_of("acme") if c.name == "moderation")
-    from bot.refs import UserRef
-
-    assert await cog.delete_member_data(UserRef("memory", "bob")) == 1
+    await h.post("carol", "casino")
+    bob = await h.runtime.members.persons.get("acme", h.user("bob"))
+    report = await h.runtime.members.forget(bob)
+    assert report.ok and report.rows["moderation"] == 1
     assert "No cases" in texts(await h.command("mo", "/cases bob"))[0]
+    assert "#2" in texts(await h.command("mo", "/cases carol"))[0]  # nobody else's
 
 
 async def test_purge_skips_messages_already_deleted_and_timeout_over_28_days_is_refused(h: Harness) -> None:

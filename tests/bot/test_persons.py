@@ -1,0 +1,172 @@
+"""Persons through the real runtime: lookups, merges and deletions walking every enabled cog."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cog import Cog
+from bot.context import CogContext
+from bot.persons import PersonConflict, PersonId
+from bot.refs import UserRef
+from bot.testing import Harness, texts
+
+CONFIG = """
+communities:
+  - name: acme
+    roles: {admin: [Admins]}
+    channels: {general: "#general"}
+    notes: {}
+    broken: {}
+"""
+
+_meta = MetaData()
+notes = Table("test_notes", _meta, Column("id", Integer, primary_key=True), Column("person_id", Integer),
+              Column("body", String(50)))
+
+
+class NotesCog(Cog):
+    """A cog that keeps rows per person."""
+
+    name = "notes"
+
+    async def setup(self) -> None:
+        async with self.ctx.db.engine.begin() as conn:
+            await conn.run_sync(_meta.create_all)
+
+    async def add(self, user: UserRef, body: str) -> PersonId:
+        person = await self.ctx.person(user)
+        async with self.ctx.db.session() as session, session.begin():
+            await session.execute(notes.insert().values(person_id=person, body=body))
+        return person
+
+    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
+        result = await session.execute(notes.update().where(notes.c.person_id == source).values(person_id=into))
+        return int(result.rowcount or 0)
+
+    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
+        result = await session.execute(notes.delete().where(notes.c.person_id == person))
+        return int(result.rowcount or 0)
+
+
+class BrokenCog(Cog):
+    """A cog whose hooks write, then fail: its transaction must roll back alone."""
+
+    name = "broken"
+    fail = True
+
+    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
+        await session.execute(notes.delete())  # would erase everyone's notes if it committed
+        if self.fail:
+            raise RuntimeError("bug in a cog")
+        return 0
+
+
+@pytest.fixture
+async def h(db_url: str) -> AsyncIterator[Harness]:
+    harness = await Harness.start(CONFIG, db_url=db_url, cogs={"notes": NotesCog, "broken": BrokenCog})
+    yield harness
+    await harness.close()
+
+
+def cog(h: Harness, name: str) -> Cog:
+    return next(c for c in h.runtime.cogs_of("acme") if c.name == name)
+
+
+async def bodies(h: Harness) -> list[tuple[int, str]]:
+    async with h.runtime.db.session() as session:
+        return [(r.person_id, r.body) for r in (await session.execute(select(notes).order_by(notes.c.id))).all()]
+
+
+@pytest.mark.pg
+async def test_one_person_per_account_created_once_even_concurrently(h: Harness) -> None:
+    ctx = cog(h, "notes").ctx
+    users = [UserRef("memory", "ann")] * 10 + [UserRef("discord", "111111111111111111")]
+    ids = await asyncio.gather(*(ctx.person(u) for u in users))
+    assert len(set(ids[:10])) == 1 and ids[10] != ids[0]
+    assert await h.runtime.members.persons.accounts_of(ids[0]) == [UserRef("memory", "ann")]
+    h.runtime.members.persons._cache.clear()  # a restart: read back from the table
+    assert await ctx.person(UserRef("memory", "ann")) == ids[0]
+
+
+@pytest.mark.pg
+async def test_merge_moves_every_cogs_rows_and_the_accounts(h: Harness) -> None:
+    notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
+    a = await notes_cog.add(UserRef("memory", "ann"), "from memory")
+    b = await notes_cog.add(UserRef("discord", "222222222222222222"), "from discord")
+    report = await h.runtime.members.merge(b, a)
+    assert report.ok and report.rows["notes"] == 1
+    assert await bodies(h) == [(a, "from memory"), (a, "from discord")]
+    assert await notes_cog.ctx.person(UserRef("discord", "222222222222222222")) == a
+    assert {u.platform for u in await h.runtime.members.persons.accounts_of(a)} == {"memory", "discord"}
+    with pytest.raises(PersonConflict):  # both now hold a memory account
+        await h.runtime.members.merge(await notes_cog.ctx.person(UserRef("memory", "bob")), a)
+
+
+@pytest.mark.pg
+async def test_forget_walks_every_cog_one_transaction_each(h: Harness) -> None:
+    notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
+    ann = await notes_cog.add(UserRef("memory", "ann"), "ann's")
+    bob = await notes_cog.add(UserRef("memory", "bob"), "bob's")
+    report = await h.runtime.members.forget(ann)
+    assert report.failed == ["broken"] and report.rows["notes"] == 1
+    assert await bodies(h) == [(bob, "bob's")]  # broken's delete-all rolled back; notes' own commit stayed
+    assert await h.runtime.members.persons.community_of(ann) == "acme"  # kept until every cog succeeded
+    broken: BrokenCog = cog(h, "broken")  # type: ignore[assignment]
+    broken.fail = False
+    assert (await h.runtime.members.forget(ann)).ok
+    assert await h.runtime.members.persons.community_of(ann) is None
+
+
+async def test_lock_serialises_one_person_across_cogs(h: Harness) -> None:
+    a, b = cog(h, "notes").ctx, cog(h, "broken").ctx
+    pid = await a.person(UserRef("memory", "ann"))
+    order: list[str] = []
+
+    async def hold(ctx: CogContext, name: str) -> None:
+        async with ctx.lock(pid):
+            order.append(f"{name} in")
+            await asyncio.sleep(0)
+            order.append(f"{name} out")
+
+    await asyncio.gather(hold(a, "a"), hold(b, "b"))
+    assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1, max_size=64), st.sampled_from(["memory", "discord", "slack"]))
+def test_any_account_id_round_trips(tmp_path_factory: pytest.TempPathFactory, user_id: str, platform: str) -> None:
+    async def run() -> None:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('p') / 'p.db'}"
+        h = await Harness.start(CONFIG, db_url=url, cogs={"notes": NotesCog, "broken": BrokenCog})
+        try:
+            ctx = cog(h, "notes").ctx
+            pid = await ctx.person(UserRef(platform, user_id))
+            h.runtime.members.persons._cache.clear()
+            assert await ctx.person(UserRef(platform, user_id)) == pid
+            assert await h.runtime.members.persons.accounts_of(pid) == [UserRef(platform, user_id)]
+        finally:
+            await h.close()
+    asyncio.run(run())
+
+
+async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:
+    notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
+    broken: BrokenCog = cog(h, "broken")  # type: ignore[assignment]
+    await notes_cog.add(UserRef("memory", "ann"), "ann's")
+    h.add_member("admin", "Admins")
+    h.add_member("ann")
+    [answer] = texts(await h.command("admin", "/forget ann"))
+    assert "broken failed and kept theirs" in answer
+    broken.fail = False
+    [answer] = texts(await h.command("admin", "/forget ann"))
+    assert answer == "Erased 0 row(s) about that member in every feature."  # notes went the first time
+    assert await bodies(h) == []
+    [answer] = texts(await h.command("ann", "/forget admin"))
+    assert "admin" in answer and "can't" in answer  # members may not
