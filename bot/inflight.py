@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Coroutine, Generator
 from typing import Any
 
@@ -20,11 +21,14 @@ class InFlight:
         reach a coroutine where it waits, so those need no task at all. Only work that does wait is
         moved, from the point where it waits, into a tracked task that the caller awaits shielded.
         """
+        # one context for the whole work, as a task of its own would have: a context variable it
+        # sets before its first wait (the outbox's job transaction) is reset in the same context
+        context = contextvars.copy_context()
         try:
-            first = work.send(None)
+            first = context.run(work.send, None)
         except StopIteration:
             return
-        task = asyncio.get_running_loop().create_task(_Resumed(work, first))
+        task = asyncio.get_running_loop().create_task(_Resumed(work, first), context=context)
         self._track(task)
         await asyncio.shield(task)
 

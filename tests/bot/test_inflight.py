@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 import pytest
 
@@ -105,3 +106,19 @@ async def test_the_moved_work_can_also_be_awaited_directly() -> None:
     coro = work()
     first = coro.send(None)
     assert await _Resumed(coro, first) == 2
+
+
+async def test_a_context_variable_set_before_the_first_wait_is_reset_after_it() -> None:
+    """Work that sets a context variable, waits, then resets it (as a job's effects do) runs in one context,
+    and leaves the caller's untouched."""
+    var: contextvars.ContextVar[str | None] = contextvars.ContextVar("steward-test-var", default=None)
+    seen: list[str | None] = []
+
+    async def work() -> None:
+        token = var.set("inside")
+        await asyncio.sleep(0)
+        seen.append(var.get())
+        var.reset(token)
+
+    await InFlight().run(work())
+    assert seen == ["inside"] and var.get() is None
