@@ -10,7 +10,7 @@ from bot import __version__
 from bot.actions import Reply
 from bot.cog import Cog, command
 from bot.commands import Param, ParamType
-from bot.content import UserText, fmt, text
+from bot.content import fmt, text
 from bot.dispatcher import help_content
 from bot.events import CommandInvoked
 from bot.facts import PreferenceChanged, facts_log
@@ -38,9 +38,10 @@ class CoreCog(Cog):
         """Version and enabled features."""
         cogs = sorted(self.ctx.community.config.cog_sections())
         features = ", ".join(cogs) if cogs else "core commands only"
-        return Reply(origin=event.origin, content=text(
-            f"Steward {__version__} — community operations for Discord and Slack.\n"
-            f"Community: {self.ctx.community.name}. Features on: {features}."))
+        return Reply(origin=event.origin, content=fmt(
+            "Steward {version} — community operations for Discord and Slack.\n"
+            "Community: {name}. Features on: {features}.", version=__version__, name=self.ctx.community.name,
+            features=features))
 
     @command("settings", "See or change your preferences: time zone, DMs, language.", params=[
         Param("setting", ParamType.CHOICE, "what to change", required=False, choices=("timezone", "dm", "language")),
@@ -51,39 +52,41 @@ class CoreCog(Cog):
         person = await self.ctx.person(event.user)
         prefs = await self.ctx.preferences(person)
         if setting is None:
-            zone = prefs.timezone or f"{self.ctx.community.tz.key} (the community's)"
-            return Reply(origin=event.origin, content=text(
-                f"Your settings: time zone {zone}; DMs {'on' if prefs.dms else 'off'}; "
-                f"language {prefs.language or 'en'}.\n"
-                "Change one with /settings timezone Europe/Berlin, /settings dm off or /settings language en."))
+            zone = prefs.timezone or self.ctx.community.tz.key + " (the community's)"
+            return Reply(origin=event.origin, content=fmt(
+                "Your settings: time zone {zone}; DMs {dms}; language {language}.\n"
+                "Change one with /settings timezone Europe/Berlin, /settings dm off or /settings language en.",
+                zone=zone, dms="on" if prefs.dms else "off", language=prefs.language or "en"))
         value = (value or "").strip()
         if not value:
-            return Reply(origin=event.origin, content=text(f"/settings {setting}: give a value, e.g. " + {
-                "timezone": "/settings timezone Europe/Berlin", "dm": "/settings dm off",
-                "language": "/settings language en"}[setting]))
+            return Reply(origin=event.origin, content=text({
+                "timezone": "/settings timezone: give a value, e.g. /settings timezone Europe/Berlin",
+                "dm": "/settings dm: give a value, e.g. /settings dm off",
+                "language": "/settings language: give a value, e.g. /settings language en"}[setting]))
         if setting == "timezone":
             found, close = find_zone(value)
             if found is None:
-                hint = (f" Did you mean {', '.join(close)}?" if close else
-                        " Use a name like Europe/Berlin or America/New_York.")
-                return Reply(origin=event.origin, content=fmt("Unknown time zone “{zone}”.{hint}",
-                                                              zone=UserText(value[:64]), hint=hint))
+                if close:
+                    return Reply(origin=event.origin, content=fmt("Unknown time zone “{zone}”. Did you mean {close}?",
+                                                                  zone=value[:64], close=", ".join(close)))
+                return Reply(origin=event.origin, content=fmt(
+                    "Unknown time zone “{zone}”. Use a name like Europe/Berlin or America/New_York.", zone=value[:64]))
             await self.ctx.services.members.prefs.set(person, timezone=found)
-            answer = f"Your time zone is now {found}: times Steward writes out are shown in it."
+            answer = fmt("Your time zone is now {zone}: times Steward writes out are shown in it.", zone=found)
         elif setting == "dm":
             flag = _ON.get(value.lower())
             if flag is None:
                 return Reply(origin=event.origin, content=text("/settings dm: write on or off."))
             await self.ctx.services.members.prefs.set(person, dms=flag)
-            answer = ("DMs from Steward are on." if flag else
-                      "DMs from Steward are off: messages for you will come in the channel, mentioning you.")
+            answer = text("DMs from Steward are on." if flag else
+                          "DMs from Steward are off: messages for you will come in the channel, mentioning you.")
         else:
             if not value.isascii() or not value.replace("-", "").isalpha() or len(value) > 16:
                 return Reply(origin=event.origin, content=text("/settings language: write a language code like en."))
             await self.ctx.services.members.prefs.set(person, language=value.lower())
-            answer = f"Language set to {value.lower()} (Steward speaks English only for now)."
+            answer = fmt("Language set to {language} (Steward speaks English only for now).", language=value.lower())
         await self.ctx.publish(PreferenceChanged(person=person, setting=setting))
-        return Reply(origin=event.origin, content=text(answer))
+        return Reply(origin=event.origin, content=answer)
 
     async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
         """Preferences: the kept person's win (the other's are dropped); facts move."""
@@ -107,10 +110,11 @@ class CoreCog(Cog):
         report = await self.ctx.services.members.forget(person)
         rows = sum(report.rows.values())
         if report.failed:
-            return Reply(origin=event.origin, content=text(
-                f"Erased {rows} row(s), but {', '.join(report.failed)} failed and kept theirs (logged); "
-                "run /forget again to retry."))
-        return Reply(origin=event.origin, content=text(f"Erased {rows} row(s) about that member in every feature."))
+            return Reply(origin=event.origin, content=fmt(
+                "Erased {rows} row(s), but {failed} failed and kept theirs (logged); run /forget again to retry.",
+                rows=rows, failed=", ".join(report.failed)))
+        return Reply(origin=event.origin, content=fmt("Erased {rows} row(s) about that member in every feature.",
+                                                      rows=rows))
 
     @command("reload", "Re-read the config file (keeps the running one on error).", level=Level.ADMIN)
     async def reload(self, event: CommandInvoked) -> Reply:
@@ -118,7 +122,7 @@ class CoreCog(Cog):
         problems = await self.ctx.services.reload()
         if problems and not all(p.startswith("platform and storage") for p in problems):
             body = "\n".join(f"  {p}" for p in problems[:15])
-            return Reply(origin=event.origin, content=text(
-                f"Config not reloaded — the running config stays in force:\n{body}"))
-        extra = f" ({problems[0]})" if problems else ""
-        return Reply(origin=event.origin, content=text(f"Config reloaded{extra}."))
+            return Reply(origin=event.origin, content=fmt(
+                "Config not reloaded — the running config stays in force:\n{body}", body=body))
+        extra = fmt(" ({p})", p=problems[0]) if problems else text("")
+        return Reply(origin=event.origin, content=fmt("Config reloaded{extra}.", extra=extra))

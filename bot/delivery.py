@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.actions import Action, ActionResult, CreateThread, Reply, SendDirect, SendMessage
 from bot.capabilities import Capability
 from bot.community import Community
-from bot.content import Content, Mention, Moment
+from bot.content import Content, Mention, Moment, UserText
 from bot.events import Event, MessagePosted
 from bot.members import Members
 from bot.platforms import Platforms
@@ -97,8 +97,8 @@ def degrade(action: Action, missing: frozenset[Capability]) -> tuple[Action, str
         content, files, thread, reply_to = action.content, action.files, action.thread, action.reply_to
         notes = []
         if Capability.FILES in missing and files:
-            names = "\n".join(f"[file {f.label()} could not be attached here]" for f in files)
-            content = dataclasses.replace(content, segments=(*content.segments, "\n" + names))
+            names = [seg for f in files for seg in ("\n[file ", UserText(f.label()), " could not be attached here]")]
+            content = dataclasses.replace(content, segments=(*content.segments, *names))
             notes.append(f"can't attach files: the message went without {', '.join(f.name for f in files)}")
             files = ()
         if Capability.THREADS in missing and thread is not None:
@@ -108,9 +108,9 @@ def degrade(action: Action, missing: frozenset[Capability]) -> tuple[Action, str
             "; ".join(notes)
     if isinstance(action, CreateThread) and missing == frozenset({Capability.THREADS}):
         body = action.content.segments if action.content is not None else ()
-        header = f"Thread: {action.name}" + ("\n" if body else "")
+        header = ("Thread: ", UserText(action.name), "\n" if body else "")
         return SendMessage(channel=action.channel, reason=action.reason, reply_to=action.message,
-                           content=Content((header, *body), *(
+                           content=Content((*header, *body), *(
                                (action.content.buttons, action.content.select) if action.content else ()))), \
             "has no threads: the thread's first message was posted in the channel"
     return None

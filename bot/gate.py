@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
 from bot.adapter import Adapter
 from bot.community import Community
-from bot.content import text
+from bot.content import Content, fmt
 from bot.delivery import Preparer, degrade
 from bot.platforms import Platforms
 from bot.refs import MessageRef
@@ -58,15 +58,16 @@ class CapabilityGate:
             log.info("fallback on %s: %s", action.platform, note)
             result = await self.perform(degraded, community)
             if community is not None:  # after the message, so the note reads as being about it
-                await self._note(community, action.platform, f"Note: {action.platform} {note}.")
+                await self._note(community, action.platform, fmt("Note: {platform} {note}.",
+                                                                 platform=action.platform, note=note))
             return result
         if missing:
             capability = sorted(missing)[0]
             log.warning("unsupported on %s: %s", action.platform, type(action).__name__)
             if community is not None and not isinstance(action, SendMessage):
-                await self._note(community, action.platform, (
-                    f"Note: {action.platform} does not let Steward {capability.value} "
-                    f"({type(action).__name__}); nothing was done for that step."))
+                await self._note(community, action.platform, fmt(
+                    "Note: {platform} does not let Steward {what} ({action}); nothing was done for that step.",
+                    platform=action.platform, what=capability.value, action=type(action).__name__))
             return ActionResult.failure(action, f"{action.platform} does not let a bot {capability.value}",
                                         "unsupported")
         try:
@@ -95,9 +96,9 @@ class CapabilityGate:
         while len(self._deleted) > self.remember:
             self._deleted.popitem(last=False)
 
-    async def _note(self, community: Community, platform: str, note: str) -> None:
+    async def _note(self, community: Community, platform: str, content: Content) -> None:
         channel = community.channel("modlog", platform)
         if channel is None:
-            log.warning("no mod-log channel on %s for: %s", platform, note)
+            log.warning("no mod-log channel on %s for: %s", platform, content.plain())
             return
-        await self.perform(SendMessage(channel=channel, content=text(note)), community)
+        await self.perform(SendMessage(channel=channel, content=content), community)

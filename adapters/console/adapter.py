@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path, PurePath
 from typing import Any, TextIO
 
+from adapters.console.render import escape, render
 from adapters.console.settings import ConsoleSettings
 from adapters.console.world import ConsoleMember, ConsoleMessage, OpenFormState
 from bot.actions import (
@@ -50,7 +51,7 @@ from bot.capabilities import Capability
 from bot.clock import Clock, ManualClock
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig
-from bot.content import Content
+from bot.content import Content, UserText
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import (
     ButtonPressed,
@@ -171,9 +172,9 @@ class ConsoleAdapter:
                 return ActionResult.success(action, ref)
             case CreateThread(channel=channel, name=name, message=root, content=content):
                 if root is None:
-                    root = self._post(f"#{channel.id}", self.bot_user.id, Content((f"Thread: {name}",)))
+                    root = self._post(f"#{channel.id}", self.bot_user.id, Content(("Thread: ", UserText(name))))
                 self.threads[root.id] = name
-                self.out(f"[thread] {name} in #{channel.id} (from {root.id})")
+                self.out(f"[thread] {escape(name)} in #{channel.id} (from {root.id})")
                 if content is not None:
                     self._post(f"#{channel.id}", self.bot_user.id, content, thread=name)
                 return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
@@ -188,7 +189,7 @@ class ConsoleAdapter:
                 msg = self.messages.get(message.id)
                 if msg is None:
                     return ActionResult.failure(action, "no such message", "not_found")
-                msg.text, msg.buttons, msg.select = content.plain(), content.buttons, content.select
+                msg.text, msg.buttons, msg.select = render(content), content.buttons, content.select
                 self._print_message(msg, edited=True)
                 return ActionResult.success(action, message)
             case DeleteMessage(message=message):
@@ -245,7 +246,7 @@ class ConsoleAdapter:
                 state = OpenFormState(form.action, form.value, form.title,
                                       [(f.name, f.label, f.required) for f in form.fields], where)
                 self.forms[origin.user.id] = state
-                intro = f" — {form.intro}" if form.intro else ""
+                intro = f" — {escape(form.intro)}" if form.intro else ""
                 self.out(f"[form] {form.title} for {origin.user.id}{intro} "
                          f"(answer each field as `{origin.user.id}: ...`, or `{origin.user.id}: cancel`)")
                 self._prompt(origin.user.id, state)
@@ -261,18 +262,18 @@ class ConsoleAdapter:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{message_id}-{safe}"  # the message id keeps two files of one name apart
         path.write_bytes(file.data)
-        self.out(f"[file] {file.label()} → {path}")
+        self.out(f"[file] {escape(file.label())} → {path}")
 
     def _post(self, where: str, author: str, content: Content, *, to: str | None = None,
               thread: str = "") -> MessageRef:
-        msg = ConsoleMessage(f"m{next(self._ids)}", where, author, content.plain(), content.buttons,
+        msg = ConsoleMessage(f"m{next(self._ids)}", where, author, render(content), content.buttons,
                              content.select, thread=thread)
         self.messages[msg.id] = msg
         self._print_message(msg, to=to)
         return MessageRef(P, where.lstrip("#"), msg.id)
 
     def _print_message(self, msg: ConsoleMessage, *, to: str | None = None, edited: bool = False) -> None:
-        where = f"{msg.channel} › {msg.thread}" if msg.thread else msg.channel
+        where = f"{msg.channel} › {escape(msg.thread)}" if msg.thread else msg.channel
         who = f"{msg.author} → {to}" if to else msg.author
         tag = f"{msg.id} edited" if edited else msg.id
         self.out(f"({tag}) [{where}] {who}: {msg.text}")

@@ -68,8 +68,8 @@ class Answers(Planning):
                 return [self.reply(event.origin, change.message())]
             if change.unchanged:
                 place = f" (number {change.position} on the waitlist)" if change.position else ""
-                return [self.reply(event.origin, f"{_SAID.get(change.after, 'Noted')} already{place}; nothing "
-                                                 "changed.")]
+                return [self.reply(event.origin, fmt("{said} already{place}; nothing changed.",
+                                                     said=_SAID.get(change.after, "Noted"), place=place))]
             accounts = {a.person: a.user for a in people} | {person: event.user}
             await store.save_roster(session, found.id, key, change.roster, accounts, self.ctx.now())
             await session.commit()

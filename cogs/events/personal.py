@@ -38,8 +38,8 @@ class Personal(Notify):
         async with self.ctx.db.session() as session:
             mine = await store.personal_of(session, self.ctx.community.name, person)
             if len(mine) >= self.conf.personal_limit:
-                return self.reply(event.origin, f"You have {len(mine)} reminders, the most allowed here. "
-                                                "Delete one with /reminders first.")
+                return self.reply(event.origin, fmt("You have {n} reminders, the most allowed here. "
+                                                    "Delete one with /reminders first.", n=len(mine)))
             channel = event.origin.channel.id if event.origin.channel else ""
             rule = parsed.series.rule if parsed.series else None
             saved = await store.add_personal(session, self.ctx.community.name, person, event.user, channel,

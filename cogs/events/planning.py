@@ -39,6 +39,11 @@ def calendar_event(event: Event, community: str) -> CalendarEvent:
                          cancelled=event.cancelled, sequence=event.sequence)
 
 
+def bullets(lines: list[str]) -> str:
+    """Problems as a bulleted list."""
+    return "\n".join(f"• {line}" for line in lines)
+
+
 class Planning(EventsBase):
     """Creating, changing and cancelling events."""
 
@@ -54,7 +59,7 @@ class Planning(EventsBase):
         """Route ``/event ACTION ARGS``."""
         origin, rest = event.origin, (args or "").strip()
         if action is None:
-            return self.reply(origin, f"Usage: {USAGE}")
+            return self.reply(origin, fmt("Usage: {usage}", usage=USAGE))
         if action == "create":
             if not await self.may_host(origin):
                 return self.reply(origin, "Creating events is for moderators and event hosts here.")
@@ -63,21 +68,22 @@ class Planning(EventsBase):
             return await self.list_events(origin)
         number_text, _, more = rest.partition(" ")
         if not number_text.lstrip("#").isdigit():
-            return self.reply(origin, f"/event {action} needs an event number, like `/event {action} 3`. "
-                                      "`/event list` shows them.")
+            return self.reply(origin, fmt("/event {a} needs an event number, like `/event {a} 3`. "
+                                          "`/event list` shows them.", a=action))
         async with self.ctx.db.session() as session:
             found = await store.by_number(session, self.ctx.community.name, int(number_text.lstrip("#")))
         if found is None:
-            return self.reply(origin, f"There is no event #{number_text.lstrip('#')} here. `/event list` shows them.")
+            return self.reply(origin, fmt("There is no event #{n} here. `/event list` shows them.",
+                                          n=number_text.lstrip("#")))
         if action == "info":
             return await self.info(origin, found)
         if action == "ics":
             return self.ics(origin, found)
         if not await self.may_host(origin):
-            return self.reply(origin, f"Changing events is for moderators and event hosts; "
-                                      f"/event {action} isn't yours to use.")
+            return self.reply(origin, fmt("Changing events is for moderators and event hosts; "
+                                          "/event {a} isn't yours to use.", a=action))
         if found.cancelled:
-            return self.reply(origin, f"Event #{found.number} is cancelled already.")
+            return self.reply(origin, fmt("Event #{n} is cancelled already.", n=found.number))
         if action == "edit":
             return OpenForm(origin=origin, form=edit_form(found.number))
         if action == "cancel":
@@ -94,8 +100,8 @@ class Planning(EventsBase):
         draft = read_draft(event.fields, tz=tz, now=self.ctx.now(), default_length=self.conf.default_duration,
                            default_offsets=self.conf.reminders)
         if isinstance(draft, list):
-            return self.reply(event.origin, "I couldn't create that event:\n" + "\n".join(f"• {p}" for p in draft)
-                              + "\nRun /event create again with those fixed.")
+            return self.reply(event.origin, fmt("I couldn't create that event:\n{problems}\n"
+                                                "Run /event create again with those fixed.", problems=bullets(draft)))
         self.drafts[person] = draft
         return self.reply(event.origin, self._echo(draft))
 
@@ -235,10 +241,11 @@ class Planning(EventsBase):
         async with self.ctx.db.session() as session:
             found = await store.by_number(session, self.ctx.community.name, number)
             if found is None or found.cancelled:
-                return [self.reply(event.origin, f"Event #{number} is gone or cancelled; nothing was changed.")]
+                return [self.reply(event.origin, fmt("Event #{n} is gone or cancelled; nothing was changed.",
+                                                     n=number))]
             changes, problems = await self._edits(session, found, event.fields, tz, now)
             if problems:
-                return [self.reply(event.origin, "Nothing was changed:\n" + "\n".join(f"• {p}" for p in problems))]
+                return [self.reply(event.origin, fmt("Nothing was changed:\n{problems}", problems=bullets(problems)))]
             if not changes:
                 return [self.reply(event.origin, "All fields were blank; nothing was changed.")]
             async with self.event_lock(found.id):
@@ -253,22 +260,25 @@ class Planning(EventsBase):
                                                 {a.person: a.user for a in people}, now)
                         promoted = reshuffled.promoted
                 await store.change(session, found.id, **changes)
-                await session.commit()
                 updated = await store.by_id(session, found.id)
                 assert updated is not None
+                before, after = self.current(found, now), self.current(updated, now)
+                if before is not None and after is not None and before.key != after.key:
+                    await store.rekey(session, found.id, before.key, after.key)  # the answers follow the time
+                await session.commit()
                 updated, late = await self.replan(session, updated)
                 actions = await self.card_edits(session, updated)
                 actions += await self.tell_promoted(session, updated, promoted)
                 if "series" in changes:
-                    actions += await self.tell_all(session, found, fmt(
+                    actions += await self.tell_all(session, updated, fmt(
                         "Event #{n} ({title}) has a new time: {when}.", n=updated.number,
-                        title=UserText(updated.title), when=Moment(updated.series.start, "F")))
+                        title=UserText(updated.title), when=Moment(self._next_start(updated), "F")))
                 native = await self.mirror(updated)
                 if native != updated.native:
                     await store.change(session, updated.id, native=native)
                 await session.commit()
         note = f" {late}" if late else ""
-        return [self.reply(event.origin, f"Event #{number} is updated.{note}"), *actions]
+        return [self.reply(event.origin, fmt("Event #{n} is updated.{note}", n=number, note=note)), *actions]
 
     async def _edits(self, session: Any, found: Event, fields: dict[str, str], tz: Any,
                      now: datetime) -> tuple[dict[str, Any], list[str]]:
@@ -278,21 +288,26 @@ class Planning(EventsBase):
             changes["title"] = " ".join(fields["title"].split())
         if fields.get("place", "").strip():
             changes["place"] = fields["place"].strip()
-        series = found.series
+        new_start: datetime | None = None
+        new_length: timedelta | None = None
         if fields.get("start", "").strip():
             start = parse_start(fields["start"], tz=tz, now=now)
             if isinstance(start, Refusal):
                 problems.append(f"Starts: {start.message()}")
             else:
-                series = Series.create(start.at, series.tz, series.duration, series.rule)
+                new_start = start.at
         if fields.get("length", "").strip():
             length = parse_length(fields["length"])
             if isinstance(length, Refusal):
                 problems.append(f"Length: {length.message()}")
             else:
-                series = replace(series, duration=length)
-        if series != found.series:
-            changes["series"] = series
+                new_length = length
+        if new_start is not None or new_length is not None:
+            series = self._retimed(found, new_start, new_length, now)
+            if isinstance(series, Refusal):
+                problems.append(f"Starts: {series.message()}")
+            elif series != found.series:
+                changes["series"] = series
         if fields.get("capacity", "").strip():
             capacity = read_capacity(fields["capacity"])
             if isinstance(capacity, Refusal):
@@ -306,6 +321,16 @@ class Planning(EventsBase):
                 else:
                     changes["capacity"] = capacity
         return changes, problems
+
+    def _retimed(self, found: Event, start: datetime | None, length: timedelta | None,
+                 now: datetime) -> Series | Refusal:
+        """A one-off event's occurrence is moved (its key, and so its answers, stay); a series is re-timed
+        as a whole from its next occurrence on (``rekey`` carries that occurrence's answers)."""
+        series = found.series
+        current = self.current(found, now)
+        if series.rule is None and current is not None:
+            return series.move(current.key, start or current.start, length or current.end - current.start)
+        return Series.create(start or series.start, series.tz, length or series.duration, series.rule)
 
     # -- cancel -----------------------------------------------------------------------------
 
@@ -323,8 +348,8 @@ class Planning(EventsBase):
                                                           when=Moment(self._next_start(found), "F")))
             await self.mirror(cancelled)
         self.ctx.log.info("event #%s cancelled; %d pending job(s) removed", found.number, removed)
-        return [self.reply(origin, f"Event #{found.number} is cancelled; {len(told)} member(s) who answered "
-                                   "were told."), *actions, *told]
+        return [self.reply(origin, fmt("Event #{n} is cancelled; {told} member(s) who answered were told.",
+                                       n=found.number, told=len(told))), *actions, *told]
 
     def _next_start(self, event: Event) -> datetime:
         occurrence = self.current(event, self.ctx.now())
@@ -361,7 +386,8 @@ class Planning(EventsBase):
     async def change_occurrence(self, origin: Origin, found: Event, action: str, rest: str) -> list[Action]:
         """``move N DATE to START`` or ``skip N DATE``: one occurrence changes, the series stays."""
         if not found.series.rule:
-            return [self.reply(origin, f"Event #{found.number} happens once; use /event edit to change its time.")]
+            return [self.reply(origin, fmt("Event #{n} happens once; use /event edit to change its time.",
+                                           n=found.number))]
         day, _, target = rest.partition(" to ")
         key = self._key_on(found, day.strip())
         if isinstance(key, str):
@@ -372,8 +398,8 @@ class Planning(EventsBase):
             person = await self.ctx.person(origin.user)
             start = parse_start(target, tz=await self.ctx.zone_of(person), now=self.ctx.now())
             if isinstance(start, Refusal):
-                return [self.reply(origin, f"/event move: {start.message()} "
-                                           "Write `/event move N YYYY-MM-DD to START`.")]
+                return [self.reply(origin, fmt("/event move: {why} Write `/event move N YYYY-MM-DD to START`.",
+                                               why=start.message()))]
             changed = found.series.move(key, start.at)
         if isinstance(changed, Refusal):
             return [self.reply(origin, changed.message())]
@@ -392,8 +418,9 @@ class Planning(EventsBase):
             await session.commit()
         moved = changed.occurrence(key)
         what = "cancelled" if moved is None else f"moved to {describe(moved.start, found.tz)}"
-        return [self.reply(origin, f"The {describe(key, found.tz)} occurrence of event #{found.number} is {what}; "
-                                   f"the rest of the series stays.{' ' + late if late else ''}"), *actions]
+        return [self.reply(origin, fmt("The {day} occurrence of event #{n} is {what}; the rest of the series "
+                                       "stays.{late}", day=describe(key, found.tz), n=found.number, what=what,
+                                       late=" " + late if late else "")), *actions]
 
     def _key_on(self, event: Event, day: str) -> datetime | str:
         try:

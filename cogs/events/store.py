@@ -196,6 +196,12 @@ async def save_roster(session: AsyncSession, event_id: int, occurrence: datetime
     await session.flush()
 
 
+async def rekey(session: AsyncSession, event_id: int, old: datetime, new: datetime) -> None:
+    """Move one occurrence's answers to another occurrence key (a series re-timed as a whole)."""
+    await session.execute(update(RsvpRow).where(RsvpRow.event_id == event_id, RsvpRow.occurrence == utc(old))
+                          .values(occurrence=utc(new)))
+
+
 async def mark(session: AsyncSession, event_id: int, occurrence: datetime, person: PersonId, user: UserRef,
                now: datetime, *, attended: str | None = None, rating: int | None = None,
                comment: str | None = None) -> bool:

@@ -9,7 +9,7 @@ from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanM
 from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import fmt
+from bot.content import fmt, text
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
@@ -52,8 +52,8 @@ class MemberCommands(Enforcement):
         out: list[Action] = []
         if spec.points:
             out.extend(await self.escalate(target, spec.points, None))
-        out.append(self.reply(event, f"Case #{case.number}: {kind} {target.name}{span}." +
-                              (f" Note: {note}" if note else "")))
+        out.append(self.reply(event, fmt("Case #{n}: {kind} {who}{span}.{note}", n=case.number, kind=kind,
+                                  who=target.name, span=span, note=fmt(" Note: {x}", x=note) if note else "")))
         return out
 
     @command("warn", "Warn a member; a leading number is the points (default 1).", level=Level.MODERATOR,
@@ -75,7 +75,8 @@ class MemberCommands(Enforcement):
         """/timeout member duration [reason]."""
         if duration > MAX_TIMEOUT:
             name = (await self.target(member)).name
-            return [self.reply(event, f"Not done: {TOO_LONG} — `/ban {name} {format_duration(duration)}`.")]
+            return [self.reply(event, fmt("Not done: {why} — `/ban {name} {d}`.", why=text(TOO_LONG), name=name,
+                                          d=format_duration(duration)))]
         return await self._manual(event, member, ActionSpec("timeout", duration=duration), reason,
                                   Capability.TIMEOUT)
 
@@ -107,7 +108,7 @@ class MemberCommands(Enforcement):
         scope = self.scope_of(member)
         action: Action = (RemoveTimeout(scope=scope, user=member, reason=reason or "")
                           if kind == "timeout" else UnbanMember(scope=scope, user=member, reason=reason or ""))
-        return [action, self.reply(event, f"Case #{case.number}: {undo} {target.name}.")]
+        return [action, self.reply(event, fmt("Case #{n}: {undo} {who}.", n=case.number, undo=undo, who=target.name))]
 
     @command("untimeout", "End a member's timeout.", level=Level.MODERATOR, params=[MEMBER, REASON])
     async def untimeout(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
@@ -148,7 +149,7 @@ class MemberCommands(Enforcement):
             out = [BulkDelete(channel=channel, messages=tuple(picked), reason=f"purge by {actor.name}")]
         else:
             out = [DeleteMessage(message=ref, reason=f"purge by {actor.name}") for ref in picked]
-        return [*out, self.reply(event, f"Purged {len(picked)} message(s){whose}.")]
+        return [*out, self.reply(event, fmt("Purged {n} message(s){w}.", n=len(picked), w=whose))]
 
 
 def _split_duration(raw: str) -> tuple[timedelta | None, str | None]:

@@ -34,11 +34,11 @@ class Review(Enforcement):
         if case is None:
             return [refusal] if refusal else []
         if case.state != ACTIVE:
-            return [self.reply(event, f"Case #{case.number} is already {case.state}.")]
+            return [self.reply(event, fmt("Case #{n} is already {s}.", n=case.number, s=case.state))]
         actor = await self.target(event.user)
         actions = await self.lift(case, by=actor.name)
         await self.ctx.modlog(fmt("Case #{n} undone by {who}.", n=case.number, who=actor.mention()))
-        return [*actions, self.reply(event, f"Case #{case.number} undone.")]
+        return [*actions, self.reply(event, fmt("Case #{n} undone.", n=case.number))]
 
     @button("ban")
     async def ban_button(self, event: ButtonPressed) -> list[Action]:
@@ -50,14 +50,14 @@ class Review(Enforcement):
         why = await self.ctx.hierarchy_refusal(event.user, user) or self.capability_refusal(user.platform,
                                                                                               Capability.BAN)
         if why:
-            return [self.reply(event, f"Can't: {why}")]
+            return [self.reply(event, fmt("Can't: {why}", why=why))]
         actor, target = await self.target(event.user), await self.target(user, case.user_name)
         acts, note = await self.punish(target, ActionSpec("ban"), f"{actor.name}: from case #{case.number}")
         ban = await self.open_case(target, "ban", reason=f"{case.reason} (from case #{case.number})",
                                    actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note)
         await self.notify(ban, "You were banned")
         await self.post_case(ban, self.case_content(ban, excerpt_text=ban.evidence))
-        return [*acts, self.reply(event, f"Case #{ban.number}: banned {target.name}.")]
+        return [*acts, self.reply(event, fmt("Case #{n}: banned {who}.", n=ban.number, who=target.name))]
 
     @button("dismiss")
     async def dismiss(self, event: ButtonPressed) -> Action | None:
@@ -68,7 +68,7 @@ class Review(Enforcement):
         actor = await self.target(event.user)
         await self.update_case(case, note=((case.note + "; ") if case.note else "") + f"reviewed by {actor.name}")
         await self.ctx.modlog(fmt("Case #{n} reviewed and dismissed by {who}.", n=case.number, who=actor.mention()))
-        return self.reply(event, f"Case #{case.number} dismissed.")
+        return self.reply(event, fmt("Case #{n} dismissed.", n=case.number))
 
     @job("expire")
     async def expire(self, run: JobRun) -> None:

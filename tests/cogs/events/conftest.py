@@ -20,7 +20,6 @@ communities:
     roles: {moderator: [Moderators], admin: [Admins]}
     channels: {modlog: "#mod-log", general: "#general", events: "#events"}
     events:
-      reminders: [24h, 1h]
       grace: 2h
 {extra}
 """
