@@ -30,6 +30,11 @@ class Draft:
     confirmation: str
 
 
+def minute(at: datetime) -> datetime:
+    """A start to the minute (``in 3 hours`` carries seconds; occurrence keys travel in buttons to the second)."""
+    return at.replace(second=0, microsecond=0)
+
+
 def create_form(value: str = "") -> Form:
     """The form ``/event create`` opens (five fields: the most a Discord modal holds)."""
     return Form("events:create", "New event", (
@@ -117,6 +122,6 @@ def read_draft(fields: Mapping[str, str], *, tz: ZoneInfo, now: datetime, defaul
     if isinstance(details, Refusal):
         return [f"Seats, repeat, reminders: {details.message()}"]
     capacity, rule, offsets = details
-    series = Series.create(start.at, tz, length, rule)
+    series = Series.create(minute(start.at), tz, length, rule)
     return Draft(title=title, place=fields.get("place", "").strip(), description="", series=series,
                  capacity=capacity, offsets=offsets, confirmation=start.confirmation)

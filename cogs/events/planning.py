@@ -18,7 +18,7 @@ from bot.persons import PersonId
 from cogs.events import store
 from cogs.events.base import EventsBase
 from cogs.events.card import card, line
-from cogs.events.draft import Draft, create_form, edit_form, read_capacity, read_draft
+from cogs.events.draft import Draft, create_form, edit_form, minute, read_capacity, read_draft
 from cogs.events.ics import CalendarEvent, event_ics
 from cogs.events.recurrence import Series
 from cogs.events.refusal import Refusal
@@ -295,7 +295,7 @@ class Planning(EventsBase):
             if isinstance(start, Refusal):
                 problems.append(f"Starts: {start.message()}")
             else:
-                new_start = start.at
+                new_start = minute(start.at)
         if fields.get("length", "").strip():
             length = parse_length(fields["length"])
             if isinstance(length, Refusal):
@@ -400,7 +400,7 @@ class Planning(EventsBase):
             if isinstance(start, Refusal):
                 return [self.reply(origin, fmt("/event move: {why} Write `/event move N YYYY-MM-DD to START`.",
                                                why=start.message()))]
-            changed = found.series.move(key, start.at)
+            changed = found.series.move(key, minute(start.at))
         if isinstance(changed, Refusal):
             return [self.reply(origin, changed.message())]
         async with self.ctx.db.session() as session:
