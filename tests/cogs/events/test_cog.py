@@ -81,3 +81,20 @@ async def test_a_restart_between_creation_and_reminder_loses_nothing(db_url: str
         assert dms(await second.advance(minutes=30), "bob") == []
     finally:
         await second.close()
+
+
+async def test_channel_delivery_mentions_exactly_those_going_and_maybe(db_url: str) -> None:
+    h = await start(db_url, "      deliver: channel\n      remind_maybe: true\n      reminders: [1h]")
+    try:
+        going, maybe, cant = posts(await create(h, "tomorrow 18:00"))[0].content.buttons
+        await h.press("bob", going)
+        await h.press("carol", maybe)
+        await h.press("dan", cant)
+        sent = []
+        for _ in range(29):
+            sent += [p for p in posts(await h.advance(hours=1)) if "Reminder" in p.content.plain()]
+        [post] = sent
+        assert post.content.plain() == "@bob @carol ⏰ Reminder: Game night starts Tue 6 Jan 2026, 18:00 GMT."
+        assert post.content.ping == (h.user("bob"), h.user("carol"))  # nobody who didn't answer is pinged
+    finally:
+        await h.close()
