@@ -56,8 +56,9 @@ class Notify(Answers):
         late = LATE if said is Verdict.SEND_LATE or run.late else ""
         wanted = {Standing.GOING} | ({Standing.MAYBE} if self.conf.remind_maybe else set())
         people = [a for a in await store.answerers(run.session, found.id, occurrence.key) if a.standing in wanted]
-        fresh = [a for a in people if await store.delivered(run.session, delivery_key(reminder, str(a.person)),
-                                                             self.ctx.now())]
+        claimed = await store.claim(run.session, [delivery_key(reminder, str(a.person)) for a in people],
+                                    self.ctx.now())
+        fresh = [a for a in people if delivery_key(reminder, str(a.person)) in claimed]
         await run.session.commit()  # claimed before sending: a crash after this sends nobody twice
         body = fmt("⏰ Reminder: {title} starts {when}{where}.{late}", title=UserText(found.title),
                    when=Moment(occurrence.start, "F"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, CancelScheduledEvent, File, OpenForm, ScheduleEvent, SendDirect, SendMessage
@@ -20,15 +20,16 @@ from cogs.events.base import EventsBase
 from cogs.events.card import card, line
 from cogs.events.draft import Draft, create_form, edit_form, minute, read_capacity, read_draft
 from cogs.events.ics import CalendarEvent, event_ics
-from cogs.events.recurrence import Series
+from cogs.events.recurrence import Series, parse_recurrence
 from cogs.events.refusal import Refusal
 from cogs.events.rsvp import set_capacity
 from cogs.events.store import Event
 from cogs.events.when import describe, parse_length, parse_start
 
-ACTIONS = ("create", "edit", "cancel", "list", "info", "ics", "move", "skip")
+ACTIONS = ("create", "edit", "cancel", "list", "info", "ics", "move", "skip", "from")
 USAGE = ("/event create · /event list · /event info N · /event ics N · /event edit N · /event cancel N · "
-         "/event move N YYYY-MM-DD to START · /event skip N YYYY-MM-DD")
+         "/event move N YYYY-MM-DD to START · /event skip N YYYY-MM-DD · "
+         "/event from N YYYY-MM-DD to START [; weekly|every 2 weeks|monthly]")
 
 
 def calendar_event(event: Event, community: str) -> CalendarEvent:
@@ -88,6 +89,8 @@ class Planning(EventsBase):
             return OpenForm(origin=origin, form=edit_form(found.number))
         if action == "cancel":
             return await self.cancel_event(origin, found)
+        if action == "from":
+            return await self.change_from(origin, found, more.strip())
         return await self.change_occurrence(origin, found, action, more.strip())
 
     # -- create -----------------------------------------------------------------------------
@@ -421,6 +424,47 @@ class Planning(EventsBase):
         return [self.reply(origin, fmt("The {day} occurrence of event #{n} is {what}; the rest of the series "
                                        "stays.{late}", day=describe(key, found.tz), n=found.number, what=what,
                                        late=" " + late if late else "")), *actions]
+
+    async def change_from(self, origin: Origin, found: Event, rest: str) -> list[Action]:
+        """``from N DATE to START [; repeat]``: the series ends before DATE and a new event carries on."""
+        usage = "Write `/event from N YYYY-MM-DD to START`, optionally `; weekly` (or another repetition)."
+        day, _, target = rest.partition(" to ")
+        when, _, repeat = target.partition(";")
+        try:
+            local_day = datetime.strptime(day.strip(), "%Y-%m-%d")
+        except ValueError:
+            return [self.reply(origin, fmt("/event from: name the first changed day as YYYY-MM-DD. {u}", u=usage))]
+        person = await self.ctx.person(origin.user)
+        start = parse_start(when, tz=await self.ctx.zone_of(person), now=self.ctx.now())
+        if isinstance(start, Refusal):
+            return [self.reply(origin, fmt("/event from: {why} {u}", why=start.message(), u=usage))]
+        rule = parse_recurrence(repeat, start.local) if repeat.strip() else None
+        if isinstance(rule, Refusal):
+            return [self.reply(origin, fmt("/event from: {why}", why=rule.message()))]
+        at = local_day.replace(tzinfo=found.tz).astimezone(UTC)
+        split = found.series.split(at, start=minute(start.at), rule=rule)
+        if isinstance(split, Refusal):
+            return [self.reply(origin, fmt("/event from: {why}", why=split.message()))]
+        async with self.ctx.db.session() as session:
+            await store.change(session, found.id, series=split.old)
+            created = await store.create(session, self.ctx.community.name, title=found.title,
+                                         description=found.description, place=found.place, series=split.new,
+                                         capacity=found.capacity, offsets=found.offsets, creator=person,
+                                         now=self.ctx.now())
+            await session.commit()
+            old = await store.by_id(session, found.id)
+            assert old is not None
+            old, _late = await self.replan(session, old)
+            actions = await self.card_edits(session, old, closed="" if self.current(old, self.ctx.now())
+                                            else "This series continues as a new event.")
+            cards = await self._post_cards(session, created)
+            await store.change(session, created.id, cards=cards)
+            await session.commit()
+            created, late = await self.replan(session, replace(created, cards=cards), bump=False)
+            await session.commit()
+        return [self.reply(origin, fmt("Event #{n} ends before {day}; from then on it is event #{m}, starting {when}."
+                                       "{late}", n=found.number, day=day.strip(), m=created.number,
+                                       when=start.confirmation, late=" " + late if late else "")), *actions]
 
     def _key_on(self, event: Event, day: str) -> datetime | str:
         try:

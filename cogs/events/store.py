@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -233,6 +233,18 @@ async def delivered(session: AsyncSession, key: str, now: datetime) -> bool:
     session.add(DeliveryRow(key=key, at=now))
     await session.flush()
     return True
+
+
+async def claim(session: AsyncSession, keys: list[str], now: datetime) -> set[str]:
+    """Claim many delivery keys in this transaction (one read, one insert); returns those not delivered before."""
+    seen: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        seen |= set((await session.execute(select(DeliveryRow.key).where(DeliveryRow.key.in_(chunk)))).scalars())
+    fresh = [k for k in dict.fromkeys(keys) if k not in seen]
+    if fresh:
+        await session.execute(insert(DeliveryRow), [{"key": k, "at": now} for k in fresh])
+    return set(fresh)
 
 
 # -- personal reminders -----------------------------------------------------------------------

@@ -86,3 +86,17 @@ async def test_the_ics_file_parsed_back_gives_the_same_times(h: Harness) -> None
         "09 Jan 18:00", "17 Jan 11:00", "30 Jan 18:00", "06 Feb 18:00", "13 Feb 18:00"]
     assert "03 Apr 18:00" in [s.astimezone(LONDON).strftime("%d %b %H:%M") for s in starts]  # after the change
     assert b"URL:https://meet.example/x" in file.data
+
+
+async def test_the_series_changed_from_a_date_on(h: Harness) -> None:
+    await create(h, "friday 18:00", details="weekly")
+    changed = await h.command("mod", "/event from 1 2026-01-23 to 2026-01-24 11:00; every 2 weeks")
+    assert replies(changed) == ["Event #1 ends before 2026-01-23; from then on it is event #2, starting Saturday 24 "
+                                "January 2026 at 11:00 Europe/London (GMT), in 19 days."]
+    listed = replies(await h.command("mod", "/event info 1"))[0]
+    assert "Then: Fri 16 Jan 2026, 18:00 GMT" in listed and "23 Jan" not in listed
+    second = replies(await h.command("mod", "/event info 2"))[0]
+    assert "Sat 24 Jan 2026, 11:00 GMT" in second and "Then: Sat 7 Feb 2026, 11:00 GMT" in second
+    assert replies(await h.command("mod", "/event from 1 someday to friday 18:00")) == [
+        "/event from: name the first changed day as YYYY-MM-DD. Write `/event from N YYYY-MM-DD to START`, "
+        "optionally `; weekly` (or another repetition)."]
