@@ -10,7 +10,7 @@ from bot.actions import Action, CancelScheduledEvent, File, OpenForm, ScheduleEv
 from bot.capabilities import Capability
 from bot.cog import button, command, form
 from bot.commands import Param, ParamType
-from bot.components import Button
+from bot.components import Button, Form, FormField
 from bot.content import Content, Moment, Segment, UserText, fmt
 from bot.durations import format_duration
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, Origin
@@ -115,8 +115,31 @@ class Planning(EventsBase):
                    title=UserText(draft.title), when=draft.confirmation, length=format_duration(draft.series.duration),
                    repeat=f", repeating ({draft.series.rule})" if draft.series.rule else "", seats=seats,
                    rem=reminders)
+        if draft.description:
+            body = Content((*body.segments, "\nAbout: ", UserText(draft.description)))
         return body.with_buttons(Button("Create it", "events:confirm", "yes", "success"),
+                                 Button("Add a description", "events:describe", "", "secondary"),
                                  Button("Discard", "events:confirm", "no", "danger"))
+
+    @button("describe")
+    async def describe_draft(self, event: ButtonPressed) -> Action:
+        """Open a form for the draft's description (the create form holds five fields, Discord's most)."""
+        if await self.ctx.person(event.user) not in self.drafts:
+            return self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
+                                            "Run /event create again.")
+        return OpenForm(origin=event.origin, form=Form("events:described", "Describe the event", (
+            FormField("description", "Description", kind="paragraph", max_length=1500),)))
+
+    @form("described")
+    async def described(self, event: FormSubmitted) -> Action:
+        """Keep the description with the draft and echo the draft again."""
+        person = await self.ctx.person(event.user)
+        draft = self.drafts.get(person)
+        if draft is None:
+            return self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
+                                            "Run /event create again.")
+        self.drafts[person] = replace(draft, description=event.fields.get("description", "").strip()[:1500])
+        return self.reply(event.origin, self._echo(self.drafts[person]))
 
     @button("confirm")
     async def confirm(self, event: ButtonPressed) -> list[Action]:

@@ -98,3 +98,17 @@ async def test_channel_delivery_mentions_exactly_those_going_and_maybe(db_url: s
         assert post.content.ping == (h.user("bob"), h.user("carol"))  # nobody who didn't answer is pinged
     finally:
         await h.close()
+
+
+async def test_a_description_is_added_before_creating_and_shown_on_the_card(h: Harness) -> None:
+    await h.command("mod", "/event create")
+    echoed = await h.submit("mod", "events:create", {"title": "Quiz", "start": "tomorrow 18:00"})
+    opened = await h.press("mod", button(echoed, "Add a description"))
+    assert [type(a).__name__ for a in opened] == ["OpenForm"]
+    again = await h.submit("mod", "events:described", {"description": "Teams of four. <@everyone> welcome"})
+    assert replies(again)[0].endswith("\nAbout: Teams of four. <@everyone> welcome")
+    [card] = posts(await h.press("mod", button(again, "Create it")))
+    assert "Teams of four. <@everyone> welcome" in card.content.plain()
+    assert card.content.ping == ()  # member text pings nobody
+    assert replies(await h.press("mod", button(again, "Add a description"))) == [
+        "That draft is gone (created, discarded, or Steward restarted). Run /event create again."]
