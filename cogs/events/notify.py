@@ -126,7 +126,8 @@ class Notify(Answers):
             people = await store.answerers(run.session, found.id, occurrence.key)
             ask = fmt("Thanks for coming to {title}! How was it, 1 (poor) to 5 (great)?", title=UserText(found.title))
             ask = ask.with_buttons(*(Button(str(n), RATE, value(found, occurrence, str(n))) for n in range(1, 6)))
-            actions += [self.dm(a.user, ask) for a in people if a.attended]
+            came = [a for a in people if a.attended] or [a for a in people if a.standing is Standing.GOING]
+            actions += [self.dm(a.user, ask) for a in came]  # nobody checked in: ask those who said Going
         async with self.ctx.db.session() as session:
             _event, _late = await self.replan(session, found, bump=False)  # the next occurrence, if any
             actions += await self.card_edits(session, found, closed="" if self.current(found, self.ctx.now())

@@ -16,7 +16,7 @@ from bot.durations import format_duration
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, Origin
 from bot.persons import PersonId
 from cogs.events import store
-from cogs.events.base import EventsBase
+from cogs.events.base import LONGEST, EventsBase
 from cogs.events.card import card, line
 from cogs.events.draft import Draft, create_form, edit_form, minute, read_capacity, read_draft
 from cogs.events.ics import CalendarEvent, event_ics
@@ -26,10 +26,10 @@ from cogs.events.rsvp import set_capacity
 from cogs.events.store import Event
 from cogs.events.when import describe, parse_length, parse_start
 
-ACTIONS = ("create", "edit", "cancel", "list", "info", "ics", "move", "skip", "from")
+ACTIONS = ("create", "edit", "cancel", "list", "info", "ics", "move", "skip", "from", "here")
 USAGE = ("/event create · /event list · /event info N · /event ics N · /event edit N · /event cancel N · "
          "/event move N YYYY-MM-DD to START · /event skip N YYYY-MM-DD · "
-         "/event from N YYYY-MM-DD to START [; weekly|every 2 weeks|monthly]")
+         "/event from N YYYY-MM-DD to START [; weekly|every 2 weeks|monthly] · /event here N @member ...")
 
 
 def calendar_event(event: Event, community: str) -> CalendarEvent:
@@ -91,6 +91,8 @@ class Planning(EventsBase):
             return await self.cancel_event(origin, found)
         if action == "from":
             return await self.change_from(origin, found, more.strip())
+        if action == "here":
+            return await self.mark_present(origin, found, more.split())
         return await self.change_occurrence(origin, found, action, more.strip())
 
     # -- create -----------------------------------------------------------------------------
@@ -488,6 +490,32 @@ class Planning(EventsBase):
         return [self.reply(origin, fmt("Event #{n} ends before {day}; from then on it is event #{m}, starting {when}."
                                        "{late}", n=found.number, day=day.strip(), m=created.number,
                                        when=start.confirmation, late=" " + late if late else "")), *actions]
+
+    async def mark_present(self, origin: Origin, found: Event, names: list[str]) -> list[Action]:
+        """A host marks members present while the occurrence runs (the end publishes attendance with them)."""
+        now = self.ctx.now()
+        running = next((o for o in found.series.upcoming(now - LONGEST, 64) if o.start <= now < o.end), None)
+        if running is None:
+            return [self.reply(origin, fmt("Event #{n} isn't running now; mark people while it runs.",
+                                           n=found.number))]
+        if not names:
+            return [self.reply(origin, "Name who was there: `/event here N @member @member`.")]
+        resolver = self.ctx.services.platforms.resolver(origin.platform)
+        marked, unknown = [], []
+        async with self.ctx.db.session() as session:
+            for name in names[:50]:
+                user = await resolver.resolve_member(origin.scope, name)
+                if user is None:
+                    unknown.append(name)
+                    continue
+                person = await self.ctx.person(user)
+                await store.mark(session, found.id, running.key, person, user, now, attended="host")
+                marked.append(name.lstrip("@"))
+            await session.commit()
+        missing = fmt(" Not found here: {names}.", names=", ".join(unknown)) if unknown else fmt("")
+        return [self.reply(origin, Content((*fmt("Marked present at event #{n}: {names}.", n=found.number,
+                                                 names=", ".join(marked) or "nobody").segments,
+                                            *missing.segments)))]
 
     def _key_on(self, event: Event, day: str) -> datetime | str:
         try:

@@ -35,3 +35,32 @@ async def test_check_in_attendance_facts_and_ratings(h: Harness) -> None:
     assert seen == [("AttendanceChecked", False), ("AttendanceChecked", True), ("AttendanceChecked", True),
                     ("EventRated", 4), ("EventRated", 4), ("RsvpChanged", "going"), ("RsvpChanged", "going")]
     assert dms(await h.advance(days=3)) == []  # nothing more for a finished one-off
+
+
+async def test_a_host_marks_attendees_and_nobody_checked_in_means_those_going_are_asked(h: Harness) -> None:
+    going = posts(await create(h, "tomorrow 18:00"))[0].content.buttons[0]
+    await h.press("bob", going)
+    await h.press("carol", going)
+    h.add_member("dan")
+    assert replies(await h.command("mod", "/event here 1 @dan")) == [
+        "Event #1 isn't running now; mark people while it runs."]
+    for _ in range(30):
+        await h.advance(hours=1)
+    assert replies(await h.command("mod", "/event here 1 @dan @nobody")) == [
+        "Marked present at event #1: dan. Not found here: @nobody."]
+    assert replies(await h.command("bob", "/event here 1 @bob")) == [
+        "Changing events is for moderators and event hosts; /event here isn't yours to use."]
+    ended = await h.advance(hours=2)
+    asked = sorted(a.user.id for a in ended if "How was it" in a.content.plain())  # type: ignore[attr-defined]
+    assert asked == ["dan"]  # dan was marked present; bob and carol said Going but nobody saw them
+    facts = await h.runtime.cogs.cogs_of("acme")[-1].ctx.facts((AttendanceChecked,))
+    assert sorted(f.attended for f in facts) == [False, False, True]  # type: ignore[attr-defined]
+
+
+async def test_when_nobody_checked_in_those_going_are_asked_for_a_rating(h: Harness) -> None:
+    going = posts(await create(h, "tomorrow 18:00"))[0].content.buttons[0]
+    await h.press("bob", going)
+    ended = []
+    for _ in range(33):
+        ended += await h.advance(hours=1)
+    assert sorted(a.user.id for a in ended if "How was it" in a.content.plain()) == ["bob"]  # type: ignore[attr-defined]
