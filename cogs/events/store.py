@@ -15,7 +15,7 @@ from bot.persons import PersonId
 from bot.refs import UserRef
 from cogs.events.models import CANCELLED, OPEN, DeliveryRow, EventRow, PersonalRow, RsvpRow
 from cogs.events.recurrence import Move, Series
-from cogs.events.rsvp import Roster, Standing, State
+from cogs.events.rsvp import Roster, Standing, State, withdraw
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,8 +311,22 @@ async def merge_persons(session: AsyncSession, source: PersonId, into: PersonId)
     return moved + int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def delete_member(session: AsyncSession, person: PersonId) -> int:
-    """Erase a member's RSVPs, ratings and personal reminders."""
+async def delete_member(session: AsyncSession, person: PersonId,
+                        now: datetime) -> tuple[int, list[tuple[int, Answerer]]]:
+    """Erase a member's RSVPs, ratings and personal reminders; a seat they held goes to the head of
+    its waitlist. Returns the rows erased and who was promoted (to be told)."""
+    seats = (await session.execute(select(RsvpRow.event_id, RsvpRow.occurrence).where(
+        RsvpRow.person_id == int(person), RsvpRow.standing == Standing.GOING.value))).all()
     a = await session.execute(delete(RsvpRow).where(RsvpRow.person_id == int(person)))
     b = await session.execute(delete(PersonalRow).where(PersonalRow.person_id == int(person)))
-    return int(a.rowcount) + int(b.rowcount)  # type: ignore[attr-defined]
+    promoted: list[tuple[int, Answerer]] = []
+    for event_id, occurrence in seats:
+        event = await by_id(session, event_id)
+        if event is None or event.cancelled:
+            continue
+        people = await answerers(session, event_id, occurrence)
+        before = roster_of(event, people)
+        after = withdraw(before, person).roster  # already gone: withdraw only promotes
+        await save_roster(session, event_id, occurrence, after, {x.person: x.user for x in people}, now)
+        promoted += [(event_id, x) for x in people if x.person in after.going and x.person not in before.going]
+    return int(a.rowcount) + int(b.rowcount), promoted  # type: ignore[attr-defined]

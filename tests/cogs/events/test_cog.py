@@ -112,3 +112,17 @@ async def test_a_description_is_added_before_creating_and_shown_on_the_card(h: H
     assert card.content.ping == ()  # member text pings nobody
     assert replies(await h.press("mod", button(again, "Add a description"))) == [
         "That draft is gone (created, discarded, or Steward restarted). Run /event create again."]
+
+
+async def test_forgetting_a_member_frees_their_seat_for_the_waitlist(h: Harness) -> None:
+    h.add_member("admin", "Admins")
+    h.add_member("bob")
+    going = posts(await create(h, "tomorrow 18:00", details="capacity 1"))[0].content.buttons[0]
+    await h.press("bob", going)
+    await h.press("carol", going)
+    forgot = await h.command("admin", "/forget @bob")
+    forgot += await h.advance(seconds=1)
+    assert dms(forgot, "carol") == ["A seat freed up: you're now going to event #1 (Game night) on "
+                                    "Tue 6 Jan 2026, 18:00 GMT."]
+    info = replies(await h.command("carol", "/event info 1"))[0]
+    assert "Going 1 · Maybe 0 · Can't go 0 · 0 seat(s) left" in info
