@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.components import Button
-from bot.content import Content, Moment, Segment, UserText
+from bot.content import Content, Moment, Segment, UserText, fmt
 from bot.durations import format_duration
 from cogs.events.recurrence import Occurrence
 from cogs.events.rsvp import Counts
@@ -39,12 +39,12 @@ def repeats(event: Event) -> str:
 
 def card(event: Event, occurrence: Occurrence | None, counts: Counts, *, closed: str = "") -> Content:
     """The card: title, when (native time, so each reader sees their zone), where, counts, buttons."""
-    segments: list[Segment] = [f"📅 Event #{event.number}: ", UserText(event.title), "\n"]
+    segments: list[Segment] = [*fmt("📅 Event #{n}: ", n=event.number).segments, UserText(event.title), "\n"]
     if occurrence is None:
         segments.append("No occurrences left.\n")
     else:
-        segments += ["When: ", Moment(occurrence.start, "F"), ", ", format_duration(occurrence.end - occurrence.start)]
-        segments.append(f", {repeats(event)}\n" if repeats(event) else "\n")
+        segments += ["When: ", Moment(occurrence.start, "F"), ", ", format_duration(occurrence.end - occurrence.start),
+                     ", " + repeats(event) + "\n" if repeats(event) else "\n"]
         if occurrence.moved:
             segments.append("This occurrence was moved.\n")
     if event.place:
@@ -53,9 +53,10 @@ def card(event: Event, occurrence: Occurrence | None, counts: Counts, *, closed:
         segments += [UserText(event.description), "\n"]
     seats = "" if counts.seats_left is None else f" · {counts.seats_left} seat(s) left"
     wait = f" · {counts.waitlist} waiting" if counts.waitlist else ""
-    segments.append(f"Going {counts.going} · Maybe {counts.maybe} · Can't go {counts.not_going}{wait}{seats}")
+    segments += fmt("Going {g} · Maybe {m} · Can't go {n}{wait}{seats}", g=counts.going, m=counts.maybe,
+                    n=counts.not_going, wait=wait, seats=seats).segments
     if closed:
-        segments.append(f"\n{closed}")
+        segments += ["\n", closed]
     if closed or occurrence is None:
         return Content(tuple(segments))
     return Content(tuple(segments), buttons=(

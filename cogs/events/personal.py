@@ -62,7 +62,7 @@ class Personal(Notify):
         buttons = []
         for i, r in enumerate(mine[:20], 1):
             repeat = " (repeats)" if r.rule else ""
-            segments += [f"{i}. ", Moment(r.next_at, "F"), " — ", UserText(r.note), f"{repeat}\n"]
+            segments += [*fmt("{i}. ", i=i).segments, Moment(r.next_at, "F"), " — ", UserText(r.note), repeat, "\n"]
             buttons.append(Button(f"Delete {i}", "events:forget", str(r.id), "danger"))
         return self.reply(event.origin, Content(tuple(segments), tuple(buttons[:5])))
 
