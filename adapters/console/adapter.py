@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from adapters.console.render import escape, render
 from adapters.console.settings import ConsoleSettings
 from adapters.console.world import ConsoleMember, ConsoleMessage, OpenFormState
+from bot.action_table import ActionTable
 from bot.actions import (
     Action,
     ActionResult,
@@ -74,7 +75,6 @@ class ConsoleAdapter:
     """Reads the grammar from a stream, prints what happens, performs every action in memory."""
 
     platform = P
-    capabilities = frozenset(Capability) - {Capability.SCHEDULED_EVENTS, Capability.HOME}
 
     def __init__(self, community: CommunityConfig, clock: Clock, *, settings: ConsoleSettings | None = None,
                  stdin: TextIO | None = None, out: Callable[[str], None] | None = None,
@@ -100,6 +100,8 @@ class ConsoleAdapter:
         self._sink: EventSink | None = None
         self._reader: asyncio.Task[None] | None = None
         self.done = asyncio.Event()
+        self.table = self._table()
+        self.capabilities = self.table.capabilities()
         self._role_rank = {name: 20 for name in community.roles.get("admin", [])}
         for name in community.roles.get("moderator", []):
             self._role_rank.setdefault(name, 10)
@@ -161,97 +163,145 @@ class ConsoleAdapter:
         return None
 
     async def perform(self, action: Action) -> ActionResult:
-        reason = f" ({action.reason})" if action.reason else ""
-        match action:
-            case SendMessage(channel=channel, content=content, files=files, thread=thread):
-                where = f"#{channel.id}" if not channel.id.startswith("dm:") else channel.id
-                name = self.threads.get(thread.id, thread.id) if thread is not None else ""
-                ref = self._post(where, self.bot_user.id, content, thread=name)
-                for file in files:
-                    self._write_file(ref.id, file)
-                return ActionResult.success(action, ref)
-            case CreateThread(channel=channel, name=name, message=root, content=content):
-                if root is None:
-                    root = self._post(f"#{channel.id}", self.bot_user.id, Content(("Thread: ", UserText(name))))
-                self.threads[root.id] = name
-                self.out(f"[thread] {escape(name)} in #{channel.id} (from {root.id})")
-                if content is not None:
-                    self._post(f"#{channel.id}", self.bot_user.id, content, thread=name)
-                return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
-            case Reply(origin=origin, content=content, ephemeral=ephemeral):
-                where = f"#{origin.channel.id}" if origin.channel and not origin.channel.id.startswith("dm:") \
-                    else f"dm:{origin.user.id}"
-                to = origin.user.id if ephemeral and not where.startswith("dm:") else None
-                return ActionResult.success(action, self._post(where, self.bot_user.id, content, to=to))
-            case SendDirect(user=user, content=content):
-                return ActionResult.success(action, self._post(f"dm:{user.id}", self.bot_user.id, content))
-            case EditMessage(message=message, content=content):
-                msg = self.messages.get(message.id)
-                if msg is None:
-                    return ActionResult.failure(action, "no such message", "not_found")
-                msg.text, msg.buttons, msg.select = render(content), content.buttons, content.select
-                self._print_message(msg, edited=True)
-                return ActionResult.success(action, message)
-            case DeleteMessage(message=message):
-                return self._delete([message.id], action, reason)
-            case BulkDelete(messages=messages):
-                return self._delete([m.id for m in messages], action, reason)
-            case TimeoutMember(user=user, until=until):
-                m = self.members.get(user.id)
-                if m is None or not m.present:
-                    return ActionResult.failure(action, f"{user.id} is not here", "not_found")
-                m.timed_out_until = until
-                span = _span(until - self.clock.now())
-                self.out(f"[action] timeout {user.id} {span}{reason}")
-            case RemoveTimeout(user=user):
-                m = self.members.get(user.id)
-                if m is not None:
-                    m.timed_out_until = None
-                self.out(f"[action] untimeout {user.id}{reason}")
-            case KickMember(user=user):
-                m = self.members.get(user.id)
-                if m is None or not m.present:
-                    return ActionResult.failure(action, f"{user.id} is not here", "not_found")
-                m.present, m.roles = False, set()
-                self.out(f"[action] kick {user.id}{reason}")
-            case BanMember(user=user):
-                self.banned.add(user.id)
-                m = self.members.get(user.id)
-                if m is not None:
-                    m.present, m.roles = False, set()
-                self.out(f"[action] ban {user.id}{reason}")
-            case UnbanMember(user=user):
-                if user.id not in self.banned:
-                    return ActionResult.failure(action, f"{user.id} is not banned", "not_found")
-                self.banned.discard(user.id)
-                self.out(f"[action] unban {user.id}{reason}")
-            case AddRole(user=user, role=role) | RemoveRole(user=user, role=role):
-                m = self.members.get(user.id)
-                if m is None:
-                    return ActionResult.failure(action, f"{user.id} is not here", "not_found")
-                adding = isinstance(action, AddRole)
-                (m.roles.add if adding else m.roles.discard)(role.id)
-                self.out(f"[action] role {'+' if adding else '-'}{role.id} {user.id}{reason}")
-            case AddReaction(message=message, emoji=emoji):
-                self.out(f"[action] react {message.id} {emoji}")
-            case SetSlowmode(channel=channel, seconds=seconds):
-                span = format_duration(timedelta(seconds=seconds)) if seconds else "off"
-                self.out(f"[action] slowmode #{channel.id} {span}{reason}")
-            case LockChannel(channel=channel, locked=locked):
-                (self.locked.add if locked else self.locked.discard)(f"#{channel.id}")
-                self.out(f"[action] {'lock' if locked else 'unlock'} #{channel.id}{reason}")
-            case OpenForm(origin=origin, form=form):
-                where = f"#{origin.channel.id}" if origin.channel and not origin.channel.id.startswith("dm:") \
-                    else f"dm:{origin.user.id}"
-                state = OpenFormState(form.action, form.value, form.title,
-                                      [(f.name, f.label, f.required) for f in form.fields], where)
-                self.forms[origin.user.id] = state
-                intro = f" — {escape(form.intro)}" if form.intro else ""
-                self.out(f"[form] {form.title} for {origin.user.id}{intro} "
-                         f"(answer each field as `{origin.user.id}: ...`, or `{origin.user.id}: cancel`)")
-                self._prompt(origin.user.id, state)
-            case _:
-                return ActionResult.failure(action, "the console can't do that", "unsupported")
+        return await self.table.perform(action)
+
+    # -- one handler per action -------------------------------------------------------------
+
+    def _table(self) -> ActionTable:
+        table = ActionTable()
+        table.add(SendMessage, self._send, also=[Capability.BUTTONS, Capability.FILES])
+        table.add(CreateThread, self._thread)
+        table.add(Reply, self._reply, also=[Capability.EPHEMERAL])
+        table.add(SendDirect, self._direct)
+        table.add(EditMessage, self._edit)
+        table.add(DeleteMessage, lambda a: self._delete([a.message.id], a))
+        table.add(BulkDelete, lambda a: self._delete([m.id for m in a.messages], a))
+        table.add(TimeoutMember, self._timeout)
+        table.add(RemoveTimeout, self._untimeout)
+        table.add(KickMember, self._kick)
+        table.add(BanMember, self._ban)
+        table.add(UnbanMember, self._unban)
+        table.add(AddRole, self._role)
+        table.add(RemoveRole, self._role)
+        table.add(AddReaction, self._react)
+        table.add(SetSlowmode, self._slowmode)
+        table.add(LockChannel, self._lock)
+        table.add(OpenForm, self._open_form)
+        table.receives(Capability.READ_MESSAGES)
+        return table
+
+    async def _send(self, action: SendMessage) -> ActionResult:
+        channel, thread = action.channel.id, action.thread
+        where = f"#{channel}" if not channel.startswith("dm:") else channel
+        name = self.threads.get(thread.id, thread.id) if thread is not None else ""
+        ref = self._post(where, self.bot_user.id, action.content, thread=name)
+        for file in action.files:
+            self._write_file(ref.id, file)
+        return ActionResult.success(action, ref)
+
+    async def _thread(self, action: CreateThread) -> ActionResult:
+        channel, name, root = action.channel, action.name, action.message
+        if root is None:
+            root = self._post(f"#{channel.id}", self.bot_user.id, Content(("Thread: ", UserText(name))))
+        self.threads[root.id] = name
+        self.out(f"[thread] {escape(name)} in #{channel.id} (from {root.id})")
+        if action.content is not None:
+            self._post(f"#{channel.id}", self.bot_user.id, action.content, thread=name)
+        return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
+
+    async def _reply(self, action: Reply) -> ActionResult:
+        where = _where(action.origin)
+        to = action.origin.user.id if action.ephemeral and not where.startswith("dm:") else None
+        return ActionResult.success(action, self._post(where, self.bot_user.id, action.content, to=to))
+
+    async def _direct(self, action: SendDirect) -> ActionResult:
+        return ActionResult.success(action, self._post(f"dm:{action.user.id}", self.bot_user.id, action.content))
+
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        msg = self.messages.get(action.message.id)
+        if msg is None:
+            return ActionResult.failure(action, "no such message", "not_found")
+        content = action.content
+        msg.text, msg.buttons, msg.select = render(content), content.buttons, content.select
+        self._print_message(msg, edited=True)
+        return ActionResult.success(action, action.message)
+
+    def _present(self, action: Action, user: UserRef) -> ConsoleMember | ActionResult:
+        m = self.members.get(user.id)
+        if m is None or not m.present:
+            return ActionResult.failure(action, f"{user.id} is not here", "not_found")
+        return m
+
+    async def _timeout(self, action: TimeoutMember) -> ActionResult:
+        m = self._present(action, action.user)
+        if isinstance(m, ActionResult):
+            return m
+        m.timed_out_until = action.until
+        self.out(f"[action] timeout {action.user.id} {_span(action.until - self.clock.now())}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _untimeout(self, action: RemoveTimeout) -> ActionResult:
+        m = self.members.get(action.user.id)
+        if m is not None:
+            m.timed_out_until = None
+        self.out(f"[action] untimeout {action.user.id}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _kick(self, action: KickMember) -> ActionResult:
+        m = self._present(action, action.user)
+        if isinstance(m, ActionResult):
+            return m
+        m.present, m.roles = False, set()
+        self.out(f"[action] kick {action.user.id}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _ban(self, action: BanMember) -> ActionResult:
+        self.banned.add(action.user.id)
+        m = self.members.get(action.user.id)
+        if m is not None:
+            m.present, m.roles = False, set()
+        self.out(f"[action] ban {action.user.id}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _unban(self, action: UnbanMember) -> ActionResult:
+        if action.user.id not in self.banned:
+            return ActionResult.failure(action, f"{action.user.id} is not banned", "not_found")
+        self.banned.discard(action.user.id)
+        self.out(f"[action] unban {action.user.id}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _role(self, action: AddRole | RemoveRole) -> ActionResult:
+        m = self.members.get(action.user.id)
+        if m is None:
+            return ActionResult.failure(action, f"{action.user.id} is not here", "not_found")
+        adding = isinstance(action, AddRole)
+        (m.roles.add if adding else m.roles.discard)(action.role.id)
+        self.out(f"[action] role {'+' if adding else '-'}{action.role.id} {action.user.id}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _react(self, action: AddReaction) -> ActionResult:
+        self.out(f"[action] react {action.message.id} {action.emoji}")
+        return ActionResult.success(action)
+
+    async def _slowmode(self, action: SetSlowmode) -> ActionResult:
+        span = format_duration(timedelta(seconds=action.seconds)) if action.seconds else "off"
+        self.out(f"[action] slowmode #{action.channel.id} {span}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _lock(self, action: LockChannel) -> ActionResult:
+        (self.locked.add if action.locked else self.locked.discard)(f"#{action.channel.id}")
+        self.out(f"[action] {'lock' if action.locked else 'unlock'} #{action.channel.id}{_why(action)}")
+        return ActionResult.success(action)
+
+    async def _open_form(self, action: OpenForm) -> ActionResult:
+        origin, form = action.origin, action.form
+        state = OpenFormState(form.action, form.value, form.title,
+                              [(f.name, f.label, f.required) for f in form.fields], _where(origin))
+        self.forms[origin.user.id] = state
+        intro = f" — {escape(form.intro)}" if form.intro else ""
+        self.out(f"[form] {form.title} for {origin.user.id}{intro} "
+                 f"(answer each field as `{origin.user.id}: ...`, or `{origin.user.id}: cancel`)")
+        self._prompt(origin.user.id, state)
         return ActionResult.success(action)
 
     # -- output -----------------------------------------------------------------------------
@@ -281,7 +331,8 @@ class ConsoleAdapter:
         if choices:
             self.out("  " + "  ".join(f"[{i}] {label}" for i, label in enumerate(choices, 1)))
 
-    def _delete(self, ids: list[str], action: Action, reason: str) -> ActionResult:
+    async def _delete(self, ids: list[str], action: Action) -> ActionResult:
+        reason = _why(action)
         missing = [i for i in ids if i not in self.messages or self.messages[i].deleted]
         for i in ids:
             if i in self.messages:
@@ -498,6 +549,17 @@ class ConsoleAdapter:
     async def _emit(self, event: object) -> None:
         if self._sink is not None:
             await self._sink(event)  # type: ignore[arg-type]
+
+
+def _why(action: Action) -> str:
+    """The action's reason as the console prints it."""
+    return f" ({action.reason})" if action.reason else ""
+
+
+def _where(origin: Origin) -> str:
+    """Where an answer to an interaction goes: its channel, or the member's DM."""
+    channel = origin.channel
+    return f"#{channel.id}" if channel is not None and not channel.id.startswith("dm:") else f"dm:{origin.user.id}"
 
 
 def _span(delta: timedelta) -> str:

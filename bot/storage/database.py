@@ -70,14 +70,18 @@ class Database:
         return self.sessions()
 
     @classmethod
-    async def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
-        """Connect and apply every migration; raise :class:`StorageError` with one clear line."""
+    async def open(cls, url: str, migrations: Sequence[Path | str | None] = ()) -> Database:
+        """Connect and apply every migration; raise :class:`StorageError` with one clear line.
+
+        ``migrations``: Alembic versions folders; ``None`` entries and repeats are skipped.
+        """
+        folders = list(dict.fromkeys(Path(m) for m in migrations if m))  # a running adapter is listed twice
         try:
             db = cls(url)
         except (ArgumentError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"can't open database {mask_url(url)}: {exc}") from None
         try:
-            await db.migrate(migrations)
+            await db.migrate(folders)
         except (SQLAlchemyError, OSError, ConnectionError) as exc:
             await db.close()
             cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
