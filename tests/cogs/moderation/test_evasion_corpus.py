@@ -1,0 +1,98 @@
+"""The evasion corpus: every family caught, clean chat in several languages and scripts left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import load_config
+from cogs.moderation.matcher import Engine
+from cogs.moderation.normalise import fold, unicode_table
+from cogs.moderation.settings import ModerationSettings
+from tests.cogs.moderation import evasion_corpus as corpus
+
+EXAMPLE = Path(__file__).parents[3] / "config" / "example.yaml"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return corpus.engine()
+
+
+@pytest.mark.parametrize("family", list(corpus.families()))
+def test_every_sample_of_each_family_is_caught(engine: Engine, family: str) -> None:
+    samples = corpus.families()[family]
+    assert samples
+    missed = [s for s in samples if not engine.match(s)]
+    assert missed == []
+
+
+@pytest.mark.parametrize("language", list(corpus.CLEAN))
+def test_clean_chat_is_not_flagged(engine: Engine, language: str) -> None:
+    flagged = [(s, engine.match(s)) for s in corpus.CLEAN[language]]
+    assert [f for f in flagged if f[1]] == []
+
+
+def test_clean_chat_passes_the_shipped_word_lists() -> None:
+    # the example's own rules (banned words with the scam list, patterns, impersonation names)
+    from steward.catalog import discover
+
+    catalog = discover()
+    config = load_config(EXAMPLE, cogs=catalog.cog_models(), platforms=catalog.platform_models(), env={})
+    conf = config.communities[0].cog_sections()["moderation"]
+    assert isinstance(conf, ModerationSettings)
+    flagged = [s for samples in corpus.CLEAN.values() for s in samples
+               if conf.engine.match(s) or conf.name_engine.match(s)]
+    assert flagged == []
+
+
+def test_hits_report_the_list_entry_not_its_folded_spelling(engine: Engine) -> None:
+    assert [h.term for h in engine.match("you h311 of a 1053r")] == ["hell"]
+    assert [h.term for h in engine.match("b.i.t.c.o.i.n-d.o.u.b.l.e.r")] == ["bitcoin-doubler"]
+
+
+def test_other_scripts_stay_themselves() -> None:
+    # words with letters that have no Latin look-alike keep them, so they can't meet a Latin entry
+    assert fold("Привет, как дела?").decode() == "npиbet, kak дeлa?"
+    assert fold("日本語").decode() == "日本語"
+
+
+_LOOK_ALIKES: dict[str, list[str]] = {}
+for _table in corpus.SCRIPTS.values():
+    for _latin, _glyph in _table.items():
+        _LOOK_ALIKES.setdefault(_latin, []).append(_glyph)
+
+
+@st.composite
+def disguised(draw: st.DrawFn) -> tuple[str, str]:
+    """A banned entry with every letter disguised its own way, optionally spaced and zero-width-laced."""
+    word = draw(st.sampled_from([w for w in corpus.BANNED if " " not in w and "-" not in w]))
+    letters = []
+    for c in word:
+        choices = [c, c.upper(), *corpus.LEET_READINGS.get(c, ""), *_LOOK_ALIKES.get(c, [])]
+        letter = draw(st.sampled_from(choices))
+        if draw(st.booleans()):
+            letter += draw(st.sampled_from(corpus.ZERO_WIDTH + tuple(corpus.ZALGO)))
+        letters.append(letter)
+    sep = draw(st.sampled_from(["", " ", ".", "-", ". "]))
+    end = draw(st.sampled_from(["", ".", "!", "?!", ","]))
+    return word, sep.join(letters) + end
+
+
+@settings(max_examples=300, deadline=None)
+@given(disguised())
+def test_any_mix_of_disguises_is_caught(sample: tuple[str, str]) -> None:
+    word, text = sample
+    assert [h.term for h in corpus.engine().match(f"look {text} now")] == [word]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=80))
+def test_the_ascii_fast_path_folds_as_the_unicode_path_does(value: str) -> None:
+    # the Unicode path's table holds the ASCII mapping too; forcing it with a non-ASCII tail
+    # must give the same bytes for the ASCII part
+    table = unicode_table()
+    assert fold(value) == value.translate(table).encode()
