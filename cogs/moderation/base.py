@@ -13,7 +13,10 @@ from typing import Any
 
 from bot.actions import (
     Action,
+    ActionResult,
     BanMember,
+    BulkDelete,
+    DeleteMessage,
     KickMember,
     RemoveTimeout,
     Reply,
@@ -30,10 +33,12 @@ from bot.events import CommandInvoked, Origin
 from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
+from cogs.moderation.batching import Batcher
 from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
 from cogs.moderation.rules import Tracker
 from cogs.moderation.settings import ModerationSettings
+from cogs.moderation.wave import WaveEntry, WaveGuard
 
 EXCERPT = 300
 NEVER_TOO_LATE = timedelta(days=3650)
@@ -77,10 +82,16 @@ class ModerationBase(Cog):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.tracker = Tracker()
-        self.recent: dict[str, deque[tuple[MessageRef, str, datetime]]] = {}
+        # per channel, the last messages Steward saw (author id, time), oldest first: /purge's candidates;
+        # a dict so that forgetting a deleted message costs O(1) in a wave of deletes
+        self.recent: dict[str, dict[MessageRef, tuple[str, datetime]]] = {}
         self.raid = RaidState()
         self.soft_muted: dict[tuple[str, str], datetime] = {}
         self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # every case is written through one group commit: a wave's cases share transactions
+        self.case_writer: Batcher[dict[str, Any], tuple[Case, int]] = Batcher(self._write_cases)
+        self.wave = WaveGuard()
+        self._deleters: dict[ChannelRef, Batcher[MessageRef, ActionResult]] = {}
 
     @contextlib.asynccontextmanager
     async def one_at_a_time(self, user: UserRef) -> AsyncIterator[None]:
@@ -95,8 +106,8 @@ class ModerationBase(Cog):
     def forget(self, message: MessageRef) -> None:
         """Drop a deleted message from the /purge candidates."""
         recent = self.recent.get(message.channel_id)
-        if recent and any(ref == message for ref, _a, _t in recent):
-            self.recent[message.channel_id] = deque((r for r in recent if r[0] != message), maxlen=recent.maxlen)
+        if recent:
+            recent.pop(message, None)
 
     @property
     def conf(self) -> ModerationSettings:
@@ -144,21 +155,38 @@ class ModerationBase(Cog):
                         message: MessageRef | None = None, note: str | None = None,
                         state: str = ACTIVE) -> Case:
         """Record a case (numbered per community)."""
+        case, _total = await self.record_case(target, kind, reason=reason, actor=actor, rule=rule,
+                                              evidence=evidence, points=points, duration=duration,
+                                              incident_at=incident_at, message=message, note=note, state=state)
+        return case
+
+    async def record_case(self, target: Target, kind: str, *, reason: str, actor: Target | None = None,
+                          rule: str | None = None, evidence: str | None = None, points: int = 0,
+                          duration: timedelta | None = None, incident_at: datetime | None = None,
+                          message: MessageRef | None = None, note: str | None = None,
+                          state: str = ACTIVE) -> tuple[Case, int]:
+        """Record a case; with it, the member's active points once it is committed."""
         now = self.ctx.now()
         expires = None
         if kind == "warn" and points:
             expires = now + self.conf.escalation.expire_after
         elif duration is not None:
             expires = now + duration
+        return await self.case_writer.submit(dict(
+            platform=target.user.platform, user_id=target.user.id, user_name=target.name[:100], kind=kind,
+            actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
+            rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
+            incident_at=incident_at, expires_at=expires,
+            channel_id=message.channel_id if message else None, message_id=message.id if message else None,
+            note=note))
+
+    async def _write_cases(self, rows: list[dict[str, Any]]) -> list[tuple[Case, int]]:
+        community = self.ctx.community.name
         async with self.ctx.db.session() as session, session.begin():
-            return await repo.open_case(
-                session, community=self.ctx.community.name, platform=target.user.platform,
-                user_id=target.user.id, user_name=target.name[:100], kind=kind,
-                actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
-                rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
-                incident_at=incident_at, expires_at=expires,
-                channel_id=message.channel_id if message else None, message_id=message.id if message else None,
-                note=note)
+            cases = await repo.open_cases(session, community, rows)
+            counted = {(c.platform, c.user_id) for c in cases if c.points}
+            totals = await repo.points_of(session, community, counted, self.ctx.now())
+        return [(c, totals.get((c.platform, c.user_id), 0)) for c in cases]
 
     async def get_case(self, number: int) -> Case | None:
         """A case by number."""
@@ -210,12 +238,40 @@ class ModerationBase(Cog):
             segments.append(f"\nNote: {case.note}")
         return Content(tuple(segments))
 
-    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = ()) -> None:
-        """Post the case's one mod-log entry and remember where it is."""
+    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = (),
+                        wave: ChannelRef | None = None) -> None:
+        """Post the case's one mod-log entry and remember where it is (in a wave: hold it for the summary)."""
+        if wave is not None and self.wave.waving(wave.id, self.ctx.now()):
+            entry = WaveEntry(case.id, case.number, case.rule or case.kind, case.user_name or case.user_id,
+                              case.user_id)
+            if self.wave.add(wave.id, entry):
+                await self.ctx.schedule("wave_summary", self.ctx.now() + self.conf.wave.summary_every,
+                                        {"channel": wave.id, "platform": wave.platform},
+                                        key=f"wave:{wave.platform}:{wave.id}:{case.id}")
+            return
         results = await self.ctx.modlog(content.with_buttons(*buttons) if buttons else content)
         posted = next((r.message for r in results if r.ok and r.message is not None), None)
         if posted is not None:
             await self.update_case(case, modlog_channel=posted.channel_id, modlog_message=posted.id)
+
+    async def delete_now(self, message: MessageRef, reason: str, *, wave: bool) -> ActionResult:
+        """Delete a message; in a wave, together with the channel's other deletes as one bulk delete."""
+        if not wave or not self.ctx.can(message.platform, Capability.BULK_DELETE):
+            [result] = await self.ctx.perform(DeleteMessage(message=message, reason=reason))
+            return result
+        channel = ChannelRef(message.platform, message.channel_id)
+        deleter = self._deleters.get(channel)
+        if deleter is None:
+            deleter = self._deleters[channel] = Batcher(lambda refs: self._bulk_delete(channel, refs), max_batch=100)
+        return await deleter.submit(message)
+
+    async def _bulk_delete(self, channel: ChannelRef, refs: list[MessageRef]) -> list[ActionResult]:
+        unique = tuple(dict.fromkeys(refs))
+        if len(unique) == 1:
+            results = await self.ctx.perform(DeleteMessage(message=unique[0], reason="spam wave"))
+        else:
+            results = await self.ctx.perform(BulkDelete(channel=channel, messages=unique, reason="spam wave"))
+        return [results[0]] * len(refs)
 
     def review_buttons(self, case: Case) -> tuple[Button, ...]:
         """Undo / Ban / Dismiss on an automatic case."""
@@ -228,11 +284,15 @@ class ModerationBase(Cog):
         """Whether members get DMs from moderation here (the config allows it and the platform can)."""
         return self.conf.dm.enabled and self.ctx.can(platform, Capability.DIRECT)
 
-    async def notify(self, case: Case, what: str, extra: Content | None = None) -> None:
+    async def notify(self, case: Case, what: str, extra: Content | None = None,
+                     wave: ChannelRef | None = None) -> None:
         """DM the member: what happened, why, anything they must do (``extra``), and how to appeal."""
         user = UserRef(case.platform, case.user_id)
         if not self.can_dm(user.platform):
             return
+        if wave is not None and self.wave.waving(wave.id, self.ctx.now()) and \
+                not self.wave.dm_allowed(user.platform, user.id, self.ctx.now(), self.conf.wave.dm_every):
+            return  # one DM per member during a wave: the case file and the summary hold the rest
         body = fmt("{what} in {community} (case #{number}). Reason: {reason}\n",
                    what=what, community=self.ctx.community.name, number=case.number,
                    reason=UserText(case.reason))
@@ -248,7 +308,7 @@ class ModerationBase(Cog):
             self.ctx.log.info("DM to %s failed: %s", user.id, result[0].error)
 
     async def carry_out(self, case: Case, acts: list[Action], *, tell: str | None,
-                        extra: Content | None = None) -> Case:
+                        extra: Content | None = None, wave: ChannelRef | None = None) -> Case:
         """Perform a case's platform actions and tell the member in the order that reaches them.
 
         Before a kick or ban the DM goes first (afterwards Discord has no way to reach them);
@@ -258,7 +318,7 @@ class ModerationBase(Cog):
         """
         dm_first = case.kind in ("kick", "ban")
         if tell is not None and dm_first:
-            await self.notify(case, tell, extra)
+            await self.notify(case, tell, extra, wave)
         refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
         if refused:
             note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
@@ -269,7 +329,7 @@ class ModerationBase(Cog):
                 await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=fmt(
                     "Correction: the {kind} in case #{n} could not be carried out.", kind=case.kind, n=case.number)))
         elif tell is not None and not dm_first:
-            await self.notify(case, tell, extra)
+            await self.notify(case, tell, extra, wave)
         return case
 
     # -- punishments ------------------------------------------------------------------------

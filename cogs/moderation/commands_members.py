@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import timedelta
 
 from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanMember
@@ -134,11 +133,12 @@ class MemberCommands(Enforcement):
         recent = self.recent.get(channel.id)
         if recent is None:
             return [self.reply(event, "Nothing to purge that Steward saw here.")]
-        picked = [ref for ref, author, _at in reversed(recent) if member is None or author == member.id][:count]
+        picked = [ref for ref, (author, _at) in reversed(recent.items())
+                  if member is None or author == member.id][:count]
         if not picked:
             return [self.reply(event, "Nothing to purge that Steward saw here.")]
-        chosen = set(picked)
-        self.recent[channel.id] = deque((r for r in recent if r[0] not in chosen), maxlen=recent.maxlen)
+        for ref in picked:
+            recent.pop(ref, None)
         actor = await self.target(event.user)
         whose = f" by {(await self.target(member)).name}" if member is not None else ""
         await self.ctx.modlog(fmt("{a} purged {n} message(s){w} in {c}.", a=actor.name, n=len(picked), w=whose,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.actions import Action, DeleteMessage, SendDirect, SetSlowmode
+from bot.actions import Action, SendDirect, SetSlowmode
 from bot.capabilities import Capability
 from bot.content import Content, Mention, UserText, fmt
 from bot.durations import format_duration
@@ -73,10 +73,13 @@ class Enforcement(ModerationBase):
             kinds.add("delete")
             points = max(points, 1)
         ask: Content | None = None
+        where = channel or (ChannelRef(message.platform, message.channel_id) if message is not None else None)
+        waving = where is not None and self.wave.record(where.id, self.ctx.now(), cases=self.conf.wave.cases,
+                                                        within=self.conf.wave.within)
         if message is not None and "delete" in kinds:
             if self.ctx.can(message.platform, Capability.DELETE):
                 # at once, before the case, DM and mod-log posts: harmful text goes first
-                await self.ctx.perform(DeleteMessage(message=message, reason=f"rule {names}"))
+                await self.delete_now(message, f"rule {names}", wave=waving)
                 self.forget(message)
             else:
                 # the documented fallback (Slack without an admin token): ask the author
@@ -92,19 +95,21 @@ class Enforcement(ModerationBase):
                 f"{rule.name} — {hit.detail} ({', '.join(s.describe() for s in rule.actions)})"
                 for rule, hit in zip(rules, real, strict=True)))
         duration = strongest.duration if strongest is not None and kind in ("timeout", "ban") else None
-        case = await self.open_case(target, kind, reason=reason, rule=names[:60],
-                                    evidence=excerpt(source_text), points=points, duration=duration,
-                                    incident_at=incident_at, message=message, note="; ".join(notes) or None)
+        case, total = await self.record_case(target, kind, reason=reason, rule=names[:60],
+                                             evidence=excerpt(source_text), points=points, duration=duration,
+                                             incident_at=incident_at, message=message,
+                                             note="; ".join(notes) or None)
         tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
-        case = await self.carry_out(case, member_actions, tell=tell, extra=ask)
+        case = await self.carry_out(case, member_actions, tell=tell, extra=ask, wave=where)
         if tell is None and ask is not None and self.can_dm(target.user.platform):
             await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
         await self.schedule_expiry(case)
         headline = "⚠ Alert: " if "alert" in kinds else ""
         await self.post_case(case, self.case_content(case, headline=headline, detail=detail,
-                                                     excerpt_text=source_text), self.review_buttons(case))
+                                                     excerpt_text=source_text), self.review_buttons(case),
+                             wave=where)
         if points:
-            returned.extend(await self.escalate(target, points, incident_at))
+            returned.extend(await self.escalate(target, points, incident_at, total=total, where=where))
         return returned
 
     @staticmethod
@@ -117,14 +122,16 @@ class Enforcement(ModerationBase):
             return next(s for s in candidates if s.duration is None)
         return max(candidates, key=lambda s: s.duration or timedelta(0))
 
-    async def escalate(self, target: Target, added: int, incident_at: datetime | None) -> list[Action]:
+    async def escalate(self, target: Target, added: int, incident_at: datetime | None, *,
+                       total: int | None = None, where: ChannelRef | None = None) -> list[Action]:
         """When new points cross a threshold, take the threshold's action as its own case."""
         thresholds = self.conf.escalation.thresholds
         if not thresholds:
             return []
-        async with self.ctx.db.session() as session, session.begin():
-            total = await repo.active_points(session, self.ctx.community.name, target.user.platform,
-                                             target.user.id, self.ctx.now())
+        if total is None:
+            async with self.ctx.db.session() as session, session.begin():
+                total = await repo.active_points(session, self.ctx.community.name, target.user.platform,
+                                                 target.user.id, self.ctx.now())
         before = total - added
         crossed = [(p, a) for p, a in thresholds.items() if before < p <= total]
         if not crossed:
@@ -138,10 +145,10 @@ class Enforcement(ModerationBase):
                                     incident_at=incident_at, note=note)
         what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "") \
             if kind in repo.PUNISHMENTS else None
-        case = await self.carry_out(case, acts, tell=what)
+        case = await self.carry_out(case, acts, tell=what, wave=where)
         await self.schedule_expiry(case)
         await self.post_case(case, self.case_content(case, headline="⚠ Escalation: " if kind == "alert" else ""),
-                             self.review_buttons(case))
+                             self.review_buttons(case), wave=where)
         return []
 
     @staticmethod

@@ -253,6 +253,15 @@ class Raid(StrictModel):
         return value
 
 
+class Wave(StrictModel):
+    """Spam waves: many cases from one channel within seconds (a raid, a scam blast)."""
+
+    cases: int = Field(default=10, ge=2)
+    within: Duration = timedelta(seconds=5)
+    summary_every: Duration = timedelta(seconds=5)
+    dm_every: Duration = timedelta(minutes=10)
+
+
 class Direct(StrictModel):
     """The DM a member gets when actioned."""
 
@@ -272,6 +281,7 @@ class ModerationSettings(StrictModel):
     rules: list[Rule] = Field(default_factory=list)
     escalation: Escalation = Escalation()
     raid: Raid = Raid()
+    wave: Wave = Wave()
     dm: Direct = Direct()
     appeals: Appeals = Appeals()
     exempt_moderators: Bool = True

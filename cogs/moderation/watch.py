@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import datetime
 
 from bot.actions import Action, DeleteMessage, TimeoutMember
@@ -32,9 +31,10 @@ class Watch(RaidControl, Enforcement):
                 self.soft_muted[(case.platform, case.user_id)] = case.expires_at
 
     def _remember(self, event: MessagePosted) -> None:
-        channel = event.message.channel_id
-        self.recent.setdefault(channel, deque(maxlen=RECENT)).append((event.message, event.author.id,
-                                                                      event.occurred_at))
+        recent = self.recent.setdefault(event.message.channel_id, {})
+        recent[event.message] = (event.author.id, event.occurred_at)
+        if len(recent) > RECENT:
+            del recent[next(iter(recent))]
 
     @on(MessagePosted, priority=-100)
     async def on_message(self, event: MessagePosted) -> list[Action]:
