@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.actions import Action, ActionResult
 from bot.capabilities import Capability
+from bot.config.models import CommunityConfig
 from bot.events import Event
 from bot.refs import ChannelRef, MemberInfo, RoleRef, UserRef
 
@@ -27,11 +28,14 @@ class Adapter(Protocol):
     Optional members the runtime uses when present: ``bot_user: UserRef`` (its own messages
     are ignored), ``migrations: Path`` (an Alembic versions folder with its own branch label),
     ``async attach_storage(db)`` (called with the opened database before ``start``).
-    Start-up problems are raised as :class:`bot.runtime.StartupError` with a clear message.
+    Start-up problems are raised as :class:`bot.errors.StartupError` with a clear message.
     """
 
     platform: str
     capabilities: frozenset[Capability]
+
+    def scope_of(self, community: CommunityConfig) -> str | None:
+        """The community's scope on this platform (read from its own config section), or None."""
 
     async def start(self, sink: EventSink) -> None:
         """Connect and start delivering events."""

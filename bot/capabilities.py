@@ -26,3 +26,4 @@ class Capability(StrEnum):
     THREADS = "threads"
     SCHEDULED_EVENTS = "scheduled_events"
     HOME = "home"
+    READ_MESSAGES = "read_messages"  # inbound: message text arrives (Discord needs the Message Content intent)

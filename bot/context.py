@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,6 +16,7 @@ from bot.commands import CommandSpec
 from bot.community import Community
 from bot.content import Content, Mention
 from bot.permissions import Level, hierarchy_refusal
+from bot.platforms import Platforms
 from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
@@ -32,20 +33,9 @@ class Services(Protocol):
     db: Database
     scheduler: Scheduler
     clock: Clock
+    platforms: Platforms
 
     async def perform(self, action: Action, community: Community) -> ActionResult:
-        ...
-
-    def capabilities(self, platform: str) -> frozenset[Capability]:
-        ...
-
-    def platforms(self) -> Sequence[str]:
-        ...
-
-    async def member(self, platform: str, scope: str, user: UserRef) -> MemberInfo | None:
-        ...
-
-    async def bot_member(self, platform: str, scope: str) -> MemberInfo | None:
         ...
 
     def commands_for(self, community: Community) -> list[CommandSpec]:
@@ -94,11 +84,11 @@ class CogContext:
 
     def can(self, platform: str, capability: Capability) -> bool:
         """Whether the platform's adapter can do ``capability``."""
-        return capability in self.services.capabilities(platform)
+        return capability in self.services.platforms.capabilities(platform)
 
     def platforms(self) -> list[str]:
         """The running platforms this community is on."""
-        return [p for p in self.services.platforms() if p in self.community.scopes]
+        return [p for p in self.services.platforms.names() if p in self.community.scopes]
 
     def scope(self, platform: str) -> str:
         """The community's scope (guild, team) on a platform."""
@@ -107,7 +97,7 @@ class CogContext:
     async def member(self, user: UserRef) -> MemberInfo | None:
         """Look a member up on their platform."""
         scope = self.community.scopes.get(user.platform)
-        return None if scope is None else await self.services.member(user.platform, scope, user)
+        return None if scope is None else await self.services.platforms.member(user.platform, scope, user)
 
     async def level_of(self, user: UserRef) -> Level:
         """A member's permission level in this community."""
@@ -118,9 +108,9 @@ class CogContext:
         scope = self.community.scopes.get(target.platform)
         if scope is None:
             return "that member is on a platform this community doesn't use."
-        actor_info = None if actor is None else await self.services.member(actor.platform, scope, actor)
-        target_info = await self.services.member(target.platform, scope, target)
-        bot_info = await self.services.bot_member(target.platform, scope)
+        actor_info = None if actor is None else await self.services.platforms.member(actor.platform, scope, actor)
+        target_info = await self.services.platforms.member(target.platform, scope, target)
+        bot_info = await self.services.platforms.bot_member(target.platform, scope)
         return hierarchy_refusal(actor_info, target_info, bot_info)
 
     async def modlog(self, content: Content, platform: str | None = None) -> list[ActionResult]:

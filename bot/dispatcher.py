@@ -7,12 +7,13 @@ import logging
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.actions import Action, DeleteMessage, Reply
-from bot.commands import ArgumentError, CommandSpec, Resolver, parse_args
+from bot.clock import Clock
+from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
 from bot.content import Content, text
 from bot.events import (
@@ -25,8 +26,9 @@ from bot.events import (
     MessagePosted,
     Origin,
 )
+from bot.gate import CapabilityGate
 from bot.permissions import Level
-from bot.refs import MessageRef
+from bot.platforms import Platforms
 
 if TYPE_CHECKING:
     from bot.cog import Cog
@@ -48,29 +50,17 @@ Next = Callable[[Dispatch], Awaitable[None]]
 Middleware = Callable[[Dispatch, Next], Awaitable[None]]
 
 
-class Host(Resolver, Protocol):
+class Host(Protocol):
     """What the dispatcher needs from the runtime."""
+
+    platforms: Platforms
+    gate: CapabilityGate
+    clock: Clock
 
     def community_for(self, platform: str, scope: str) -> Community | None:
         ...
 
     def cogs_of(self, community: str) -> Sequence[Cog]:
-        ...
-
-    def is_self(self, event: Event) -> bool:
-        ...
-
-    def was_deleted(self, message: MessageRef) -> bool:
-        """Whether Steward deleted the message while handling this or an earlier event."""
-        ...
-
-    async def level(self, community: Community, event: Event) -> Level:
-        ...
-
-    async def perform_all(self, actions: Iterable[Action], community: Community | None) -> None:
-        ...
-
-    def now(self) -> Any:
         ...
 
 
@@ -139,11 +129,11 @@ class Dispatcher:
             chain = _bind(mw, chain)
         await chain(state)
         if state.actions:
-            await self.host.perform_all(state.actions, state.community)
+            await self.host.gate.perform_all(state.actions, state.community)
         return state.actions
 
     async def _ignore_self(self, d: Dispatch, nxt: Next) -> None:
-        if self.host.is_self(d.event):
+        if self.host.platforms.is_self(d.event):
             return
         await nxt(d)
 
@@ -161,7 +151,7 @@ class Dispatcher:
 
     async def _permissions(self, d: Dispatch, nxt: Next) -> None:
         if d.community is not None and isinstance(d.event, (CommandInvoked, ButtonPressed, FormSubmitted)):
-            d.level = await self.host.level(d.community, d.event)
+            d.level = await self.host.platforms.level(d.community, d.event)
         await nxt(d)
 
     async def _route(self, d: Dispatch) -> None:
@@ -194,13 +184,12 @@ class Dispatcher:
         handlers.sort(key=lambda h: (h[0], h[1]))
         for _prio, _i, cog, method in handlers:
             try:
-                result = await getattr(cog, method)(event)
+                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
             except Exception:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
                 continue
-            _collect(d.actions, result)
             if isinstance(event, (MessagePosted, MessageEdited)) and (
-                    self.host.was_deleted(event.message) or _stops(d.actions, event)):
+                    self.host.gate.was_deleted(event.message) or _stops(d.actions, event)):
                 break  # the message is gone: later handlers must not treat it as conversation
 
     async def _command(self, d: Dispatch, event: CommandInvoked, community: Community,
@@ -221,11 +210,12 @@ class Dispatcher:
             return
         try:
             kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
-                                      resolver=self.host, tz=community.tz, now=self.host.now())
+                                      resolver=self.host.platforms.resolver(event.platform), tz=community.tz,
+                                      now=self.host.clock.now())
         except ArgumentError as exc:
             d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
             return
-        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs))
+        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs), f"{cog.name}.{spec.method}")
 
     async def _component(self, d: Dispatch, event: ButtonPressed | FormSubmitted | FormCancelled,
                          cogs: Sequence[Cog]) -> None:
@@ -236,7 +226,7 @@ class Dispatcher:
             table = cog.table().buttons if isinstance(event, ButtonPressed) else cog.table().forms
             method = table.get(name)
             if method is not None:
-                _collect(d.actions, await getattr(cog, method)(event))
+                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
                 return
         if isinstance(event, FormCancelled):
             return
@@ -250,13 +240,21 @@ def _bind(mw: Middleware, nxt: Next) -> Next:
     return run
 
 
-def _collect(into: list[Action], result: object) -> None:
+def _collect(into: list[Action], result: object, handler: str) -> None:
+    """Add what a handler returned; anything but None, an action or actions is the handler's bug."""
     if result is None:
         return
     if isinstance(result, Action):
         into.append(result)
-    elif isinstance(result, Iterable):
-        into.extend(a for a in result if isinstance(a, Action))
+        return
+    if isinstance(result, Iterable) and not isinstance(result, (str, bytes, Mapping)):
+        items = list(result)
+        wrong = next((item for item in items if not isinstance(item, Action)), None)
+        if wrong is None:
+            into.extend(items)
+            return
+        raise TypeError(f"{handler} returned {wrong!r} among its actions; handlers return actions only")
+    raise TypeError(f"{handler} returned {result!r}; a handler returns an action, a list of actions or None")
 
 
 def _stops(actions: list[Action], event: MessagePosted | MessageEdited) -> bool:

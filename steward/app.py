@@ -13,7 +13,8 @@ from adapters.console import ConsoleAdapter, ConsoleSettings
 from bot.adapter import Adapter
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import ConfigError, StewardConfig, load_config
-from bot.runtime import Runtime, StartupError
+from bot.errors import StartupError
+from bot.runtime import Runtime
 from bot.storage import StorageError
 from steward.catalog import Catalog, discover
 
@@ -22,7 +23,7 @@ log = logging.getLogger("steward")
 
 def load(path: str | Path, catalog: Catalog) -> StewardConfig:
     """Load and validate a config file with every installed cog and platform model."""
-    return load_config(path, cogs=catalog.cog_models(), platforms=catalog.platform_models())
+    return load_config(path, **catalog.config_models())
 
 
 def build_adapters(config: StewardConfig, catalog: Catalog, *, force_console: bool = False,

@@ -2,7 +2,8 @@
 
 A cog package ``cogs/<name>/`` exports ``COG`` (its :class:`bot.cog.Cog` subclass) and may
 export ``register_cli(subparsers)``. An adapter package ``adapters/<platform>/`` exports
-``PLATFORM``, ``SETTINGS`` and (except the console) ``create(settings, context)``.
+``PLATFORM``, ``SETTINGS``, ``COMMUNITY`` when communities name their scope on it (a
+:class:`bot.config.types.PlatformSection`) and (except the console) ``create(settings, config=...)``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 import adapters
 import cogs
 from bot.cog import Cog
+from bot.config.types import PlatformSection
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class Catalog:
     def platform_models(self) -> dict[str, type[BaseModel]]:
         """Settings model per platform section."""
         return {name: module.SETTINGS for name, module in self.adapters.items()}
+
+    def community_models(self) -> dict[str, type[PlatformSection]]:
+        """Each platform's model of its part of a community (``COMMUNITY``), for platforms that have one."""
+        return {name: section for name, module in self.adapters.items()
+                if (section := getattr(module, "COMMUNITY", None)) is not None}
+
+    def config_models(self) -> dict[str, Any]:
+        """The keyword arguments :func:`bot.config.load_config` needs for this installation."""
+        return {"cogs": self.cog_models(), "platforms": self.platform_models(), "sections": self.community_models()}
 
 
 def discover() -> Catalog:

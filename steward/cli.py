@@ -26,9 +26,8 @@ def summary(path: str, catalog: Catalog) -> tuple[int, str]:
     lines = [f"{path}: OK", f"storage: {_masked(config.storage.url)}", f"time zone: {config.timezone}",
              "platforms: " + (", ".join(sorted(platforms)) or "none configured (console)")]
     for community in config.communities:
-        where = [f"discord {community.discord.guild}" if community.discord else "",
-                 f"slack {community.slack.team}" if community.slack else ""]
-        lines.append(f"community {community.name}: {', '.join(w for w in where if w) or 'console only'}")
+        where = [f"{platform} {section.scope()}" for platform, section in community.platform_sections().items()]
+        lines.append(f"community {community.name}: {', '.join(where) or 'console only'}")
         lines.append(f"  cogs: {', '.join(sorted(community.cog_sections())) or 'none'}")
         lines.append(f"  channels: {', '.join(f'{k}={v}' for k, v in community.channels.items()) or 'none'}")
         roles = ", ".join(f"{k}={'/'.join(v)}" for k, v in community.roles.items())

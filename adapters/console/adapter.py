@@ -101,6 +101,10 @@ class ConsoleAdapter:
 
     # -- adapter protocol -------------------------------------------------------------------
 
+    def scope_of(self, community: CommunityConfig) -> str | None:
+        """The console serves the one community it was started for; its name is the scope."""
+        return community.name if community.name == self.scope else None
+
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from adapters.discord.adapter import DiscordAdapter
-from adapters.discord.settings import DiscordSettings
+from adapters.discord.settings import DiscordCommunity, DiscordSettings
 from bot.config.models import StewardConfig
 
 PLATFORM = "discord"
 SETTINGS = DiscordSettings
+COMMUNITY = DiscordCommunity  # a community's `discord:` section; its scope() is the server id
 # Exported so a database that once ran Discord still opens when Discord is switched off.
 MIGRATIONS = DiscordAdapter.migrations
 
@@ -19,4 +20,5 @@ def create(settings: DiscordSettings, *, config: StewardConfig) -> DiscordAdapte
     return DiscordAdapter(settings, config)
 
 
-__all__ = ["MIGRATIONS", "PLATFORM", "SETTINGS", "DiscordAdapter", "DiscordSettings", "create"]
+__all__ = ["COMMUNITY", "MIGRATIONS", "PLATFORM", "SETTINGS", "DiscordAdapter", "DiscordCommunity", "DiscordSettings",
+           "create"]

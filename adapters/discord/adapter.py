@@ -23,9 +23,9 @@ from bot.adapter import EventSink
 from bot.capabilities import Capability
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig, StewardConfig
+from bot.errors import StartupError
 from bot.events import Event
 from bot.refs import ChannelRef, MemberInfo, RoleRef, UserRef
-from bot.runtime import StartupError
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class DiscordAdapter:
     def __init__(self, settings: DiscordSettings, config: StewardConfig) -> None:
         self.settings = settings
         self.communities: dict[str, CommunityConfig] = {
-            cc.discord.guild: cc for cc in config.communities if cc.discord is not None}
+            guild: cc for cc in config.communities if (guild := self.scope_of(cc)) is not None}
         self.client: discord.Client = None  # type: ignore[assignment]  # built by start()
         self.bot_user: UserRef | None = None
         self.specs: dict[str, list[CommandSpec]] = {}
@@ -66,6 +66,10 @@ class DiscordAdapter:
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- life cycle ---------------------------------------------------------------------------
+
+    def scope_of(self, community: CommunityConfig) -> str | None:
+        """The community's server id, from its ``discord:`` section."""
+        return community.scope_on(P)
 
     async def attach_storage(self, db: Database) -> None:
         """Keep the published-commands digest and pre-lock permissions in Steward's database."""

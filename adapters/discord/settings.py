@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.config.types import Bool, Duration, StrictModel
+from bot.config.types import Bool, Duration, IdText, PlatformSection, StrictModel
 
 
 class DiscordSettings(StrictModel):
@@ -27,3 +27,13 @@ class DiscordSettings(StrictModel):
     # Circuit breaker: after this many 403s in a row in one guild, pause calls there for `breaker_cooldown`.
     breaker_threshold: int = Field(default=5, ge=1)
     breaker_cooldown: Duration = timedelta(minutes=5)
+
+
+class DiscordCommunity(PlatformSection):
+    """A community's Discord server (``discord: {guild: "1234..."}`` in the community)."""
+
+    guild: IdText
+
+    def scope(self) -> str:
+        """The server (guild) id."""
+        return self.guild

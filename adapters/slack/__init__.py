@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.slack.adapter import SlackAdapter
-from adapters.slack.settings import SlackSettings
+from adapters.slack.settings import SlackCommunity, SlackSettings
 
 PLATFORM = "slack"
 SETTINGS = SlackSettings
+COMMUNITY = SlackCommunity  # a community's `slack:` section; its scope() is the workspace id
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 log = logging.getLogger("adapters.slack")
@@ -26,4 +27,5 @@ def create(settings: SlackSettings, *, config: Any = None) -> SlackAdapter | Non
     return SlackAdapter(settings, config=config)
 
 
-__all__ = ["MIGRATIONS", "PLATFORM", "SETTINGS", "SlackAdapter", "SlackSettings", "create"]
+__all__ = ["COMMUNITY", "MIGRATIONS", "PLATFORM", "SETTINGS", "SlackAdapter", "SlackCommunity", "SlackSettings",
+           "create"]

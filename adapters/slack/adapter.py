@@ -23,10 +23,10 @@ from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
 from bot.capabilities import Capability
 from bot.commands import CommandSpec
-from bot.config.models import StewardConfig
+from bot.config.models import CommunityConfig, StewardConfig
+from bot.errors import StartupError
 from bot.events import Event, Origin, event_user
 from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
-from bot.runtime import StartupError
 
 log = logging.getLogger("adapters.slack")
 P = "slack"
@@ -52,7 +52,7 @@ class SlackAdapter:
         self.migrations = Path(__file__).parent / "migrations" / "versions"  # = adapters.slack.MIGRATIONS
         self.bot_user: UserRef | None = None
         self.team: str | None = None  # the one workspace of a single-workspace install
-        self.config_teams = [c.slack.team for c in (config.communities if config else []) if c.slack is not None]
+        self.config_teams = [t for c in (config.communities if config else []) if (t := self.scope_of(c)) is not None]
         self.db: Any = None
         self.sink: EventSink | None = None
         self.seen = Seen()
@@ -80,6 +80,10 @@ class SlackAdapter:
             AsyncRateLimitErrorRetryHandler(max_retry_count=self.settings.retry_limit)])
 
     # -- life cycle -------------------------------------------------------------------------
+
+    def scope_of(self, community: CommunityConfig) -> str | None:
+        """The community's workspace id, from its ``slack:`` section."""
+        return community.scope_on(P)
 
     async def attach_storage(self, db: Any) -> None:
         """The runtime hands over the database (installations live there)."""

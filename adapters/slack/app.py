@@ -22,8 +22,8 @@ from adapters.slack.verify import is_valid_request
 from adapters.slack.watchdog import Watchdog
 from bot.actions import Reply
 from bot.components import decode_custom_id
+from bot.errors import StartupError
 from bot.events import Event, MemberJoined
-from bot.runtime import StartupError
 
 if TYPE_CHECKING:
     from adapters.slack.adapter import SlackAdapter

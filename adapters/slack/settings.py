@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.config.types import ChannelName, StrictModel
+from bot.config.types import ChannelName, IdText, PlatformSection, StrictModel
 
 BOT_SCOPES = (
     "channels:history", "channels:join", "channels:manage", "channels:read", "chat:write", "commands",
@@ -102,3 +102,13 @@ class SlackSettings(StrictModel):
             else:
                 needed["signing_secret"] = self.signing_secret
         return [name for name, value in needed.items() if not value]
+
+
+class SlackCommunity(PlatformSection):
+    """A community's Slack workspace (``slack: {team: T0123ABC}`` in the community)."""
+
+    team: IdText
+
+    def scope(self) -> str:
+        """The workspace (team) id."""
+        return self.team

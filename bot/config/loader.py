@@ -16,7 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.config.errors import ConfigError, ConfigIssue, Path
 from bot.config.models import StewardConfig, build_models
-from bot.config.types import ChannelMarker, RoleMarker
+from bot.config.types import ChannelMarker, PlatformSection, RoleMarker
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -149,11 +149,8 @@ def _semantic_checks(config: StewardConfig, reader: _Reader) -> list[ConfigIssue
         if community.name in seen_names:
             issue(("communities", i, "name"), f"community `{community.name}` is defined twice")
         seen_names.add(community.name)
-        for platform in ("discord", "slack"):
-            scope = getattr(community, platform)
-            if scope is None:
-                continue
-            key = (platform, next(iter(scope.model_dump().values())))
+        for platform, scope_section in community.platform_sections().items():
+            key = (platform, scope_section.scope())
             if key in seen_scopes:
                 issue(("communities", i, platform),
                       f"{platform} {key[1]} already belongs to community `{seen_scopes[key]}`")
@@ -172,8 +169,13 @@ def _semantic_checks(config: StewardConfig, reader: _Reader) -> list[ConfigIssue
 def load_config_text(text: str, *, file: str = "config.yaml",
                      cogs: Mapping[str, type[BaseModel]] | None = None,
                      platforms: Mapping[str, type[BaseModel]] | None = None,
+                     sections: Mapping[str, type[PlatformSection]] | None = None,
                      env: Mapping[str, str] | None = None) -> StewardConfig:
-    """Validate YAML text; raise :class:`ConfigError` listing every problem."""
+    """Validate YAML text; raise :class:`ConfigError` listing every problem.
+
+    ``platforms``: each adapter's settings model; ``sections``: each adapter's model of its part
+    of a community (both by platform name, as the adapter packages export them).
+    """
     cogs = dict(cogs or {})
     reader = _Reader(file, os.environ if env is None else env)
     yaml = YAML(typ="rt")
@@ -197,7 +199,7 @@ def load_config_text(text: str, *, file: str = "config.yaml",
     data = reader.plain(tree, (), None)
     if reader.issues:
         raise ConfigError(reader.issues)
-    model = build_models(cogs, dict(platforms or {}))
+    model = build_models(cogs, dict(platforms or {}), sections)
     try:
         config = model.model_validate(data)
     except ValidationError as exc:

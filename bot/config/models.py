@@ -5,27 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, Field, create_model, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 
-from bot.config.types import ChannelName, Duration, RoleName, StrictModel
+from bot.config.types import ChannelName, Duration, PlatformSection, RoleName, StrictModel
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-
-
-def _id_text(value: Any) -> str:
-    if isinstance(value, bool):
-        raise ValueError("expected an id")
-    if isinstance(value, int):
-        return str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected an id")
-    return value.strip()
-
-
-IdText = Annotated[str, BeforeValidator(_id_text)]
 
 
 def check_timezone(value: str) -> str:
@@ -56,18 +43,6 @@ class SchedulerConfig(StrictModel):
     late_grace: Duration = timedelta(hours=6)
 
 
-class DiscordScope(StrictModel):
-    """The community's Discord server."""
-
-    guild: IdText
-
-
-class SlackScope(StrictModel):
-    """The community's Slack workspace."""
-
-    team: IdText
-
-
 class CommandLimits(StrictModel):
     """A per-member command rate limit."""
 
@@ -80,8 +55,6 @@ class CommunityConfig(StrictModel):
 
     name: str
     timezone: str | None = None
-    discord: DiscordScope | None = None
-    slack: SlackScope | None = None
     roles: dict[str, list[RoleName]] = Field(default_factory=dict)
     channels: dict[str, ChannelName] = Field(default_factory=dict)
     commands: CommandLimits = CommandLimits()
@@ -104,13 +77,21 @@ class CommunityConfig(StrictModel):
 
     def cog_sections(self) -> dict[str, BaseModel]:
         """The cog sections present, by cog name."""
+        return {name: value for name, value in self._sections().items() if not isinstance(value, PlatformSection)}
+
+    def platform_sections(self) -> dict[str, PlatformSection]:
+        """The platform sections present (``discord: {guild: ...}``), by platform name."""
+        return {name: value for name, value in self._sections().items() if isinstance(value, PlatformSection)}
+
+    def scope_on(self, platform: str) -> str | None:
+        """The community's scope (server, workspace) on a platform, read by that platform's section."""
+        section = self.platform_sections().get(platform)
+        return None if section is None else section.scope()
+
+    def _sections(self) -> dict[str, BaseModel]:
         core = set(CommunityConfig.model_fields)
-        out: dict[str, BaseModel] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if name not in core and value is not None:
-                out[name] = value
-        return out
+        return {name: value for name in type(self).model_fields
+                if name not in core and (value := getattr(self, name)) is not None}
 
 
 class StewardConfig(StrictModel):
@@ -143,10 +124,17 @@ class StewardConfig(StrictModel):
                 if getattr(self.platforms, name) is not None}
 
 
-def build_models(cogs: Mapping[str, type[BaseModel]],
-                 platforms: Mapping[str, type[BaseModel]]) -> type[StewardConfig]:
-    """The config model for this build: one optional section per known cog and platform."""
-    community_fields: dict[str, Any] = {name: (model | None, None) for name, model in cogs.items()}
+def build_models(cogs: Mapping[str, type[BaseModel]], platforms: Mapping[str, type[BaseModel]],
+                 sections: Mapping[str, type[PlatformSection]] | None = None) -> type[StewardConfig]:
+    """The config model for this build: one optional section per known cog and platform.
+
+    ``sections``: each platform's model of its part of a community (``discord: {guild: ...}``).
+    """
+    sections = dict(sections or {})
+    clash = set(cogs) & set(sections)
+    if clash:
+        raise ValueError(f"a cog and a platform both claim the community section {', '.join(sorted(clash))}")
+    community_fields: dict[str, Any] = {name: (model | None, None) for name, model in {**cogs, **sections}.items()}
     community = create_model("Community", __base__=CommunityConfig, **community_fields)
     platform_fields: dict[str, Any] = {name: (model | None, None) for name, model in platforms.items()}
     platforms_model = create_model("Platforms", __base__=StrictModel, **platform_fields)

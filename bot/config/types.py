@@ -16,6 +16,24 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PlatformSection(StrictModel):
+    """A platform's part of a community (``discord: {guild: ...}``); each adapter package defines one."""
+
+    def scope(self) -> str:
+        """The community's scope on the platform (a server id, a workspace id)."""
+        raise NotImplementedError
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError("expected an id")
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected an id")
+    return value.strip()
+
+
 def _strict_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -59,6 +77,7 @@ class RoleMarker:
     """Marks a field holding a role name that must be declared in ``roles``."""
 
 
+IdText = Annotated[str, BeforeValidator(_id_text)]
 Bool = Annotated[bool, BeforeValidator(_strict_bool)]
 Duration = Annotated[timedelta, BeforeValidator(_duration), PlainSerializer(format_duration)]
 ChannelName = Annotated[str, BeforeValidator(_channel_name), ChannelMarker()]

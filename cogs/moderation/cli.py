@@ -32,7 +32,7 @@ def register_cli(subparsers: Any) -> None:
 
 
 def _settings(args: argparse.Namespace, catalog: Any) -> ModerationSettings:
-    config = load_config(args.config, cogs=catalog.cog_models(), platforms=catalog.platform_models())
+    config = load_config(args.config, **catalog.config_models())
     for community in config.communities:
         if args.community and community.name != args.community:
             continue

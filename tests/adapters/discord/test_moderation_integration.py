@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.components import decode_custom_id
-from bot.runtime import Runtime, StartupError
+from bot.errors import StartupError
+from bot.runtime import Runtime
 from cogs.moderation.models import CaseRow
 from steward.catalog import discover
 from tests.adapters.discord.conftest import World, build_world, start_steward

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import StartupError
+from bot.errors import StartupError
 from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import FakeDiscord
 

@@ -85,7 +85,7 @@ async def _wait_rows_gone(steward: Steward, table: str) -> None:
 
 async def test_oauth_without_the_encryption_key_refuses_to_start(
         start_steward: StartSteward, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.runtime import StartupError
+    from bot.errors import StartupError
 
     monkeypatch.delenv("STEWARD_SLACK_KEY", raising=False)
     with pytest.raises(StartupError, match="STEWARD_SLACK_KEY is not set"):

@@ -12,8 +12,8 @@ import pytest
 
 from bot.actions import KickMember, SendMessage
 from bot.content import Content, Mention, UserText, text
+from bot.errors import StartupError
 from bot.refs import ChannelRef, RoleRef, UserRef
-from bot.runtime import StartupError
 from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.test_http import message
 

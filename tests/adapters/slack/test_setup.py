@@ -12,9 +12,10 @@ from adapters.slack import create
 from adapters.slack.install_store import PREFIX, EncryptedInstallationStore, load_key
 from adapters.slack.settings import SlackSettings
 from bot.actions import OpenForm
+from bot.errors import StartupError
 from bot.events import MemberJoined, Origin
 from bot.refs import ChannelRef, UserRef
-from bot.runtime import Runtime, StartupError
+from bot.runtime import Runtime
 from steward.app import build_adapters, load
 from steward.catalog import discover
 from tests.adapters.slack.conftest import StartSteward

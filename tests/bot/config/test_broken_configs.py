@@ -136,3 +136,26 @@ def test_example_config_is_valid() -> None:
     root = Path(__file__).resolve().parents[3]
     result = run_cli("check-config", str(root / "config" / "example.yaml"))
     assert result.returncode == 0, result.stderr
+
+
+ON_BOTH = '    discord: {guild: "123456789012345678"}\n    slack: {team: T0123ABC}\n    roles:'
+TWO = GOOD.replace("    roles:", ON_BOTH) + """\
+  - name: beta
+    discord: {guild: 123456789012345678}
+"""
+
+
+def test_platform_sections_come_from_the_adapter_packages(tmp_path: Path) -> None:
+    clash = TWO.replace("name: beta", "name: beta\n    slack: {team: T9}")
+    result = run_cli("check-config", str(write(tmp_path, clash)))
+    assert "communities[1].discord: discord 123456789012345678 already belongs to community `acme`" in result.stderr
+    result = run_cli("check-config", str(write(tmp_path, TWO.replace("123456789012345678}", "999}"))))
+    assert result.returncode == 0, result.stderr
+    assert "community acme: discord 123456789012345678, slack T0123ABC" in result.stdout
+    assert "community beta: discord 999" in result.stdout
+
+
+def test_without_the_adapters_a_platform_section_is_unknown() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config_text(TWO, cogs=COGS, env={})
+    assert "communities[0].discord: unknown section `discord`" in str(err.value)

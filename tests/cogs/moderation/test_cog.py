@@ -105,7 +105,8 @@ async def test_commands_check_level_hierarchy_and_platform(h: Harness) -> None:
     assert texts(await h.command("mo", "/warn boss")) == ["Can't: boss's highest role is not below yours."]
     assert texts(await h.command("mo", "/kick mo")) == ["Can't: you can't do that to yourself."]
     assert texts(await h.command("boss", "/ban owner")) == ["Can't: owner owns this community and can't be moderated."]
-    assert texts(await h.command("mo", "/ban steward")) == [] or True  # Steward isn't a listed member here
+    assert texts(await h.command("mo", "/ban steward")) == ["Can't: Steward can't act on itself."]
+    assert texts(await h.command("mo", "/ban nobody")) == ["/ban: no member `nobody` here."]
 
 
 async def test_platform_without_timeouts_takes_the_documented_fallback(db_url: str) -> None:

@@ -1,0 +1,82 @@
+"""The capability gate: every action passes here on its way to the adapter that performs it.
+
+It refuses what the platform cannot do (and says so in the mod log), turns an adapter's crash
+into a failure, and remembers which messages Steward deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+
+from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
+from bot.adapter import Adapter
+from bot.community import Community
+from bot.content import text
+from bot.platforms import Platforms
+from bot.refs import MessageRef
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Adapter, Action], Awaitable[ActionResult]]
+
+
+async def perform_now(adapter: Adapter, action: Action) -> ActionResult:
+    """Hand the action straight to its adapter."""
+    return await adapter.perform(action)
+
+
+class CapabilityGate:
+    """Checks each action against its adapter's capabilities, then delivers it."""
+
+    def __init__(self, platforms: Platforms, *, deliver: Deliver = perform_now, remember: int = 10_000) -> None:
+        self.platforms = platforms
+        self.deliver = deliver
+        self.remember = remember
+        self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
+
+    async def perform(self, action: Action, community: Community | None) -> ActionResult:
+        """Check the adapter's capability, perform, and report what could not be done."""
+        adapter = self.platforms.get(action.platform)
+        if adapter is None:
+            return ActionResult.failure(action, f"platform {action.platform} is not running", "no_platform")
+        if action.capability not in adapter.capabilities:
+            log.warning("unsupported on %s: %s", action.platform, type(action).__name__)
+            if community is not None and not isinstance(action, SendMessage):
+                await self._note_unsupported(action, community)
+            return ActionResult.failure(
+                action, f"{action.platform} does not let a bot {action.capability.value}", "unsupported")
+        try:
+            result = await self.deliver(adapter, action)
+        except Exception as exc:
+            log.exception("%s failed on %s", type(action).__name__, action.platform)
+            return ActionResult.failure(action, f"{type(exc).__name__}: {exc}", "error")
+        if result.ok and isinstance(action, (DeleteMessage, BulkDelete)):
+            self._forget_later(action.messages if isinstance(action, BulkDelete) else (action.message,))
+        if not result.ok:
+            log.warning("%s on %s: %s", type(action).__name__, action.platform, result.error)
+        return result
+
+    async def perform_all(self, actions: Iterable[Action], community: Community | None) -> None:
+        """Perform actions one after the other, in order."""
+        for action in actions:
+            await self.perform(action, community)
+
+    def was_deleted(self, message: MessageRef) -> bool:
+        """Whether Steward deleted this message (so later handlers don't treat it as conversation)."""
+        return message in self._deleted
+
+    def _forget_later(self, messages: Iterable[MessageRef]) -> None:
+        for ref in messages:
+            self._deleted[ref] = None
+        while len(self._deleted) > self.remember:
+            self._deleted.popitem(last=False)
+
+    async def _note_unsupported(self, action: Action, community: Community) -> None:
+        channel = community.channel("modlog", action.platform)
+        if channel is None:
+            return
+        await self.perform(SendMessage(channel=channel, content=text(
+            f"Note: {action.platform} does not let Steward {action.capability.value} "
+            f"({type(action).__name__}); nothing was done for that step.")), community)

@@ -1,0 +1,67 @@
+"""The running platform adapters, keyed by platform name: member lookups, capabilities, Steward itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.adapter import Adapter
+from bot.capabilities import Capability
+from bot.commands import Resolver
+from bot.community import Community
+from bot.config.models import CommunityConfig
+from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
+from bot.permissions import Level
+from bot.refs import MemberInfo, UserRef
+
+
+class Platforms:
+    """Every adapter that runs in this process; the core asks them by platform name only."""
+
+    def __init__(self, adapters: Iterable[Adapter]) -> None:
+        self.adapters: dict[str, Adapter] = {a.platform: a for a in adapters}
+
+    def get(self, platform: str) -> Adapter | None:
+        """The adapter of a platform, or None when it is not running."""
+        return self.adapters.get(platform)
+
+    def names(self) -> list[str]:
+        """The running platforms."""
+        return list(self.adapters)
+
+    def capabilities(self, platform: str) -> frozenset[Capability]:
+        """What the platform's adapter can do (nothing when it is not running)."""
+        adapter = self.adapters.get(platform)
+        return adapter.capabilities if adapter else frozenset()
+
+    def scopes_of(self, community: CommunityConfig) -> dict[str, str]:
+        """The community's scope on each running platform, as each adapter reads its own section."""
+        return {p: scope for p, adapter in self.adapters.items() if (scope := adapter.scope_of(community)) is not None}
+
+    def resolver(self, platform: str) -> Resolver:
+        """The name lookups (members, channels, roles) of one platform."""
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            raise LookupError(f"platform {platform} is not running")
+        return adapter
+
+    async def member(self, platform: str, scope: str, user: UserRef) -> MemberInfo | None:
+        """A member as their platform knows them, or None."""
+        adapter = self.adapters.get(platform)
+        return None if adapter is None else await adapter.member(scope, user)
+
+    async def bot_member(self, platform: str, scope: str) -> MemberInfo | None:
+        """Steward's own member in a scope."""
+        adapter = self.adapters.get(platform)
+        return None if adapter is None else await adapter.bot_member(scope)
+
+    def is_self(self, event: Event) -> bool:
+        """Whether Steward itself caused the event."""
+        me = getattr(self.adapters.get(event.platform), "bot_user", None)
+        return me is not None and event_user(event) == me
+
+    async def level(self, community: Community, event: Event) -> Level:
+        """The level of the member behind an interaction (plain events are member level)."""
+        user = event_user(event)
+        if user is None or not isinstance(event, (CommandInvoked, ButtonPressed, FormSubmitted)):
+            return Level.MEMBER
+        return community.level_of(await self.member(event.platform, event.scope, user))

@@ -1,0 +1,30 @@
+"""One shared batching writer per high-volume table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from bot.storage.batch import BatchWriter
+from bot.storage.database import Database
+
+
+class Writers:
+    """The batching writers of one database, created on first use."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._writers: dict[str, BatchWriter] = {}
+
+    def get(self, table: Table) -> BatchWriter:
+        """The writer of ``table`` (started on first use)."""
+        writer = self._writers.get(table.name)
+        if writer is None:
+            writer = self._writers[table.name] = BatchWriter(self.db, table)
+            writer.start()
+        return writer
+
+    async def close(self) -> None:
+        """Flush and stop every writer."""
+        for writer in self._writers.values():
+            await writer.close()
+        self._writers.clear()
