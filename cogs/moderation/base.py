@@ -42,6 +42,8 @@ from cogs.moderation.wave import WaveEntry, WaveGuard
 
 EXCERPT = 300
 NEVER_TOO_LATE = timedelta(days=3650)
+# how long a wave's delete waits for the channel's next ones (Discord bulk-deletes up to 100 in one call)
+WAVE_DELETE_HOLD = 0.1
 
 
 def excerpt(value: str, limit: int = EXCERPT) -> str:
@@ -262,7 +264,8 @@ class ModerationBase(Cog):
         channel = ChannelRef(message.platform, message.channel_id)
         deleter = self._deleters.get(channel)
         if deleter is None:
-            deleter = self._deleters[channel] = Batcher(lambda refs: self._bulk_delete(channel, refs), max_batch=100)
+            deleter = self._deleters[channel] = Batcher(lambda refs: self._bulk_delete(channel, refs), max_batch=100,
+                                                        hold=WAVE_DELETE_HOLD)
         return await deleter.submit(message)
 
     async def _bulk_delete(self, channel: ChannelRef, refs: list[MessageRef]) -> list[ActionResult]:

@@ -19,9 +19,11 @@ R = TypeVar("R")
 class Batcher(Generic[T, R]):
     """Runs ``run`` over every item submitted while the previous batch was running."""
 
-    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = 500) -> None:
+    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = 500,
+                 hold: float = 0.0) -> None:
         self._run = run
         self._max = max_batch
+        self._hold = hold
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -34,7 +36,9 @@ class Batcher(Generic[T, R]):
         return await future
 
     async def _drain(self) -> None:
-        await asyncio.sleep(0)  # the messages already dispatched reach submit() in this turn
+        # the messages already dispatched reach submit() in this turn (or within ``hold`` seconds:
+        # a wave's deletes wait a moment for the channel's next ones, as one bulk delete is one call)
+        await asyncio.sleep(self._hold)
         while self._pending:
             batch, self._pending = self._pending[: self._max], self._pending[self._max:]
             try:
