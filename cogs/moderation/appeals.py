@@ -11,11 +11,13 @@ from bot.events import ButtonPressed, CommandInvoked, FormCancelled, FormSubmitt
 from bot.permissions import Level
 from bot.refs import UserRef
 from cogs.moderation import repository as repo
+from cogs.moderation.base import excerpt
 from cogs.moderation.enforce import Enforcement
 from cogs.moderation.models import ACTIVE
 from cogs.moderation.repository import Case
 
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
+APPEAL_SHOWN = 1500  # characters of an appeal the mod-log post shows
 
 
 class Appeals(Enforcement):
@@ -37,10 +39,19 @@ class Appeals(Enforcement):
             else:
                 case = await repo.latest_appealable(session, self.ctx.community.name, user.platform, user.id,
                                                     self.ctx.now())
+        if case is None and case_id is None:
+            async with self.ctx.db.session() as session:
+                pending = await repo.pending_appeal(session, self.ctx.community.name, user.platform, user.id)
+            if pending is not None:
+                return (f"Your appeal of case #{pending.number} is with the moderators; "
+                        "their answer will come by direct message.")
         if case is None or case.community != self.ctx.community.name:
             return "You have no active case to appeal."
         if (case.platform, case.user_id) != (user.platform, user.id):
             return "That case is not yours to appeal."
+        if case.kind not in repo.PUNISHMENTS:
+            # a note, an untimeout or an unban is a record, not a punishment
+            return f"Case #{case.number} is a {case.kind}, not a punishment: there is nothing to appeal."
         if case.state != ACTIVE:
             return f"Case #{case.number} is {case.state}; there is nothing to appeal."
         if case.appeal_state is not None:
@@ -82,13 +93,16 @@ class Appeals(Enforcement):
         extra = event.fields.get("contact", "").strip()
         body = why + (f"\n({extra})" if extra else "")
         await self.update_case(case, appeal_state=PENDING, appeal_text=body[:2000], appeal_at=self.ctx.now())
+        # the stored text is capped at 2,000 characters and the post at 1,500 of them, so the mod log
+        # stays inside every platform's message limit (Discord: 2,000); /case shows the stored text
         content = fmt("Appeal of case #{n} ({kind}) from {member}:\n> {why}", n=case.number, kind=case.kind,
-                      member=Mention(event.user, case.user_name or event.user.id), why=UserText(body))
+                      member=Mention(event.user, case.user_name or event.user.id),
+                      why=UserText(excerpt(body, APPEAL_SHOWN)))
         await self.ctx.modlog(content.with_buttons(
             Button("Approve", self.action_id("approve"), str(case.id), "success"),
             Button("Deny", self.action_id("deny"), str(case.id), "danger")))
         return self.reply(event, f"Your appeal of case #{case.number} was sent to the moderators. "
-                                 "You'll get their answer here.")
+                                 "Their answer will come by direct message.")
 
     async def _decide(self, event: ButtonPressed, approve: bool) -> list[Action]:
         if await self.ctx.level_of(event.user) < Level.MODERATOR:
@@ -96,6 +110,9 @@ class Appeals(Enforcement):
         case = await self.case_by_id(int(event.value)) if event.value.isdigit() else None
         if case is None or case.community != self.ctx.community.name:
             return [self.reply(event, "That case no longer exists.")]
+        mine = self.own_case(event.user, case)
+        if mine is not None:
+            return [self.reply(event, mine)]
         if case.appeal_state != PENDING:
             return [self.reply(event, f"The appeal of case #{case.number} is {case.appeal_state or 'not open'}.")]
         actor = await self.target(event.user)

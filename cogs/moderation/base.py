@@ -149,6 +149,14 @@ class ModerationBase(Cog):
             refusal = self.capability_refusal(user.platform, capability)
         return None if refusal is None else self.reply(event, f"Can't: {refusal}")
 
+    @staticmethod
+    def own_case(actor: UserRef, case: Case) -> str | None:
+        """The refusal when a moderator would change a case about themselves (every path: commands,
+        buttons, forms), or None."""
+        if (case.platform, case.user_id) == (actor.platform, actor.id):
+            return f"Case #{case.number} is about you: another moderator must decide it."
+        return None
+
     # -- cases ------------------------------------------------------------------------------
 
     async def open_case(self, target: Target, kind: str, *, reason: str, actor: Target | None = None,

@@ -59,6 +59,9 @@ class CaseCommands(ModerationBase):
         case = await self.get_case(number)
         if case is None:
             return [self.reply(event, f"No case #{number}.")]
+        mine = self.own_case(event.user, case)
+        if mine is not None:
+            return [self.reply(event, mine)]
         await self.update_case(case, reason=text)
         updated = await self.get_case(number)
         assert updated is not None
@@ -87,6 +90,11 @@ class CaseCommands(ModerationBase):
             return [self.reply(event, f"No case #{number}.")]
         if case.state != ACTIVE:
             return [self.reply(event, f"Case #{number} is already {case.state}.")]
+        if case.kind not in repo.PUNISHMENTS and case.kind != "alert":
+            return [self.reply(event, f"Case #{number} is a {case.kind}, not a punishment: nothing to pardon.")]
+        mine = self.own_case(event.user, case)
+        if mine is not None:
+            return [self.reply(event, mine)]
         actor = await self.target(event.user)
         refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id))
         if refusal is not None:

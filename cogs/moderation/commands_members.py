@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanMember
@@ -13,6 +14,7 @@ from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import UserRef
+from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, TOO_LONG, ActionSpec
 from cogs.moderation.enforce import WHAT, Enforcement
 
@@ -33,9 +35,13 @@ class MemberCommands(Enforcement):
         refusal = await self.command_refusal(event, member, capability)
         if refusal is not None:
             return [refusal]
+        kind = spec.kind
+        if kind in ("timeout", "kick") and await self.ctx.member(member) is None:
+            # a case is a record of something that happened: nobody to time out or kick here
+            return [self.reply(event, f"Not done: {member.id} is not a member here, so there is nobody to "
+                                      f"{'time out' if kind == 'timeout' else 'kick'}.")]
         target, actor = await self.target(member), await self.target(event.user)
         why = reason or "no reason given"
-        kind = spec.kind
         if kind in ("timeout", "ban"):
             await self.supersede_active(member, kind, actor.name)  # a new timeout/ban replaces the running one
         acts, note = await self.punish(target, spec, f"{actor.name}: {why}")
@@ -61,10 +67,11 @@ class MemberCommands(Enforcement):
         """/warn member [points] [reason]: the points are optional, so they are read from the text."""
         first, _, rest = (reason or "").strip().partition(" ")
         points = 1
-        if first.isdigit():
+        if _NUMBER.match(first):
+            # `-3` or `2.5` is a mistyped number of points, never 1 point with the number as the reason
+            if not first.isdigit() or not 1 <= int(first) <= 100:
+                return [self.reply(event, f"/warn: points are a whole number from 1 to 100, not `{first}`.")]
             points, reason = int(first), rest.strip() or None
-            if not 1 <= points <= 100:
-                return [self.reply(event, "/warn: points must be between 1 and 100.")]
         return await self._manual(event, member, ActionSpec("warn", points=points), reason, None)
 
     @command("timeout", "Time a member out.", level=Level.MODERATOR,
@@ -87,7 +94,10 @@ class MemberCommands(Enforcement):
              params=[MEMBER, Param("duration", ParamType.TEXT, "e.g. 7d, or `permanent`", required=False)])
     async def ban(self, event: CommandInvoked, member: UserRef, duration: str | None) -> list[Action]:
         """/ban member [duration] [reason] — the duration is optional, so it is read from the text."""
-        span, reason = _split_duration(duration or "")
+        try:
+            span, reason = _split_duration(duration or "")
+        except ValueError as exc:
+            return [self.reply(event, f"/ban: {exc}")]
         # where bots can't ban (Slack) the fallback is a kick from Steward's channels, said in the case
         needed = Capability.BAN if self.ctx.can(member.platform, Capability.BAN) else Capability.KICK
         return await self._manual(event, member, ActionSpec("ban", duration=span), reason, needed)
@@ -97,9 +107,12 @@ class MemberCommands(Enforcement):
         refusal = await self.command_refusal(event, member, capability)
         if refusal is not None:
             return [refusal]
+        undo = "untimeout" if kind == "timeout" else "unban"
+        not_so = await self._nothing_to_lift(member, kind)
+        if not_so is not None:
+            return [self.reply(event, f"Not done: {not_so}.")]
         actor, target = await self.target(event.user), await self.target(member)
         lifted = await self.supersede_active(member, kind, actor.name)
-        undo = "untimeout" if kind == "timeout" else "unban"
         note = ("supersedes " + ", ".join(f"#{c.number}" for c in lifted)) if lifted else None
         case = await self.open_case(target, undo, reason=reason or "lifted by a moderator", actor=actor, note=note)
         await self.post_case(case, self.case_content(case))
@@ -107,6 +120,22 @@ class MemberCommands(Enforcement):
         action: Action = (RemoveTimeout(scope=scope, user=member, reason=reason or "")
                           if kind == "timeout" else UnbanMember(scope=scope, user=member, reason=reason or ""))
         return [action, self.reply(event, f"Case #{case.number}: {undo} {target.name}.")]
+
+    async def _nothing_to_lift(self, member: UserRef, kind: str) -> str | None:
+        """Why there is no timeout or ban to lift, or None when there is one (or may be one)."""
+        info = await self.ctx.member(member)
+        async with self.ctx.db.session() as session:
+            running = await repo.active_of_kind(session, self.ctx.community.name, member.platform, member.id,
+                                                kind, self.ctx.now())
+        if kind == "ban":
+            # present means not banned; absent with no ban on file may still be banned by hand, so it is tried
+            return f"{info.label} is a member here, not banned" if info is not None else None
+        if info is None:
+            return f"{member.id} is not a member here"
+        timed_out = info.timed_out_until is not None and info.timed_out_until > self.ctx.now()
+        if not timed_out and not running and (member.platform, member.id) not in self.soft_muted:
+            return f"{info.label} is not timed out"
+        return None
 
     @command("untimeout", "End a member's timeout.", level=Level.MODERATOR, params=[MEMBER, REASON])
     async def untimeout(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
@@ -151,14 +180,30 @@ class MemberCommands(Enforcement):
         return [*out, self.reply(event, f"Purged {len(picked)} message(s){whose}.")]
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_DURATION_LIKE = re.compile(r"^[+-]?\d")
+
+
 def _split_duration(raw: str) -> tuple[timedelta | None, str | None]:
-    """``7d spamming`` -> (7 days, "spamming"); ``permanent x`` or ``x`` -> (None, ...)."""
+    """``7d spamming`` -> (7 days, "spamming"); ``permanent x`` or ``x`` -> (None, ...).
+
+    ValueError when the first word looks like a duration but is not one (``7x``, ``0d``) or names
+    a second member: a typo must never become a permanent ban.
+    """
     first, _, rest = raw.strip().partition(" ")
     if not first:
         return None, None
     if first.lower() in ("permanent", "perm", "forever"):
         return None, rest.strip() or None
+    if first.startswith(("@", "<@")):
+        raise ValueError(f"`{first}` is a second member: ban one member at a time, then give the duration "
+                         "and the reason (`/ban @bob 7d spamming`)")
     try:
-        return parse_duration(first), rest.strip() or None
-    except DurationError:
+        span = parse_duration(first)
+    except DurationError as exc:
+        if _DURATION_LIKE.match(first):
+            raise ValueError(f"`{first}` is not a duration ({exc}); write e.g. `7d`, or `permanent`") from None
         return None, raw.strip() or None
+    if span <= timedelta(0):
+        raise ValueError(f"a ban of `{first}` would end at once; give a positive duration or `permanent`")
+    return span, rest.strip() or None

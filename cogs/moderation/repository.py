@@ -169,6 +169,14 @@ async def all_active_timeouts(session: AsyncSession, community: str, now: dateti
     return [_case(r) for r in rows]
 
 
+async def pending_appeal(session: AsyncSession, community: str, platform: str, user_id: str) -> Case | None:
+    """The member's appeal still waiting for a moderator, if any."""
+    row = (await session.execute(select(CaseRow).where(
+        CaseRow.community == community, CaseRow.platform == platform, CaseRow.user_id == user_id,
+        CaseRow.appeal_state == "pending").order_by(CaseRow.number.desc()).limit(1))).scalar_one_or_none()
+    return None if row is None else _case(row)
+
+
 async def latest_appealable(session: AsyncSession, community: str, platform: str, user_id: str,
                             now: datetime) -> Case | None:
     """The member's newest active punishment that has not been appealed yet."""

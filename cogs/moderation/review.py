@@ -27,6 +27,9 @@ class Review(Enforcement):
         case = await self.case_by_id(int(event.value)) if event.value.isdigit() else None
         if case is None or case.community != self.ctx.community.name:
             return None, self.reply(event, "That case no longer exists.")
+        mine = self.own_case(event.user, case)
+        if mine is not None:
+            return None, self.reply(event, mine)
         return case, None
 
     @button("undo")
@@ -48,7 +51,14 @@ class Review(Enforcement):
         case, refusal = await self._pressed_case(event)
         if case is None:
             return [refusal] if refusal else []
+        if case.state != ACTIVE:
+            return [self.reply(event, f"Case #{case.number} is {case.state}: there is nothing to ban for.")]
         user = UserRef(case.platform, case.user_id)
+        async with self.ctx.db.session() as session:
+            running = await repo.active_of_kind(session, self.ctx.community.name, user.platform, user.id, "ban",
+                                                self.ctx.now())
+        if running:  # a second press, or another moderator was quicker: one ban, one DM
+            return [self.reply(event, f"{case.user_name or user.id} is already banned (case #{running[0].number}).")]
         why = await self.ctx.hierarchy_refusal(event.user, user) or self.capability_refusal(user.platform,
                                                                                               Capability.BAN)
         if why:

@@ -260,8 +260,17 @@ async def test_review_buttons(h: Harness) -> None:
     assert texts(await h.press("bob", undo)) == ["Only moderators can use these buttons."]
     assert "Case #1 undone." in texts(await h.press("mo", undo))
     assert "Case #1 dismissed." in texts(await h.press("mo", dismiss))
+    # buttons act on the state the case is in now: an undone case bans nobody
+    assert texts(await h.press("mo", ban)) == ["Case #1 is revoked: there is nothing to ban for."]
+    second = await h.post("bob", "freenitro again")
+    ban = next(b for b in buttons(second) if b.label == "Ban")
     banned = await h.press("mo", ban)
-    assert len(of(banned, BanMember)) == 1 and "Case #2: banned bob." in texts(banned)
+    assert len(of(banned, BanMember)) == 1 and "Case #3: banned bob." in texts(banned)
+    assert len(dms(banned)) == 1
+    # and they act once: a second press bans nobody and DMs nobody
+    again = await h.press("mo", ban)
+    assert of(again, BanMember) == [] and dms(again) == []
+    assert texts(again) == ["bob is already banned (case #3)."]
 
 
 async def test_points_expire(h: Harness) -> None:

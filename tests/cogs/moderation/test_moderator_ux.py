@@ -1,0 +1,129 @@
+"""What a new moderator meets: typos refused, never oneself, only cases of things that happened."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.actions import BanMember, KickMember, OpenForm, RemoveTimeout, TimeoutMember, UnbanMember
+from bot.testing import Harness, texts
+from cogs.moderation.commands_members import _split_duration
+from tests.cogs.moderation.test_cog import buttons, modlog, of
+
+
+async def no_case_was_filed(h: Harness) -> bool:
+    return texts(await h.command("boss", "/case 1")) == ["No case #1."]
+
+
+@pytest.mark.parametrize("line", ["/ban bob 7x typo", "/ban bob 0d", "/ban bob -3d spam", "/ban bob @alice",
+                                  "/ban bob 7dd spam"])
+async def test_a_mistyped_ban_duration_is_an_error_not_a_permanent_ban(h: Harness, line: str) -> None:
+    h.add_member("bob")
+    h.add_member("alice")
+    answer = await h.command("mo", line)
+    assert of(answer, BanMember) == []
+    assert texts(answer)[0].startswith("/ban: ")
+    assert await no_case_was_filed(h)
+
+
+async def test_a_ban_with_duration_or_permanent_still_works(h: Harness) -> None:
+    h.add_member("bob")
+    h.add_member("carl")
+    assert "Case #1: ban bob for 1w." in texts(await h.command("mo", "/ban bob 7d spamming"))
+    answer = await h.command("mo", "/ban carl permanent spam bot")
+    assert len(of(answer, BanMember)) == 1 and "Case #2: ban carl." in texts(answer)
+    assert "Reason: spam bot" in texts(await h.command("mo", "/case 2"))[0]
+
+
+@pytest.mark.parametrize("points", ["-3", "2.5", "0", "101", "+1.0"])
+async def test_warn_refuses_points_that_are_not_1_to_100(h: Harness, points: str) -> None:
+    h.add_member("bob")
+    answer = texts(await h.command("mo", f"/warn bob {points} spam"))
+    assert answer == [f"/warn: points are a whole number from 1 to 100, not `{points}`."]
+    assert await no_case_was_filed(h)
+
+
+@given(st.text(max_size=30))
+def test_split_duration_never_turns_a_number_into_a_permanent_ban(raw: str) -> None:
+    try:
+        span, reason = _split_duration(raw)
+    except ValueError:
+        return
+    first = raw.strip().partition(" ")[0]
+    if re.match(r"[+-]?\d", first):  # looks like a number: a real, positive duration or an error
+        assert span is not None and span > timedelta(0)
+    if span is None and first.lower() not in ("permanent", "perm", "forever"):
+        assert reason == (raw.strip() or None)
+
+
+async def test_a_moderator_cannot_overturn_their_own_case(h: Harness) -> None:
+    h.add_member("mo2", "Moderators", rank=10)
+    warned = await h.command("boss", "/warn mo 1 rude to a member")
+    assert "Case #1: warn mo." in texts(warned)
+    refusal = "Case #1 is about you: another moderator must decide it."
+    assert texts(await h.command("mo", "/reason 1 it was a joke")) == [refusal]
+    assert texts(await h.command("mo", "/pardon 1")) == [refusal]
+    [form] = of(await h.command("mo", "/appeal"), OpenForm)
+    sent = await h.submit("mo", form.form.action, {"why": "I was right"}, value=form.form.value)
+    approve = next(b for b in buttons(sent) if b.label == "Approve")
+    assert texts(await h.press("mo", approve)) == [refusal]
+    # another moderator may
+    assert any("approved" in t for t in texts(await h.press("mo2", approve)))
+
+
+async def test_undo_of_ones_own_automatic_case_is_refused(h: Harness) -> None:
+    h.add_member("mo2", "Moderators", rank=10)
+    h.add_member("eve")
+    first = await h.post("eve", "freenitro")
+    undo = next(b for b in buttons(first) if b.label == "Undo")
+    # eve is promoted later and tries to undo her own case
+    h.adapter.members["eve"].roles.add("Moderators")
+    assert texts(await h.press("eve", undo)) == ["Case #1 is about you: another moderator must decide it."]
+    assert "Case #1 undone." in texts(await h.press("mo2", undo))
+
+
+async def test_impossible_actions_are_refused_and_not_filed(h: Harness) -> None:
+    h.add_member("bob")
+    answer = texts(await h.command("mo", "/unban bob"))
+    assert answer == ["Not done: bob is a member here, not banned."]
+    assert texts(await h.command("mo", "/untimeout bob")) == ["Not done: bob is not timed out."]
+    h.adapter.members["bob"].present = False
+    assert of(await h.command("mo", "/kick bob"), KickMember) == []
+    timed = await h.command("mo", "/timeout bob 10m")
+    assert of(timed, TimeoutMember) == [] and "not a member here" in texts(timed)[0]
+    assert await no_case_was_filed(h)
+
+
+async def test_lifting_what_is_there_still_works(h: Harness) -> None:
+    h.add_member("bob")
+    await h.command("mo", "/timeout bob 10m spam")
+    assert len(of(await h.command("mo", "/untimeout bob"), RemoveTimeout)) == 1
+    await h.command("mo", "/ban bob 1d spam")
+    h.adapter.members["bob"].present = False
+    assert len(of(await h.command("mo", "/unban bob"), UnbanMember)) == 1
+
+
+async def test_notes_are_not_appealable_or_pardonable(h: Harness) -> None:
+    h.add_member("bob")
+    await h.command("mo", "/note bob private: watch for alt accounts")
+    assert texts(await h.command("bob", "/appeal 1")) == [
+        "Case #1 is a note, not a punishment: there is nothing to appeal."]
+    assert texts(await h.command("mo", "/pardon 1")) == ["Case #1 is a note, not a punishment: nothing to pardon."]
+
+
+async def test_appeal_answers_say_where_the_answer_comes_and_long_appeals_fit(h: Harness) -> None:
+    h.add_member("bob")
+    await h.command("mo", "/warn bob 1 rude")
+    [form] = of(await h.command("bob", "/appeal"), OpenForm)
+    sent = await h.submit("bob", form.form.action, {"why": "x" * 7000, "contact": "y" * 7000},
+                          value=form.form.value)
+    [log] = modlog(sent)
+    assert len(log) < 2000
+    assert "Their answer will come by direct message." in texts(sent)[-1]
+    # while it is pending, /appeal says so instead of "no active case"
+    assert texts(await h.command("bob", "/appeal")) == [
+        "Your appeal of case #1 is with the moderators; their answer will come by direct message."]
