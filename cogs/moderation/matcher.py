@@ -20,6 +20,7 @@ from cogs.moderation.normalise import SPACED_HINT, fold, join_spaced, normalise
 _MAX_MEM = 256 << 20  # RE2's DFA budget for a set of ~10k words
 _LETTER = r"[\pL\pN]"
 _NOT_LETTER = r"[^\pL\pN]"
+_JOINER = r"[\s\-_.]*"
 # what separates the words of a list entry once normalised: anything but letters, digits and `*`
 _ENTRY_SPLIT = re.compile(r"[^\w*]+|_+")
 
@@ -60,11 +61,13 @@ def _letters(piece: str) -> str:
     return "".join("[il]" if c in "il" else re2.escape(c) for c in piece)
 
 
-def word_pattern(word: str) -> str | None:
+def word_pattern(word: str, *, edges: bool = False) -> str | None:
     """A whole-word RE2 pattern for a list entry: ``*`` is a wildcard, spaces make phrases.
 
     The entry is normalised as text is, and its words may be written apart or together
     (``bitcoin-doubler`` also meets ``b.i.t.c.o.i.n-d.o.u.b.l.e.r``, which the normaliser joins).
+    ``edges`` makes the entry match at the start or the end of a longer word too (names:
+    ``moderator123``, ``Steward_Support``) but not inside one (``badminton`` is not ``admin``).
     """
     # `*` is also a markdown marker the normaliser drops, so normalise around it
     norm = "*".join(normalise(part) for part in word.strip().split("*")).strip()
@@ -72,10 +75,15 @@ def word_pattern(word: str) -> str | None:
     if not chunks:
         return None
     pieces = [(_LETTER + "*").join(_letters(p) for p in chunk.split("*")) for chunk in chunks]
-    body = (_NOT_LETTER + "*").join(pieces)
+    # the words of an entry may be joined by spaces, hyphens, underscores or dots, or written together
+    # ("free nitro" meets "free-nitro" and "f r e e n i t r o"), but not split by a comma or a
+    # sentence ("free, nitro is not free" is ordinary chat)
+    body = _JOINER.join(pieces)
     first, last = chunks[0][0], chunks[-1][-1]
     lead = "" if first == "*" else (r"\b" if first.isascii() and first.isalnum() else f"(?:^|{_NOT_LETTER})")
     tail = "" if last == "*" else (r"\b" if last.isascii() and last.isalnum() else f"(?:{_NOT_LETTER}|$)")
+    if edges and lead and tail:
+        return f"(?:{lead}{body}|{body}{tail})"
     return lead + body + tail
 
 
@@ -94,6 +102,7 @@ class TextRule:
     regexes: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
     raw: bool = False
+    edges: bool = False  # words also match at the start or end of a longer word (display names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +236,7 @@ def build_engine(rules: Sequence[TextRule]) -> Engine:
     raw: list[tuple[str, int]] = []
     for rule in rules:
         for word in rule.words:
-            if (pattern := word_pattern(word)) is not None:
+            if (pattern := word_pattern(word, edges=rule.edges)) is not None:
                 normal.append((pattern, rule.index))
                 labels.append(entry_label(word))
         if rule.raw:

@@ -8,6 +8,7 @@ checked here against :class:`MessageFacts` and a :class:`Tracker` of recent acti
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -79,6 +80,19 @@ class Tracker:
         return sum(1 for t in times if t >= since)
 
 
+_EVERYONE = re.compile(r"@(?:everyone|here)\b", re.IGNORECASE)
+
+
+def everyone_attempt(text: str) -> bool:
+    """``@everyone``/``@here`` typed as text, also in look-alikes (``＠everyone``, zero-width inside)."""
+    if "@" in text and _EVERYONE.search(text):
+        return True
+    if text.isascii():
+        return False
+    plain = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    return "@" in plain and _EVERYONE.search(plain) is not None
+
+
 def applies(rule: Rule, channel_name: str) -> bool:
     """Whether a rule is on and covers this channel."""
     if not rule.enabled:
@@ -102,12 +116,14 @@ def _check_other(rule: Rule, facts: MessageFacts, tracker: Tracker, scam: frozen
                     continue
                 if listed(link.domain, spec.denied):
                     return f"denied domain {link.domain}"
-                if spec.scam_domains and listed(link.domain, scam):
+                # a known scam domain named in a sentence ("dlscord.gift is a scam, don't click") is a
+                # warning to others, not a link: only a scheme, www. or a path makes it one
+                if spec.scam_domains and link.explicit and listed(link.domain, scam):
                     return f"known scam domain {link.domain}"
                 if spec.allow_only and link.explicit:
                     return f"domain not allowed: {link.domain}"
     if rule.mentions is not None:
-        if rule.mentions.everyone and facts.everyone:
+        if rule.mentions.everyone and (facts.everyone or everyone_attempt(text)):
             return "@everyone/@here attempt"
         if rule.mentions.max is not None and facts.mentions > rule.mentions.max:
             return f"{facts.mentions} mentions (max {rule.mentions.max})"

@@ -313,7 +313,7 @@ class ModerationSettings(StrictModel):
         for index, rule in enumerate(self.rules):
             if rule.enabled and rule.has_text and target in rule.targets:
                 out.append(TextRule(index=index, words=tuple(rule.all_words()), regexes=tuple(rule.regex),
-                                    allow=tuple(rule.allow), raw=rule.raw))
+                                    allow=tuple(rule.allow), raw=rule.raw, edges=target == "names"))
         return out
 
     @property

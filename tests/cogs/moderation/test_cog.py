@@ -350,7 +350,7 @@ async def test_ban_where_bots_cannot_ban_kicks_and_says_so(db_url: str) -> None:
 
 
 async def test_a_ban_dms_first_and_a_refused_timeout_is_recorded_not_announced(h: Harness) -> None:
-    actions = await h.post("bob", "claim it at discord-nitro.gift now")  # scam-links: delete + tempban
+    actions = await h.post("bob", "claim it at discord-nitro.gift/free now")  # scam-links: delete + tempban
     kinds = [type(a).__name__ for a in actions]
     assert kinds.index("SendDirect") < kinds.index("BanMember")  # after a ban the member can't be reached
     h.adapter.refusals[TimeoutMember] = "Missing Permissions"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,37 @@ def test_clean_chat_passes_the_shipped_word_lists() -> None:
     flagged = [s for samples in corpus.CLEAN.values() for s in samples
                if conf.engine.match(s) or conf.name_engine.match(s)]
     assert flagged == []
+
+
+# what a community would hit on day one with the shipped example, and what it must still catch
+DAY_ONE = ["can you airdrop me the photos", "what is the casino royale film about", "free, nitro is not free",
+           "dlscord.gift is a scam, do not click", "ask the support team", "I am a moderator here"]
+STILL_CAUGHT = ["claim your free airdrop now", "free nitro here", "https://dlscord.gift/abc", "dlscord.gift/claim",
+                "＠everyone free stuff", "@\u200beveryone look", "c.a.s.i.n.o bonus"]
+
+
+def _example_hits(text: str) -> list[str]:
+    from cogs.moderation.rules import MessageFacts, Tracker, evaluate
+    from steward.catalog import discover
+
+    catalog = discover()
+    config = load_config(EXAMPLE, cogs=catalog.cog_models(), platforms=catalog.platform_models(), env={})
+    conf = config.communities[0].cog_sections()["moderation"]
+    assert isinstance(conf, ModerationSettings)
+    facts = MessageFacts(text=text, author="u1", channel="c1", channel_name="#general",
+                         at=datetime(2026, 1, 1, tzinfo=UTC))
+    text_hits = {h.rule: h.term for h in conf.engine.match(text)}
+    return [h.name for h in evaluate(conf, facts, Tracker(), text_hits) if not h.shadow]
+
+
+@pytest.mark.parametrize("text", DAY_ONE)
+def test_the_example_lets_ordinary_chat_pass(text: str) -> None:
+    assert _example_hits(text) == []
+
+
+@pytest.mark.parametrize("text", STILL_CAUGHT)
+def test_the_example_still_catches_the_real_thing(text: str) -> None:
+    assert _example_hits(text) != []
 
 
 def test_hits_report_the_list_entry_not_its_folded_spelling(engine: Engine) -> None:
@@ -96,3 +128,24 @@ def test_the_ascii_fast_path_folds_as_the_unicode_path_does(value: str) -> None:
     # must give the same bytes for the ASCII part
     table = unicode_table()
     assert fold(value) == value.translate(table).encode()
+
+
+def _example_names() -> Engine:
+    from steward.catalog import discover
+
+    catalog = discover()
+    config = load_config(EXAMPLE, cogs=catalog.cog_models(), platforms=catalog.platform_models(), env={})
+    conf = config.communities[0].cog_sections()["moderation"]
+    assert isinstance(conf, ModerationSettings)
+    return conf.name_engine
+
+
+@pytest.mark.parametrize("name", ["Steward_Support", "SupportTeam", "moderator123", "Administrator",
+                                  "0fficial Steward", "🅼🅾🅳🅴🆁🅰🆃🅾🆁"])
+def test_impersonating_names_are_caught(name: str) -> None:
+    assert _example_names().match(name)
+
+
+@pytest.mark.parametrize("name", ["badminton_bob", "Stewart", "Ada Lovelace", "supporter", "teamwork"])
+def test_ordinary_names_pass(name: str) -> None:
+    assert _example_names().match(name) == []
