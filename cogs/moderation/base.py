@@ -38,7 +38,7 @@ from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
 from cogs.moderation.rules import Tracker
 from cogs.moderation.settings import ModerationSettings
-from cogs.moderation.wave import WaveEntry, WaveGuard
+from cogs.moderation.wave import RAID, WaveEntry, WaveGuard, summary_lines
 
 EXCERPT = 300
 NEVER_TOO_LATE = timedelta(days=3650)
@@ -252,17 +252,40 @@ class ModerationBase(Cog):
                         wave: ChannelRef | None = None) -> None:
         """Post the case's one mod-log entry and remember where it is (in a wave: hold it for the summary)."""
         if wave is not None and self.wave.waving(wave.id, self.ctx.now()):
-            entry = WaveEntry(case.id, case.number, case.rule or case.kind, case.user_name or case.user_id,
-                              case.user_id)
-            if self.wave.add(wave.id, entry):
-                await self.ctx.schedule("wave_summary", self.ctx.now() + self.conf.wave.summary_every,
-                                        {"channel": wave.id, "platform": wave.platform},
-                                        key=f"wave:{wave.platform}:{wave.id}:{case.id}")
+            await self.hold_for_summary(case, wave.id, wave.platform)
             return
         results = await self.ctx.modlog(content.with_buttons(*buttons) if buttons else content)
         posted = next((r.message for r in results if r.ok and r.message is not None), None)
         if posted is not None:
             await self.update_case(case, modlog_channel=posted.channel_id, modlog_message=posted.id)
+
+    async def hold_for_summary(self, case: Case, key: str, platform: str) -> None:
+        """Keep a case for the next summary of ``key`` (a channel in a wave, or ``raid``)."""
+        entry = WaveEntry(case.id, case.number, case.rule or case.kind, case.user_name or case.user_id, case.user_id)
+        if self.wave.add(key, entry):
+            await self.ctx.schedule("wave_summary", self.ctx.now() + self.conf.wave.summary_every,
+                                    {"channel": key, "platform": platform}, key=f"wave:{platform}:{key}:{case.id}")
+
+    async def post_summary(self, channel: ChannelRef) -> None:
+        """Post what a wave (or a raid: ``channel.id == "raid"``) did since the last summary, if anything."""
+        entries = self.wave.take(channel.id)
+        if not entries:
+            return
+        rules, members, cases = summary_lines(entries)
+        first, last = min(e.number for e in entries), max(e.number for e in entries)
+        people = len({e.user_id for e in entries})
+        if channel.id == RAID:
+            content = fmt("🚨 Raid: {n} joiner(s) since the last summary, each a case.\nJoined: {members}\n"
+                          "Cases: {cases}", n=len(entries), members=UserText(members), cases=cases)
+        else:
+            content = fmt("🌊 Spam wave in {where}: {n} case(s), {people} member(s) since the last summary.\n"
+                          "By rule: {rules}\nBy member: {members}\nCases: {cases}",
+                          where=Mention(channel, channel.id), n=len(entries), people=people,
+                          rules=UserText(rules), members=UserText(members), cases=cases)
+        value = f"{channel.id}:{first}:{last}"
+        await self.ctx.modlog(content.with_buttons(
+            Button(f"Ban these {people}", self.action_id("wave_ban"), value, "danger"),
+            Button("Undo these cases", self.action_id("wave_undo"), value, "secondary")))
 
     async def delete_now(self, message: MessageRef, reason: str, *, wave: bool) -> ActionResult:
         """Delete a message; in a wave, together with the channel's other deletes as one bulk delete."""

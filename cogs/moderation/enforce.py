@@ -100,6 +100,8 @@ class Enforcement(ModerationBase):
                                              incident_at=incident_at, message=message,
                                              note="; ".join(notes) or None)
         tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
+        if tell is not None and duration is not None:
+            tell += f" for {format_duration(duration)}"  # the member hears what the mod log shows
         case = await self.carry_out(case, member_actions, tell=tell, extra=ask, wave=where)
         if tell is None and ask is not None and self.can_dm(target.user.platform):
             await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))

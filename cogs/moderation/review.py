@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.actions import Action, RemoveTimeout, UnbanMember
 from bot.capabilities import Capability
 from bot.cog import button, job
-from bot.components import Button
 from bot.content import Mention, UserText, fmt
 from bot.events import ButtonPressed
 from bot.permissions import Level
@@ -15,7 +14,7 @@ from cogs.moderation import repository as repo
 from cogs.moderation.actions import ActionSpec
 from cogs.moderation.enforce import Enforcement
 from cogs.moderation.models import ACTIVE, EXPIRED
-from cogs.moderation.wave import summary_lines
+from cogs.moderation.wave import RAID
 
 
 class Review(Enforcement):
@@ -85,21 +84,7 @@ class Review(Enforcement):
     @job("wave_summary")
     async def wave_summary(self, run: JobRun) -> None:
         """Post what a wave did in one channel since the last summary: one post instead of one per case."""
-        channel = ChannelRef(str(run.payload["platform"]), str(run.payload["channel"]))
-        entries = self.wave.take(channel.id)
-        if not entries:
-            return
-        rules, members, cases = summary_lines(entries)
-        first, last = min(e.number for e in entries), max(e.number for e in entries)
-        people = len({e.user_id for e in entries})
-        content = fmt("🌊 Spam wave in {where}: {n} case(s), {people} member(s) since the last summary.\n"
-                      "By rule: {rules}\nBy member: {members}\nCases: {cases}",
-                      where=Mention(channel, channel.id), n=len(entries), people=people,
-                      rules=UserText(rules), members=UserText(members), cases=cases)
-        value = f"{channel.id}:{first}:{last}"
-        await self.ctx.modlog(content.with_buttons(
-            Button(f"Ban these {people}", self.action_id("wave_ban"), value, "danger"),
-            Button("Undo these cases", self.action_id("wave_undo"), value, "secondary")))
+        await self.post_summary(ChannelRef(str(run.payload["platform"]), str(run.payload["channel"])))
 
     async def _wave_cases(self, event: ButtonPressed) -> tuple[list[repo.Case], Action | None]:
         if await self.ctx.level_of(event.user) < Level.MODERATOR:
@@ -111,8 +96,8 @@ class Review(Enforcement):
         async with self.ctx.db.session() as session:
             cases = await repo.in_range(session, self.ctx.community.name, int(first), int(span))
         # the wave's own automatic cases: not a moderator's, not another channel's
-        return [c for c in cases if c.channel_id == channel and c.actor_id is None and c.state == ACTIVE
-                and c.user_id != event.user.id], None
+        return [c for c in cases if (c.rule == RAID if channel == RAID else c.channel_id == channel)
+                and c.actor_id is None and c.state == ACTIVE and c.user_id != event.user.id], None
 
     @button("wave_ban")
     async def wave_ban(self, event: ButtonPressed) -> list[Action]:

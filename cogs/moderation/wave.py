@@ -12,6 +12,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+RAID = "raid"  # the summary key of raid-mode joiners (a wave of joins rather than of messages)
+
 
 @dataclass(frozen=True, slots=True)
 class WaveEntry:

@@ -39,6 +39,7 @@ MODERATION = textwrap.dedent("""
         action: alert
         channels: ["#general"]
         ends_after: 10m
+      wave: {summary_every: 1s}
 """)
 
 
@@ -264,7 +265,7 @@ async def test_team_join_reaches_the_name_check_and_the_raid_counter(start_stewa
     raid = await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Raid mode ON" in c.args["text"])
     assert "3 joins in 1m" in raid.args["text"]
     assert "<!subteam^S0MODS>" in raid.args["text"]  # the one deliberate ping: the moderators' user group
-    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Raid mode: " in c.args["text"])
+    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "🚨 Raid: 1 joiner(s)" in c.args["text"])
     await steward.runtime.idle()
     assert cog.raid.active and len(cog.raid.joins) == 3
 
@@ -388,8 +389,8 @@ def test_commands_in_stewards_text_are_spelled_the_slack_way() -> None:
 
 # -- a spam wave -------------------------------------------------------------------------------
 
-WAVE = MODERATION.replace("thresholds: {3: {timeout: 1h}, 5: kick}", "thresholds: {}") + \
-    "  wave: {cases: 4, within: 1m, summary_every: 1s}\n"
+WAVE = MODERATION.replace("thresholds: {3: {timeout: 1h}, 5: kick}", "thresholds: {}").replace(
+    "wave: {summary_every: 1s}", "wave: {cases: 4, within: 1m, summary_every: 1s}")
 
 
 async def test_a_wave_is_deleted_one_by_one_and_summarised_once(start_steward: StartSteward) -> None:

@@ -194,6 +194,9 @@ async def test_raid_mode_switches_on_and_off(h: Harness) -> None:
     assert [r.id for r in alert.content.ping] == ["Moderators"]  # the one deliberate ping
     assert len(of(await h.join("r5"), KickMember)) == 1
     off = await h.command("mo", "/raid off")
+    # the raiders are one summary (each a case), not a post per joiner
+    [summary] = [m for m in modlog(off) if m.startswith("🚨 Raid:")]
+    assert "2 joiner(s)" in summary and "r4" in summary and "r5" in summary
     assert any(isinstance(a, SetSlowmode) and a.seconds == 0 for a in off)
     assert any(isinstance(a, LockChannel) and not a.locked for a in off)
     assert of(await h.join("late"), KickMember) == []

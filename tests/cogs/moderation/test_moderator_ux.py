@@ -127,3 +127,25 @@ async def test_appeal_answers_say_where_the_answer_comes_and_long_appeals_fit(h:
     # while it is pending, /appeal says so instead of "no active case"
     assert texts(await h.command("bob", "/appeal")) == [
         "Your appeal of case #1 is with the moderators; their answer will come by direct message."]
+
+
+async def test_raid_on_off_on_in_quick_succession_keeps_an_end_job(h: Harness) -> None:
+    assert any("Raid mode ON" in t for t in texts(await h.command("mo", "/raid on")))
+    await h.command("mo", "/raid off")
+    again = texts(await h.command("mo", "/raid on"))
+    assert not any("already exists" in t for t in again) and any("Raid mode ON" in t for t in again)
+    # the end job of the second raid is there, and it ends raid mode (the slowmode is lifted)
+    ended = await h.advance(minutes=11)
+    assert any("Raid mode OFF" in t for t in texts(ended))
+
+
+async def test_two_hundred_raiders_are_a_few_summaries_not_two_hundred_posts(h: Harness) -> None:
+    posts: list[str] = []
+    for i in range(200):
+        posts += modlog(await h.join(f"raider{i}"))
+        if i % 50 == 49:
+            posts += modlog(await h.advance(seconds=6))
+    assert len(posts) <= 6  # the raid alert and a summary every few seconds
+    joiners = sum(int(p.split(" joiner(s)")[0].rsplit(" ", 1)[1]) for p in posts if p.startswith("🚨 Raid:"))
+    assert joiners == 197  # the first three joins were before raid mode
+
