@@ -21,6 +21,7 @@ from bot.actions import (
     RemoveTimeout,
     Reply,
     SendDirect,
+    SetSlowmode,
     TimeoutMember,
     UnbanMember,
 )
@@ -231,7 +232,10 @@ class ModerationBase(Cog):
             span = format_duration(case.expires_at - case.created_at)
             segments.append(f" for {span}")
         segments.append(" · ")
-        segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
+        if case.kind == "slowmode":  # a case about a channel (a channel-wide flood), not a member
+            segments.append(Mention(ChannelRef(case.platform, case.user_id), case.user_id))
+        else:
+            segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
         segments.append(f" · by {case.by}\nReason: ")
         segments.append(UserText(case.reason))
         if detail:
@@ -423,6 +427,9 @@ class ModerationBase(Cog):
             self.soft_muted.pop((user.platform, user.id), None)
             if self.ctx.can(user.platform, Capability.TIMEOUT):
                 return [RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
+        if case.kind == "slowmode" and still_running and self.ctx.can(user.platform, Capability.SLOWMODE):
+            return [SetSlowmode(channel=ChannelRef(case.platform, case.user_id), seconds=0,
+                                reason=f"case #{case.number} lifted by {by}")]
         if case.kind == "ban" and still_running and self.ctx.can(user.platform, Capability.BAN):
             return [UnbanMember(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
         return []

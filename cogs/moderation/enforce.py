@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from bot.actions import Action, SendDirect, SetSlowmode
 from bot.capabilities import Capability
+from bot.components import Button
 from bot.content import Content, Mention, UserText, fmt
 from bot.durations import format_duration
-from bot.refs import ChannelRef, MessageRef
+from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import SEVERITY, ActionSpec
 from cogs.moderation.base import ModerationBase, Target, excerpt
@@ -38,8 +39,13 @@ class Enforcement(ModerationBase):
                                       rule=rule.name, would=would, who=target.mention(),
                                       detail=UserText(hit.detail), ex=UserText(excerpt(source_text))))
         real = [h for h in hits if not h.shadow]
+        returned: list[Action] = []
+        channel_hits = [h for h in real if self.conf.rules[h.rule].channel_scoped]
+        if channel_hits and channel is not None:
+            returned.extend(await self.enforce_channel(channel, channel_hits, incident_at, message))
+        real = [h for h in real if h not in channel_hits]
         if not real:
-            return []
+            return returned
         # one message is one incident, however many rules it breaks: one case named after the
         # most severe action of them all, one DM, one mod-log post, the points counted once
         rules = [self.conf.rules[h.rule] for h in real]
@@ -52,7 +58,6 @@ class Enforcement(ModerationBase):
             reason = "broke the rules " + ", ".join(f"“{rule.name}”" for rule in rules)
         notes: list[str] = []
         member_actions: list[Action] = []
-        returned: list[Action] = []
         strongest = self.strongest_spec(specs, kind)
         if strongest is not None:
             # only the strongest member action: a ban makes a timeout of the same message moot
@@ -113,6 +118,36 @@ class Enforcement(ModerationBase):
         if points:
             returned.extend(await self.escalate(target, points, incident_at, total=total, where=where))
         return returned
+
+    async def enforce_channel(self, channel: ChannelRef, hits: list[Hit], incident_at: datetime | None,
+                              message: MessageRef | None) -> list[Action]:
+        """A channel-scoped rule (a channel-wide flood) acts on the channel: a case about the channel,
+        no member punished, no member buttons; its Undo lifts the slowmode."""
+        rules = [self.conf.rules[h.rule] for h in hits]
+        specs = [s for rule in rules for s in rule.actions]
+        names = ", ".join(rule.name for rule in rules)
+        slow = max((s.duration for s in specs if s.kind == "slowmode" and s.duration is not None), default=None)
+        notes: list[str] = []
+        acts: list[Action] = []
+        if slow is not None:
+            if self.ctx.can(channel.platform, Capability.SLOWMODE):
+                acts.append(SetSlowmode(channel=channel, seconds=int(slow.total_seconds()), reason=f"rule {names}"))
+            else:
+                notes.append(f"{channel.platform} has no slowmode: nothing was slowed")
+        kind = "slowmode" if acts else "alert"
+        where = Target(UserRef(channel.platform, channel.id), "#" + self.ctx.channel_mention(channel).name)
+        case = await self.open_case(where, kind, reason="; ".join(dict.fromkeys(r.why() for r in rules)),
+                                    rule=names[:60], incident_at=incident_at,
+                                    note="; ".join(notes) or None, message=message)
+        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
+        if refused:
+            await self.update_case(case, note=f"not done: {refused}")
+            case = await self.case_by_id(case.id) or case
+        headline = "⚠ Alert: " if any(s.kind == "alert" for s in specs) else ""
+        undo = (Button("Undo", self.action_id("undo"), str(case.id), "secondary"),) if acts and not refused else ()
+        await self.post_case(case, self.case_content(case, headline=headline, detail=hits[0].detail), undo)
+        self.tracker.channel_times.pop(channel.id, None)  # one flood is one case
+        return []
 
     @staticmethod
     def strongest_spec(specs: list[ActionSpec], kind: str) -> ActionSpec | None:

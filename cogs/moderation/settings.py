@@ -144,6 +144,7 @@ def _messages_only() -> list[Target]:
 
 
 TEXT_KINDS = ("words", "words_file", "regex")
+CHANNEL_ACTIONS = ("slowmode", "alert")
 OTHER_KINDS = ("links", "mentions", "flood", "repeats", "caps", "emoji", "newlines", "chars",
                "attachments", "age")
 
@@ -181,6 +182,21 @@ class Rule(StrictModel):
         if not any(getattr(self, k) for k in TEXT_KINDS + OTHER_KINDS):
             raise ValueError("a rule needs something to match: one of " + ", ".join(TEXT_KINDS + OTHER_KINDS))
         return self
+
+    @model_validator(mode="after")
+    def _channel_rules_act_on_channels(self) -> Rule:
+        if self.channel_scoped:
+            member = [a.kind for a in self.actions if a.kind not in CHANNEL_ACTIONS]
+            if member:
+                raise ValueError(f"a `per: channel` flood rule acts on the channel ({', '.join(CHANNEL_ACTIONS)}), "
+                                 f"not on whoever posted last: drop {', '.join(member)}")
+        return self
+
+    @property
+    def channel_scoped(self) -> bool:
+        """A rule about a channel, not a member: a channel-wide flood and nothing else to match."""
+        others = [k for k in TEXT_KINDS + OTHER_KINDS if k != "flood" and getattr(self, k)]
+        return self.flood is not None and self.flood.per == "channel" and not others
 
     @property
     def has_text(self) -> bool:

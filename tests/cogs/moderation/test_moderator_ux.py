@@ -149,3 +149,48 @@ async def test_two_hundred_raiders_are_a_few_summaries_not_two_hundred_posts(h: 
     joiners = sum(int(p.split(" joiner(s)")[0].rsplit(" ", 1)[1]) for p in posts if p.startswith("🚨 Raid:"))
     assert joiners == 197  # the first three joins were before raid mode
 
+
+
+CHANNEL_FLOOD = """
+communities:
+  - name: acme
+    roles: {moderator: [Moderators]}
+    channels: {modlog: "#mod-log", general: "#general"}
+    moderation:
+      rules:
+        - name: channel-flood
+          flood: {messages: 5, within: 10s, per: channel}
+          actions: [{slowmode: 10s}, alert]
+"""
+
+
+async def test_a_channel_flood_acts_on_the_channel_and_its_undo_lifts_the_slowmode(db_url: str) -> None:
+    from bot.actions import SetSlowmode
+    from cogs.moderation import COG
+
+    h = await Harness.start(CHANNEL_FLOOD, db_url=db_url, cogs={"moderation": COG})
+    try:
+        h.add_member("mo", "Moderators", rank=10)
+        actions = []
+        for i in range(5):
+            actions += await h.post(f"m{i}", f"hello {i}")
+        [slow] = of(actions, SetSlowmode)
+        assert slow.seconds == 10 and slow.channel.id == "general"
+        assert of(actions, TimeoutMember) == [] and of(actions, BanMember) == []
+        [post] = modlog(actions)
+        assert post.startswith("⚠ Alert: Case #1 · slowmode · #general")
+        assert [b.label for b in buttons(actions)] == ["Undo"]  # no member to ban or time out
+        assert texts(await h.command("mo", "/cases m4"))[0].startswith("No cases")
+        undone = await h.press("mo", buttons(actions)[0])
+        assert [a.seconds for a in of(undone, SetSlowmode)] == [0]
+    finally:
+        await h.close()
+
+
+def test_a_channel_rule_cannot_punish_a_member() -> None:
+    from bot.config import ConfigError, load_config_text
+    from cogs.moderation.settings import ModerationSettings
+
+    with pytest.raises(ConfigError, match="acts on the channel"):
+        load_config_text(CHANNEL_FLOOD.replace("[{slowmode: 10s}, alert]", "[{slowmode: 10s}, ban]"),
+                         cogs={"moderation": ModerationSettings}, env={})
