@@ -194,3 +194,25 @@ def test_a_channel_rule_cannot_punish_a_member() -> None:
     with pytest.raises(ConfigError, match="acts on the channel"):
         load_config_text(CHANNEL_FLOOD.replace("[{slowmode: 10s}, alert]", "[{slowmode: 10s}, ban]"),
                          cogs={"moderation": ModerationSettings}, env={})
+
+
+async def test_automatic_timeout_and_ban_dms_name_the_duration(h: Harness) -> None:
+    from tests.cogs.moderation.test_cog import dms
+
+    for n in "abcdef":
+        h.add_member(n)
+    timed = dms(await h.post("bob", "@a @b @c @d @e @f hi",  # mention-spam: timeout 10m
+                             mentions=tuple(h.user(n) for n in "abcdef")))
+    assert any("You were timed out for 10m" in d for d in timed)
+    banned = dms(await h.post("eve", "claim https://discord-nitro.gift/x"))  # scam-links: ban 7d
+    assert any("You were banned for 1w" in d for d in banned)
+
+
+async def test_a_banned_member_can_still_appeal_from_the_dm(h: Harness) -> None:
+    actions = await h.post("eve", "claim https://discord-nitro.gift/x")
+    assert of(actions, BanMember)
+    h.adapter.members["eve"].present = False  # banned: no longer in the server
+    appeal = next(b for b in buttons(actions) if b.label == "Appeal")
+    [form] = of(await h.press("eve", appeal), OpenForm)
+    sent = await h.submit("eve", form.form.action, {"why": "my account was stolen"}, value=form.form.value)
+    assert any("Appeal of case #1 (ban)" in m for m in modlog(sent))
