@@ -142,9 +142,12 @@ class KickMember(_MemberAction):
     capability: ClassVar[Capability] = Capability.KICK
 
 
+MAX_DELETE_HISTORY = timedelta(days=7)  # the most any platform removes with a ban (Discord's limit)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BanMember(_MemberAction):
-    """Ban a member, removing their recent messages."""
+    """Ban a member, removing their recent messages (up to :data:`MAX_DELETE_HISTORY` back)."""
 
     capability: ClassVar[Capability] = Capability.BAN
     delete_history: timedelta = timedelta(0)

@@ -88,7 +88,10 @@ class FormField:
 
 @dataclass(frozen=True, slots=True)
 class Form:
-    """A form of several fields; its submission arrives as ``FormSubmitted``."""
+    """A form of several fields; its submission arrives as ``FormSubmitted``.
+
+    ``intro`` is shown as plain text (escaped like user text), as it is usually built from data.
+    """
 
     action: str
     title: str

@@ -1,7 +1,11 @@
 """Message content made of trusted text, untrusted user text and mentions.
 
-Adapters escape :class:`UserText` with their platform's rules and render :class:`Mention`
-natively; nothing pings unless a feature names the user or role in ``Content.ping``.
+A plain ``str`` segment is Steward's own words (written in Steward's code: it may hold markup);
+every string from anywhere else — message text, names, reasons, notes, platform error text —
+enters as :class:`UserText`, which no renderer treats as markup: each adapter escapes it
+completely for its platform. :func:`fmt` wraps every ``str`` value in ``UserText`` itself, so
+interpolating a name cannot make markup. Adapters render :class:`Mention` natively; nothing pings
+unless a feature names the user or role in ``Content.ping``.
 """
 
 from __future__ import annotations
@@ -10,14 +14,19 @@ import string
 from dataclasses import dataclass, field
 
 from bot.components import Button, Select
+from bot.encodable import clean
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 
 @dataclass(frozen=True, slots=True)
 class UserText:
-    """Text that came from a member: always escaped when rendered."""
+    """Text that did not come from Steward's code: always escaped when rendered, never markup."""
 
     text: str
+
+    def __post_init__(self) -> None:
+        value: object = self.text
+        object.__setattr__(self, "text", clean(value if isinstance(value, str) else str(value)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,24 +72,39 @@ def text(value: str) -> Content:
     return Content((value,))
 
 
-def fmt(template: str, /, **values: Segment | int | float) -> Content:
+def fmt(template: str, /, **values: Segment | Content | int | float) -> Content:
     """Build content from a trusted ``str.format``-style template and typed values.
 
-    Plain ``str`` values are treated as trusted; wrap member-provided text in :class:`UserText`.
-    Unknown placeholders are left visible rather than raising, so admin templates cannot crash.
+    The template is Steward's own text; every ``str`` value becomes :class:`UserText` (escaped on
+    every platform), numbers are formatted, segments (mentions, ...) and :class:`Content` are kept
+    as they are. Unknown placeholders are left visible rather than raising, so admin templates
+    cannot crash.
     """
     segments: list[Segment] = []
+
+    def trusted(value: str) -> None:
+        # adjacent trusted pieces are one segment, so `/{name}` spells one command (Slack rewrites it)
+        if segments and isinstance(segments[-1], str):
+            segments[-1] += value
+        elif value:
+            segments.append(value)
+
     for literal, name, spec, _conv in string.Formatter().parse(template):
         if literal:
-            segments.append(literal)
+            trusted(literal)
         if name is None:
             continue
         if name not in values:
-            segments.append("{" + name + "}")
+            trusted("{" + name + "}")
             continue
         value = values[name]
-        if isinstance(value, (UserText, Mention)):
-            segments.append(value)
+        if isinstance(value, str):
+            segments.append(UserText(value))
+        elif isinstance(value, Content):
+            for seg in value.segments:
+                trusted(seg) if isinstance(seg, str) else segments.append(seg)
+        elif isinstance(value, (int, float)):
+            trusted(format(value, spec or ""))
         else:
-            segments.append(format(value, spec or ""))
+            segments.append(value)
     return Content(tuple(segments))

@@ -15,7 +15,7 @@ from bot.actions import Action, DeleteMessage, Reply
 from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
-from bot.content import Content, text
+from bot.content import Content, fmt, text
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -105,9 +105,9 @@ class RateLimit:
             wait = int(window - (now - hits[0])) + 1
             if now - self.warned.get(key, -1e9) > window:
                 self.warned[key] = now
-                d.actions.append(Reply(origin=event.origin, content=text(
-                    f"Slow down — you can use {limits.per_member} commands every {int(window)}s. "
-                    f"Try again in {wait}s.")))
+                d.actions.append(Reply(origin=event.origin, content=fmt(
+                    "Slow down — you can use {n} commands every {w}s. Try again in {wait}s.",
+                    n=limits.per_member, w=int(window), wait=wait)))
             return
         hits.append(now)
         await nxt(d)
@@ -171,9 +171,9 @@ class Dispatcher:
             log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
             origin = getattr(event, "origin", None)
             if isinstance(origin, Origin):
-                d.actions.append(Reply(origin=origin, content=text(
-                    f"Something went wrong on Steward's side (ref {ref}). The error is logged; "
-                    "please try again or tell a moderator.")))
+                d.actions.append(Reply(origin=origin, content=fmt(
+                    "Something went wrong on Steward's side (ref {ref}). The error is logged; "
+                    "please try again or tell a moderator.", ref=ref)))
 
     async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
         handlers: list[tuple[int, int, Cog, str]] = []
@@ -199,21 +199,22 @@ class Dispatcher:
             names = sorted({s.name for c in cogs for s in c.table().commands
                             if s.level <= d.level})
             close = difflib.get_close_matches(event.command.lower(), names, n=1)
-            hint = f" Did you mean /{close[0]}?" if close else ""
-            d.actions.append(Reply(origin=event.origin, content=text(
-                f"Unknown command /{event.command}.{hint} Type /help for the list.")))
+            hint = fmt(" Did you mean /{c}?", c=text(close[0])) if close else text("")
+            d.actions.append(Reply(origin=event.origin, content=fmt(
+                "Unknown command /{name}.{hint} Type /help for the list.", name=event.command, hint=hint)))
             return
         cog, spec = found
         if d.level < spec.level:
-            d.actions.append(Reply(origin=event.origin, content=text(
-                f"/{spec.name} is for {spec.level.label}s; you can't use it here.")))
+            d.actions.append(Reply(origin=event.origin, content=fmt(
+                "/{name} is for {level}s; you can't use it here.", name=text(spec.name), level=spec.level.label)))
             return
         try:
             kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
                                       resolver=self.host.platforms.resolver(event.platform), tz=community.tz,
                                       now=self.host.clock.now())
         except ArgumentError as exc:
-            d.actions.append(Reply(origin=event.origin, content=text(f"/{spec.name}: {exc}")))
+            d.actions.append(Reply(origin=event.origin,
+                                   content=fmt("/{name}: {why}", name=text(spec.name), why=str(exc))))
             return
         _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs), f"{cog.name}.{spec.method}")
 

@@ -12,8 +12,10 @@ _UNITS = {
     "d": 86400, "day": 86400, "days": 86400,
     "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
 }
-_PART = re.compile(r"(\d+)\s*([a-z]+)")
-_WHOLE = re.compile(r"(?:\d+\s*[a-z]+\s*)+")
+# ASCII digits only (``\d`` would take ``١٠m``), and few enough that int() stays cheap.
+_PART = re.compile(r"([0-9]{1,12})\s*([a-z]+)", re.ASCII)
+_WHOLE = re.compile(r"(?:[0-9]{1,12}\s*[a-z]+\s*)+", re.ASCII)
+_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
 HINT = "try 10m, 2h30m or 7d"
 
@@ -25,9 +27,10 @@ class DurationError(ValueError):
 def parse_duration(value: str) -> timedelta:
     """Parse ``10m``, ``2h30m``, ``1d 12h``; raise :class:`DurationError` with a hint."""
     raw = value.strip().lower()
+    value = value if len(value) <= 40 else value[:39] + "…"  # quoted back in messages
     if not raw:
         raise DurationError(f"a duration is needed — {HINT}")
-    if raw.isdigit():
+    if _NUMBER.fullmatch(raw):
         raise DurationError(f"`{value}` has no unit — {HINT}")
     if not _WHOLE.fullmatch(raw):
         raise DurationError(f"`{value}` isn't a duration — {HINT}")

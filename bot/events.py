@@ -1,15 +1,33 @@
 """Inbound events: platform-neutral, frozen, named in the past tense.
 
 ``scope`` is the platform's container (Discord guild id, Slack team id, console community);
-the dispatcher fills ``community`` from it.
+the dispatcher fills ``community`` from it. Every text field is made encodable on the way in
+(a lone surrogate becomes U+FFFD), so no handler meets a string no platform or codec can hold.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
+from bot.encodable import clean
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
+
+_TEXT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def clean_value(value: Any) -> Any:
+    """``value`` with every string in it (also in tuples and dict values) passed through ``clean``."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, tuple) and any(isinstance(v, str) for v in value):
+        cleaned = tuple(clean_value(v) for v in value)
+        return value if cleaned == value else cleaned
+    if isinstance(value, dict) and value:
+        cleaned_dict = {clean_value(k): clean_value(v) for k, v in value.items()}
+        return value if cleaned_dict == value else cleaned_dict
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +51,16 @@ class Event:
     event_id: str
     occurred_at: datetime
     community: str | None = None
+
+    def __post_init__(self) -> None:
+        names = _TEXT_FIELDS.get(type(self))
+        if names is None:
+            names = _TEXT_FIELDS[type(self)] = tuple(f.name for f in fields(self))
+        for name in names:
+            value = getattr(self, name)
+            cleaned = clean_value(value)
+            if cleaned is not value:
+                object.__setattr__(self, name, cleaned)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from bot.actions import Action, ActionResult, BulkDelete, DeleteMessage, SendMessage
 from bot.adapter import Adapter
 from bot.community import Community
-from bot.content import text
+from bot.content import fmt
 from bot.platforms import Platforms
 from bot.refs import MessageRef
 
@@ -77,6 +77,6 @@ class CapabilityGate:
         channel = community.channel("modlog", action.platform)
         if channel is None:
             return
-        await self.perform(SendMessage(channel=channel, content=text(
-            f"Note: {action.platform} does not let Steward {action.capability.value} "
-            f"({type(action).__name__}); nothing was done for that step.")), community)
+        await self.perform(SendMessage(channel=channel, content=fmt(
+            "Note: {platform} does not let Steward {what} ({action}); nothing was done for that step.",
+            platform=action.platform, what=action.capability.value, action=type(action).__name__)), community)

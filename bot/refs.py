@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.encodable import clean
+
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
@@ -59,6 +61,13 @@ class MemberInfo:
     joined_at: datetime | None = None
     created_at: datetime | None = None
     timed_out_until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("name", "display_name"):  # platform-supplied: make them encodable (lone surrogates)
+            value = getattr(self, name)
+            cleaned = clean(value)
+            if cleaned is not value:
+                object.__setattr__(self, name, cleaned)
 
     @property
     def label(self) -> str:

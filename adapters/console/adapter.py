@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TextIO
 
+from adapters.console.render import escape, render
 from adapters.console.settings import ConsoleSettings
 from adapters.console.world import ConsoleMember, ConsoleMessage, OpenFormState
 from bot.actions import (
@@ -172,7 +173,7 @@ class ConsoleAdapter:
                 msg = self.messages.get(message.id)
                 if msg is None:
                     return ActionResult.failure(action, "no such message", "not_found")
-                msg.text, msg.buttons, msg.select = content.plain(), content.buttons, content.select
+                msg.text, msg.buttons, msg.select = render(content), content.buttons, content.select
                 self._print_message(msg, edited=True)
                 return ActionResult.success(action, message)
             case DeleteMessage(message=message):
@@ -229,7 +230,7 @@ class ConsoleAdapter:
                 state = OpenFormState(form.action, form.value, form.title,
                                       [(f.name, f.label, f.required) for f in form.fields], where)
                 self.forms[origin.user.id] = state
-                intro = f" — {form.intro}" if form.intro else ""
+                intro = f" — {escape(form.intro)}" if form.intro else ""
                 self.out(f"[form] {form.title} for {origin.user.id}{intro} "
                          f"(answer each field as `{origin.user.id}: ...`, or `{origin.user.id}: cancel`)")
                 self._prompt(origin.user.id, state)
@@ -240,7 +241,7 @@ class ConsoleAdapter:
     # -- output -----------------------------------------------------------------------------
 
     def _post(self, where: str, author: str, content: Content, *, to: str | None = None) -> MessageRef:
-        msg = ConsoleMessage(f"m{next(self._ids)}", where, author, content.plain(), content.buttons,
+        msg = ConsoleMessage(f"m{next(self._ids)}", where, author, render(content), content.buttons,
                              content.select)
         self.messages[msg.id] = msg
         self._print_message(msg, to=to)

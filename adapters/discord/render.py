@@ -41,9 +41,22 @@ def unscoped(custom_id: str) -> tuple[str | None, str]:
     return (match.group(1), match.group(2)) if match else (None, custom_id)
 
 
+# Every character Discord's markdown can start something with, escaped wherever it stands:
+# emphasis, code, spoilers, masked links (both brackets, so `[a](b) [x](https://evil)` stays inert —
+# discord.py's escape_markdown leaves the second one live), and `<` for every angle form: user,
+# role and channel mentions, timestamps `<t:…>`, command mentions `</name:id>`, custom emoji and
+# `<https://…>` links.
+_INLINE = re.compile(r"[\\*_~`|\[\]<>]")
+# Block syntax only counts at the start of a line: headings, subtext `-#`, quotes, lists.
+_LINE_START = re.compile(r"^([ \t]*)(?:([#+-])|([0-9]+)\.)", re.MULTILINE)
+_BROADCAST = re.compile(r"@(everyone|here)", re.IGNORECASE)
+
+
 def escape(value: str) -> str:
-    """Member text made inert: no markdown, no mentions (``@everyone`` included)."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(value))
+    """Text from outside Steward made inert: no markdown, no links in disguise, no mentions."""
+    out = _INLINE.sub(lambda m: "\\" + m.group(), value)
+    out = _LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\."), out)
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), out)
 
 
 def render_text(content: Content) -> str:

@@ -1,7 +1,10 @@
 """Content, buttons, selects and forms rendered as Slack mrkdwn and Block Kit (pure functions).
 
-User text is escaped (``&``, ``<``, ``>``); mentions ping only the users and groups listed in
-``Content.ping``; nothing ever renders as ``<!channel>``, ``<!here>`` or ``<!everyone>``.
+User text is escaped completely: ``&``, ``<`` and ``>`` (so no ``<@U…>``, ``<!subteam^…>``,
+``<!here>``, ``<!date^…>`` or ``<https://…|label>`` form survives), and mrkdwn's formatting
+characters, which Slack offers no escape for, become look-alikes that don't format; mentions ping
+only the users and groups listed in ``Content.ping``; nothing ever renders as ``<!channel>``,
+``<!here>`` or ``<!everyone>``.
 """
 
 from __future__ import annotations
@@ -23,9 +26,15 @@ _BROADCAST = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>", re.IGNORECASE
 Block = dict[str, Any]
 
 
+# mrkdwn has no escape character: bold, italic, strike and code markers are swapped for look-alikes.
+_FORMATTING = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+_QUOTE = re.compile(r"^([ \t]*)&gt;", re.MULTILINE)
+
+
 def escape(text: str) -> str:
-    """Escape the three characters Slack treats as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from outside Steward made inert on Slack: no ``<…>`` forms, no formatting, no quotes."""
+    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_FORMATTING)
+    return _QUOTE.sub(lambda m: m.group(1) + "\u200b&gt;", out)  # `>` opens a quote only first on a line
 
 
 def no_broadcast(text: str) -> str:
@@ -141,7 +150,7 @@ def modal(form: Form, metadata: Mapping[str, str]) -> Block:
     """A form as a modal view; each field's name is its block_id and action_id."""
     blocks: list[Block] = []
     if form.intro:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": no_broadcast(form.intro)[:3000],
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": escape(form.intro)[:3000],
                                                    "verbatim": True}})
     for f in form.fields:
         element: Block

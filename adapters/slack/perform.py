@@ -34,7 +34,7 @@ from bot.actions import (
     ShowOnHome,
 )
 from bot.components import Button, Form
-from bot.content import Content, text
+from bot.content import Content, fmt, text
 from bot.refs import ChannelRef, MessageRef, UserRef
 
 log = logging.getLogger(__name__)
@@ -333,8 +333,8 @@ class Performer:
         # No (fresh) trigger: Slack opens forms only in answer to a click, so offer a button.
         key = f"{user.id}-{int(time.monotonic() * 1000) % 10**9}"
         self.pending_forms.put(key, (form, meta))
-        offer = Content((f"{form.title}: press the button to open the form.",),
-                        buttons=(Button("Open form", OPEN_FORM, key, style="primary"),))
+        offer = fmt("{title}: press the button to open the form.", title=form.title).with_buttons(
+            Button("Open form", OPEN_FORM, key, style="primary"))
         if channel is not None and not channel.id.startswith("D"):
             await self.ephemeral(team, channel.id, user.id, offer)
         else:

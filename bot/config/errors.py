@@ -27,9 +27,12 @@ class ConfigIssue:
     line: int | None
     path: Path
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where} {format_path(self.path)}: {self.message}"
 
 

@@ -10,19 +10,18 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.config.errors import ConfigError, ConfigIssue, Path
 from bot.config.models import StewardConfig, build_models
 from bot.config.types import ChannelMarker, PlatformSection, RoleMarker
+from bot.config.yamltree import MAX_BYTES, YamlRefused, build
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_ANY_ENV = re.compile(r"\$\{[^}]*\}?")
 
 
 class _Reader:
-    """Turns ruamel's round-trip tree into plain data, remembering each key's line."""
+    """Substitutes ``${ENV}`` in text values and remembers each key's line."""
 
     def __init__(self, file: str, env: Mapping[str, str]) -> None:
         self.file = file
@@ -30,30 +29,19 @@ class _Reader:
         self.lines: dict[Path, int] = {}
         self.issues: list[ConfigIssue] = []
 
-    def plain(self, node: Any, path: Path, line: int | None) -> Any:
-        if line is not None:
-            self.lines[path] = line
-        if isinstance(node, CommentedMap):
-            out: dict[str, Any] = {}
-            for key, value in node.items():
-                key_line = node.lc.key(key)[0] + 1
-                if isinstance(key, int) and not isinstance(key, bool):
-                    key = str(key)  # numeric keys (escalation thresholds `{3: ...}`) are read as text
-                if not isinstance(key, str):
-                    self.issues.append(ConfigIssue(self.file, key_line, path,
-                                                   f"key `{key}` must be text"))
-                    key = str(key)
-                out[key] = self.plain(value, (*path, key), key_line)
-            return out
-        if isinstance(node, CommentedSeq):
-            return [self.plain(v, (*path, i), node.lc.item(i)[0] + 1) for i, v in enumerate(node)]
-        if isinstance(node, str):
-            return self.substitute(node, path, line)
-        return node
-
     def substitute(self, value: str, path: Path, line: int | None) -> str:
+        if "${" not in value:
+            return value
+
         def repl(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
+            whole = _ENV.fullmatch(match.group())
+            if whole is None:  # `${TOKEN` or `${1BAD}`: a typo that must not become literal text
+                self.issues.append(ConfigIssue(
+                    self.file, line, path,
+                    f"malformed substitution `{match.group()}`: write ${{NAME}} or ${{NAME:-default}} "
+                    "(letters, digits and _, not starting with a digit)"))
+                return ""
+            name, default = whole.group(1), whole.group(2)
             if name in self.env:
                 return self.env[name]
             if default is not None:
@@ -62,14 +50,14 @@ class _Reader:
                 self.file, line, path,
                 f"environment variable {name} is not set (write ${{{name}:-}} to make it optional)"))
             return ""
-        return _ENV.sub(repl, str(value))
+        return _ANY_ENV.sub(repl, value)
 
-    def line_for(self, path: Path) -> int | None:
+    def line_for(self, path: Path) -> int:
         for end in range(len(path), -1, -1):
             line = self.lines.get(tuple(path[:end]))
             if line is not None:
                 return line
-        return None
+        return 1  # a key missing at the top: the document itself
 
 
 def _message(err: Mapping[str, Any], known_cogs: list[str], loc: Path) -> str:
@@ -178,25 +166,16 @@ def load_config_text(text: str, *, file: str = "config.yaml",
     """
     cogs = dict(cogs or {})
     reader = _Reader(file, os.environ if env is None else env)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = (exc.problem or "invalid YAML").strip()
-        if "duplicate key" in problem or "found duplicate key" in str(exc):
-            key = re.search(r'duplicate key "([^"]+)"', str(exc))
-            problem = f"duplicate key `{key.group(1)}`" if key else "duplicate key"
-        raise ConfigError([ConfigIssue(file, line, (), f"YAML syntax: {problem}")]) from None
-    except YAMLError as exc:
-        raise ConfigError([ConfigIssue(file, None, (), f"YAML syntax: {exc}")]) from None
-    if tree is None:
-        raise ConfigError([ConfigIssue(file, None, (), "the file is empty")])
-    if not isinstance(tree, CommentedMap):
+        tree = build(text, file, reader.substitute)
+    except YamlRefused as exc:
+        raise ConfigError([exc.issue]) from None
+    reader.lines = tree.lines
+    data = tree.data
+    if data is None:
+        raise ConfigError([ConfigIssue(file, 1, (), "the file is empty")])
+    if not isinstance(data, dict):
         raise ConfigError([ConfigIssue(file, 1, (), "the top level must be a mapping of keys")])
-    data = reader.plain(tree, (), None)
     if reader.issues:
         raise ConfigError(reader.issues)
     model = build_models(cogs, dict(platforms or {}), sections)
@@ -218,10 +197,22 @@ def load_config(path: str | os.PathLike[str], **kwargs: Any) -> StewardConfig:
     """Read and validate a config file; errors name ``file:line key.path``."""
     fs_path = FsPath(path)
     try:
-        text = fs_path.read_text(encoding="utf-8")
+        raw = fs_path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([ConfigIssue(fs_path.name, None, (), f"no such file: {path}")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError([ConfigIssue(fs_path.name, None, (), f"can't read the file: {exc}")]) from None
-    config = load_config_text(text, file=fs_path.name, **kwargs)
-    return config
+    return load_config_text(decode(raw, fs_path.name), file=fs_path.name, **kwargs)
+
+
+def decode(raw: bytes, file: str) -> str:
+    """UTF-8 bytes to text; a bad byte is reported with its line and column."""
+    if len(raw) > MAX_BYTES:
+        raise ConfigError([ConfigIssue(file, 1, (), f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise ConfigError([ConfigIssue(file, line, (), f"not UTF-8: byte 0x{raw[exc.start]:02X} at column {column} "
+                                                       "(save the file as UTF-8)", column=column)]) from None

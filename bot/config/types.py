@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationInfo, field_validator
 
 from bot.durations import DurationError, format_duration, parse_duration
 
@@ -14,6 +16,24 @@ class StrictModel(BaseModel):
     """Base of every config model: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads `true` as 1 where a number is expected; in a config that is always a slip
+        if isinstance(value, bool) and info.field_name and _wants_number(cls.model_fields[info.field_name].annotation):
+            raise ValueError(f"expected a number, got `{str(value).lower()}`")
+        return value
+
+
+def _wants_number(annotation: Any) -> bool:
+    """Whether a field takes a number (``int``, ``float``, optionally ``| None``) and not a bool."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(options) and all(_wants_number(a) for a in options)
+    return annotation in (int, float)
 
 
 class PlatformSection(StrictModel):

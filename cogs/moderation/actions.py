@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.actions import MAX_DELETE_HISTORY
 from bot.durations import DurationError, format_duration, parse_duration
 
 ACTION_KINDS = ("delete", "warn", "timeout", "kick", "ban", "alert", "dm", "slowmode")
@@ -75,6 +76,9 @@ def parse_action(value: Any) -> ActionSpec:
                     raise ValueError(f"ban: unknown key `{sorted(unknown)[0]}` (duration, delete_history)")
                 duration = _duration("ban", arg["duration"]) if arg.get("duration") else None
                 history = _duration("ban", arg["delete_history"]) if arg.get("delete_history") else None
+                if history is not None and history > MAX_DELETE_HISTORY:
+                    raise ValueError(f"ban: delete_history is at most {format_duration(MAX_DELETE_HISTORY)} "
+                                     f"(got {format_duration(history)})")
                 return ActionSpec("ban", duration=duration, delete_history=history)
             return ActionSpec("ban", duration=_duration("ban", arg))
         raise ValueError(f"unknown action `{kind}`; {hint}")

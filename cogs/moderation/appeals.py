@@ -6,7 +6,7 @@ from bot.actions import Action, OpenForm, SendDirect
 from bot.cog import button, command, form
 from bot.commands import Param, ParamType
 from bot.components import Button, Form, FormField
-from bot.content import Content, Mention, UserText, fmt
+from bot.content import Mention, UserText, fmt
 from bot.events import ButtonPressed, CommandInvoked, FormCancelled, FormSubmitted, Origin
 from bot.permissions import Level
 from bot.refs import UserRef
@@ -101,8 +101,8 @@ class Appeals(Enforcement):
         await self.ctx.modlog(content.with_buttons(
             Button("Approve", self.action_id("approve"), str(case.id), "success"),
             Button("Deny", self.action_id("deny"), str(case.id), "danger")))
-        return self.reply(event, f"Your appeal of case #{case.number} was sent to the moderators. "
-                                 "Their answer will come by direct message.")
+        return self.reply(event, fmt("Your appeal of case #{n} was sent to the moderators. "
+                                     "Their answer will come by direct message.", n=case.number))
 
     async def _decide(self, event: ButtonPressed, approve: bool) -> list[Action]:
         if await self.ctx.level_of(event.user) < Level.MODERATOR:
@@ -114,7 +114,8 @@ class Appeals(Enforcement):
         if mine is not None:
             return [self.reply(event, mine)]
         if case.appeal_state != PENDING:
-            return [self.reply(event, f"The appeal of case #{case.number} is {case.appeal_state or 'not open'}.")]
+            return [self.reply(event, fmt("The appeal of case #{n} is {s}.", n=case.number,
+                                          s=case.appeal_state or "not open"))]
         actor = await self.target(event.user)
         state = APPROVED if approve else DENIED
         if not await self.update_case(case, appeal_state=state, appeal_by=actor.name[:100]):
@@ -126,9 +127,10 @@ class Appeals(Enforcement):
         outcome = ("approved: the case is revoked" if approve else "denied: the case stands")
         await self.ctx.modlog(fmt("Appeal of case #{n} {outcome} by {who}.", n=case.number, outcome=outcome,
                                   who=actor.mention()))
-        await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=Content((
-            f"Your appeal of case #{case.number} in {self.ctx.community.name} was {outcome}.",))))
-        return [*actions, self.reply(event, f"Appeal of case #{case.number} {state}.")]
+        await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=fmt(
+            "Your appeal of case #{n} in {c} was {outcome}.", n=case.number, c=self.ctx.community.name,
+            outcome=outcome)))
+        return [*actions, self.reply(event, fmt("Appeal of case #{n} {s}.", n=case.number, s=state))]
 
     @button("approve")
     async def approve(self, event: ButtonPressed) -> list[Action]:

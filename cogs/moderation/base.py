@@ -148,7 +148,7 @@ class ModerationBase(Cog):
         refusal = await self.ctx.hierarchy_refusal(event.user, user)
         if refusal is None and capability is not None:
             refusal = self.capability_refusal(user.platform, capability)
-        return None if refusal is None else self.reply(event, f"Can't: {refusal}")
+        return None if refusal is None else self.reply(event, fmt("Can't: {why}", why=refusal))
 
     @staticmethod
     def own_case(actor: UserRef, case: Case) -> str | None:

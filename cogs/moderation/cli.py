@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot.config import ConfigError, load_config
+from bot.encodable import clean
 from cogs.moderation.normalise import normalise
 from cogs.moderation.rules import MessageFacts, Tracker, evaluate
 from cogs.moderation.settings import ModerationSettings
@@ -153,7 +154,10 @@ def check_command(args: argparse.Namespace, catalog: Any) -> int:
         return 1
     stream: TextIO
     try:
-        stream = open(args.input, encoding="utf-8") if args.input else sys.stdin
+        # bytes that aren't UTF-8 (and lone surrogates) become U+FFFD: one bad line never stops the run
+        stream = open(args.input, encoding="utf-8", errors="replace") if args.input else sys.stdin
+        if stream is sys.stdin and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     except OSError as exc:
         print(f"steward: can't read {args.input}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -161,7 +165,7 @@ def check_command(args: argparse.Namespace, catalog: Any) -> int:
     bad = 0
     try:
         for number, raw in enumerate(stream, start=1):
-            line = raw.rstrip("\n")
+            line = clean(raw.rstrip("\n"))
             if not line.strip():
                 continue
             if reader is None:

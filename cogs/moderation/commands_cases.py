@@ -24,7 +24,7 @@ class CaseCommands(ModerationBase):
         """/case N."""
         case = await self.get_case(number)
         if case is None:
-            return self.reply(event, f"No case #{number}.")
+            return self.reply(event, fmt("No case #{n}.", n=number))
         content = self.case_content(case, excerpt_text=case.evidence)
         extra = f"\nState: {case.state}"
         if case.ended_at is not None:
@@ -58,7 +58,7 @@ class CaseCommands(ModerationBase):
         """/reason N text: updates the case and its mod-log post."""
         case = await self.get_case(number)
         if case is None:
-            return [self.reply(event, f"No case #{number}.")]
+            return [self.reply(event, fmt("No case #{n}.", n=number))]
         mine = self.own_case(event.user, case)
         if mine is not None:
             return [self.reply(event, mine)]
@@ -69,7 +69,7 @@ class CaseCommands(ModerationBase):
         if updated.modlog_channel and updated.modlog_message:
             ref = MessageRef(event.platform, updated.modlog_channel, updated.modlog_message)
             out.append(EditMessage(message=ref, content=self.case_content(updated, excerpt_text=updated.evidence)))
-        out.append(self.reply(event, f"Case #{number}: reason updated."))
+        out.append(self.reply(event, fmt("Case #{n}: reason updated.", n=number)))
         return out
 
     @command("note", "Add a note about a member (no action).", level=Level.MODERATOR,
@@ -79,7 +79,7 @@ class CaseCommands(ModerationBase):
         actor, target = await self.target(event.user), await self.target(member)
         case = await self.open_case(target, "note", reason=text, actor=actor)
         await self.post_case(case, self.case_content(case))
-        return self.reply(event, f"Case #{case.number}: note on {target.name} saved.")
+        return self.reply(event, fmt("Case #{n}: note on {who} saved.", n=case.number, who=target.name))
 
     @command("pardon", "Revoke a case (points stop counting; a running timeout or ban ends).",
              level=Level.MODERATOR, params=[NUMBER])
@@ -87,23 +87,24 @@ class CaseCommands(ModerationBase):
         """/pardon N."""
         case = await self.get_case(number)
         if case is None:
-            return [self.reply(event, f"No case #{number}.")]
+            return [self.reply(event, fmt("No case #{n}.", n=number))]
         if case.state != ACTIVE:
-            return [self.reply(event, f"Case #{number} is already {case.state}.")]
+            return [self.reply(event, fmt("Case #{n} is already {s}.", n=number, s=case.state))]
         if case.kind not in repo.PUNISHMENTS and case.kind != "alert":
-            return [self.reply(event, f"Case #{number} is a {case.kind}, not a punishment: nothing to pardon.")]
+            return [self.reply(event, fmt("Case #{n} is a {k}, not a punishment: nothing to pardon.", n=number,
+                                          k=case.kind))]
         mine = self.own_case(event.user, case)
         if mine is not None:
             return [self.reply(event, mine)]
         actor = await self.target(event.user)
         refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id))
         if refusal is not None:
-            return [self.reply(event, f"Can't: {refusal}")]
+            return [self.reply(event, fmt("Can't: {why}", why=refusal))]
         actions = await self.lift(case, by=actor.name)
         await self.ctx.modlog(fmt("Case #{n} pardoned by {who} ({kind} of {member}).", n=case.number,
                                   who=actor.mention(), kind=case.kind,
                                   member=Mention(UserRef(case.platform, case.user_id), case.user_name)))
-        return [*actions, self.reply(event, f"Case #{number} pardoned.")]
+        return [*actions, self.reply(event, fmt("Case #{n} pardoned.", n=number))]
 
     @command("modstats", "Moderation figures: actions by type and by moderator, median time to action.",
              level=Level.MODERATOR)
@@ -115,6 +116,6 @@ class CaseCommands(ModerationBase):
         by_actor = ", ".join(f"{k} {v}" for k, v in sorted(figures["by_actor"].items(), key=lambda kv: -kv[1]))
         median = figures["median_seconds"]
         median_text = "n/a" if median is None else f"{median:.0f}s"
-        return self.reply(event, Content((
-            f"Cases: {figures['total']}\nBy type: {by_kind}\nBy moderator: ", UserText(by_actor or "none"),
-            f"\nMedian time to action: {median_text}")))
+        return self.reply(event, fmt("Cases: {total}\nBy type: {kinds}\nBy moderator: {actors}\n"
+                                     "Median time to action: {median}", total=figures["total"], kinds=by_kind,
+                                     actors=by_actor or "none", median=median_text))

@@ -41,14 +41,14 @@ class ChannelCommands(ModerationBase):
         if where is None:
             return [self.reply(event, "Name a channel.")]
         if not self.ctx.can(where.platform, Capability.SLOWMODE):
-            return [self.reply(event, f"Can't: {where.platform} has no slowmode.")]
+            return [self.reply(event, fmt("Can't: {p} has no slowmode.", p=where.platform))]
         if interval.lower() in ("off", "0", "none"):
             seconds = 0
         else:
             try:
                 seconds = int(parse_duration(interval).total_seconds())
             except DurationError as exc:
-                return [self.reply(event, f"/slowmode: {exc}.")]
+                return [self.reply(event, fmt("/slowmode: {why}.", why=str(exc)))]
             if seconds > 6 * 3600:
                 return [self.reply(event, "/slowmode: at most 6h.")]
         actor = await self.target(event.user)
@@ -64,7 +64,7 @@ class ChannelCommands(ModerationBase):
         if where is None:
             return [self.reply(event, "Name a channel.")]
         if not self.ctx.can(where.platform, Capability.LOCK):
-            return [self.reply(event, f"Can't: {where.platform} doesn't let Steward lock channels.")]
+            return [self.reply(event, fmt("Can't: {p} doesn't let Steward lock channels.", p=where.platform))]
         actor = await self.target(event.user)
         verb = "locked" if locked else "unlocked"
         where_m = self.ctx.channel_mention(where)

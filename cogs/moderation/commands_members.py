@@ -9,7 +9,7 @@ from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanM
 from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import fmt
+from bot.content import fmt, text
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
@@ -38,8 +38,8 @@ class MemberCommands(Enforcement):
         kind = spec.kind
         if kind in ("timeout", "kick") and await self.ctx.member(member) is None:
             # a case is a record of something that happened: nobody to time out or kick here
-            return [self.reply(event, f"Not done: {member.id} is not a member here, so there is nobody to "
-                                      f"{'time out' if kind == 'timeout' else 'kick'}.")]
+            return [self.reply(event, fmt("Not done: {who} is not a member here, so there is nobody to {verb}.",
+                                          who=member.id, verb="time out" if kind == "timeout" else "kick"))]
         target, actor = await self.target(member), await self.target(event.user)
         why = reason or "no reason given"
         if kind in ("timeout", "ban"):
@@ -57,8 +57,8 @@ class MemberCommands(Enforcement):
         out: list[Action] = []
         if spec.points:
             out.extend(await self.escalate(target, spec.points, None))
-        out.append(self.reply(event, f"Case #{case.number}: {kind} {target.name}{span}." +
-                              (f" Note: {note}" if note else "")))
+        out.append(self.reply(event, fmt("Case #{n}: {kind} {who}{span}.{note}", n=case.number, kind=kind,
+                                  who=target.name, span=span, note=fmt(" Note: {x}", x=note) if note else "")))
         return out
 
     @command("warn", "Warn a member; a leading number is the points (default 1).", level=Level.MODERATOR,
@@ -70,7 +70,7 @@ class MemberCommands(Enforcement):
         if _NUMBER.match(first):
             # `-3` or `2.5` is a mistyped number of points, never 1 point with the number as the reason
             if not first.isdigit() or not 1 <= int(first) <= 100:
-                return [self.reply(event, f"/warn: points are a whole number from 1 to 100, not `{first}`.")]
+                return [self.reply(event, fmt("/warn: points are a whole number from 1 to 100, not `{n}`.", n=first))]
             points, reason = int(first), rest.strip() or None
         return await self._manual(event, member, ActionSpec("warn", points=points), reason, None)
 
@@ -81,7 +81,8 @@ class MemberCommands(Enforcement):
         """/timeout member duration [reason]."""
         if duration > MAX_TIMEOUT:
             name = (await self.target(member)).name
-            return [self.reply(event, f"Not done: {TOO_LONG} — `/ban {name} {format_duration(duration)}`.")]
+            return [self.reply(event, fmt("Not done: {why} — `/ban {name} {d}`.", why=text(TOO_LONG), name=name,
+                                          d=format_duration(duration)))]
         return await self._manual(event, member, ActionSpec("timeout", duration=duration), reason,
                                   Capability.TIMEOUT)
 
@@ -97,7 +98,7 @@ class MemberCommands(Enforcement):
         try:
             span, reason = _split_duration(duration or "")
         except ValueError as exc:
-            return [self.reply(event, f"/ban: {exc}")]
+            return [self.reply(event, fmt("/ban: {why}", why=str(exc)))]
         # where bots can't ban (Slack) the fallback is a kick from Steward's channels, said in the case
         needed = Capability.BAN if self.ctx.can(member.platform, Capability.BAN) else Capability.KICK
         return await self._manual(event, member, ActionSpec("ban", duration=span), reason, needed)
@@ -110,7 +111,7 @@ class MemberCommands(Enforcement):
         undo = "untimeout" if kind == "timeout" else "unban"
         not_so = await self._nothing_to_lift(member, kind)
         if not_so is not None:
-            return [self.reply(event, f"Not done: {not_so}.")]
+            return [self.reply(event, fmt("Not done: {why}.", why=not_so))]
         actor, target = await self.target(event.user), await self.target(member)
         lifted = await self.supersede_active(member, kind, actor.name)
         note = ("supersedes " + ", ".join(f"#{c.number}" for c in lifted)) if lifted else None
@@ -119,7 +120,7 @@ class MemberCommands(Enforcement):
         scope = self.scope_of(member)
         action: Action = (RemoveTimeout(scope=scope, user=member, reason=reason or "")
                           if kind == "timeout" else UnbanMember(scope=scope, user=member, reason=reason or ""))
-        return [action, self.reply(event, f"Case #{case.number}: {undo} {target.name}.")]
+        return [action, self.reply(event, fmt("Case #{n}: {undo} {who}.", n=case.number, undo=undo, who=target.name))]
 
     async def _nothing_to_lift(self, member: UserRef, kind: str) -> str | None:
         """Why there is no timeout or ban to lift, or None when there is one (or may be one)."""
@@ -177,7 +178,7 @@ class MemberCommands(Enforcement):
             out = [BulkDelete(channel=channel, messages=tuple(picked), reason=f"purge by {actor.name}")]
         else:
             out = [DeleteMessage(message=ref, reason=f"purge by {actor.name}") for ref in picked]
-        return [*out, self.reply(event, f"Purged {len(picked)} message(s){whose}.")]
+        return [*out, self.reply(event, fmt("Purged {n} message(s){w}.", n=len(picked), w=whose))]
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")

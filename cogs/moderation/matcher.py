@@ -41,6 +41,12 @@ def _error_text(exc: Exception) -> str:
     return msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
 
 
+# Everyday messages, normalised as the matcher sees them: a rule matching most of them is a mistake.
+_ORDINARY = ("hello", "thanks, see you tomorrow", "ok", "lol", "good morning everyone", "what time is the meetup",
+             "i agree", "nice work on the release", "ha", "can someone help me with my setup", "yes", "👍",
+             "brb", "welcome", "the docs are here", "see the pinned message")
+
+
 def check_regex(pattern: str) -> str:
     """Validate an admin regex for RE2; ValueError says what is unsupported."""
     if not pattern.strip():
@@ -52,6 +58,10 @@ def check_regex(pattern: str) -> str:
                          "lookarounds, which is what keeps matching linear-time") from None
     if compiled.search("") is not None:
         raise ValueError(f"`{pattern}` matches empty text, so it would flag every message")
+    hits = sum(1 for probe in _ORDINARY if compiled.search(probe) is not None)
+    if hits * 2 > len(_ORDINARY):  # `\b`, `\C`, `.`, `[a-z]`: it would flag ordinary chat
+        raise ValueError(f"`{pattern}` matches {hits} of {len(_ORDINARY)} ordinary messages "
+                         "(such as “thanks, see you tomorrow”), so it would flag nearly every message")
     return pattern
 
 

@@ -6,7 +6,7 @@ from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
 from bot.cog import command, job
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, text
+from bot.content import Content, Mention, fmt
 from bot.durations import format_duration
 from bot.events import CommandInvoked, MemberJoined
 from bot.permissions import Level
@@ -165,7 +165,7 @@ class RaidControl(Enforcement):
         self.raid.joins.clear()
         for platform in self.ctx.platforms():  # the last joiners' summary comes before the all-clear
             await self.post_summary(ChannelRef(platform, RAID))
-        await self.ctx.modlog(text(f"Raid mode OFF (by {by})."))
+        await self.ctx.modlog(fmt("Raid mode OFF (by {by}).", by=by))
         return True
 
     @command("raid", "Switch raid mode on or off.", level=Level.MODERATOR,
@@ -177,8 +177,8 @@ class RaidControl(Enforcement):
             if self.raid.active:
                 return self.reply(event, "Raid mode is already on.")
             notes = await self.raid_on("switched on by hand", by=actor.name)
-            extra = f" Note: {'; '.join(notes)}" if notes else ""
-            return self.reply(event, f"Raid mode is on.{extra}")
+            extra = fmt(" Note: {n}", n="; ".join(notes)) if notes else ""
+            return self.reply(event, fmt("Raid mode is on.{extra}", extra=extra))
         if not await self.raid_off(actor.name):
             return self.reply(event, "Raid mode is not on.")
         return self.reply(event, "Raid mode is off.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Action, RemoveTimeout, UnbanMember
 from bot.capabilities import Capability
 from bot.cog import button, job
-from bot.content import Mention, UserText, fmt
+from bot.content import Content, Mention, UserText, fmt, text
 from bot.events import ButtonPressed
 from bot.permissions import Level
 from bot.refs import ChannelRef, UserRef
@@ -38,11 +38,11 @@ class Review(Enforcement):
         if case is None:
             return [refusal] if refusal else []
         if case.state != ACTIVE:
-            return [self.reply(event, f"Case #{case.number} is already {case.state}.")]
+            return [self.reply(event, fmt("Case #{n} is already {s}.", n=case.number, s=case.state))]
         actor = await self.target(event.user)
         actions = await self.lift(case, by=actor.name)
         await self.ctx.modlog(fmt("Case #{n} undone by {who}.", n=case.number, who=actor.mention()))
-        return [*actions, self.reply(event, f"Case #{case.number} undone.")]
+        return [*actions, self.reply(event, fmt("Case #{n} undone.", n=case.number))]
 
     @button("ban")
     async def ban_button(self, event: ButtonPressed) -> list[Action]:
@@ -51,24 +51,26 @@ class Review(Enforcement):
         if case is None:
             return [refusal] if refusal else []
         if case.state != ACTIVE:
-            return [self.reply(event, f"Case #{case.number} is {case.state}: there is nothing to ban for.")]
+            return [self.reply(event, fmt("Case #{n} is {s}: there is nothing to ban for.", n=case.number,
+                                          s=case.state))]
         user = UserRef(case.platform, case.user_id)
         async with self.ctx.db.session() as session:
             running = await repo.active_of_kind(session, self.ctx.community.name, user.platform, user.id, "ban",
                                                 self.ctx.now())
         if running:  # a second press, or another moderator was quicker: one ban, one DM
-            return [self.reply(event, f"{case.user_name or user.id} is already banned (case #{running[0].number}).")]
+            return [self.reply(event, fmt("{who} is already banned (case #{n}).", who=case.user_name or user.id,
+                                          n=running[0].number))]
         why = await self.ctx.hierarchy_refusal(event.user, user) or self.capability_refusal(user.platform,
                                                                                               Capability.BAN)
         if why:
-            return [self.reply(event, f"Can't: {why}")]
+            return [self.reply(event, fmt("Can't: {why}", why=why))]
         actor, target = await self.target(event.user), await self.target(user, case.user_name)
         acts, note = await self.punish(target, ActionSpec("ban"), f"{actor.name}: from case #{case.number}")
         ban = await self.open_case(target, "ban", reason=f"{case.reason} (from case #{case.number})",
                                    actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note)
         await self.notify(ban, "You were banned")
         await self.post_case(ban, self.case_content(ban, excerpt_text=ban.evidence))
-        return [*acts, self.reply(event, f"Case #{ban.number}: banned {target.name}.")]
+        return [*acts, self.reply(event, fmt("Case #{n}: banned {who}.", n=ban.number, who=target.name))]
 
     @button("dismiss")
     async def dismiss(self, event: ButtonPressed) -> Action | None:
@@ -79,7 +81,7 @@ class Review(Enforcement):
         actor = await self.target(event.user)
         await self.update_case(case, note=((case.note + "; ") if case.note else "") + f"reviewed by {actor.name}")
         await self.ctx.modlog(fmt("Case #{n} reviewed and dismissed by {who}.", n=case.number, who=actor.mention()))
-        return self.reply(event, f"Case #{case.number} dismissed.")
+        return self.reply(event, fmt("Case #{n} dismissed.", n=case.number))
 
     @job("wave_summary")
     async def wave_summary(self, run: JobRun) -> None:
@@ -127,9 +129,10 @@ class Review(Enforcement):
         if banned:
             await self.ctx.modlog(fmt("{who} banned {n} member(s) of a spam wave: {names}.", who=actor.mention(),
                                       n=len(banned), names=UserText(", ".join(banned))))
-        answer = f"Banned {len(banned)} member(s)." if banned else "Nobody left to ban from that wave."
+        answer = fmt("Banned {n} member(s).", n=len(banned)) if banned else text("Nobody left to ban from that wave.")
         if skipped:
-            answer += f" Not banned (already banned, or above you): {', '.join(skipped)}."
+            answer = Content((*answer.segments, *fmt(" Not banned (already banned, or above you): {names}.",
+                                                     names=", ".join(skipped)).segments))
         return [self.reply(event, answer)]
 
     @button("wave_undo")
@@ -148,7 +151,7 @@ class Review(Enforcement):
         if not undone:
             return [self.reply(event, "Those cases are already undone or ended.")]
         await self.ctx.modlog(fmt("{who} undid {n} case(s) of a spam wave.", who=actor.mention(), n=undone))
-        return [*actions, self.reply(event, f"Undid {undone} case(s).")]
+        return [*actions, self.reply(event, fmt("Undid {n} case(s).", n=undone))]
 
     @job("expire")
     async def expire(self, run: JobRun) -> None:

@@ -12,11 +12,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
+from bot.actions import MAX_DELETE_HISTORY
 from bot.config.types import Bool, ChannelName, Duration, RoleName, StrictModel
 from bot.durations import DurationError, parse_duration
 from cogs.moderation.actions import ACTION_KINDS, ActionSpec, parse_action
 from cogs.moderation.links import read_domain_file
-from cogs.moderation.matcher import Engine, TextRule, build_engine, check_regex
+from cogs.moderation.matcher import Engine, TextRule, build_engine, check_regex, word_pattern
 from cogs.moderation.wordfiles import read_word_file, resolve_config_file
 
 
@@ -198,6 +199,14 @@ class Rule(StrictModel):
         others = [k for k in TEXT_KINDS + OTHER_KINDS if k != "flood" and getattr(self, k)]
         return self.flood is not None and self.flood.per == "channel" and not others
 
+    @field_validator("words", "allow")
+    @classmethod
+    def _real_words(cls, value: list[str]) -> list[str]:
+        for i, word in enumerate(value):
+            if word_pattern(word) is None:  # blank, or nothing left once normalised (`**`, `\u200b`)
+                raise ValueError(f"entry {i + 1} (`{word[:40]}`) has no letters or digits to match")
+        return value
+
     @property
     def has_text(self) -> bool:
         """Whether the rule has words or regexes."""
@@ -302,7 +311,7 @@ class ModerationSettings(StrictModel):
     appeals: Appeals = Appeals()
     exempt_moderators: Bool = True
     exempt_roles: list[RoleName] = Field(default_factory=list)
-    ban_delete_history: Duration = timedelta(days=1)
+    ban_delete_history: Duration = Field(default=timedelta(days=1), le=MAX_DELETE_HISTORY)
     _engine: Engine | None = PrivateAttr(default=None)
     _name_engine: Engine | None = PrivateAttr(default=None)
     _scam: frozenset[str] = PrivateAttr(default=frozenset())
