@@ -34,10 +34,10 @@ from bot.events import CommandInvoked, Origin
 from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
+from cogs.moderation.activity import Tracker
 from cogs.moderation.batching import Batcher
 from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
-from cogs.moderation.rules import Tracker
 from cogs.moderation.settings import ModerationSettings
 from cogs.moderation.wave import RAID, WaveEntry, WaveGuard, summary_lines
 

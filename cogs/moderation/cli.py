@@ -13,8 +13,9 @@ from typing import Any, TextIO
 
 from bot.config import ConfigError, load_config
 from bot.encodable import clean
+from cogs.moderation.activity import MessageFacts, Tracker
 from cogs.moderation.normalise import normalise
-from cogs.moderation.rules import MessageFacts, Tracker, evaluate
+from cogs.moderation.rules import evaluate
 from cogs.moderation.settings import ModerationSettings
 
 

@@ -194,6 +194,11 @@ class Rule(StrictModel):
         return self
 
     @property
+    def other_kinds(self) -> tuple[str, ...]:
+        """The kinds besides words and regexes this rule has, in evaluation order."""
+        return tuple(k for k in OTHER_KINDS if getattr(self, k) is not None)
+
+    @property
     def channel_scoped(self) -> bool:
         """A rule about a channel, not a member: a channel-wide flood and nothing else to match."""
         others = [k for k in TEXT_KINDS + OTHER_KINDS if k != "flood" and getattr(self, k)]

@@ -11,9 +11,10 @@ from bot.events import MemberJoined, MemberUpdated, MessageDeleted, MessageEdite
 from bot.permissions import Level
 from bot.refs import MessageRef, UserRef
 from cogs.moderation import repository as repo
+from cogs.moderation.activity import MessageFacts
 from cogs.moderation.enforce import Enforcement
 from cogs.moderation.raid import RaidControl
-from cogs.moderation.rules import Hit, MessageFacts, applies, evaluate, needs_age
+from cogs.moderation.rules import Hit, applies, evaluate, needs_age
 
 RECENT = 500  # messages remembered per channel, for /purge
 

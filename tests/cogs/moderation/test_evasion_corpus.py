@@ -58,7 +58,8 @@ STILL_CAUGHT = ["claim your free airdrop now", "free nitro here", "https://dlsco
 
 
 def _example_hits(text: str) -> list[str]:
-    from cogs.moderation.rules import MessageFacts, Tracker, evaluate
+    from cogs.moderation.activity import MessageFacts, Tracker
+    from cogs.moderation.rules import evaluate
     from steward.catalog import discover
 
     catalog = discover()
