@@ -102,6 +102,12 @@ def unicode_table() -> dict[int, str | None]:
     # must fold as its mixed-script spelling does.
     for src, dst in SMALL_CAPS.items():
         table[ord(src)] = dst
+    # Capitals fold as their lower case does where only that is listed (fold() maps before case folding).
+    for cp in range(0x80, sys.maxunicode + 1):
+        if cp not in table:
+            lower = chr(cp).casefold()
+            if len(lower) == 1 and lower != chr(cp) and ord(lower) in table:
+                table[cp] = table[ord(lower)]
     # Enclosed letters NFKD leaves alone: negative circled and squared (🅲🅰🆂), regional indicators.
     for first in (0x1F150, 0x1F170, 0x1F1E6):
         for i in range(26):
@@ -122,10 +128,10 @@ def fold(text: str) -> bytes:
     def look_alikes(m: re.Match[str]) -> str:
         return m.group(0).translate(table)
 
-    # look-alikes fold before case folding as well as after: "ՏСАМ" reads as SCAM in capitals,
-    # and its lower case (տсам) is a different, less Latin-looking word
-    folded = _NON_ASCII.sub(look_alikes, unicodedata.normalize("NFKD", text))
-    folded = _NON_ASCII.sub(look_alikes, folded.casefold())
+    # look-alikes fold before case folding: "ՏСАМ" reads as SCAM in capitals, and its lower case
+    # (տсам) is a less Latin-looking word; the table also holds every capital whose lower case
+    # is a look-alike, so one pass does both
+    folded = _NON_ASCII.sub(look_alikes, unicodedata.normalize("NFKD", text)).casefold()
     # UTF-8 keeps every non-ASCII character in bytes >= 0x80, so the ASCII byte table
     # (lower case, leet, markup) can run over it without touching them.
     return folded.encode("utf-8").translate(_ASCII_TABLE, _ASCII_DELETE)
