@@ -56,6 +56,7 @@ async def burst(h: Harness, posts: Sequence[tuple[str, str]], text: str = "get f
         if who not in h.adapter.members:
             h.add_member(who)
         n = next(_ids)
+        h.adapter.exists(MessageRef(P, channel, f"m{n}"))
         events.append(MessagePosted(platform=P, scope=h.adapter.scope, event_id=f"b{n}", occurred_at=h.clock.now(),
                                     message=MessageRef(P, channel, f"m{n}"), author=h.user(who), author_name=who,
                                     text=text, channel_name=f"#{channel}"))
