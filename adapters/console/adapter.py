@@ -450,11 +450,17 @@ class ConsoleAdapter:
         if name == self.bot_user.id:
             self.out(f"[console] {name} is Steward's own name")
             return
-        if name in self.banned:
-            self.out(f"[blocked] {name} is banned")
+        banned = name in self.banned
+        if banned and not self._reaches_steward_privately(name, body):
+            # as on Discord and Slack: out of the server, but Steward's DM (and its Appeal button) still works
+            self.out(f"[blocked] {name} is banned; they can still answer Steward's DM (`/appeal`, or press its "
+                     "Appeal button)")
             return
         if name in self.forms and not body.startswith("/"):
             await self._answer_form(name, body)
+            return
+        if banned:
+            await self._private(name, body)
             return
         member = await self._join(name, announce=True) if name not in self.members or \
             not self.members[name].present else self.members[name]
@@ -484,6 +490,23 @@ class ConsoleAdapter:
             **self._base(), message=MessageRef(P, self.current[1:], msg.id), author=user, author_name=name,
             text=body, channel_name=self.current, mentions=mentions,
             mentions_everyone=bool(re.search(r"@(everyone|here)\b", body))))
+
+    def _reaches_steward_privately(self, name: str, body: str) -> bool:
+        """A banned member's line that goes to Steward alone: a form answer, /appeal, a press in their DM."""
+        if name in self.forms or body.split(" ", 1)[0].lower() == "/appeal":
+            return True
+        parts = body.split()
+        msg = self.messages.get(parts[1]) if len(parts) >= 2 and parts[0] == "press" else None
+        return msg is not None and msg.channel == f"dm:{name}"
+
+    async def _private(self, name: str, body: str) -> None:
+        """What a banned member may still do, answered in their DM."""
+        origin = Origin(platform=P, scope=self.scope, user=UserRef(P, name), channel=ChannelRef(P, f"dm:{name}"))
+        if body.startswith("/"):
+            command, _, raw = body[1:].partition(" ")
+            await self._emit(CommandInvoked(**self._base(), origin=origin, command=command.lower(), raw=raw))
+        else:
+            await self._interact(body.split(), origin)
 
     async def _interact(self, parts: list[str], origin: Origin) -> None:
         msg = self.messages.get(parts[1])
