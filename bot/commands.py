@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, is_unit, parse_duration
 from bot.permissions import Level
 from bot.refs import ChannelRef, RoleRef, UserRef
 
@@ -92,7 +92,19 @@ class Resolver(Protocol):
         ...
 
 
+_INT_LIMIT = 2**31
+_DURATION_PART = re.compile(r"\s*(\d+)\s*([A-Za-z]+)(?=\s|$|\d)")
 _TOKEN = re.compile(r'\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
+
+
+def _duration_at(raw: str, pos: int) -> tuple[str, int] | None:
+    """The longest run of ``number unit`` pairs at ``pos`` and where it ends, or None."""
+    parts: list[str] = []
+    end = pos
+    while (match := _DURATION_PART.match(raw, end)) is not None and is_unit(match.group(2)):
+        parts.append(match.group(0).strip())
+        end = match.end()
+    return (" ".join(parts), end) if parts else None
 
 
 async def convert(param: Param, value: Any, *, scope: str, resolver: Resolver, tz: ZoneInfo,
@@ -109,6 +121,8 @@ async def convert(param: Param, value: Any, *, scope: str, resolver: Resolver, t
                 number = int(text)
             except ValueError:
                 raise ArgumentError(f"{param.name} must be a whole number, not `{text}`.") from None
+            if abs(number) >= _INT_LIMIT:  # beyond what a database integer column holds
+                raise ArgumentError(f"{param.name} is too large: `{text[:20]}`.")
             if param.min_value is not None and number < param.min_value:
                 raise OutOfRange(f"{param.name} must be at least {param.min_value}.")
             if param.max_value is not None and number > param.max_value:
@@ -204,8 +218,14 @@ async def _parse_line(spec: CommandSpec, raw: str, *, scope: str, resolver: Reso
             values[param.name] = _rest(raw.strip(), tokens[at][1]) or None
             at = len(tokens)
             continue
+        word = tokens[at][0]
+        span = _duration_at(raw.strip(), tokens[at][1]) if param.type is ParamType.DURATION else None
+        taken = 1
+        if span is not None:  # `10 minutes` and `2h 30m` are one argument, as in the config
+            word, end = span
+            taken = max(1, sum(1 for _, start in tokens[at:] if start < end))
         try:
-            values[param.name] = await convert(param, tokens[at][0], scope=scope, resolver=resolver, tz=tz, now=now)
+            values[param.name] = await convert(param, word, scope=scope, resolver=resolver, tz=tz, now=now)
         except OutOfRange:
             raise
         except ArgumentError:
@@ -213,7 +233,7 @@ async def _parse_line(spec: CommandSpec, raw: str, *, scope: str, resolver: Reso
                 raise
             values[param.name] = None  # the word belongs to a later parameter
             continue
-        at += 1
+        at += taken
     if at < len(tokens):
         extra = _rest(raw.strip(), tokens[at][1])
         raise ArgumentError(f"too many arguments (`{extra}`). Usage: {spec.usage()}")

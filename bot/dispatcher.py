@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 import inspect
 import logging
-import time
+import math
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.actions import Action, DeleteMessage, Reply
@@ -17,6 +18,7 @@ from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
 from bot.content import CommandMention, Content, Segment, fmt, text
+from bot.durations import format_duration
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -86,11 +88,15 @@ class Dedupe:
 
 
 class RateLimit:
-    """A per-member sliding-window limit on commands; one polite refusal per window."""
+    """A per-member sliding-window limit on commands, on the injected clock.
 
-    def __init__(self) -> None:
-        self.hits: dict[tuple[str, str, str], deque[float]] = {}
-        self.warned: dict[tuple[str, str, str], float] = {}
+    Every refused command is answered: the first of a burst with the limit, later ones briefly.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self.now = now
+        self.hits: dict[tuple[str, str, str], deque[datetime]] = {}
+        self.warned: dict[tuple[str, str, str], datetime] = {}
 
     async def __call__(self, d: Dispatch, nxt: Next) -> None:
         event = d.event
@@ -98,22 +104,24 @@ class RateLimit:
             await nxt(d)
             return
         limits = d.community.config.commands
-        window = limits.window.total_seconds()
         key = (d.community.name, event.user.platform, event.user.id)
-        now = time.monotonic()
+        now = self.now()
         hits = self.hits.setdefault(key, deque())
-        while hits and now - hits[0] > window:
+        while hits and now - hits[0] >= limits.window:
             hits.popleft()
-        if len(hits) >= limits.per_member:
-            wait = int(window - (now - hits[0])) + 1
-            if now - self.warned.get(key, -1e9) > window:
-                self.warned[key] = now
-                d.actions.append(Reply(origin=event.origin, content=fmt(
-                    "Slow down — you can use {n} commands every {w}s. Try again in {wait}s.",
-                    n=limits.per_member, w=int(window), wait=wait)))
+        if len(hits) < limits.per_member:
+            hits.append(now)
+            await nxt(d)
             return
-        hits.append(now)
-        await nxt(d)
+        wait = format_duration(timedelta(seconds=math.ceil((hits[0] + limits.window - now).total_seconds())))
+        warned = self.warned.get(key)
+        if warned is None or now - warned >= limits.window:
+            self.warned[key] = now
+            message = fmt("Slow down — you can use {n} commands every {w}. Try again in {wait}.",
+                          n=limits.per_member, w=format_duration(limits.window), wait=wait)
+        else:
+            message = fmt("Still too fast — try again in {wait}.", wait=wait)
+        d.actions.append(Reply(origin=event.origin, content=message))
 
 
 class Dispatcher:
@@ -122,7 +130,7 @@ class Dispatcher:
     def __init__(self, host: Host, middleware: Sequence[Middleware] | None = None) -> None:
         self.host = host
         self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
-            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit()]
+            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit(lambda: host.clock.now())]
         self._chain: tuple[tuple[Middleware, ...], Next] | None = None
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}

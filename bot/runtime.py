@@ -31,7 +31,7 @@ from bot.inflight import InFlight
 from bot.members import Members
 from bot.names import resolve_names
 from bot.platforms import Platforms
-from bot.reload import next_config
+from bot.reload import next_config, refusals
 from bot.scheduler import Scheduler
 from bot.storage.batch import BatchWriter
 from bot.storage.database import Database
@@ -89,6 +89,7 @@ class Runtime:
         await self.scheduler.start()
         if isinstance(self.clock, ManualClock):  # a console or a test: moving the clock runs what became due
             self.clock.subscribe(self._clock_moved)
+            self.clock.add_stops(self.scheduler.next_due)  # a jump runs each job at its own time
         self.started = True
 
     async def _clock_moved(self) -> None:
@@ -117,9 +118,11 @@ class Runtime:
         book = CommunityBook.build(new, self.platforms)
         try:
             self.cogs.check(book.by_name, self.cog_classes, self.platforms)
-            await resolve_names(book.by_name.values(), self.platforms)
         except StartupError as exc:
             return [str(exc)]
+        problems = await refusals(self.book, book, self.platforms)
+        if problems:
+            return problems
         self.config, self.book = new, book
         await self.cogs.teardown()
         await self.cogs.build(new, self.communities, self.cog_classes, self)

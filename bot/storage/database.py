@@ -64,6 +64,7 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.applied: list[str] = []  # migrations the last migrate() applied, oldest first
 
     def session(self) -> AsyncSession:
         """A new session; use ``async with db.session() as s, s.begin(): ...``."""
@@ -93,7 +94,7 @@ class Database:
         return db
 
     async def migrate(self, migrations: Sequence[Path] = ()) -> None:
-        """Upgrade the core's and every given cog's migration branch to its head."""
+        """Upgrade the core's and every given cog's migration branch to its head (``applied`` lists them)."""
         locations = [CORE_MIGRATIONS / "versions", *migrations]
 
         def upgrade(conn: Connection) -> None:
@@ -102,7 +103,13 @@ class Database:
             cfg.set_main_option("version_locations", " ".join(str(p) for p in locations))
             cfg.set_main_option("path_separator", "space")
             cfg.attributes["connection"] = conn
+            cfg.attributes["on_version_apply"] = applied
             command.upgrade(cfg, "heads")
+
+        def applied(*, step: Any, **_: Any) -> None:
+            if step.is_upgrade:
+                doc = (getattr(step.up_revision, "doc", "") or "").strip().splitlines()
+                self.applied.append(f"{step.up_revision_id}" + (f" ({doc[0]})" if doc else ""))
 
         async with self.engine.begin() as conn:
             await conn.run_sync(upgrade)

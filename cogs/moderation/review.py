@@ -87,19 +87,18 @@ class Review(Enforcement):
         await self.post_summary(ChannelRef(str(run.payload["platform"]), str(run.payload["channel"])))
 
     async def _wave_cases(self, event: ButtonPressed) -> tuple[list[repo.Case], Action | None]:
-        if await self.ctx.level_of(event.user) < Level.MODERATOR:
-            return [], self.reply(event, "Only moderators can use these buttons.")
         channel, _, span = event.value.rpartition(":")
         channel, _, first = channel.rpartition(":")
         if not (first.isdigit() and span.isdigit()):
             return [], self.reply(event, "That summary no longer matches any cases.")
+        presser = await self.ctx.person(event.user)
         async with self.ctx.db.session() as session:
             cases = await repo.in_range(session, self.ctx.community.name, int(first), int(span))
-        # the wave's own automatic cases: not a moderator's, not another channel's
+        # the wave's own automatic cases: not a moderator's, not another channel's, none about the presser
         return [c for c in cases if (c.rule == RAID if channel == RAID else c.channel_id == channel)
-                and c.actor_id is None and c.state == ACTIVE and c.user_id != event.user.id], None
+                and c.actor_id is None and c.state == ACTIVE and c.person_id != presser], None
 
-    @button("wave_ban")
+    @button("wave_ban", level=Level.MODERATOR)
     async def wave_ban(self, event: ButtonPressed) -> list[Action]:
         """Ban every member of a wave summary who is not banned yet (each with its own case)."""
         cases, refusal = await self._wave_cases(event)
@@ -133,7 +132,7 @@ class Review(Enforcement):
                                                      names=", ".join(skipped)).segments))
         return [self.reply(event, answer)]
 
-    @button("wave_undo")
+    @button("wave_undo", level=Level.MODERATOR)
     async def wave_undo(self, event: ButtonPressed) -> list[Action]:
         """Revoke every case of a wave summary that is still active (a false alarm)."""
         cases, refusal = await self._wave_cases(event)
