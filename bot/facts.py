@@ -252,3 +252,12 @@ class PreferenceChanged(Fact):
     """A member changed one of their preferences (``setting``: timezone, dm, language)."""
 
     setting: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRated(Fact):
+    """An attendee rated an event 1–5 (``commented``: they left a comment, kept by the events cog)."""
+
+    event: str
+    rating: int
+    commented: bool = False
