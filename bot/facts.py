@@ -215,6 +215,15 @@ class FeedbackStatusChanged(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EventRated(Fact):
+    """A member rated an event after it (``rating`` of ``out_of``; ``event`` is its short name)."""
+
+    event: str
+    rating: int
+    out_of: int = 5
+
+
+@dataclass(frozen=True, kw_only=True)
 class QuestionAsked(Fact):
     """A member asked a question in a watched channel."""
 
