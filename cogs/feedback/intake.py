@@ -65,7 +65,8 @@ class Intake(FeedbackBase):
             return self.reply(event, self._refusal(checked, title, details))
         category = fields.get("category", "").strip().casefold()
         if category not in self.conf.categories:
-            category = self.conf.categories[-1]
+            why = Refused(f"There is no category “{category[:30]}”; choose one of: {', '.join(self.conf.categories)}.")
+            return self.reply(event, self._refusal(why, title, details))
         anonymous = fields.get("anonymous", NO).strip().casefold() == YES
         info = await self.ctx.member(event.user)
         captured = await self.capture(checked, author=event.user, author_name=info.label if info else event.user.id,
