@@ -3,7 +3,7 @@ member data (preferences, the facts log) in merges and deletions."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import __version__
@@ -89,9 +89,13 @@ class CoreCog(Cog):
         return Reply(origin=event.origin, content=answer)
 
     async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
-        """Preferences: the kept person's win (the other's are dropped); facts move."""
+        """Preferences: the kept person's win, or the other's move when the kept one set none; facts move."""
         moved = await session.execute(update(facts_log).where(facts_log.c.person_id == source).values(person_id=into))
-        await session.execute(delete(preferences).where(preferences.c.person_id == source))
+        kept = (await session.execute(select(preferences.c.person_id).where(preferences.c.person_id == into))).first()
+        if kept is None:
+            await session.execute(update(preferences).where(preferences.c.person_id == source).values(person_id=into))
+        else:
+            await session.execute(delete(preferences).where(preferences.c.person_id == source))
         return int(moved.rowcount or 0)  # type: ignore[attr-defined]
 
     async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from bot.content import Content, Mention, Moment
 from bot.events import CommandInvoked
 from bot.facts import PreferenceChanged
 from bot.preferences import find_zone
+from bot.refs import UserRef
 from bot.testing import Harness, texts
 
 CONFIG = """
@@ -87,7 +89,7 @@ async def test_a_dm_or_reply_shows_times_in_the_readers_own_zone(h: Harness) -> 
 
 
 async def test_moment_in_the_members_zone() -> None:
-    berlin = Moment(AT, tz=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    berlin = Moment(AT, tz=ZoneInfo("Europe/Berlin"))
     assert berlin.local_text() == "Mon 5 Jan 2026, 18:30 CET" and berlin.unix == 1767634200
 
 
@@ -97,3 +99,15 @@ def test_find_zone_never_raises(name: str) -> None:
     found, close = find_zone(name)
     assert found is None or not close
     assert len(close) <= 3
+
+
+@pytest.mark.pg
+async def test_a_merge_keeps_the_preferences_someone_set(h: Harness) -> None:
+    await h.command("ann", "/settings timezone Asia/Tokyo")
+    members = h.runtime.members
+    ann = await members.persons.get("acme", h.user("ann"))
+    other = await members.persons.get("acme", UserRef("discord", "123456789012345678"))
+    assert (await members.merge(ann, other)).ok
+    assert (await members.prefs.get(other)).timezone == "Asia/Tokyo"  # the kept person had set none
+    h.runtime.members.prefs._cache.clear()
+    assert (await members.prefs.get(other)).timezone == "Asia/Tokyo"
