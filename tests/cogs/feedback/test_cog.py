@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.actions import SendDirect
 from bot.facts import EventRated, FeedbackCreated
+from bot.refs import MessageRef
 from bot.testing import Harness, texts
 from tests.cogs.feedback.conftest import buttons, dms, in_channel, last_message, submit
 
@@ -153,3 +154,40 @@ async def test_the_weekly_digest_goes_to_the_product_channel(h: Harness) -> None
     assert "New this week (2):" in digest and "Top this week:\n  #2 [new] Export to CSV" in digest
     assert "Shipped:\n  #1 [shipped] Dark mode on mobile" in digest
     assert "bob" not in digest  # anonymous
+
+
+async def test_forget_erases_votes_and_follows_and_leaves_items_without_an_author(h: Harness) -> None:
+    h.add_member("boss", "Admins", rank=20)
+    await submit(h, "alice", "Dark mode on mobile")
+    await submit(h, "bob", "Export to CSV")
+    await h.command("alice", "/feedback vote 2")
+    await h.command("boss", "/forget @alice")
+    listed = texts(await h.command("zed", "/feedback list"))[0]
+    assert "alice" not in listed
+    assert "#1 [new] Dark mode on mobile — 0 votes · feature · anonymous" in listed
+    assert "#2 [new] Export to CSV — 0 votes · feature · by bob" in listed
+    changed = await h.command("mo", '/feedback status 1 triaged "looking at it"')
+    assert dms(changed) == []
+
+
+async def test_a_follower_with_dms_off_hears_in_the_feedback_channel(h: Harness) -> None:
+    await submit(h, "alice", "Keyboard shortcuts")
+    await h.command("alice", "/settings dm off")
+    changed = await h.command("mo", '/feedback status 1 triaged "we are looking"')
+    assert dms(changed) == []
+    [notice] = in_channel(changed, "feedback")
+    assert notice.startswith("@alice Feedback #1 you follow is now triaged")
+
+
+async def test_replies_in_the_channel_and_reactions_on_unseen_messages_capture_nothing(h: Harness) -> None:
+    await h.post("dave", "Calendar sync with Google please", "#feedback")
+    first = last_message(h)
+    reply = await h.post("erin", "yes, and Outlook too", "#feedback", reply_to=first)
+    assert texts(reply) == []
+    unseen = MessageRef(h.adapter.platform, "general", "old1")
+    h.adapter.exists(unseen)
+    answer = await h.react("carol", unseen, "💡")
+    assert dms(answer) == [("carol", "I can't read that message any more (I keep the last 5000 messages I saw), so "
+                                     "it wasn't captured. Use /feedback to send it.")]
+    assert "1 vote" not in texts(await h.command("zed", "/feedback list"))[0]
+    assert texts(await h.react("carol", first, "👍")) == []  # only the configured reaction captures
