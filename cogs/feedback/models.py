@@ -40,30 +40,31 @@ class ItemRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class VoteRow(Base):
-    """One person's vote on an item; ``origin`` is the item number it was moved from by a merge."""
-
-    __tablename__ = "feedback_votes"
-    __table_args__ = (UniqueConstraint("item_id", "person_id", name="uq_feedback_votes_person"),)
+class _OnItem:
+    """A person's link to an item; ``origin`` is the item number it was moved from by a merge."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(Integer, index=True)
     person_id: Mapped[int] = mapped_column(Integer)
     origin: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class VoteRow(_OnItem, Base):
+    """One person's vote on an item."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (UniqueConstraint("item_id", "person_id", name="uq_feedback_votes_person"),)
+
     kind: Mapped[str] = mapped_column(String(12), default="voted")  # voted, reacted
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class FollowerRow(Base):
+class FollowerRow(_OnItem, Base):
     """Someone told of every status change, on the platform account they used."""
 
     __tablename__ = "feedback_followers"
     __table_args__ = (UniqueConstraint("item_id", "person_id", name="uq_feedback_followers_person"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[int] = mapped_column(Integer, index=True)
-    person_id: Mapped[int] = mapped_column(Integer)
-    origin: Mapped[int | None] = mapped_column(Integer, nullable=True)
     platform: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(64))
 

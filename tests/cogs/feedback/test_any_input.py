@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from logging.handlers import BufferingHandler
 from pathlib import Path
 
 import pytest
@@ -22,17 +23,9 @@ SUBS = ["", "list", "show", "vote", "unvote", "status", "merge", "unmerge", "tag
         "status 1", "merge 1", "tag 1"]
 
 
-class _Failures(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 async def drive(db_url: str, steps: list[tuple[str, str, str]]) -> list[str]:
-    failures = _Failures()
+    failures = BufferingHandler(100_000)  # the stdlib's record list
+    failures.setLevel(logging.ERROR)
     logging.getLogger().addHandler(failures)
     h = await Harness.start(CONFIG, db_url=db_url, cogs={"feedback": COG})
     try:
@@ -54,7 +47,7 @@ async def drive(db_url: str, steps: list[tuple[str, str, str]]) -> list[str]:
     finally:
         await h.close()
         logging.getLogger().removeHandler(failures)
-    return [r.getMessage() for r in failures.records]
+    return [r.getMessage() for r in failures.buffer]
 
 
 @pytest.mark.timeout(300)
