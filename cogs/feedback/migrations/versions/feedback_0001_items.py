@@ -78,12 +78,13 @@ def upgrade() -> None:
         "feedback_outbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("community", sa.String(40), nullable=False),
-        sa.Column("delivery_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("delivery_id", sa.String(64), nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("delivered_at", UTCDateTime, nullable=True),
         sa.Column("last_error", sa.String(300), nullable=True),
+        sa.UniqueConstraint("delivery_id", name="uq_feedback_outbox_delivery_id"),
     )
     op.create_index("ix_feedback_outbox_pending", "feedback_outbox", ["community", "delivered_at"])
     op.create_table(
