@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, Reply, SendMessage
 from bot.cog import Cog
 from bot.components import Button
-from bot.content import Content, Segment, UserText, text
+from bot.content import Content, Segment, UserText, fmt
 from bot.events import Origin
 from bot.facts import FeedbackCreated, FeedbackStatusChanged
 from bot.permissions import Level
@@ -94,8 +94,8 @@ class FeedbackBase(Cog):
 
     @staticmethod
     def reply(event: Any, message: str | Content, ephemeral: bool = True) -> Reply:
-        """Answer the invoker."""
-        content = text(message) if isinstance(message, str) else message
+        """Answer the invoker; a plain ``str`` is escaped as a whole (answers quote what members typed)."""
+        content = fmt("{m}", m=message) if isinstance(message, str) else message
         origin: Origin = event.origin
         return Reply(origin=origin, content=content, ephemeral=ephemeral)
 

@@ -50,10 +50,10 @@ class Board(Intake):
                    "status": self._status, "merge": self._merge, "unmerge": self._unmerge, "tag": self._tag,
                    "top": self._top, "who": self._who, "help": self._help}.get(sub)
         if handler is None:
-            return [self.reply(event, f"There is no /feedback {words[0][:30]}. {USAGE}")]
+            return [self.reply(event, fmt("There is no /feedback {sub}. {usage}", sub=words[0][:30], usage=USAGE))]
         moderator_only = sub in ("status", "merge", "unmerge", "tag", "who")
         if moderator_only and not await self.is_moderator(event.user):
-            return [self.reply(event, f"/feedback {sub} is for moderators.")]
+            return [self.reply(event, fmt("/feedback {sub} is for moderators.", sub=sub))]
         return await handler(event, rest)
 
     async def _help(self, event: CommandInvoked, rest: str) -> list[Action]:
@@ -84,7 +84,8 @@ class Board(Intake):
             else:
                 parsed = parse_status(token)
                 if isinstance(parsed, Refused):
-                    return [self.reply(event, f"{parsed.reason} Sorts: {', '.join(SORTS)}; tags start with #.")]
+                    return [self.reply(event, fmt("{why} Sorts: {sorts}; tags start with #.", why=parsed.reason,
+                                                          sorts=", ".join(SORTS)))]
                 status = parsed.value
             i += 1
         async with self.ctx.db.session() as session:
@@ -101,7 +102,8 @@ class Board(Intake):
             entries.sort(key=lambda e: -e.number)
         what = status or "open"
         if not entries:
-            return [self.reply(event, f"No {what} items{' tagged #' + tag if tag else ''}.", ephemeral=False)]
+            tagged = f" tagged #{tag}" if tag else ""
+            return [self.reply(event, fmt("No {what} items{tagged}.", what=what, tagged=tagged), ephemeral=False)]
         moderator = await self.is_moderator(event.user)
         segments: list[Segment] = [f"Feedback — {what}, {sort} first ({len(entries)}):"]
         for e in entries[:LIST_LIMIT]:
@@ -116,7 +118,7 @@ class Board(Intake):
             return [self.reply(event, "Which item? /feedback show 12")]
         entry = await self._entry(number)
         if entry is None:
-            return [self.reply(event, f"There is no item #{number}.")]
+            return [self.reply(event, fmt("There is no item #{n}.", n=number))]
         moderator = await self.is_moderator(event.user)
         segments: list[Segment] = [*self.line(entry, moderator=moderator)]
         if entry.details:
@@ -131,7 +133,7 @@ class Board(Intake):
         if number is None:
             return [self.reply(event, "Which item? /feedback vote 12")]
         if await self._entry(number) is None:
-            return [self.reply(event, f"There is no item #{number}.")]
+            return [self.reply(event, fmt("There is no item #{n}.", n=number))]
         answer = await self.cast(number, await self.ctx.person(event.user), event.user)
         return [self.reply(event, answer.reason if isinstance(answer, Refused) else answer)]
 
@@ -152,7 +154,7 @@ class Board(Intake):
                 return [self.reply(event, after.reason)]
             await store.apply(session, self.community, before, after, self.ctx.now())
         await self.ctx.publish(FeedbackVoted(person=person, item=str(number), vote=-1))
-        return [self.reply(event, f"Your vote for #{number} is withdrawn.")]
+        return [self.reply(event, fmt("Your vote for #{n} is withdrawn.", n=number))]
 
     async def _top(self, event: CommandInvoked, rest: str) -> list[Action]:
         async with self.ctx.db.session() as session:
@@ -183,10 +185,11 @@ class Board(Intake):
             return [self.reply(event, parsed.reason)]
         note = " ".join(tokens[used:]).strip()
         if not note:
-            return [self.reply(event, f'Add a public note for the followers: /feedback status {number} '
-                                      f'{parsed.value} "in the March release"')]
+            return [self.reply(event, fmt('Add a public note for the followers: /feedback status {n} {status} '
+                                          '"in the March release"', n=number, status=parsed.value))]
         if len(note) > MAX_NOTE:
-            return [self.reply(event, f"The note is {len(note)} characters; the limit is {MAX_NOTE}.")]
+            return [self.reply(event, fmt("The note is {size} characters; the limit is {limit}.", size=len(note),
+                                          limit=MAX_NOTE))]
         info = await self.ctx.member(event.user)
         by = info.label if info else event.user.id
         async with self.ctx.db.session() as session, session.begin():
@@ -208,7 +211,8 @@ class Board(Intake):
         await self.status_fact(entry, parsed.value, await self.ctx.person(event.user))
         await self.kick_delivery()
         told = await self._tell([f for f in followers if f.person_id in fresh], entry, note)
-        return [self.reply(event, f"#{number} is now {parsed.value}; {told} follower(s) told.", ephemeral=False)]
+        return [self.reply(event, fmt("#{n} is now {status}; {told} follower(s) told.", n=number,
+                                      status=parsed.value, told=told), ephemeral=False)]
 
     async def _tell(self, followers: list[store.Follower], entry: store.Entry, note: str) -> int:
         """DM each follower once; a DM that can't be delivered becomes a mention in the feedback channel."""
@@ -263,9 +267,10 @@ class Board(Intake):
         self.index.add(number, entry.text)
         await self.status_fact(entry, entry.status)
         await self.kick_delivery()
-        return [self.reply(event, f"#{number} is {entry.status} again; {record.moved_votes} vote(s) and "
-                                  f"{record.moved_followers} follower(s) went back from #{record.target}.",
-                           ephemeral=False)]
+        return [self.reply(event, fmt("#{n} is {status} again; {votes} vote(s) and {followers} follower(s) went "
+                                      "back from #{target}.", n=number, status=entry.status,
+                                      votes=record.moved_votes, followers=record.moved_followers,
+                                      target=record.target), ephemeral=False)]
 
     async def _tag(self, event: CommandInvoked, rest: str) -> list[Action]:
         tokens = split_args(rest, [])
@@ -275,7 +280,7 @@ class Board(Intake):
             return [self.reply(event, "Usage: /feedback tag 12 +mobile -web")]
         entry = await self._entry(number)
         if entry is None:
-            return [self.reply(event, f"There is no item #{number}.")]
+            return [self.reply(event, fmt("There is no item #{n}.", n=number))]
         tags = list(entry.tag_list)
         for change in changes:
             word = change[1:].casefold().lstrip("#")[:30]
@@ -288,7 +293,7 @@ class Board(Intake):
             return [self.reply(event, "That is too many tags for one item.")]
         async with self.ctx.db.session() as session, session.begin():
             await store.update_item(session, self.community, number, tags=joined, updated_at=self.ctx.now())
-        return [self.reply(event, f"#{number} tags: {' '.join('#' + t for t in tags) or 'none'}.")]
+        return [self.reply(event, fmt("#{n} tags: {tags}.", n=number, tags=" ".join("#" + t for t in tags) or "none"))]
 
     async def _who(self, event: CommandInvoked, rest: str) -> list[Action]:
         number = _number(rest.split()[0]) if rest.split() else None
@@ -296,7 +301,7 @@ class Board(Intake):
             return [self.reply(event, "Usage: /feedback who 12")]
         entry = await self._entry(number)
         if entry is None:
-            return [self.reply(event, f"There is no item #{number}.")]
+            return [self.reply(event, fmt("There is no item #{n}.", n=number))]
         moderator = await self.ctx.person(event.user)
         async with self.ctx.db.session() as session, session.begin():
             await store.audit(session, self.community, number, moderator, self.ctx.now())

@@ -15,7 +15,7 @@ from datetime import timedelta
 import aiohttp
 
 from bot.cog import job
-from bot.content import Content
+from bot.content import Content, fmt
 from bot.scheduler import JobRun
 from cogs.feedback import store
 from cogs.feedback.digest import Digest
@@ -81,8 +81,8 @@ class Delivery(Digest):
                 health.retry_at = now + timedelta(seconds=wait)
                 retry_at = health.retry_at
         if change.notice == "down":
-            await self.ctx.modlog(Content((f"The feedback webhook is failing ({error}); items are queued and "
-                                           "retried with back-off, nothing is lost. I'll say when it recovers.",)))
+            await self.ctx.modlog(fmt("The feedback webhook is failing ({error}); items are queued and retried "
+                                      "with back-off, nothing is lost. I'll say when it recovers.", error=error or ""))
         elif change.notice == "recovered":
             await self.ctx.modlog(Content(("The feedback webhook is back; queued items are being delivered.",)))
         if error is not None:

@@ -185,18 +185,18 @@ class Intake(FeedbackBase):
         async with self.ctx.db.session() as session:
             entry = await store.by_number(session, self.community, int(new))
         if entry is None or entry.person_id != person:
-            return [self.reply(event, f"Only the author of #{new} can merge it.")]
+            return [self.reply(event, fmt("Only the author of #{n} can merge it.", n=new))]
         answer = await self.cast(int(old), person, event.user)
         voted = "" if isinstance(answer, Refused) else answer + " "
         merged = await self.merge_items(int(new), int(old), by=entry.author_name)
         if isinstance(merged, Refused):
             return [self.reply(event, (voted + merged.reason).strip())]
-        return [self.reply(event, f"{voted}#{new} is merged into #{old}.")]
+        return [self.reply(event, fmt("{voted}#{new} is merged into #{old}.", voted=voted, new=new, old=old))]
 
     @button("keep")
     async def keep(self, event: ButtonPressed) -> Reply:
         """Keep the new item as it is."""
-        return self.reply(event, f"#{event.value} stays as it is; others can vote for it.")
+        return self.reply(event, fmt("#{n} stays as it is; others can vote for it.", n=event.value))
 
     async def merge_items(self, source: int, target: int, *, by: str) -> str | Refused:
         """Merge ``source`` into ``target`` (votes of members who had not voted there, and followers)."""
