@@ -15,6 +15,7 @@ from bot.events import (
     FormSubmitted,
     MessageEdited,
     MessagePosted,
+    MessageShared,
     Origin,
     ReactionAdded,
 )
@@ -121,7 +122,8 @@ class Intake(FeedbackBase):
             return [*actions, SendDirect(user=event.user, scope=event.scope, content=Content((answer.reason,)))]
         return actions
 
-    async def _captured_by_reaction(self, event: ReactionAdded) -> tuple[store.Entry, list[Action]] | Refused:
+    async def _captured_by_reaction(self, event: ReactionAdded | MessageShared,
+                                    ) -> tuple[store.Entry, list[Action]] | Refused:
         """The item of the reacted message (captured now if it is new, with its offer), or why it can't be."""
         existing = await self._by_link(event)
         if existing is not None:
@@ -133,11 +135,32 @@ class Intake(FeedbackBase):
         checked = check_submission("", seen.text, max_title=self.conf.max_title, max_details=self.conf.max_details)
         if isinstance(checked, Refused):
             return Refused(f"That message can't become feedback: {checked.reason}")
+        source = "shortcut" if isinstance(event, MessageShared) else "reaction"
         captured = await self.capture(checked, author=seen.author, author_name=seen.author_name,
-                                      source="reaction", link=event.message)
+                                      source=source, link=event.message)
         return captured.entry, self.post_offer(captured, event.message)
 
-    async def _by_link(self, event: ReactionAdded) -> store.Entry | None:
+    @on(MessageShared)
+    async def shared(self, event: MessageShared) -> list[Action]:
+        """Slack's "Send to feedback" message shortcut: like the reaction, with the answer to the sharer."""
+        if event.action != "feedback":
+            return []
+        sharer = await self.ctx.person(event.user)
+        info = await self.ctx.member(event.author)
+        self.remember(event.message, Seen(event.author, info.label if info else event.author.id, event.text))
+        async with self.capture_lock:
+            found = await self._captured_by_reaction(event)
+        if isinstance(found, Refused):
+            return [self.reply(event, found.reason)]
+        existing, _offer = found
+        answer: str | Refused = f"#{existing.number} is in the feedback list."
+        if existing.person_id != sharer:
+            answer = await self.cast(existing.number, sharer, event.user)
+        said = answer.reason if isinstance(answer, Refused) else answer
+        return [self.reply(event, fmt("{said} (#{n}: {title})", said=said, n=existing.number,
+                                      title=UserText(existing.title)))]
+
+    async def _by_link(self, event: ReactionAdded | MessageShared) -> store.Entry | None:
         async with self.ctx.db.session() as session:
             return await store.by_link(session, self.community, event.message.platform, event.message.id)
 
