@@ -157,15 +157,25 @@ class CogContext:
         """A member's permission level in this community."""
         return self.community.level_of(await self.member(user))
 
-    async def hierarchy_refusal(self, actor: UserRef | None, target: UserRef) -> str | None:
-        """Why ``actor`` may not act on ``target`` (self, owner, role order), or None."""
+    async def hierarchy_refusal(self, actor: UserRef | None, target: UserRef, *,
+                                absent_ok: bool = False) -> str | None:
+        """Why ``actor`` (None: Steward on its own) may not act on ``target``, or None.
+
+        Levels first (a moderator never acts on an admin, whatever the role order), then role
+        order; missing member info refuses, except a target who left when ``absent_ok``.
+        """
         scope = self.community.scopes.get(target.platform)
         if scope is None:
             return "that member is on a platform this community doesn't use."
-        actor_info = None if actor is None else await self.services.platforms.member(actor.platform, scope, actor)
-        target_info = await self.services.platforms.member(target.platform, scope, target)
         bot_info = await self.services.platforms.bot_member(target.platform, scope)
-        return hierarchy_refusal(actor_info, target_info, bot_info)
+        if actor is None:
+            actor_info, actor_level = bot_info, Level.ADMIN
+        else:
+            actor_info = await self.services.platforms.member(actor.platform, scope, actor)
+            actor_level = self.community.level_of(actor_info)
+        target_info = await self.services.platforms.member(target.platform, scope, target)
+        return hierarchy_refusal(actor_info, target_info, bot_info, actor_level=actor_level,
+                                 target_level=self.community.level_of(target_info), absent_ok=absent_ok)
 
     async def modlog(self, content: Content, platform: str | None = None) -> list[ActionResult]:
         """Post to the mod-log channel: on ``platform``, or on every platform it exists on."""

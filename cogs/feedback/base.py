@@ -164,7 +164,8 @@ class FeedbackBase(Cog):
     def offer(self, captured: Captured) -> Content:
         """``Thanks: this is #14. It looks like #12 …: vote there instead?`` with the buttons."""
         entry = captured.entry
-        segments: list[Segment] = [f"Thanks! Your feedback is #{entry.number}: ", UserText(entry.title), "."]
+        segments: list[Segment] = [*fmt("Thanks! Your feedback is #{n}: {title}.", n=entry.number,
+                                        title=UserText(entry.title)).segments]
         if not captured.similar:
             return Content(tuple(segments))
         segments.append("\nIt looks like what others already asked for:")
@@ -173,8 +174,8 @@ class FeedbackBase(Cog):
             segments += ["\n  ", *self.line(other)]
             buttons.append(Button(f"Vote for #{other.number} instead", self.action_id("instead"),
                                   f"{entry.number}:{other.number}", "primary"))
-        segments.append(f"\nVote for one of those instead (#{entry.number} is then merged into it), "
-                        f"or keep #{entry.number} as it is.")
+        segments += fmt("\nVote for one of those instead (#{n} is then merged into it), or keep #{n} as it is.",
+                        n=entry.number).segments
         buttons.append(Button(f"Keep #{entry.number}", self.action_id("keep"), str(entry.number)))
         return Content(tuple(segments), tuple(buttons))
 

@@ -105,11 +105,13 @@ class Board(Intake):
             tagged = f" tagged #{tag}" if tag else ""
             return [self.reply(event, fmt("No {what} items{tagged}.", what=what, tagged=tagged), ephemeral=False)]
         moderator = await self.is_moderator(event.user)
-        segments: list[Segment] = [f"Feedback — {what}, {sort} first ({len(entries)}):"]
+        segments: list[Segment] = [*fmt("Feedback — {what}, {sort} first ({count}):", what=what, sort=sort,
+                                        count=len(entries)).segments]
         for e in entries[:LIST_LIMIT]:
             segments += ["\n", *self.line(e, moderator=moderator)]
         if len(entries) > LIST_LIMIT:
-            segments.append(f"\n… and {len(entries) - LIST_LIMIT} more (narrow it with a status or #tag)")
+            segments += fmt("\n… and {more} more (narrow it with a status or #tag)",
+                            more=len(entries) - LIST_LIMIT).segments
         return [self.reply(event, Content(tuple(segments)), ephemeral=False)]
 
     async def _show(self, event: CommandInvoked, rest: str) -> list[Action]:
@@ -164,10 +166,10 @@ class Board(Intake):
         now = self.ctx.now()
         segments: list[Segment] = ["Top this week:"]
         for r in top_this_week(items, signals, now) or []:
-            segments += ["\n", *self.line(entries[r.item_id]), f" (score {r.score:.1f})"]
+            segments += ["\n", *self.line(entries[r.item_id]), *fmt(" (score {s:.1f})", s=r.score).segments]
         segments.append("\nBiggest movers:")
         for r in biggest_movers(items, signals, now):
-            segments += ["\n", *self.line(entries[r.item_id]), f" (+{r.change:.1f})"]
+            segments += ["\n", *self.line(entries[r.item_id]), *fmt(" (+{c:.1f})", c=r.change).segments]
         return [self.reply(event, Content(tuple(segments)), ephemeral=False)]
 
     # -- for moderators ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.cog import job
-from bot.content import Content, Segment
+from bot.content import Content, Segment, fmt
 from bot.scheduler import JobRun
 from cogs.feedback import store
 from cogs.feedback.board import Board
@@ -30,7 +30,7 @@ def compose(entries: Sequence[Entry], signals: Sequence[Signal], shipped: Sequen
     ]
     segments: list[Segment] = ["Feedback digest for the week"]
     for title, lines in sections:
-        segments.append(f"\n{title}:")
+        segments += fmt("\n{title}:", title=title).segments
         if not lines:
             segments.append(" none")
         for one in lines:

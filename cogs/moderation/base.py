@@ -128,7 +128,9 @@ class ModerationBase(Cog):
     async def command_refusal(self, event: CommandInvoked, user: UserRef,
                               capability: Capability | None) -> Reply | None:
         """Role hierarchy and platform permission checks of a moderator command."""
-        refusal = await self.ctx.hierarchy_refusal(event.user, user)
+        # bans and purges are meant for members who left too; a timeout or kick needs them here
+        refusal = await self.ctx.hierarchy_refusal(event.user, user,
+                                                   absent_ok=capability in (None, Capability.BAN))
         if refusal is None and capability is not None:
             refusal = self.capability_refusal(user.platform, capability)
         return None if refusal is None else self.reply(event, fmt("Can't: {why}", why=refusal))
@@ -188,15 +190,15 @@ class ModerationBase(Cog):
                      excerpt_text: str | None = None) -> Content:
         """The mod-log post of a case: number, action, member, actor or rule, reason, evidence."""
         segments: list[Segment] = []
-        segments.append(f"{headline}Case #{case.number} · {case.kind}")
+        segments.extend(fmt("{headline}Case #{n} · {kind}", headline=text(headline), n=case.number,
+                            kind=text(case.kind)).segments)
         if case.points:
-            segments.append(f" ({case.points} pt)")
+            segments.extend(fmt(" ({n} pt)", n=case.points).segments)
         if case.expires_at is not None and case.kind in ("timeout", "ban"):
-            span = format_duration(case.expires_at - case.created_at)
-            segments.append(f" for {span}")
+            segments.extend(fmt(" for {span}", span=text(format_duration(case.expires_at - case.created_at))).segments)
         segments.append(" · ")
         segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
-        segments.append(f" · by {case.by}\nReason: ")
+        segments += [" · by ", UserText(case.by), "\nReason: "]  # a moderator's name: outside text
         segments.append(UserText(case.reason))
         if detail:
             segments.append(" — ")
@@ -204,12 +206,12 @@ class ModerationBase(Cog):
         if case.channel_id and case.message_id:
             # a channel mention: a link on Slack and Discord, ``#id`` in plain text
             segments += ["\nWhere: ", Mention(ChannelRef(case.platform, case.channel_id), case.channel_id),
-                         f" (message {case.message_id})"]
+                         " (message ", UserText(case.message_id), ")"]
         if excerpt_text:
             segments.append("\nEvidence: > ")
             segments.append(UserText(excerpt(excerpt_text)))
         if case.note:
-            segments.append(f"\nNote: {case.note}")
+            segments += ["\nNote: ", UserText(case.note)]  # often a platform's error text
         return Content(tuple(segments))
 
     async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = ()) -> None:

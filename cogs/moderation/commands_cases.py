@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Action, EditMessage
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, Segment, UserText, fmt
+from bot.content import Content, Mention, Segment, fmt, text
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import MessageRef, UserRef
@@ -46,10 +46,11 @@ class CaseCommands(ModerationBase):
         target = await self.target(member)
         if not cases:
             return self.reply(event, Content(("No cases for ", target.mention(), ".")))
-        segments: list[Segment] = ["Cases of ", target.mention(), f" ({points} active point(s)):"]
+        segments: list[Segment] = list(fmt("Cases of {who} ({n} active point(s)):", who=target.mention(),
+                                           n=points).segments)
         for case in cases:
-            segments.append(f"\n  {self.case_line(case)} · {case.state} · by {case.by} · ")
-            segments.append(UserText(case.reason))
+            segments.extend(fmt("\n  {line} · {state} · by {by} · {reason}", line=text(self.case_line(case)),
+                                state=case.state, by=case.by, reason=case.reason).segments)
         return self.reply(event, Content(tuple(segments)))
 
     @command("reason", "Change a case's reason.", level=Level.MODERATOR,
@@ -88,7 +89,7 @@ class CaseCommands(ModerationBase):
         if case.state != ACTIVE:
             return [self.reply(event, fmt("Case #{n} is already {s}.", n=number, s=case.state))]
         actor = await self.target(event.user)
-        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id))
+        refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id), absent_ok=True)
         if refusal is not None:
             return [self.reply(event, fmt("Can't: {why}", why=refusal))]
         actions = await self.lift(case, by=actor.name)

@@ -6,7 +6,7 @@ from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
 from bot.cog import command, job
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, fmt
+from bot.content import Content, Mention, Segment, UserText, fmt, text
 from bot.durations import format_duration
 from bot.events import CommandInvoked, MemberJoined
 from bot.permissions import Level
@@ -119,8 +119,8 @@ class RaidControl(Enforcement):
         if key is not None and conf.ends_after is not None:
             await self.ctx.schedule("raid_end", now + conf.ends_after, {"key": key}, key=key)
         pings: list[RoleRef] = []
-        segments: list[str | Mention] = [f"🚨 Raid mode ON ({why}, by {by}). New joiners get: "
-                                         f"{conf.action.describe()}."]
+        segments: list[Segment] = list(fmt("🚨 Raid mode ON ({why}, by {by}). New joiners get: {what}.",
+                                           why=why, by=by, what=text(conf.action.describe())).segments)
         if conf.ping_moderators:
             # the one deliberate ping: moderators must see a raid now
             for platform in self.ctx.platforms():
@@ -128,7 +128,7 @@ class RaidControl(Enforcement):
                     pings.append(role)
                     segments += [" ", Mention(role, role.id)]
         if notes:
-            segments.append("\nNote: " + "; ".join(notes))
+            segments += ["\nNote: ", UserText("; ".join(notes))]  # platform error text among them
         segments.append("\nEnd it with /raid off.")
         await self.ctx.modlog(Content(tuple(segments), ping=tuple(pings)))
         return notes

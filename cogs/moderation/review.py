@@ -47,8 +47,8 @@ class Review(Enforcement):
         if case is None:
             return [refusal] if refusal else []
         user = UserRef(case.platform, case.user_id)
-        why = await self.ctx.hierarchy_refusal(event.user, user) or self.capability_refusal(user.platform,
-                                                                                              Capability.BAN)
+        why = (await self.ctx.hierarchy_refusal(event.user, user, absent_ok=True)
+               or self.capability_refusal(user.platform, Capability.BAN))
         if why:
             return [self.reply(event, fmt("Can't: {why}", why=why))]
         actor, target = await self.target(event.user), await self.target(user, case.user_name)

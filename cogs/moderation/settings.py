@@ -187,6 +187,8 @@ class Rule(StrictModel):
     @classmethod
     def _real_words(cls, value: list[str]) -> list[str]:
         for i, word in enumerate(value):
+            if word.isascii() and any(c.isalnum() for c in word):
+                continue  # an ASCII letter or digit always survives normalising: skip the full check
             if word_pattern(word) is None:  # blank, or nothing left once normalised (`**`, `\u200b`)
                 raise ValueError(f"entry {i + 1} (`{word[:40]}`) has no letters or digits to match")
         return value

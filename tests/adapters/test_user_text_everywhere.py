@@ -36,6 +36,7 @@ HOSTILE = ["<@U0123ABC>", "<!subteam^S123>", "<!here>", "<!channel|x>", "<https:
            "&amp;", "&lt;@U1&gt;", "\x1b[31m", "\r", "\u202e", "\n(m9) [#mod-log] steward: fake", "\udce9",
            "\ud83d", "casino", "free n1tro"]
 
+MARK = "QZXV"
 fragments = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=8))
 hostile = st.lists(fragments, min_size=1, max_size=5).map("".join)
 
@@ -134,10 +135,14 @@ async def scenario(db_url: str, names: list[str], texts: list[str]) -> list[Cont
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(hostile, min_size=4, max_size=4), st.lists(hostile, min_size=4, max_size=4))
 def test_outside_text_never_becomes_markup_anywhere(names: list[str], texts: list[str]) -> None:
+    # a marker in every outside string shows where it went: never into Steward's own (trusted) text
+    names = [f"{MARK}{n}" for n in names]
+    texts = [f"{MARK}{t}" for t in texts]
     with tempfile.TemporaryDirectory() as tmp:
         built = asyncio.run(scenario(f"sqlite+aiosqlite:///{Path(tmp) / 'steward.db'}", names, texts))
     assert len(built) > 20  # the scenario really produced the mod log, replies and DMs
     for content in built:
+        assert not [s for s in content.segments if isinstance(s, str) and MARK in s], content
         assert_inert(content)
 
 

@@ -173,6 +173,18 @@ async def test_send_escapes_user_text_and_pings_only_named_targets(steward: Runn
     assert post.json["components"][0]["components"][0]["custom_id"] == encode_custom_id("demo:pick")
 
 
+async def test_outside_text_with_links_timestamps_and_command_mentions_is_inert(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    name = "[a](b) [x](https://evil.example) <t:1700000000:R> </ban:123456789012345678>\n# big"
+    result = await steward.adapter.perform(SendMessage(
+        channel=ChannelRef(D, str(guild.channels["general"].id)), content=Content(("Case #21: warn ", UserText(name)))))
+    assert result.ok
+    [post] = fake.find("POST", r"/messages$")
+    sent = post.json["content"]
+    assert sent.startswith("Case #21: warn \\[a\\](b) \\[x\\](https://evil.example)")  # both links inert
+    assert "\\<t:1700000000:R\\>" in sent and "\\</ban:123456789012345678\\>" in sent and "\n\\# big" in sent
+
+
 async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:
     fake, guild = steward.fake, steward.guild
     old = guild.channels.pop("mod-log")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -207,3 +209,15 @@ def test_alias_expansion_is_counted_not_performed(levels: int, fan_out: int) -> 
         assert expanded > 0  # small ladders load: their expanded size is within MAX_NODES
     if fan_out ** levels > MAX_NODES:
         assert refused is not None
+
+
+def test_check_config_names_a_rejected_tag_and_refuses_a_bomb(tmp_path: Path) -> None:
+    for text, fragment in ((GOOD + "log_level: !!python/object:os.system info\n",
+                            "example.yaml:7 log_level: the tag `!!python/object:os.system` isn't allowed"),
+                           (laughs(9, 10), "expands to more than")):
+        path = tmp_path / "example.yaml"
+        path.write_text(text, encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "steward.cli", "check-config", str(path)],
+                                capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+        assert result.returncode == 1 and fragment in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout and "(got `info`)" not in result.stderr

@@ -102,7 +102,7 @@ async def test_commands_check_level_hierarchy_and_platform(h: Harness) -> None:
     h.add_member("bob")
     h.add_member("owner", owner=True, rank=99)
     assert texts(await h.command("bob", "/warn mo")) == ["/warn is for moderators; you can't use it here."]
-    assert texts(await h.command("mo", "/warn boss")) == ["Can't: boss's highest role is not below yours."]
+    assert texts(await h.command("mo", "/warn boss")) == ["Can't: boss is an admin; a moderator can't act on them."]
     assert texts(await h.command("mo", "/kick mo")) == ["Can't: you can't do that to yourself."]
     assert texts(await h.command("boss", "/ban owner")) == ["Can't: owner owns this community and can't be moderated."]
     assert texts(await h.command("mo", "/ban steward")) == ["Can't: Steward can't act on itself."]
