@@ -8,12 +8,12 @@ turned DMs off (``/settings dm off``) the core sends it to that channel itself.
 
 from __future__ import annotations
 
-from bot.actions import Action, SendDirect, SendMessage
-from bot.cog import button, command
+from bot.actions import Action, SendDirect, SendMessage, ShowOnHome
+from bot.cog import button, command, on
 from bot.commands import Param, ParamType, split_args
 from bot.content import Content, Mention, Segment, UserText, fmt
 from bot.delivery import direct_to_channel
-from bot.events import ButtonPressed, CommandInvoked
+from bot.events import ButtonPressed, CommandInvoked, HomeOpened
 from bot.facts import FeedbackVoted
 from cogs.feedback import store
 from cogs.feedback.answers import Refused
@@ -157,6 +157,20 @@ class Board(Intake):
             await store.apply(session, self.community, before, after, self.ctx.now())
         await self.ctx.publish(FeedbackVoted(person=person, item=str(number), vote=-1))
         return [self.reply(event, fmt("Your vote for #{n} is withdrawn.", n=number))]
+
+    @on(HomeOpened)
+    async def home(self, event: HomeOpened) -> list[Action]:
+        """The member's home view (Slack's App Home): the items they follow."""
+        person = await self.ctx.person(event.user)
+        async with self.ctx.db.session() as session:
+            entries = await store.followed(session, self.community, person)
+        segments: list[Segment] = []
+        for e in entries[:LIST_LIMIT]:
+            segments += [*(["\n"] if segments else []), *self.line(e)]
+        if not segments:
+            segments = ["You follow no feedback yet: /feedback sends some, /feedback list shows what others asked for."]
+        return [ShowOnHome(scope=event.scope, user=event.user, section="Feedback you follow",
+                           content=Content(tuple(segments)), order=30)]
 
     async def _top(self, event: CommandInvoked, rest: str) -> list[Action]:
         async with self.ctx.db.session() as session:

@@ -226,6 +226,14 @@ async def follow(session: AsyncSession, item_id: int, person: int, user: UserRef
         await session.flush()
 
 
+async def followed(session: AsyncSession, community: str, person: int) -> list[Entry]:
+    """The items a person follows, newest first, with their vote counts."""
+    numbers = set((await session.execute(select(ItemRow.number).join(FollowerRow, FollowerRow.item_id == ItemRow.id)
+                                         .where(ItemRow.community == community,
+                                                FollowerRow.person_id == person))).scalars())
+    return sorted([e for e in await listing(session, community) if e.number in numbers], key=lambda e: -e.number)
+
+
 async def followers(session: AsyncSession, item_id: int) -> list[Follower]:
     """Everyone following an item."""
     rows = (await session.execute(select(FollowerRow).where(FollowerRow.item_id == item_id)

@@ -3,7 +3,8 @@ duplicate offer, votes, triage reaching every follower once, merges, anonymity, 
 
 from __future__ import annotations
 
-from bot.actions import SendDirect
+from bot.actions import SendDirect, ShowOnHome
+from bot.events import HomeOpened
 from bot.facts import EventRated, FeedbackCreated
 from bot.refs import MessageRef
 from bot.testing import Harness, texts
@@ -191,3 +192,20 @@ async def test_replies_in_the_channel_and_reactions_on_unseen_messages_capture_n
                                      "it wasn't captured. Use /feedback to send it.")]
     assert "1 vote" not in texts(await h.command("zed", "/feedback list"))[0]
     assert texts(await h.react("carol", first, "👍")) == []  # only the configured reaction captures
+
+
+async def test_the_home_view_lists_the_items_a_member_follows(h: Harness) -> None:
+    await submit(h, "alice", "Dark mode on mobile")
+    await submit(h, "bob", "Export to CSV")
+    await h.command("alice", "/feedback vote 2")
+
+    def opened(name: str) -> HomeOpened:
+        return HomeOpened(platform=h.adapter.platform, scope=h.adapter.scope, event_id=f"home-{name}",
+                          occurred_at=h.clock.now(), user=h.user(name))
+
+    [home] = [a for a in await h.send(opened("alice")) if isinstance(a, ShowOnHome)]
+    assert home.section == "Feedback you follow"
+    assert home.content.plain() == ("#2 [new] Export to CSV — 1 vote · feature · by bob\n"
+                                    "#1 [new] Dark mode on mobile — 0 votes · feature · by alice")
+    [empty] = [a for a in await h.send(opened("zed")) if isinstance(a, ShowOnHome)]
+    assert empty.content.plain().startswith("You follow no feedback yet")
