@@ -4,19 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/example.yaml
 
-.PHONY: run test lint bench check-config clean
+.PHONY: run test lint bench check-config transcript clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 
+# pip's and setuptools' notes (an editable install always prints some) go to .venv/install.log,
+# shown only when the install fails, so a newcomer's first `make run` shows only Steward.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	@$(BIN)/python -m pip install -q -e . 2>&1 | grep -v -i "warning" >&2 || true
+	@echo "installing Steward into $(VENV) (first run only; log in $(VENV)/install.log)" >&2
+	@$(BIN)/python -m pip install -q -e . >$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log >&2; exit 1)
 	@$(BIN)/python -c "import bot, adapters, cogs, steward" || (echo "install failed" >&2; exit 1)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	@$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | grep -v -i "warning" >&2 || true
+	@echo "installing Steward and its test tools into $(VENV) (log in $(VENV)/install.log)" >&2
+	@$(BIN)/python -m pip install -q -e '.[dev]' >$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log >&2; exit 1)
 	@$(BIN)/python -c "import pytest, bot" || (echo "install failed" >&2; exit 1)
 	@touch $@ $(VENV)/.installed
 
@@ -30,9 +34,13 @@ test: $(VENV)/.installed-dev
 	@bash scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot adapters cogs steward tests bench
+	$(BIN)/ruff check bot adapters cogs steward tests bench scripts
 	$(BIN)/mypy bot cogs adapters steward
 	$(BIN)/lint-imports
+
+# the README's console transcript, rewritten from what Steward prints for scripts/readme-session.txt
+transcript: $(VENV)/.installed
+	@$(BIN)/python scripts/transcript.py
 
 bench: $(VENV)/.installed-dev
 	@$(BIN)/python -m bench

@@ -6,6 +6,8 @@ declared capabilities before performing and reports what it could not do.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -333,6 +335,15 @@ class CancelScheduledEvent(_ScopedAction):
 
     capability: ClassVar[Capability] = Capability.SCHEDULED_EVENTS
     event: str
+
+
+def map_content(action: Action, change: Callable[[Content], Content]) -> Action:
+    """The action with its message content changed (an adapter spelling it); other actions as they are."""
+    content = getattr(action, "content", None)
+    if not isinstance(content, Content):
+        return action
+    changed = change(content)
+    return action if changed is content else dataclasses.replace(action, content=changed)  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,8 @@ class CoreCog(Cog):
     name = "core"
 
     @command("help", "List the commands you can use.")
-    async def help(self, event: CommandInvoked) -> Reply:
-        """List commands by the invoker's level."""
-        level = await self.ctx.level_of(event.user)
+    async def help(self, event: CommandInvoked, level: Level) -> Reply:
+        """List commands by the invoker's level (the one the dispatcher resolved)."""
         return Reply(origin=event.origin, content=help_content(self.ctx.commands(), level))
 
     @command("about", "What Steward is and which features are on here.")

@@ -15,6 +15,7 @@ class Clock(Protocol):
 
 
 Listener = Callable[[], Awaitable[None]]
+NextStop = Callable[[], Awaitable[datetime | None]]
 
 
 class SystemClock:
@@ -27,7 +28,9 @@ class SystemClock:
 class ManualClock:
     """A clock that moves only when told, optionally following real time plus an offset.
 
-    ``advance`` notifies listeners (the scheduler runs work that became due).
+    ``advance`` notifies listeners (the scheduler runs work that became due). A jump stops at
+    every time a stop source names on the way (the next due job), so work runs at its own time
+    and is not reported late because the clock leapt past it.
     """
 
     def __init__(self, start: datetime | None = None, *, follow_real_time: bool = False) -> None:
@@ -36,6 +39,7 @@ class ManualClock:
         self._follow = follow_real_time
         self._real_start = datetime.now(UTC)
         self._listeners: list[Listener] = []
+        self._stops: list[NextStop] = []
 
     def now(self) -> datetime:
         now = self._base + self._offset
@@ -47,9 +51,24 @@ class ManualClock:
         """Call ``listener`` after each advance."""
         self._listeners.append(listener)
 
+    def add_stops(self, next_stop: NextStop) -> None:
+        """Let ``advance`` pause at the time ``next_stop`` names (None: nothing to stop for)."""
+        self._stops.append(next_stop)
+
     async def advance(self, delta: timedelta) -> None:
-        """Move forward and let listeners catch up."""
-        self._offset += delta
+        """Move forward, pausing at each stop on the way, and let listeners catch up each time."""
+        target = self.now() + delta
+        while self._stops:
+            now = self.now()
+            stops = [t for source in list(self._stops) if (t := await source()) is not None and now < t < target]
+            if not stops:
+                break
+            self._offset += min(stops) - now
+            await self._notify()
+        self._offset += max(target - self.now(), timedelta(0))
+        await self._notify()
+
+    async def _notify(self) -> None:
         for listener in list(self._listeners):
             await listener()
 

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action
 from bot.calendars import Recurrence
+from bot.capabilities import Capability
 from bot.commands import CommandSpec, Param
+from bot.components import Form, FormField
 from bot.events import Event
 from bot.facts import Fact
 from bot.permissions import Level
 from bot.persons import PersonId
+from bot.signatures import params_from
 
 if TYPE_CHECKING:
     from bot.context import CogContext
@@ -34,32 +37,42 @@ def on(*event_types: type[Event] | type[Fact], priority: int = 0) -> Callable[[F
 
 
 def command(name: str, description: str, *, level: Level = Level.MEMBER,
-            params: Iterable[Param] = (), aliases: Iterable[str] = (), direct: bool = False) -> Callable[[F], F]:
+            params: Iterable[Param] | None = None, aliases: Iterable[str] = (),
+            direct: bool = False) -> Callable[[F], F]:
     """Declare a command; the method receives the event and one keyword per parameter.
+
+    The parameters are read from the method's signature (:mod:`bot.signatures`) unless
+    ``params`` lists them explicitly.
 
     ``direct``: members may also use it in a direct message with Steward (platforms where
     server commands are not available in DMs publish it there too).
     """
     def mark(fn: F) -> F:
         fn._steward_command = CommandSpec(  # type: ignore[attr-defined]
-            name=name, description=description, level=level, params=tuple(params),
+            name=name, description=description, level=level, params=tuple(params or ()),
             method=fn.__name__, aliases=tuple(aliases), direct=direct)
+        fn._steward_params_given = params is not None  # type: ignore[attr-defined]
         return fn
     return mark
 
 
-def button(name: str) -> Callable[[F], F]:
-    """Handle presses of buttons and selects whose action is ``<cog>:<name>``."""
+def button(name: str, *, level: Level = Level.MEMBER) -> Callable[[F], F]:
+    """Handle presses of buttons and selects whose action is ``<cog>:<name>``; below ``level`` a press is refused."""
     def mark(fn: F) -> F:
-        fn._steward_button = name  # type: ignore[attr-defined]
+        fn._steward_button = (name, ComponentSpec(fn.__name__, level))  # type: ignore[attr-defined]
         return fn
     return mark
 
 
-def form(name: str) -> Callable[[F], F]:
-    """Handle submissions (and cancellations) of forms whose action is ``<cog>:<name>``."""
+def form(name: str, *, fields: Iterable[FormField] = (), level: Level = Level.MEMBER) -> Callable[[F], F]:
+    """Handle submissions (and cancellations) of forms whose action is ``<cog>:<name>``.
+
+    ``fields`` is the form's schema: the dispatcher checks every submission against it (required,
+    length, choices) and answers per field instead of calling the handler; :meth:`Cog.declared_form`
+    builds the form to open from it.
+    """
     def mark(fn: F) -> F:
-        fn._steward_form = name  # type: ignore[attr-defined]
+        fn._steward_form = (name, ComponentSpec(fn.__name__, level, tuple(fields)))  # type: ignore[attr-defined]
         return fn
     return mark
 
@@ -90,13 +103,22 @@ def every(*, cron: str | None = None, rrule: str | None = None, tz: str = "commu
 
 
 @dataclass(frozen=True)
+class ComponentSpec:
+    """A button or form handler: its method, the level it needs and (forms) the fields it takes."""
+
+    method: str
+    level: Level = Level.MEMBER
+    fields: tuple[FormField, ...] = ()
+
+
+@dataclass(frozen=True)
 class CogTable:
     """What a cog class declares, collected once per class."""
 
     events: tuple[tuple[type[Event], int, str], ...] = ()
     commands: tuple[CommandSpec, ...] = ()
-    buttons: dict[str, str] = field(default_factory=dict)
-    forms: dict[str, str] = field(default_factory=dict)
+    buttons: dict[str, ComponentSpec] = field(default_factory=dict)
+    forms: dict[str, ComponentSpec] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)
     facts: tuple[tuple[type[Fact], int, str], ...] = ()
     calendars: tuple[tuple[str, Recurrence, str, str], ...] = ()  # name, when, tz, method
@@ -109,13 +131,15 @@ class NoSettings(BaseModel):
 class Cog:
     """Base of every feature module. One instance per community, built from its config section.
 
-    Subclasses set ``name`` (the YAML section), ``settings_model`` and, when they own tables,
-    ``migrations`` (their Alembic versions folder, with a branch label of their own).
+    Subclasses set ``name`` (the YAML section), ``settings_model``, when they own tables
+    ``migrations`` (their Alembic versions folder, with a branch label of their own), and in
+    ``requires`` what every platform of their community must be able to do (start-up stops otherwise).
     """
 
     name: ClassVar[str] = ""
     settings_model: ClassVar[type[BaseModel]] = NoSettings
     migrations: ClassVar[Path | None] = None
+    requires: ClassVar[frozenset[Capability]] = frozenset()
     _table: ClassVar[CogTable]
 
     def __init__(self, ctx: CogContext) -> None:
@@ -125,8 +149,8 @@ class Cog:
         super().__init_subclass__(**kwargs)
         events: list[tuple[type[Event], int, str]] = []
         commands: list[CommandSpec] = []
-        buttons: dict[str, str] = {}
-        forms: dict[str, str] = {}
+        buttons: dict[str, ComponentSpec] = {}
+        forms: dict[str, ComponentSpec] = {}
         jobs: dict[str, str] = {}
         facts: list[tuple[type[Fact], int, str]] = []
         calendars: list[tuple[str, Recurrence, str, str]] = []
@@ -139,12 +163,13 @@ class Cog:
                 events.extend((t, priority, attr) for t in types if not issubclass(t, Fact))
                 facts.extend((t, priority, attr) for t in types if issubclass(t, Fact))
             if hasattr(fn, "_steward_command"):
-                spec: CommandSpec = fn._steward_command
-                commands.append(replace(spec, cog=cls.name, method=attr))
-            if hasattr(fn, "_steward_button"):
-                buttons[fn._steward_button] = attr
-            if hasattr(fn, "_steward_form"):
-                forms[fn._steward_form] = attr
+                declared: CommandSpec = fn._steward_command
+                params = declared.params if fn._steward_params_given else params_from(fn)
+                commands.append(replace(declared, cog=cls.name, method=attr, params=params))
+            for marker, into in (("_steward_button", buttons), ("_steward_form", forms)):
+                if hasattr(fn, marker):
+                    component, handler = getattr(fn, marker)
+                    into[component] = replace(handler, method=attr)
             if hasattr(fn, "_steward_job"):
                 jobs[fn._steward_job] = attr
             if hasattr(fn, "_steward_every"):
@@ -166,6 +191,13 @@ class Cog:
         """The component action id ``<cog>:<name>`` for buttons and forms of this cog."""
         return f"{self.name}:{name}"
 
+    def declared_form(self, name: str, title: str, *, value: str = "", intro: str = "") -> Form:
+        """The form ``@form(name, fields=...)`` declares, ready to open."""
+        spec = self.table().forms.get(name)
+        if spec is None or not spec.fields:
+            raise LookupError(f"{type(self).__name__} declares no fields for the form {name!r}")
+        return Form(self.action_id(name), title, spec.fields, value=value, intro=intro)
+
     async def setup(self) -> None:
         """Called once the community's names are resolved and before events arrive."""
 
@@ -182,3 +214,4 @@ class Cog:
     async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
         """Erase every row about ``person`` in the given transaction; returns how many went."""
         return 0
+

@@ -10,6 +10,8 @@ from bot.commands import CommandSpec
 from bot.community import Community
 from bot.config.models import StewardConfig
 from bot.context import CogContext, Services
+from bot.declarations import check_cogs
+from bot.jobs import JobRouter
 from bot.platforms import Platforms
 
 
@@ -31,9 +33,15 @@ class CogSet:
         """Every running cog instance."""
         return [cog for cogs in self.by_community.values() for cog in cogs]
 
+    def check(self, communities: Mapping[str, Community], classes: Mapping[str, type[Cog]],
+              platforms: Platforms) -> None:
+        """Stop start-up (or a reload) when declarations clash or a platform can't do what a cog needs."""
+        check_cogs(communities, classes, platforms, core=[CoreCog])
+
     async def build(self, config: StewardConfig, communities: Mapping[str, Community],
                     classes: Mapping[str, type[Cog]], services: Services) -> list[Cog]:
-        """Build and set up the cogs each community enables; they replace the running ones."""
+        """Build and set up the cogs each community enables (they replace the running ones), route their
+        jobs and publish their commands."""
         built: dict[str, list[Cog]] = {}
         for cc in config.communities:
             community = communities[cc.name]
@@ -45,6 +53,8 @@ class CogSet:
             for cog in cogs:
                 await cog.setup()
         self.by_community = built
+        await JobRouter(services.scheduler, self.cogs_of, services.clock).register(self.all(), communities)
+        await self.publish(communities, services.platforms)
         return self.all()
 
     async def teardown(self) -> None:

@@ -8,7 +8,7 @@ Either way a bad argument becomes a :class:`ArgumentError` whose message is for 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, is_unit, parse_duration
 from bot.permissions import Level
 from bot.refs import ChannelRef, RoleRef, UserRef
 
@@ -75,6 +75,10 @@ class ArgumentError(ValueError):
     """A bad or missing argument; the message is shown to the member."""
 
 
+class OutOfRange(ArgumentError):
+    """A value of the right kind outside its limits: never passed on to the next parameter."""
+
+
 class Resolver(Protocol):
     """The lookups argument conversion needs from an adapter."""
 
@@ -88,30 +92,19 @@ class Resolver(Protocol):
         ...
 
 
+_INT_LIMIT = 2**31
+_DURATION_PART = re.compile(r"\s*(\d+)\s*([A-Za-z]+)(?=\s|$|\d)")
 _TOKEN = re.compile(r'\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
 
 
-def split_args(raw: str, params: Sequence[Param]) -> list[str]:
-    """Split a raw argument line; a last TEXT parameter keeps the remainder verbatim.
-
-    Double or single quotes group words (``/role add "Event Hosts"``).
-    """
-    tokens: list[str] = []
-    pos, raw = 0, raw.strip()
-    last_text = bool(params) and params[-1].type is ParamType.TEXT
-    while pos < len(raw):
-        if last_text and len(tokens) == len(params) - 1:
-            rest = raw[pos:].strip()
-            if len(rest) >= 2 and rest[0] == rest[-1] and rest[0] in "\"'":
-                rest = rest[1:-1]
-            tokens.append(rest)
-            break
-        match = _TOKEN.match(raw, pos)
-        if match is None or match.end() == pos:
-            break
-        tokens.append(next(g for g in match.groups() if g is not None))
-        pos = match.end()
-    return tokens
+def _duration_at(raw: str, pos: int) -> tuple[str, int] | None:
+    """The longest run of ``number unit`` pairs at ``pos`` and where it ends, or None."""
+    parts: list[str] = []
+    end = pos
+    while (match := _DURATION_PART.match(raw, end)) is not None and is_unit(match.group(2)):
+        parts.append(match.group(0).strip())
+        end = match.end()
+    return (" ".join(parts), end) if parts else None
 
 
 async def convert(param: Param, value: Any, *, scope: str, resolver: Resolver, tz: ZoneInfo,
@@ -128,10 +121,12 @@ async def convert(param: Param, value: Any, *, scope: str, resolver: Resolver, t
                 number = int(text)
             except ValueError:
                 raise ArgumentError(f"{param.name} must be a whole number, not `{text}`.") from None
+            if abs(number) >= _INT_LIMIT:  # beyond what a database integer column holds
+                raise ArgumentError(f"{param.name} is too large: `{text[:20]}`.")
             if param.min_value is not None and number < param.min_value:
-                raise ArgumentError(f"{param.name} must be at least {param.min_value}.")
+                raise OutOfRange(f"{param.name} must be at least {param.min_value}.")
             if param.max_value is not None and number > param.max_value:
-                raise ArgumentError(f"{param.name} must be at most {param.max_value}.")
+                raise OutOfRange(f"{param.name} must be at most {param.max_value}.")
             return number
         case ParamType.CHOICE:
             lowered = {c.lower(): c for c in param.choices}
@@ -183,19 +178,18 @@ def parse_when(text: str, *, tz: ZoneInfo, now: datetime, name: str = "time") ->
 
 async def parse_args(spec: CommandSpec, raw: str | None, options: Mapping[str, object], *,
                      scope: str, resolver: Resolver, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
-    """Turn a raw line or typed options into keyword arguments for the handler."""
-    values: dict[str, Any] = {}
+    """Turn a raw line or typed options into keyword arguments for the handler.
+
+    On a text line an optional parameter whose word doesn't fit is left out and the word goes to
+    the next one: ``/ban @bob spamming`` has no duration and the reason "spamming".
+    """
     if raw is not None and not options:
-        tokens = split_args(raw, spec.params)
-        if len(tokens) > len(spec.params):
-            extra = " ".join(tokens[len(spec.params):])
-            raise ArgumentError(f"too many arguments (`{extra}`). Usage: {spec.usage()}")
-        given: dict[str, object] = dict(zip((p.name for p in spec.params), tokens, strict=False))
-    else:
-        given = dict(options)
-        unknown = set(given) - {p.name for p in spec.params}
-        if unknown:
-            raise ArgumentError(f"unknown option {', '.join(sorted(unknown))}. Usage: {spec.usage()}")
+        return await _parse_line(spec, raw, scope=scope, resolver=resolver, tz=tz, now=now)
+    given = dict(options)
+    unknown = set(given) - {p.name for p in spec.params}
+    if unknown:
+        raise ArgumentError(f"unknown option {', '.join(sorted(unknown))}. Usage: {spec.usage()}")
+    values: dict[str, Any] = {}
     for param in spec.params:
         if param.name not in given or given[param.name] in (None, ""):
             if param.required:
@@ -205,3 +199,66 @@ async def parse_args(spec: CommandSpec, raw: str | None, options: Mapping[str, o
         values[param.name] = await convert(param, given[param.name], scope=scope, resolver=resolver,
                                            tz=tz, now=now)
     return values
+
+
+async def _parse_line(spec: CommandSpec, raw: str, *, scope: str, resolver: Resolver, tz: ZoneInfo,
+                      now: datetime) -> dict[str, Any]:
+    tokens = _tokens(raw.strip())
+    values: dict[str, Any] = {}
+    at = 0  # the next token
+    params = spec.params
+    for i, param in enumerate(params):
+        last_text = param.type is ParamType.TEXT and i == len(params) - 1
+        if at >= len(tokens):
+            if param.required:
+                raise ArgumentError(f"missing {param.name}. Usage: {spec.usage()}")
+            values[param.name] = None
+            continue
+        if last_text:
+            values[param.name] = _rest(raw.strip(), tokens[at][1]) or None
+            at = len(tokens)
+            continue
+        word = tokens[at][0]
+        span = _duration_at(raw.strip(), tokens[at][1]) if param.type is ParamType.DURATION else None
+        taken = 1
+        if span is not None:  # `10 minutes` and `2h 30m` are one argument, as in the config
+            word, end = span
+            taken = max(1, sum(1 for _, start in tokens[at:] if start < end))
+        try:
+            values[param.name] = await convert(param, word, scope=scope, resolver=resolver, tz=tz, now=now)
+        except OutOfRange:
+            raise
+        except ArgumentError:
+            if param.required or i == len(params) - 1:
+                raise
+            values[param.name] = None  # the word belongs to a later parameter
+            continue
+        at += taken
+    if at < len(tokens):
+        extra = _rest(raw.strip(), tokens[at][1])
+        raise ArgumentError(f"too many arguments (`{extra}`). Usage: {spec.usage()}")
+    if spec.params and spec.params[-1].type is ParamType.TEXT and values.get(spec.params[-1].name) == "":
+        values[spec.params[-1].name] = None
+    return values
+
+
+def _tokens(raw: str) -> list[tuple[str, int]]:
+    """Words (quotes group them) with where each starts."""
+    out: list[tuple[str, int]] = []
+    pos = 0
+    while pos < len(raw):
+        match = _TOKEN.match(raw, pos)
+        if match is None or match.end() == pos:
+            break
+        group = next(i for i, g in enumerate(match.groups(), 1) if g is not None)
+        out.append((match.group(group), match.start(group) - (1 if group < 3 else 0)))
+        pos = match.end()
+    return out
+
+
+def _rest(raw: str, start: int) -> str:
+    """The line from ``start`` on, verbatim; one pair of quotes around all of it is dropped."""
+    rest = raw[start:].strip()
+    if len(rest) >= 2 and rest[0] == rest[-1] and rest[0] in "\"'":
+        rest = rest[1:-1]
+    return rest

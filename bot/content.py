@@ -10,7 +10,9 @@ unless a feature names the user or role in ``Content.ping``.
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -67,7 +69,20 @@ class Moment:
         return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {zone}"
 
 
-Segment = str | UserText | Mention | Moment
+@dataclass(frozen=True, slots=True)
+class CommandMention:
+    """A Steward command named in a message; each adapter spells it (Discord's clickable mention,
+    ``/steward appeal`` on Slack, ``/appeal`` on the console). ``args`` follows it as trusted text."""
+
+    name: str
+    args: str = ""
+
+    def plain(self) -> str:
+        """``/name args`` as the core and the console write it."""
+        return f"/{self.name} {self.args}" if self.args else f"/{self.name}"
+
+
+Segment = str | UserText | Mention | Moment | CommandMention
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,8 @@ class Content:
                 out.append(seg.text)
             elif isinstance(seg, Moment):
                 out.append(seg.local_text())
+            elif isinstance(seg, CommandMention):
+                out.append(seg.plain())
             else:
                 prefix = "#" if isinstance(seg.target, ChannelRef) else "@"
                 out.append(prefix + seg.name)
@@ -97,6 +114,33 @@ class Content:
     def with_buttons(self, *buttons: Button) -> Content:
         """A copy with these buttons."""
         return Content(self.segments, tuple(buttons), self.select, self.ping)
+
+
+def spell_commands(content: Content, spell: Callable[[CommandMention], str]) -> Content:
+    """The content with each command mention replaced by the adapter's trusted spelling of it."""
+    if not any(isinstance(seg, CommandMention) for seg in content.segments):
+        return content
+    segments = tuple(spell(seg) if isinstance(seg, CommandMention) else seg for seg in content.segments)
+    return Content(segments, content.buttons, content.select, content.ping)
+
+
+def with_commands(template: str, names: Iterable[str]) -> tuple[Segment, ...]:
+    """Trusted text written by an admin (a config template) with its ``/name`` of known commands
+    as command mentions, so each platform spells them; member text never goes through here."""
+    ordered = sorted({n for n in names if n}, key=len, reverse=True)
+    if not ordered:
+        return (template,)
+    pattern = re.compile(r"(?<![\w/.:<@#&|-])/(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+    out: list[Segment] = []
+    at = 0
+    for match in pattern.finditer(template):
+        if match.start() > at:
+            out.append(template[at:match.start()])
+        out.append(CommandMention(match.group(1)))
+        at = match.end()
+    if at < len(template):
+        out.append(template[at:])
+    return tuple(out)
 
 
 def text(value: str) -> Content:

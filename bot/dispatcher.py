@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
-import time
+import math
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.actions import Action, DeleteMessage, Reply
 from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
-from bot.content import Content, fmt, text
+from bot.content import CommandMention, Content, Segment, fmt, text
+from bot.durations import format_duration
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -27,6 +30,7 @@ from bot.events import (
     Origin,
     with_community,
 )
+from bot.forms import form_refusal
 from bot.gate import CapabilityGate
 from bot.permissions import Level
 from bot.platforms import Platforms
@@ -84,11 +88,15 @@ class Dedupe:
 
 
 class RateLimit:
-    """A per-member sliding-window limit on commands; one polite refusal per window."""
+    """A per-member sliding-window limit on commands, on the injected clock.
 
-    def __init__(self) -> None:
-        self.hits: dict[tuple[str, str, str], deque[float]] = {}
-        self.warned: dict[tuple[str, str, str], float] = {}
+    Every refused command is answered: the first of a burst with the limit, later ones briefly.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self.now = now
+        self.hits: dict[tuple[str, str, str], deque[datetime]] = {}
+        self.warned: dict[tuple[str, str, str], datetime] = {}
 
     async def __call__(self, d: Dispatch, nxt: Next) -> None:
         event = d.event
@@ -96,22 +104,24 @@ class RateLimit:
             await nxt(d)
             return
         limits = d.community.config.commands
-        window = limits.window.total_seconds()
         key = (d.community.name, event.user.platform, event.user.id)
-        now = time.monotonic()
+        now = self.now()
         hits = self.hits.setdefault(key, deque())
-        while hits and now - hits[0] > window:
+        while hits and now - hits[0] >= limits.window:
             hits.popleft()
-        if len(hits) >= limits.per_member:
-            wait = int(window - (now - hits[0])) + 1
-            if now - self.warned.get(key, -1e9) > window:
-                self.warned[key] = now
-                d.actions.append(Reply(origin=event.origin, content=fmt(
-                    "Slow down — you can use {n} commands every {w}s. Try again in {wait}s.",
-                    n=limits.per_member, w=int(window), wait=wait)))
+        if len(hits) < limits.per_member:
+            hits.append(now)
+            await nxt(d)
             return
-        hits.append(now)
-        await nxt(d)
+        wait = format_duration(timedelta(seconds=math.ceil((hits[0] + limits.window - now).total_seconds())))
+        warned = self.warned.get(key)
+        if warned is None or now - warned >= limits.window:
+            self.warned[key] = now
+            message = fmt("Slow down — you can use {n} commands every {w}. Try again in {wait}.",
+                          n=limits.per_member, w=format_duration(limits.window), wait=wait)
+        else:
+            message = fmt("Still too fast — try again in {wait}.", wait=wait)
+        d.actions.append(Reply(origin=event.origin, content=message))
 
 
 class Dispatcher:
@@ -120,7 +130,7 @@ class Dispatcher:
     def __init__(self, host: Host, middleware: Sequence[Middleware] | None = None) -> None:
         self.host = host
         self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
-            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit()]
+            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit(lambda: host.clock.now())]
         self._chain: tuple[tuple[Middleware, ...], Next] | None = None
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
@@ -221,14 +231,16 @@ class Dispatcher:
             names = sorted({s.name for c in cogs for s in c.table().commands
                             if s.level <= d.level})
             close = difflib.get_close_matches(event.command.lower(), names, n=1)
-            hint = fmt(" Did you mean /{c}?", c=text(close[0])) if close else text("")
+            hint = fmt(" Did you mean {c}?", c=CommandMention(close[0])) if close else text("")
             d.actions.append(Reply(origin=event.origin, content=fmt(
-                "Unknown command /{name}.{hint} Type /help for the list.", name=event.command, hint=hint)))
+                "Unknown command /{name}.{hint} Type {help} for the list.", name=event.command, hint=hint,
+                help=CommandMention("help"))))
             return
         cog, spec = found
         if d.level < spec.level:
             d.actions.append(Reply(origin=event.origin, content=fmt(
-                "/{name} is for {level}s; you can't use it here.", name=text(spec.name), level=spec.level.label)))
+                "{name} is for {level}s; you can't use it here.", name=CommandMention(spec.name),
+                level=text(spec.level.label))))
             return
         try:
             kwargs = await parse_args(spec, event.raw, event.options, scope=event.scope,
@@ -236,9 +248,10 @@ class Dispatcher:
                                       now=self.host.clock.now())
         except ArgumentError as exc:
             d.actions.append(Reply(origin=event.origin,
-                                   content=fmt("/{name}: {why}", name=text(spec.name), why=str(exc))))
+                                   content=fmt("{name}: {why}", name=CommandMention(spec.name), why=str(exc))))
             return
-        _collect(d.actions, await getattr(cog, spec.method)(event, **kwargs), f"{cog.name}.{spec.method}")
+        method = getattr(cog, spec.method)
+        _collect(d.actions, await method(event, **kwargs, **_level_for(method, d.level)), f"{cog.name}.{spec.method}")
 
     async def _component(self, d: Dispatch, event: ButtonPressed | FormSubmitted | FormCancelled,
                          cogs: Sequence[Cog]) -> None:
@@ -247,14 +260,31 @@ class Dispatcher:
             if cog.name != cog_name:
                 continue
             table = cog.table().buttons if isinstance(event, ButtonPressed) else cog.table().forms
-            method = table.get(name)
-            if method is not None:
-                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
+            spec = table.get(name)
+            if spec is None:
+                continue
+            if d.level < spec.level and not isinstance(event, FormCancelled):
+                what = "button" if isinstance(event, ButtonPressed) else "form"
+                d.actions.append(Reply(origin=event.origin, content=fmt(
+                    "That {what} is for {level}s; you can't use it here.", what=text(what),
+                    level=text(spec.level.label))))
                 return
+            refusal = form_refusal(spec.fields, event) if isinstance(event, FormSubmitted) else None
+            if refusal is not None:
+                d.actions.append(refusal)
+                return
+            method = getattr(cog, spec.method)
+            _collect(d.actions, await method(event, **_level_for(method, d.level)), f"{cog.name}.{spec.method}")
+            return
         if isinstance(event, FormCancelled):
             return
         d.actions.append(Reply(origin=event.origin, content=text(
             "That button or form is no longer active here.")))
+
+
+def _level_for(method: Callable[..., Any], level: Level) -> dict[str, Level]:
+    """``level=`` for a handler that takes it: the level the dispatcher already resolved."""
+    return {"level": level} if "level" in inspect.signature(method).parameters else {}
 
 
 def _bind(mw: Middleware, nxt: Next) -> Next:
@@ -296,9 +326,8 @@ def _find_command(name: str, cogs: Sequence[Cog]) -> tuple[Cog, CommandSpec] | N
 def help_content(commands: Sequence[CommandSpec], level: Level) -> Content:
     """The /help listing for a level."""
     usable = sorted((c for c in commands if c.level <= level), key=lambda c: (c.level, c.name))
-    lines = ["Commands you can use:"]
+    segments: list[Segment] = ["Commands you can use:"]
     for spec in usable:
-        lines.append(f"  {spec.usage()} — {spec.description}")
-    return text("\n".join(lines))
-
-
+        args = " ".join(p.usage() for p in spec.params)
+        segments += ["\n  ", CommandMention(spec.name, args), " — ", spec.description]  # the cog's own words
+    return Content(tuple(segments))

@@ -1,4 +1,5 @@
-"""Durations as people type them: ``10m``, ``2h30m``, ``7d``, ``1w``."""
+"""Durations as people type them, the same in the config and in commands: ``10m``, ``2h30m``, ``7d``,
+``10 minutes``, ``2 hours``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ _PART = re.compile(r"([0-9]{1,12})\s*([a-z]+)", re.ASCII)
 _WHOLE = re.compile(r"(?:[0-9]{1,12}\s*[a-z]+\s*)+", re.ASCII)
 _NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
-HINT = "try 10m, 2h30m or 7d"
+HINT = "try 10m, 2h30m, 7d or 2 hours"
+
+
+def is_unit(word: str) -> bool:
+    """Whether ``word`` names a duration unit (``m``, ``minutes``, ``hours``, ...)."""
+    return word.lower() in _UNITS
 
 
 class DurationError(ValueError):

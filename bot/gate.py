@@ -18,6 +18,7 @@ from bot.community import Community
 from bot.content import Content, fmt
 from bot.delivery import Preparer, degrade
 from bot.platforms import Platforms
+from bot.policies import fallback_for
 from bot.refs import MessageRef
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,13 @@ class CapabilityGate:
             self._forget_later(action.messages if isinstance(action, BulkDelete) else (action.message,))
         if not result.ok:
             log.warning("%s on %s: %s", type(action).__name__, action.platform, result.error)
+            instead = fallback_for(result)
+            if instead is not None:
+                log.warning("%s on %s: %s, so %s instead", type(action).__name__, action.platform, result.code,
+                         type(instead).__name__)
+                done = await self.perform(instead, community)
+                return (ActionResult.success(action, done.message) if done.ok
+                        else ActionResult.failure(action, done.error, done.code))
         return result
 
     async def perform_all(self, actions: Iterable[Action], community: Community | None) -> None:

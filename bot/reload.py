@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.communities import CommunityBook
 from bot.config.errors import ConfigError
 from bot.config.models import StewardConfig
+from bot.errors import StartupError
+from bot.names import resolve_names
+from bot.platforms import Platforms
 
 
 def next_config(loader: Callable[[], StewardConfig] | None,
@@ -25,6 +29,29 @@ def next_config(loader: Callable[[], StewardConfig] | None,
         return new, []
     pinned = new.model_copy(update={"platforms": current.platforms, "storage": current.storage})
     return pinned, ["platform and storage changes take effect at the next restart"]
+
+
+async def refusals(running: CommunityBook, proposed: CommunityBook, platforms: Platforms) -> list[str]:
+    """Why the proposed communities can't replace the running ones (empty: they can, names resolved)."""
+    problems = stranded(running.scopes, proposed.scopes)
+    if problems:
+        return problems
+    try:
+        await resolve_names(proposed.by_name.values(), platforms)
+    except StartupError as exc:
+        return [str(exc)]
+    return []
+
+
+def stranded(running: Mapping[tuple[str, str], str], proposed: Mapping[tuple[str, str], str]) -> list[str]:
+    """Why a reload is refused: each platform scope Steward runs in that the new config leaves to no community.
+
+    Such a scope would be ignored until a restart (every message dropped, every command, /reload
+    included, answered "not set up"), so the reload is refused like a bad file.
+    """
+    return [f"{platform} {scope} (community {name}) would belong to no community after this reload, and "
+            f"Steward would ignore it until a restart: keep a community for it (a renamed community needs a "
+            f"restart)" for (platform, scope), name in sorted(running.items()) if (platform, scope) not in proposed]
 
 
 def _dump(model: Any) -> Any:

@@ -28,11 +28,10 @@ from bot.events import Event
 from bot.factbus import FactBus
 from bot.gate import CapabilityGate
 from bot.inflight import InFlight
-from bot.jobs import JobRouter
 from bot.members import Members
 from bot.names import resolve_names
 from bot.platforms import Platforms
-from bot.reload import next_config
+from bot.reload import next_config, refusals
 from bot.scheduler import Scheduler
 from bot.storage.batch import BatchWriter
 from bot.storage.database import Database
@@ -71,30 +70,27 @@ class Runtime:
 
     async def start(self) -> None:
         """Open storage, connect the platforms, resolve names, build cogs, start timers."""
-        folders = [c.migrations for c in self.cog_classes.values()] + self.extra_migrations
-        folders += [getattr(a, "migrations", None) for a in self.adapters.values()]
-        self.db = await Database.open(self.config.storage.url, list(dict.fromkeys(Path(f) for f in folders if f)))
+        folders = [c.migrations for c in self.cog_classes.values()] + [getattr(a, "migrations", None) for a in
+                                                                       self.adapters.values()]
+        self.db = await Database.open(self.config.storage.url, [*folders, *self.extra_migrations])
         self.writers = Writers(self.db)  # a manual clock (console, tests) runs due jobs one by one, in order
         self.members.open(self.db, self.facts.flush)
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace,
                                    concurrency=1 if isinstance(self.clock, ManualClock) else 8)
         self.book = CommunityBook.build(self.config, self.platforms)
+        self.cogs.check(self.communities, self.cog_classes, self.platforms)
         for adapter in self.adapters.values():
             attach = getattr(adapter, "attach_storage", None)
             if attach is not None:  # adapters that keep state (Slack installations) get the database
                 await attach(self.db)
             await adapter.start(self.handle)
         await resolve_names(self.communities.values(), self.platforms)
-        await self._build_cogs(self.config)
+        await self.cogs.build(self.config, self.communities, self.cog_classes, self)
         await self.scheduler.start()
         if isinstance(self.clock, ManualClock):  # a console or a test: moving the clock runs what became due
             self.clock.subscribe(self._clock_moved)
+            self.clock.add_stops(self.scheduler.next_due)  # a jump runs each job at its own time
         self.started = True
-
-    async def _build_cogs(self, config: StewardConfig) -> None:
-        built = await self.cogs.build(config, self.communities, self.cog_classes, self)
-        await JobRouter(self.scheduler, self.cogs.cogs_of, self.clock).register(built, self.communities)
-        await self.cogs.publish(self.communities, self.platforms)
 
     async def _clock_moved(self) -> None:
         await self.scheduler.run_due()
@@ -121,12 +117,15 @@ class Runtime:
             return notes
         book = CommunityBook.build(new, self.platforms)
         try:
-            await resolve_names(book.by_name.values(), self.platforms)
+            self.cogs.check(book.by_name, self.cog_classes, self.platforms)
         except StartupError as exc:
             return [str(exc)]
+        problems = await refusals(self.book, book, self.platforms)
+        if problems:
+            return problems
         self.config, self.book = new, book
         await self.cogs.teardown()
-        await self._build_cogs(new)
+        await self.cogs.build(new, self.communities, self.cog_classes, self)
         return notes
 
     async def handle(self, event: Event) -> None:

@@ -250,6 +250,14 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler: a timer run failed; the next poll tries again")
 
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending job is due (None when there is none, or not the leader)."""
+        if not self._leader:
+            return None
+        async with self.db.session() as session:
+            due = (await session.execute(select(func.min(jobs.c.due_at)).where(jobs.c.status == PENDING))).scalar()
+        return None if due is None else utc(due)
+
     async def run_due(self, *, startup: bool = False) -> int:
         """Run every job that is due now; returns how many were taken (run or skipped)."""
         if not self._leader:

@@ -16,6 +16,7 @@ from bot.config import ConfigError, StewardConfig, load_config
 from bot.errors import StartupError
 from bot.runtime import Runtime
 from bot.storage import StorageError
+from steward import logs
 from steward.catalog import Catalog, discover
 
 log = logging.getLogger("steward")
@@ -27,7 +28,8 @@ def load(path: str | Path, catalog: Catalog) -> StewardConfig:
 
 
 def build_adapters(config: StewardConfig, catalog: Catalog, *, force_console: bool = False,
-                   stdin: TextIO | None = None) -> tuple[list[Adapter], ConsoleAdapter | None, Clock]:
+                   stdin: TextIO | None = None,
+                   scripted: bool = False) -> tuple[list[Adapter], ConsoleAdapter | None, Clock]:
     """Start every platform with credentials; the console when none have any (or when forced)."""
     found: list[Adapter] = []
     settings = config.platform_settings()
@@ -45,9 +47,33 @@ def build_adapters(config: StewardConfig, catalog: Catalog, *, force_console: bo
     if not isinstance(console_settings, ConsoleSettings):
         console_settings = ConsoleSettings()
     name = console_settings.community or config.communities[0].name
-    clock = ManualClock(follow_real_time=True)
+    # a script's clock moves only with `:time`, so the same script always prints the same transcript
+    clock = ManualClock(follow_real_time=not scripted)
     console = ConsoleAdapter(config.community(name), clock, settings=console_settings, stdin=stdin)
     return [console], console, clock
+
+
+def platform_plan(config: StewardConfig, catalog: Catalog) -> list[tuple[str, bool, str]]:
+    """What ``steward run`` would start: (platform, starts, why) for every installed platform."""
+    settings = config.platform_settings()
+    plan: list[tuple[str, bool, str]] = []
+    for platform, module in sorted(catalog.adapters.items()):
+        if platform == "console":
+            continue
+        section = settings.get(platform)
+        if section is None:
+            plan.append((platform, False, f"off: no platforms.{platform} section"))
+            continue
+        given, missing = module.credentials(section)
+        if not given:
+            plan.append((platform, False, f"off for want of credentials ({', '.join(missing)} empty)"))
+        elif missing:
+            plan.append((platform, False, f"will NOT start: {', '.join(missing)} empty (start-up stops)"))
+        else:
+            plan.append((platform, True, "starts"))
+    if not any(starts for _p, starts, _w in plan):
+        plan.append(("console", True, "starts, as no platform has credentials"))
+    return plan
 
 
 def load_or_report(config_path: str, catalog: Catalog) -> StewardConfig | None:
@@ -59,13 +85,16 @@ def load_or_report(config_path: str, catalog: Catalog) -> StewardConfig | None:
         return None
 
 
-async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO | None = None) -> int:
-    """Run Steward; returns the process exit code."""
+async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO | None = None,
+                log_level: str | None = None, scripted: bool = False) -> int:
+    """Run Steward; returns the process exit code. ``log_level`` (the flag) overrides the config's."""
     catalog = discover()
     config = load_or_report(config_path, catalog)
     if config is None:
         return 1
-    adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin)
+    logs.setup(log_level or config.log_level)
+    adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin,
+                                              scripted=scripted)
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
                       loader=lambda: load(config_path, catalog), migrations=catalog.adapter_migrations())
     try:
@@ -124,5 +153,10 @@ async def upgrade(config_path: str) -> int:
         print(f"steward: {exc}", file=sys.stderr)
         return 1
     await db.close()
-    print(f"database {mask_url(config.storage.url)} is up to date")
+    where = mask_url(config.storage.url)
+    if db.applied:
+        print(f"database {where}: applied {len(db.applied)} migration(s):")
+        for revision in db.applied:
+            print(f"  {revision}")
+    print(f"database {where} is up to date")
     return 0

@@ -7,10 +7,11 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from adapters.console.adapter import quiet_stdout
 from bot import __version__
 from bot.config import ConfigError
 from steward import logs
-from steward.app import load, serve, upgrade
+from steward.app import load, platform_plan, serve, upgrade
 from steward.catalog import Catalog, discover
 
 DEFAULT_CONFIG = "config/example.yaml"
@@ -22,9 +23,9 @@ def summary(path: str, catalog: Catalog) -> tuple[int, str]:
         config = load(path, catalog)
     except ConfigError as exc:
         return 1, "\n".join(str(i) for i in exc.issues) + f"\n{len(exc.issues)} problem(s); config rejected."
-    platforms = config.platform_settings()
     lines = [f"{path}: OK", f"storage: {_masked(config.storage.url)}", f"time zone: {config.timezone}",
-             "platforms: " + (", ".join(sorted(platforms)) or "none configured (console)")]
+             f"log level: {config.log_level}", "platforms:"]
+    lines += [f"  {platform}: {why}" for platform, _starts, why in platform_plan(config, catalog)]
     for community in config.communities:
         where = [f"{platform} {section.scope()}" for platform, section in community.platform_sections().items()]
         lines.append(f"community {community.name}: {', '.join(where) or 'console only'}")
@@ -45,18 +46,19 @@ def parser(catalog: Catalog) -> argparse.ArgumentParser:
     """The argument parser, including subcommands cogs contribute."""
     p = argparse.ArgumentParser(prog="steward", description="Community-operations bot for Discord and Slack.")
     p.add_argument("--version", action="version", version=f"steward {__version__}")
-    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
-                   help="log level on standard error (default: warning)")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                   help="log level on standard error (default: the config's log_level)")
     sub = p.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start Steward")
     run.add_argument("--config", default=DEFAULT_CONFIG)
     run.add_argument("--console", action="store_true", help="use the console even if tokens are set")
-    run.add_argument("--script", help="read console input from FILE instead of standard input")
+    run.add_argument("--script", help="read console input from FILE (its clock moves only with :time)")
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("path")
     db = sub.add_parser("db", help="database maintenance")
+    db.set_defaults(help_of=db)
     db_sub = db.add_subparsers(dest="db_command")
-    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up = db_sub.add_parser("upgrade", help="apply migrations (they also run at every start) and list them")
     up.add_argument("--config", default=DEFAULT_CONFIG)
     for module in catalog.cog_modules.values():
         register = getattr(module, "register_cli", None)
@@ -67,9 +69,17 @@ def parser(catalog: Catalog) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``steward`` console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the reader of our output left (`steward moderation check ... | head -1`)
+        quiet_stdout()
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     catalog = discover()
     args = parser(catalog).parse_args(argv)
-    logs.setup(args.log_level)
+    logs.setup(args.log_level or "warning")  # `run` switches to the config's level once it is read
     if args.command == "check-config":
         code, text = summary(args.path, catalog)
         print(text, file=sys.stdout if code == 0 else sys.stderr)
@@ -78,13 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.script:
             try:
                 with open(args.script, encoding="utf-8") as script:
-                    return asyncio.run(serve(args.config, force_console=True, stdin=script))
+                    return asyncio.run(serve(args.config, force_console=True, stdin=script,
+                                             log_level=args.log_level, scripted=True))
             except OSError as exc:
                 print(f"steward: can't read the script: {exc}", file=sys.stderr)
                 return 1
-        return asyncio.run(serve(args.config, force_console=args.console))
+        return asyncio.run(serve(args.config, force_console=args.console, log_level=args.log_level))
     if args.command == "db" and args.db_command == "upgrade":
         return asyncio.run(upgrade(args.config))
+    if getattr(args, "help_of", None) is not None:  # `steward db` alone: that command's help
+        args.help_of.print_help()
+        return 2
     handler = getattr(args, "handler", None)
     if handler is not None:
         return int(handler(args, catalog) or 0)

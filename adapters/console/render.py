@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.content import Content, Mention, Moment, UserText
+from bot.content import CommandMention, Content, Mention, Moment, UserText
 from bot.encodable import clean
 from bot.refs import ChannelRef
 
@@ -33,4 +33,6 @@ def render(content: Content) -> str:
             out.append(("#" if isinstance(seg.target, ChannelRef) else "@") + escape(seg.name))
         elif isinstance(seg, Moment):  # the community's (or reader's) zone, set by the core
             out.append(seg.local_text())
+        elif isinstance(seg, CommandMention):  # the console's commands are typed as the core spells them
+            out.append(escape(seg.plain()))
     return "".join(out)

@@ -13,12 +13,18 @@ COMMUNITY = DiscordCommunity  # a community's `discord:` section; its scope() is
 MIGRATIONS = DiscordAdapter.migrations
 
 
+def credentials(settings: DiscordSettings) -> tuple[bool, list[str]]:
+    """(whether any credential is given, the ones still missing): Discord needs only its token."""
+    given = bool(settings.token.strip())
+    return given, [] if given else ["token"]
+
+
 def create(settings: DiscordSettings, *, config: StewardConfig) -> DiscordAdapter | None:
     """The adapter, or None when no token is configured (Discord is then simply not started)."""
-    if not settings.token.strip():
+    if not credentials(settings)[0]:
         return None
     return DiscordAdapter(settings, config)
 
 
 __all__ = ["COMMUNITY", "MIGRATIONS", "PLATFORM", "SETTINGS", "DiscordAdapter", "DiscordCommunity", "DiscordSettings",
-           "create"]
+           "create", "credentials"]

@@ -17,7 +17,7 @@ from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
 from adapters.discord.perform import Performer
 from adapters.discord.settings import DiscordSettings
-from adapters.discord.store import LockStore, SyncStore
+from adapters.discord.state import GLOBAL, State
 from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
 from bot.capabilities import Capability
@@ -36,7 +36,6 @@ _INTENT_LOSS = {
     "Server Members Intent": "Without it joins, leaves, the name check, raid protection and role checks stop "
                              "working.",
 }
-GLOBAL = "global"  # the command-sync key of the global (DM) commands; guild keys are ids
 _TEXT_TYPES = (discord.MessageType.default, discord.MessageType.reply, discord.MessageType.thread_starter_message)
 
 
@@ -44,26 +43,28 @@ class DiscordAdapter:
     """Steward on Discord: one bot application, any number of configured servers (guilds)."""
 
     platform = P
-    capabilities = frozenset(Capability) - {Capability.HOME}
     migrations = Path(__file__).parent / "migrations" / "versions"
 
     def __init__(self, settings: DiscordSettings, config: StewardConfig) -> None:
         self.settings = settings
-        self.communities: dict[str, CommunityConfig] = {
-            guild: cc for cc in config.communities if (guild := self.scope_of(cc)) is not None}
-        self.client: discord.Client = None  # type: ignore[assignment]  # built by start()
+        self.state = State(settings, {guild: cc for cc in config.communities
+                                      if (guild := self.scope_of(cc)) is not None})
+        self.communities = self.state.communities
+        self.names = self.state.names
         self.bot_user: UserRef | None = None
-        self.specs: dict[str, list[CommandSpec]] = {}
-        self.sync = SyncStore()
-        self.locks = LockStore()
-        self.names = names.NameBook()
-        self.interactions = Interactions(self)
-        self.performer = Performer(self)
+        self.interactions = Interactions(self.state, self.emit)
+        self.performer = Performer(self.state, self.interactions.answer)
+        self.capabilities = self.performer.table.capabilities()
         self.report: list[str] = []  # the start-up self-check's findings, for people and tests
         self._sink: EventSink | None = None
         self._ready: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def client(self) -> discord.Client:
+        """The discord.py client (built by :meth:`start`)."""
+        return self.state.client
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -73,18 +74,17 @@ class DiscordAdapter:
 
     async def attach_storage(self, db: Database) -> None:
         """Keep the published-commands digest and pre-lock permissions in Steward's database."""
-        self.sync.db = db
-        self.locks.db = db
+        self.state.sync.db = db
+        self.state.locks.db = db
 
     async def start(self, sink: EventSink) -> None:
         """Log in, connect, wait for the guilds, then check intents, guilds and permissions."""
         if not self.communities:
             raise StartupError("platforms.discord.token is set but no community names its Discord server: add "
                                "`discord: {guild: \"<server id>\"}` to a community (README → Discord)")
-        self._refuse_blind_moderation()
         self._sink = sink
         self._ready = asyncio.Event()
-        self.client = make_client(self)
+        self.state.client = make_client(self.settings, self)
         try:
             await self.client.login(self.settings.token)
         except discord.LoginFailure:
@@ -127,17 +127,13 @@ class DiscordAdapter:
         if self._ready is not None:
             self._ready.set()
 
-    def _refuse_blind_moderation(self) -> None:
-        if self.settings.message_content:
-            return
-        moderated = [cc.name for cc in self.communities.values() if "moderation" in cc.cog_sections()]
-        if moderated:
-            raise StartupError(
-                "platforms.discord.message_content is false, but community "
-                f"{', '.join(moderated)} has moderation rules that read what members write. Without the "
-                "Message Content intent every message would look empty and pass every rule; Steward refuses "
-                "to run them blind. Enable the intent (Developer Portal → Bot → Privileged Gateway Intents) "
-                "and set message_content: true, or remove the moderation section.")
+    def explain_missing(self, capability: Capability) -> str:
+        """What an admin does to give Steward a capability this adapter lacks."""
+        if capability is Capability.READ_MESSAGES:
+            return ("platforms.discord.message_content is false, so every message would arrive empty and pass "
+                    "every rule; Steward refuses to run them blind. Enable the Message Content intent "
+                    "(Developer Portal → Bot → Privileged Gateway Intents) and set message_content: true")
+        return f"Discord does not let Steward {capability.value}"
 
     def _explain(self, error: BaseException) -> str:
         if isinstance(error, discord.PrivilegedIntentsRequired):
@@ -203,20 +199,14 @@ class DiscordAdapter:
             log.exception("handling %s failed", type(event).__name__)
 
     def _ignored(self, user: discord.abc.User | None, is_webhook: bool = False) -> bool:
-        if user is None or (self.client.user is not None and user.id == self.client.user.id):
+        # Steward's own events are dropped by the core (bot_user), like every platform's; this is
+        # only the platform's setting about other bots and webhooks.
+        if user is None:
             return True
         return self.settings.ignore_bots and (user.bot or is_webhook)
 
-    def dm_scope(self, user_id: int) -> str | None:
-        """The configured guild a DM belongs to: one the user shares with Steward, or the only one."""
-        for guild_id in self.communities:
-            guild = self.client.get_guild(int(guild_id)) if guild_id.isdigit() else None
-            if guild is not None and guild.get_member(user_id) is not None:
-                return guild_id
-        return next(iter(self.communities)) if len(self.communities) == 1 else None
-
     def _scope(self, guild_id: int | None, user_id: int) -> str | None:
-        return str(guild_id) if guild_id else self.dm_scope(user_id)
+        return str(guild_id) if guild_id else self.state.dm_scope(user_id)
 
     def on_message(self, message: discord.Message) -> None:
         """MESSAGE_CREATE, translated synchronously (see the client's ``dispatch``) and emitted in a task."""
@@ -245,8 +235,7 @@ class DiscordAdapter:
             await self.emit(translate.deleted(payload, str(payload.guild_id)))
 
     async def on_join(self, member: discord.Member) -> None:
-        if self.client.user is None or member.id != self.client.user.id:
-            await self.emit(translate.joined(member))
+        await self.emit(translate.joined(member))
 
     async def on_leave(self, payload: discord.RawMemberRemoveEvent) -> None:
         await self.emit(translate.left(payload))
@@ -257,17 +246,19 @@ class DiscordAdapter:
             await self.emit(event)
 
     async def on_reaction(self, payload: discord.RawReactionActionEvent) -> None:
-        if self.client.user is not None and payload.user_id == self.client.user.id:
-            return
         if self.settings.ignore_bots and payload.member is not None and payload.member.bot:
             return
         scope = self._scope(payload.guild_id, payload.user_id)
         if scope is not None:
             await self.emit(translate.reacted(payload, scope))
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """INTERACTION_CREATE: commands, autocomplete, presses and modal submits."""
+        await self.interactions.handle(interaction)
+
     def guild_changed(self, guild: discord.Guild) -> None:
         """Channels or roles changed: follow the configured names to their current ids."""
-        self.names.refresh(guild)
+        self.state.names.refresh(guild)
 
     # -- actions and commands -----------------------------------------------------------------
 
@@ -279,27 +270,35 @@ class DiscordAdapter:
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
         """Publish the scope's slash commands (and the DM ones), only when their definitions changed."""
-        self.specs[scope] = list(commands)
+        self.state.specs[scope] = list(commands)
         if not scope.isdigit() or self.client is None or self.client.application_id is None:
             return
         app_id = self.client.application_id
+        http = self.client.http
         await self._publish(scope, f"discord server {scope}", payloads(commands),
-                            lambda body: self.client.http.bulk_upsert_guild_commands(app_id, int(scope), body))
+                            lambda body: http.bulk_upsert_guild_commands(app_id, int(scope), body),
+                            lambda: http.get_guild_commands(app_id, int(scope)))
         # DM commands are global: one list for every community (a DM belongs to no server).
-        every = [spec for specs in self.specs.values() for spec in specs]
+        every = [spec for specs in self.state.specs.values() for spec in specs]
         await self._publish(GLOBAL, "discord DMs", direct_payloads(every),
-                            lambda body: self.client.http.bulk_upsert_global_commands(app_id, body))
+                            lambda body: http.bulk_upsert_global_commands(app_id, body),
+                            lambda: http.get_global_commands(app_id))
 
     async def _publish(self, key: str, where: str, body: list[dict[str, Any]],
-                       call: Callable[[list[dict[str, Any]]], Awaitable[Any]]) -> None:
+                       call: Callable[[list[dict[str, Any]]], Awaitable[Any]],
+                       fetch: Callable[[], Awaitable[Any]]) -> None:
         wanted = digest(body)
         app = str(self.client.application_id)
-        stored = await self.sync.digest(app, key)
+        stored = await self.state.sync.digest(app, key)
         if stored == wanted or (stored is None and key == GLOBAL and not body):
             log.info("%s: slash commands unchanged; not re-published", where)
+            try:  # their ids make the clickable command mentions
+                self.state.remember_commands(key, await fetch() if body else [])
+            except discord.HTTPException as exc:
+                log.warning("%s: can't list the published commands (%s); commands show as text", where, exc)
             return
         try:
-            await call(body)
+            self.state.remember_commands(key, await call(body))
         except discord.Forbidden:
             log.error("%s: can't publish slash commands (Missing Access). Re-invite Steward "
                       "with the applications.commands scope: %s", where, self.invite_url())
@@ -307,19 +306,14 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             log.error("%s: publishing slash commands failed: %s", where, exc)
             return
-        await self.sync.remember(app, key, wanted)
+        await self.state.sync.remember(app, key, wanted)
         log.info("%s: published %d slash commands", where, len(body))
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _guild(self, scope: str) -> discord.Guild | None:
-        if self.client is None or not scope.isdigit():
-            return None
-        return self.client.get_guild(int(scope))
-
     async def member(self, scope: str, user: UserRef) -> MemberInfo | None:
         """A member from the cache (complete with the members intent), else from REST."""
-        guild = self._guild(scope)
+        guild = self.state.guild(scope)
         if guild is None or not user.id.isdigit():
             return None
         found = guild.get_member(int(user.id))
@@ -332,62 +326,32 @@ class DiscordAdapter:
 
     async def bot_member(self, scope: str) -> MemberInfo | None:
         """Steward's own member in a guild."""
-        guild = self._guild(scope)
+        guild = self.state.guild(scope)
         return None if guild is None or guild.me is None else _info(guild, guild.me)
 
     async def resolve_channel(self, scope: str, name: str) -> ChannelRef | None:
-        guild = self._guild(scope)
+        guild = self.state.guild(scope)
         found = names.find_channel(guild, name) if guild is not None else None
         if found is None or guild is None:
             return None
         if name.startswith("#"):
-            self.names.record(guild.id, "channel", name, found.id)
+            self.state.names.record(guild.id, "channel", name, found.id)
         return ChannelRef(P, str(found.id))
 
     async def resolve_role(self, scope: str, name: str) -> RoleRef | None:
-        guild = self._guild(scope)
+        guild = self.state.guild(scope)
         found = names.find_role(guild, name) if guild is not None else None
         if found is None or guild is None:
             return None
-        self.names.record(guild.id, "role", name, found.id)
+        self.state.names.record(guild.id, "role", name, found.id)
         return RoleRef(P, str(found.id))
 
     async def resolve_member(self, scope: str, text: str) -> UserRef | None:
-        guild = self._guild(scope)
+        guild = self.state.guild(scope)
         if guild is None:
             return None
         user_id, _member = names.find_member(guild, text)
         return None if user_id is None else UserRef(P, str(user_id))
-
-    # -- helpers for perform ------------------------------------------------------------------
-
-    def channel_id(self, channel: str) -> int:
-        """A channel id, followed if its configured name now points elsewhere."""
-        return self.names.follow(int(channel))
-
-    def role_id(self, role: str) -> int:
-        """A role id, followed if its configured name now points elsewhere."""
-        return self.names.follow(int(role))
-
-    def community_of(self, guild: discord.Guild) -> CommunityConfig | None:
-        """The community configured for a guild."""
-        return self.communities.get(str(guild.id))
-
-    def staff_roles(self, guild: discord.Guild, purposes: Sequence[str] = ("moderator", "admin")) -> list[discord.Role]:
-        """The guild's configured moderator/admin roles."""
-        cc = self.community_of(guild)
-        if cc is None:
-            return []
-        found = [names.find_role(guild, n) for p in purposes for n in cc.roles.get(p, [])]
-        return [r for r in found if r is not None]
-
-    def modlog_channel(self, guild: discord.Guild) -> int | None:
-        """The guild's configured mod-log channel id."""
-        cc = self.community_of(guild)
-        name = cc.channels.get("modlog") if cc is not None else None
-        channel = names.find_channel(guild, name) if name else None
-        return None if channel is None else channel.id
-
 
 def _info(guild: discord.Guild, member: discord.Member) -> MemberInfo:
     return MemberInfo(

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
-if TYPE_CHECKING:
-    from adapters.discord.adapter import DiscordAdapter
-    from adapters.discord.settings import DiscordSettings
+from adapters.discord.settings import DiscordSettings
+
+
+class Listener(Protocol):
+    """What the client hands discord.py's events to (the adapter)."""
+
+    def ready(self) -> None: ...
+
+    def on_message(self, message: discord.Message) -> None: ...
+
+    async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None: ...
+
+    async def on_delete(self, payload: discord.RawMessageDeleteEvent) -> None: ...
+
+    async def on_join(self, member: discord.Member) -> None: ...
+
+    async def on_leave(self, payload: discord.RawMemberRemoveEvent) -> None: ...
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None: ...
+
+    async def on_reaction(self, payload: discord.RawReactionActionEvent) -> None: ...
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None: ...
+
+    def guild_changed(self, guild: discord.Guild) -> None: ...
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:
@@ -29,7 +51,7 @@ def intents(settings: DiscordSettings) -> discord.Intents:
 class _Listeners:
     """discord.py calls ``on_<event>``; each forwards to the adapter, which translates and emits."""
 
-    steward: DiscordAdapter
+    steward: Listener
 
     async def on_ready(self) -> None:
         self.steward.ready()
@@ -60,7 +82,7 @@ class _Listeners:
         await self.steward.on_reaction(payload)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        await self.steward.interactions.handle(interaction)
+        await self.steward.on_interaction(interaction)
 
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         self.steward.guild_changed(channel.guild)
@@ -89,9 +111,8 @@ class StewardShardedClient(_Listeners, discord.AutoShardedClient):
     """Several shards in one process (``shards: auto`` or a count)."""
 
 
-def make_client(adapter: DiscordAdapter) -> discord.Client:
-    """The client for the adapter's settings."""
-    settings = adapter.settings
+def make_client(settings: DiscordSettings, listener: Listener) -> discord.Client:
+    """The client for these settings, handing its events to ``listener``."""
     kwargs: dict[str, Any] = {
         "intents": intents(settings),
         "allowed_mentions": discord.AllowedMentions.none(),
@@ -106,5 +127,5 @@ def make_client(adapter: DiscordAdapter) -> discord.Client:
         client = StewardShardedClient(**kwargs)
     else:
         client = StewardShardedClient(shard_count=int(settings.shards), **kwargs)
-    client.steward = adapter
+    client.steward = listener
     return client

@@ -9,27 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from adapters.discord import commands
 from adapters.discord.render import message_kwargs, modal_for, unscoped
+from adapters.discord.state import State
 from adapters.discord.translate import P, message_ref, user_ref
 from bot.actions import ActionResult, OpenForm, Reply
 from bot.components import decode_custom_id
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Origin
+from bot.expiring import Expiring
 from bot.permissions import Level
+from bot.policies import EPHEMERAL_UNAVAILABLE
 from bot.refs import ChannelRef
 
-if TYPE_CHECKING:
-    from adapters.discord.adapter import DiscordAdapter
-
 log = logging.getLogger(__name__)
-KEEP = 1000  # interactions remembered for follow-ups (their tokens live 15 minutes)
+KEEP = 1000  # interactions remembered for follow-ups
+TOKEN_LIFETIME = 15 * 60  # Discord's interaction tokens live 15 minutes
 MAX_FORM_FIELDS = 5  # Discord modals take at most five inputs
 NO_SCOPE = "no-scope"  # a DM interaction that can't be mapped to one configured server
 
@@ -47,9 +48,10 @@ class Pending:
 class Interactions:
     """Turns interactions into core events and answers them."""
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        self.adapter = adapter
-        self.pending: OrderedDict[str, Pending] = OrderedDict()
+    def __init__(self, state: State, emit: Callable[[Event], Awaitable[None]]) -> None:
+        self.state = state
+        self.emit = emit
+        self.pending: Expiring[Pending] = Expiring(ttl=TOKEN_LIFETIME, size=KEEP)
 
     # -- inbound ------------------------------------------------------------------------------
 
@@ -78,9 +80,9 @@ class Interactions:
         """The interaction's server; for a DM, the one its component was sent for, else the member's."""
         if interaction.guild_id:
             return str(interaction.guild_id)
-        if sent_for is not None and sent_for in self.adapter.communities:
+        if sent_for is not None and sent_for in self.state.communities:
             return sent_for
-        return self.adapter.dm_scope(interaction.user.id)
+        return self.state.dm_scope(interaction.user.id)
 
     def _event(self, interaction: discord.Interaction) -> tuple[Event, bool, str] | str | None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -96,7 +98,7 @@ class Interactions:
         base: dict[str, Any] = {"platform": P, "scope": scope, "event_id": f"interaction:{interaction.id}",
                                 "occurred_at": interaction.created_at, "origin": origin}
         if interaction.type is discord.InteractionType.application_command:
-            spec = commands.find(self.adapter.specs.get(scope, ()), str(data.get("name", "")))
+            spec = commands.find(self.state.specs.get(scope, ()), str(data.get("name", "")))
             name = spec.name if spec is not None else str(data.get("name", ""))
             staff = spec is not None and spec.level >= Level.MODERATOR
             return CommandInvoked(**base, command=name, options=commands.options(spec, data)), staff, "command"
@@ -116,8 +118,8 @@ class Interactions:
     async def _run(self, pending: Pending, event: Event) -> None:
         interaction = pending.interaction
         self._remember(interaction.token, pending)
-        task = asyncio.ensure_future(self.adapter.emit(event))
-        done, _ = await asyncio.wait({task}, timeout=self.adapter.settings.defer_after)
+        task = asyncio.ensure_future(self.emit(event))
+        done, _ = await asyncio.wait({task}, timeout=self.state.settings.defer_after)
         if not done:
             async with pending.lock:
                 if not interaction.response.is_done():
@@ -137,15 +139,13 @@ class Interactions:
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
         scope = self._scope(interaction, None) or ""
-        spec = commands.find(self.adapter.specs.get(scope, ()), str(data.get("name", "")))
+        spec = commands.find(self.state.specs.get(scope, ()), str(data.get("name", "")))
         typed = commands.focused(data)
         choices = commands.suggest(spec, *typed) if typed is not None else []
         await interaction.response.autocomplete([app_commands.Choice(name=n, value=v) for n, v in choices])
 
     def _remember(self, token: str, pending: Pending) -> None:
-        self.pending[token] = pending
-        while len(self.pending) > KEEP:
-            self.pending.popitem(last=False)
+        self.pending.put(token, pending)
 
     # -- outbound -----------------------------------------------------------------------------
 
@@ -196,7 +196,7 @@ class Interactions:
     async def _detached_reply(self, action: Reply, kwargs: dict[str, Any]) -> ActionResult:
         """A reply whose interaction is no longer in memory: follow up by token, else post in the channel."""
         origin = action.origin
-        client = self.adapter.client
+        client = self.state.client
         if origin.token and client.application_id is not None:
             # An application webhook, exactly as discord.py builds ``Interaction.followup``: a plain
             # ``Webhook.partial`` is an incoming webhook, and discord.py refuses ephemeral sends on it.
@@ -211,14 +211,13 @@ class Interactions:
 
     async def _expired(self, action: Reply, kwargs: dict[str, Any], ephemeral: bool,
                        exc: discord.NotFound) -> ActionResult:
-        """The interaction's token expired: a private answer goes by DM, a public one into the channel."""
+        """The interaction's token expired: a public answer goes into the channel; a private one is reported."""
         origin = action.origin
-        if ephemeral:  # never post what only the invoker was meant to see where everyone reads it
-            log.warning("interaction token expired (%s); sending the private reply to %s as a direct message",
+        if ephemeral:  # the core's policy decides where a private answer goes instead (bot.policies)
+            log.warning("interaction token expired (%s); the private reply to %s can't be shown as one",
                         exc.text or exc.status, origin.user.id)
-            dm = await self.adapter.client.http.start_private_message(int(origin.user.id))
-            sent = await self.adapter.client.get_partial_messageable(int(dm["id"])).send(**kwargs)
-            return ActionResult.success(action, message_ref(sent.channel.id, sent.id))
+            return ActionResult.failure(action, f"the interaction expired ({exc.text or exc.status})",
+                                        EPHEMERAL_UNAVAILABLE)
         log.warning("interaction token expired (%s); posting the reply in channel %s instead",
                     exc.text or exc.status, origin.channel.id if origin.channel else "?")
         return await self._in_channel(action, kwargs)
@@ -226,7 +225,7 @@ class Interactions:
     async def _in_channel(self, action: Reply, kwargs: dict[str, Any]) -> ActionResult:
         """The reply as an ordinary message in the interaction's channel, answering its message if any."""
         origin = action.origin
-        client = self.adapter.client
+        client = self.state.client
         if origin.channel is None:
             return ActionResult.failure(action, "nowhere to reply", "not_found")
         if origin.message is not None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 
 from adapters.discord import checks
 from adapters.discord.render import message_kwargs
+from adapters.discord.state import GLOBAL, State
 from adapters.discord.translate import message_ref
+from bot.action_table import ActionTable
 from bot.actions import (
     Action,
     ActionResult,
@@ -35,17 +39,18 @@ from bot.actions import (
     SetSlowmode,
     TimeoutMember,
     UnbanMember,
+    map_content,
 )
+from bot.capabilities import Capability
+from bot.content import spell_commands
 from bot.refs import ChannelRef, MessageRef
-
-if TYPE_CHECKING:
-    from adapters.discord.adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
 MAX_TIMEOUT = timedelta(days=28)
 MAX_BAN_HISTORY = 7 * 86400
 MAX_SLOWMODE = 21600
+MAX_UPLOAD = 10 * 2**20  # what every server takes without boosts
 MAX_UPLOAD = 10 * 2**20  # what every server takes without boosts
 BULK_AGE = timedelta(days=14)
 DM_CLOSED = 50007
@@ -61,16 +66,39 @@ class Refused(Exception):
 
 
 class Performer:
-    """Performs actions for one adapter."""
+    """Performs actions for one adapter: one handler per action type, read into its capabilities."""
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        self.adapter = adapter
-        self.breaker = checks.Breaker(adapter.settings.breaker_threshold,
-                                      adapter.settings.breaker_cooldown.total_seconds())
+    def __init__(self, state: State, answer: Callable[[Reply | OpenForm], Awaitable[ActionResult]]) -> None:
+        self.state = state
+        self.breaker = checks.Breaker(state.settings.breaker_threshold,
+                                      state.settings.breaker_cooldown.total_seconds())
+        self.table = ActionTable()
+        self.table.add(SendMessage, self._send, also=[Capability.BUTTONS, Capability.FILES])
+        self.table.add(Reply, answer, also=[Capability.EPHEMERAL])
+        self.table.add(OpenForm, answer)
+        self.table.add(EditMessage, self._edit)
+        self.table.add(SendDirect, self._direct)
+        self.table.add(DeleteMessage, self._delete)
+        self.table.add(BulkDelete, self._bulk_delete)
+        self.table.add(TimeoutMember, self._timeout)
+        self.table.add(RemoveTimeout, self._untimeout)
+        self.table.add(KickMember, self._kick)
+        self.table.add(BanMember, self._ban)
+        self.table.add(UnbanMember, self._unban)
+        self.table.add(AddRole, self._role)
+        self.table.add(RemoveRole, self._role)
+        self.table.add(AddReaction, self._react)
+        self.table.add(SetSlowmode, self._slowmode)
+        self.table.add(LockChannel, self._lock)
+        self.table.add(CreateThread, self._thread)
+        self.table.add(ScheduleEvent, self._schedule)
+        self.table.add(CancelScheduledEvent, self._cancel_event)
+        if state.settings.message_content:
+            self.table.receives(Capability.READ_MESSAGES)
 
     @property
     def client(self) -> discord.Client:
-        return self.adapter.client
+        return self.state.client
 
     async def perform(self, action: Action) -> ActionResult:
         """Check, call, and turn Discord's answer into a result; never raises for a refusal."""
@@ -78,8 +106,10 @@ class Performer:
         if guild_id is not None and self.breaker.is_open(guild_id):
             return ActionResult.failure(action, "paused in this server after repeated 'Missing Permissions' "
                                                 "errors; fix Steward's permissions (see the mod log)", "circuit_open")
+        spell = self.state.spell(str(guild_id) if guild_id is not None else GLOBAL)
         try:
-            result = await self._perform(action)
+            result = await self.table.perform(map_content(action, lambda content: spell_commands(content, spell)))
+            result = result if result.action is action else dataclasses.replace(result, action=action)
         except Refused as exc:
             log.info("refused %s: %s", type(action).__name__, exc)
             return ActionResult.failure(action, str(exc), exc.code)
@@ -97,93 +127,89 @@ class Performer:
             self.breaker.success(guild_id)
         return result
 
-    # -- routing ------------------------------------------------------------------------------
+    # -- one handler per action ---------------------------------------------------------------
 
-    async def _perform(self, action: Action) -> ActionResult:
-        http = self.client.http
-        reason = action.reason[:512] or None
-        match action:
-            case SendMessage(channel=channel, content=content, reply_to=reply_to, files=files, thread=thread):
-                # a Discord thread is a channel of its own: the ref CreateThread returned names it
-                cid = int(thread.channel_id) if thread is not None else self.adapter.channel_id(channel.id)
-                self._need_channel_perm(cid, "send_messages_in_threads" if thread is not None else "send_messages")
-                kwargs = message_kwargs(content)
-                if files:
-                    self._need_channel_perm(cid, "attach_files")
-                    if sum(f.size for f in files) > MAX_UPLOAD:
-                        raise Refused("too_large", f"Discord takes at most {MAX_UPLOAD // 2**20} MB of files a message")
-                    kwargs["files"] = [discord.File(io.BytesIO(f.data), filename=f.name) for f in files]
-                if reply_to is not None:
-                    kwargs["reference"] = discord.MessageReference(
-                        message_id=int(reply_to.id), channel_id=int(reply_to.channel_id), fail_if_not_exists=False)
-                msg = await self.client.get_partial_messageable(cid).send(**kwargs)
-                return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
-            case Reply() | OpenForm():
-                return await self.adapter.interactions.answer(action)
-            case EditMessage(message=message, content=content):
-                partial = self.client.get_partial_messageable(int(message.channel_id)).get_partial_message(
-                    int(message.id))
-                kwargs = message_kwargs(content)
-                kwargs.setdefault("view", None)
-                await partial.edit(**kwargs)
-                return ActionResult.success(action, message)
-            case SendDirect(user=user, content=content):
-                dm = await http.start_private_message(int(user.id))
-                # components in a DM carry the server they are about: the press will name no guild
-                scope = action.scope or None
-                msg = await self.client.get_partial_messageable(int(dm["id"])).send(
-                    **message_kwargs(content, dm_scope=scope))
-                return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
-            case DeleteMessage(message=message):
-                cid = self.adapter.channel_id(message.channel_id)
-                self._need_channel_perm(cid, "manage_messages")
-                await http.delete_message(cid, int(message.id), reason=reason)
-                return ActionResult.success(action, message)
-            case BulkDelete(channel=channel, messages=messages):
-                return await self._bulk_delete(action, self.adapter.channel_id(channel.id),
-                                               [int(m.id) for m in messages], reason)
-            case TimeoutMember(scope=scope, user=user, until=until):
-                return await self._timeout(action, int(scope), int(user.id), until, reason)
-            case RemoveTimeout(scope=scope, user=user):
-                guild, _member = self._target(int(scope), int(user.id), "moderate_members", present=True)
-                await http.edit_member(guild.id, int(user.id), reason=reason, communication_disabled_until=None)
-            case KickMember(scope=scope, user=user):
-                guild, _member = self._target(int(scope), int(user.id), "kick_members", present=True)
-                await http.kick(int(user.id), guild.id, reason=reason)
-            case BanMember(scope=scope, user=user, delete_history=history):
-                guild, _member = self._target(int(scope), int(user.id), "ban_members", present=False)
-                seconds = max(0, min(int(history.total_seconds()), MAX_BAN_HISTORY))
-                await http.ban(int(user.id), guild.id, seconds, reason=reason)
-            case UnbanMember(scope=scope, user=user):
-                guild = self._guild(int(scope))
-                self._need(guild, "ban_members")
-                await http.unban(int(user.id), guild.id, reason=reason)
-            case AddRole(scope=scope, user=user, role=role) | RemoveRole(scope=scope, user=user, role=role):
-                await self._role(action, int(scope), int(user.id), self.adapter.role_id(role.id), reason)
-            case AddReaction(message=message, emoji=emoji):
-                cid = self.adapter.channel_id(message.channel_id)
-                self._need_channel_perm(cid, "add_reactions")
-                await http.add_reaction(cid, int(message.id), _emoji(emoji))
-            case SetSlowmode(channel=channel, seconds=seconds):
-                if not 0 <= seconds <= MAX_SLOWMODE:
-                    raise Refused("too_long", "Discord allows slowmode between 0 and 6 hours")
-                cid = self.adapter.channel_id(channel.id)
-                self._need_channel_perm(cid, "manage_channels")
-                await http.edit_channel(cid, reason=reason, rate_limit_per_user=seconds)
-            case LockChannel(channel=channel, locked=locked):
-                await self._lock(self.adapter.channel_id(channel.id), locked, reason)
-            case CreateThread():
-                return await self._thread(action, reason)
-            case ScheduleEvent():
-                return await self._schedule(action, reason)
-            case CancelScheduledEvent(scope=scope, event=event):
-                guild = self._guild(int(scope))
-                self._need(guild, "manage_events")
-                await http.edit_scheduled_event(guild.id, int(event), reason=reason, status=4)
-                return ActionResult.success(action, ref=event)
-            case _:
-                return ActionResult.failure(action, f"Discord adapter can't {type(action).__name__}", "unsupported")
+    async def _send(self, action: SendMessage) -> ActionResult:
+        thread, files = action.thread, action.files
+        # a Discord thread is a channel of its own: the ref CreateThread returned names it
+        cid = int(thread.channel_id) if thread is not None else self.state.channel_id(action.channel.id)
+        self._need_channel_perm(cid, "send_messages_in_threads" if thread is not None else "send_messages")
+        kwargs = message_kwargs(action.content)
+        if files:
+            self._need_channel_perm(cid, "attach_files")
+            if sum(f.size for f in files) > MAX_UPLOAD:
+                raise Refused("too_large", f"Discord takes at most {MAX_UPLOAD // 2**20} MB of files a message")
+            kwargs["files"] = [discord.File(io.BytesIO(f.data), filename=f.name) for f in files]
+        if action.reply_to is not None:
+            kwargs["reference"] = discord.MessageReference(
+                message_id=int(action.reply_to.id), channel_id=int(action.reply_to.channel_id),
+                fail_if_not_exists=False)
+        msg = await self.client.get_partial_messageable(cid).send(**kwargs)
+        return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        message = action.message
+        partial = self.client.get_partial_messageable(int(message.channel_id)).get_partial_message(int(message.id))
+        kwargs = message_kwargs(action.content)
+        kwargs.setdefault("view", None)
+        await partial.edit(**kwargs)
+        return ActionResult.success(action, message)
+
+    async def _direct(self, action: SendDirect) -> ActionResult:
+        dm = await self.client.http.start_private_message(int(action.user.id))
+        # components in a DM carry the server they are about: the press will name no guild
+        msg = await self.client.get_partial_messageable(int(dm["id"])).send(
+            **message_kwargs(action.content, dm_scope=action.scope or None))
+        return ActionResult.success(action, message_ref(msg.channel.id, msg.id))
+
+    async def _delete(self, action: DeleteMessage) -> ActionResult:
+        cid = self.state.channel_id(action.message.channel_id)
+        self._need_channel_perm(cid, "manage_messages")
+        await self.client.http.delete_message(cid, int(action.message.id), reason=_reason(action))
+        return ActionResult.success(action, action.message)
+
+    async def _untimeout(self, action: RemoveTimeout) -> ActionResult:
+        guild, _member = self._target(int(action.scope), int(action.user.id), "moderate_members", present=True)
+        await self.client.http.edit_member(guild.id, int(action.user.id), reason=_reason(action),
+                                           communication_disabled_until=None)
         return ActionResult.success(action)
+
+    async def _kick(self, action: KickMember) -> ActionResult:
+        guild, _member = self._target(int(action.scope), int(action.user.id), "kick_members", present=True)
+        await self.client.http.kick(int(action.user.id), guild.id, reason=_reason(action))
+        return ActionResult.success(action)
+
+    async def _ban(self, action: BanMember) -> ActionResult:
+        guild, _member = self._target(int(action.scope), int(action.user.id), "ban_members", present=False)
+        seconds = max(0, min(int(action.delete_history.total_seconds()), MAX_BAN_HISTORY))
+        await self.client.http.ban(int(action.user.id), guild.id, seconds, reason=_reason(action))
+        return ActionResult.success(action)
+
+    async def _unban(self, action: UnbanMember) -> ActionResult:
+        guild = self._guild(int(action.scope))
+        self._need(guild, "ban_members")
+        await self.client.http.unban(int(action.user.id), guild.id, reason=_reason(action))
+        return ActionResult.success(action)
+
+    async def _react(self, action: AddReaction) -> ActionResult:
+        cid = self.state.channel_id(action.message.channel_id)
+        self._need_channel_perm(cid, "add_reactions")
+        await self.client.http.add_reaction(cid, int(action.message.id), _emoji(action.emoji))
+        return ActionResult.success(action)
+
+    async def _slowmode(self, action: SetSlowmode) -> ActionResult:
+        if not 0 <= action.seconds <= MAX_SLOWMODE:
+            raise Refused("too_long", "Discord allows slowmode between 0 and 6 hours")
+        cid = self.state.channel_id(action.channel.id)
+        self._need_channel_perm(cid, "manage_channels")
+        await self.client.http.edit_channel(cid, reason=_reason(action), rate_limit_per_user=action.seconds)
+        return ActionResult.success(action)
+
+    async def _cancel_event(self, action: CancelScheduledEvent) -> ActionResult:
+        guild = self._guild(int(action.scope))
+        self._need(guild, "manage_events")
+        await self.client.http.edit_scheduled_event(guild.id, int(action.event), reason=_reason(action), status=4)
+        return ActionResult.success(action, ref=action.event)
 
     # -- checks -------------------------------------------------------------------------------
 
@@ -235,8 +261,8 @@ class Performer:
 
     # -- the actions with more to them ---------------------------------------------------------
 
-    async def _timeout(self, action: Action, guild_id: int, user_id: int, until: datetime,
-                       reason: str | None) -> ActionResult:
+    async def _timeout(self, action: TimeoutMember) -> ActionResult:
+        guild_id, user_id, until, reason = int(action.scope), int(action.user.id), action.until, _reason(action)
         now = datetime.now(UTC)
         if until - now > MAX_TIMEOUT:
             raise Refused("too_long", "Discord caps timeouts at 28 days; use a (timed) ban for longer")
@@ -250,7 +276,8 @@ class Performer:
                                            communication_disabled_until=until.isoformat())
         return ActionResult.success(action)
 
-    async def _role(self, action: Action, guild_id: int, user_id: int, role_id: int, reason: str | None) -> None:
+    async def _role(self, action: AddRole | RemoveRole) -> ActionResult:
+        guild_id, user_id, role_id = int(action.scope), int(action.user.id), self.state.role_id(action.role.id)
         guild, _member = self._target(guild_id, user_id, "manage_roles", present=True)
         role = guild.get_role(role_id)
         if role is None:
@@ -259,10 +286,12 @@ class Performer:
         if why is not None:
             raise Refused("hierarchy", why)
         call = self.client.http.add_role if isinstance(action, AddRole) else self.client.http.remove_role
-        await call(guild_id, user_id, role_id, reason=reason)
+        await call(guild_id, user_id, role_id, reason=_reason(action))
+        return ActionResult.success(action)
 
-    async def _bulk_delete(self, action: Action, channel_id: int, ids: list[int],
-                           reason: str | None) -> ActionResult:
+    async def _bulk_delete(self, action: BulkDelete) -> ActionResult:
+        channel_id, ids, reason = self.state.channel_id(action.channel.id), [int(m.id) for m in action.messages], \
+            _reason(action)
         self._need_channel_perm(channel_id, "manage_messages")
         cutoff = discord.utils.time_snowflake(datetime.now(UTC) - BULK_AGE + timedelta(minutes=1))
         recent: list[str | int] = sorted({i for i in ids if i >= cutoff})
@@ -280,25 +309,26 @@ class Performer:
                 continue
         return ActionResult.success(action)
 
-    async def _lock(self, channel_id: int, locked: bool, reason: str | None) -> None:
-        channel = self.client.get_channel(channel_id)
+    async def _lock(self, action: LockChannel) -> ActionResult:
+        channel = self.client.get_channel(self.state.channel_id(action.channel.id))
+        reason = _reason(action)
         if not isinstance(channel, discord.abc.GuildChannel):
             raise Refused("not_found", "only server channels can be locked")
         guild = channel.guild
         self._need(guild, "manage_roles", channel)
         self._need(guild, "manage_channels", channel)
-        if not locked:
+        if not action.locked:
             await self._unlock(channel, reason)
-            return
+            return ActionResult.success(action)
         # moderators, admins and Steward itself keep talking in a locked channel
-        keep: list[tuple[int, Literal[0, 1]]] = [(r.id, 0) for r in self.adapter.staff_roles(guild)]
+        keep: list[tuple[int, Literal[0, 1]]] = [(r.id, 0) for r in self.state.staff_roles(guild)]
         if guild.me is not None:
             keep.append((guild.me.id, 1))
-        if await self.adapter.locks.saved(channel.id) is None:  # a second lock keeps the first one's "before"
+        if await self.state.locks.saved(channel.id) is None:  # a second lock keeps the first one's "before"
             present = {target.id: ow for target, ow in channel.overwrites.items()}
             before = [(target, kind, _pair(present[target]) if target in present else None)
                       for target, kind in [(guild.default_role.id, 0), *keep]]
-            await self.adapter.locks.save(channel.id, before)
+            await self.state.locks.save(channel.id, before)
         everyone = channel.overwrites_for(guild.default_role)  # its other permissions stay as they are
         everyone.update(**dict.fromkeys(LOCKED, False))
         allow, deny = everyone.pair()
@@ -311,11 +341,12 @@ class Performer:
             a, d = existing.pair()
             await self.client.http.edit_channel_permissions(channel.id, target, str(a.value), str(d.value),
                                                             kind, reason=reason)
+        return ActionResult.success(action)
 
     async def _unlock(self, channel: discord.abc.GuildChannel, reason: str | None) -> None:
         """Put back the overwrites the channel had before Steward locked it."""
         http = self.client.http
-        before = await self.adapter.locks.saved(channel.id)
+        before = await self.state.locks.saved(channel.id)
         if before is None:
             # Not locked by Steward (or by a version that kept no record): lift only what a lock denies.
             everyone = channel.overwrites_for(channel.guild.default_role)
@@ -335,10 +366,11 @@ class Performer:
             else:
                 await http.edit_channel_permissions(channel.id, target, str(pair[0]), str(pair[1]),
                                                     kind, reason=reason)  # type: ignore[arg-type]
-        await self.adapter.locks.forget(channel.id)
+        await self.state.locks.forget(channel.id)
 
-    async def _thread(self, action: CreateThread, reason: str | None) -> ActionResult:
-        cid = self.adapter.channel_id(action.channel.id)
+    async def _thread(self, action: CreateThread) -> ActionResult:
+        reason = _reason(action)
+        cid = self.state.channel_id(action.channel.id)
         self._need_channel_perm(cid, "create_public_threads")
         choices: tuple[Literal[60, 1440, 4320, 10080], ...] = (60, 1440, 4320, 10080)
         minutes = min(choices, key=lambda m: abs(m - action.auto_archive.total_seconds() / 60))
@@ -356,16 +388,17 @@ class Performer:
             first = str(msg.id)
         return ActionResult.success(action, message_ref(thread_id, int(first)), ref=str(thread_id))
 
-    async def _schedule(self, action: ScheduleEvent, reason: str | None) -> ActionResult:
+    async def _schedule(self, action: ScheduleEvent) -> ActionResult:
+        reason = _reason(action)
         guild = self._guild(int(action.scope))
         self._need(guild, "manage_events")
         body: dict[str, Any] = {"name": action.name[:100], "privacy_level": 2,
                                 "scheduled_start_time": action.start.astimezone(UTC).isoformat(),
                                 "description": action.description[:1000]}
         if action.channel is not None:
-            channel = self.client.get_channel(self.adapter.channel_id(action.channel.id))
+            channel = self.client.get_channel(self.state.channel_id(action.channel.id))
             body["entity_type"] = 1 if isinstance(channel, discord.StageChannel) else 2
-            body["channel_id"] = str(self.adapter.channel_id(action.channel.id))
+            body["channel_id"] = str(self.state.channel_id(action.channel.id))
             body["entity_metadata"] = None
             if action.end is not None:
                 body["scheduled_end_time"] = action.end.astimezone(UTC).isoformat()
@@ -385,13 +418,13 @@ class Performer:
     async def _alert(self, guild_id: int) -> None:
         """Tell the guild's moderators once that the breaker opened (the post itself bypasses it)."""
         guild = self.client.get_guild(guild_id)
-        channel_id = self.adapter.modlog_channel(guild) if guild is not None else None
+        channel_id = self.state.modlog_channel(guild) if guild is not None else None
         minutes = int(self.breaker.cooldown // 60) or 1
         log.error("discord server %s: %d 'Missing Permissions' errors in a row; pausing actions there for %d min",
                   guild_id, self.breaker.threshold, minutes)
         if guild is None or channel_id is None:
             return
-        roles = self.adapter.staff_roles(guild, purposes=("moderator",))
+        roles = self.state.staff_roles(guild, purposes=("moderator",))
         mention = " ".join(r.mention for r in roles)
         body = (f"{mention} Steward got {self.breaker.threshold} 'Missing Permissions' errors in a row here and "
                 f"paused its actions in this server for {minutes} min. Check that Steward's role has the "
@@ -401,6 +434,11 @@ class Performer:
                 content=body, allowed_mentions=discord.AllowedMentions(everyone=False, users=False, roles=roles))
         except discord.HTTPException:
             log.exception("could not alert the moderators of %s", guild_id)
+
+
+def _reason(action: Action) -> str | None:
+    """The audit-log reason Discord takes (512 characters at most)."""
+    return action.reason[:512] or None
 
 
 def _pair(overwrite: discord.PermissionOverwrite) -> tuple[int, int]:

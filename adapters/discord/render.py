@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.components import MAX_CUSTOM_ID, Button, Form, Select
-from bot.content import Content, Mention, Moment, UserText
+from bot.content import CommandMention, Content, Mention, Moment, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 MAX_TEXT = 2000
@@ -74,6 +74,8 @@ def render_text(content: Content) -> str:
             out.append(_mention(seg))
         elif isinstance(seg, Moment):  # every reader sees it in their own zone
             out.append(f"<t:{seg.unix}:{seg.style if seg.style in _TIME_STYLES else 'F'}>")
+        elif isinstance(seg, CommandMention):  # a command Discord doesn't know the id of: as typed
+            out.append(escape(seg.plain()))
     rendered = "".join(out)
     if len(rendered) > MAX_TEXT:
         rendered = rendered[: MAX_TEXT - 1] + "…"

@@ -17,15 +17,20 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 log = logging.getLogger("adapters.slack")
 
 
-def create(settings: SlackSettings, *, config: Any = None) -> SlackAdapter | None:
-    """The adapter, or None when no Slack credential is configured at all (Slack is not started)."""
+def credentials(settings: SlackSettings) -> tuple[bool, list[str]]:
+    """(whether any Slack credential is given, the ones this mode still needs)."""
     given = [settings.bot_token, settings.app_token, settings.signing_secret, settings.admin_user_token]
     if settings.oauth is not None:
         given += [settings.oauth.client_id, settings.oauth.client_secret]
-    if not any(given):
+    return any(given), settings.missing()
+
+
+def create(settings: SlackSettings, *, config: Any = None) -> SlackAdapter | None:
+    """The adapter, or None when no Slack credential is configured at all (Slack is not started)."""
+    if not credentials(settings)[0]:
         return None
     return SlackAdapter(settings, config=config)
 
 
 __all__ = ["COMMUNITY", "MIGRATIONS", "PLATFORM", "SETTINGS", "SlackAdapter", "SlackCommunity", "SlackSettings",
-           "create"]
+           "create", "credentials"]

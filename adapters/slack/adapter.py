@@ -15,13 +15,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.app import Server
 from adapters.slack.dedupe import Seen
 from adapters.slack.names import Directory
 from adapters.slack.perform import Performer
 from adapters.slack.settings import SlackSettings
 from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
-from bot.capabilities import Capability
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig, StewardConfig
 from bot.errors import StartupError
@@ -31,11 +31,6 @@ from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
 log = logging.getLogger("adapters.slack")
 P = "slack"
 
-BASE_CAPABILITIES = frozenset({
-    Capability.SEND, Capability.EDIT, Capability.EPHEMERAL, Capability.DIRECT, Capability.REACT,
-    Capability.BUTTONS, Capability.FORMS, Capability.HOME, Capability.THREADS, Capability.KICK, Capability.FILES,
-})
-ADMIN_CAPABILITIES = frozenset({Capability.DELETE, Capability.BULK_DELETE})
 RANK_OWNER, RANK_ADMIN, RANK_STAFF, RANK_BOT = 3, 2, 1, 2
 
 
@@ -48,7 +43,6 @@ class SlackAdapter:
                  env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.env = os.environ if env is None else env
-        self.capabilities = BASE_CAPABILITIES | (ADMIN_CAPABILITIES if settings.admin_user_token else frozenset())
         self.migrations = Path(__file__).parent / "migrations" / "versions"  # = adapters.slack.MIGRATIONS
         self.bot_user: UserRef | None = None
         self.team: str | None = None  # the one workspace of a single-workspace install
@@ -62,18 +56,18 @@ class SlackAdapter:
         self._user_team: dict[str, str] = {}
         self._clients: dict[str, AsyncWebClient] = {}
         self._staff_groups: set[str] = set()
-        self._command_names: set[str] = set()
-        self.client = self._new_client(settings.bot_token if not settings.uses_oauth else None)
-        self.admin_client = self._new_client(settings.admin_user_token) if settings.admin_user_token else None
+        self.client = self.new_client(settings.bot_token if not settings.uses_oauth else None)
+        self.admin_client = self.new_client(settings.admin_user_token) if settings.admin_user_token else None
         self.directory = Directory(self.client_for)
         self.performer = Performer(bot_client=self.client_for, admin_client=self.admin_client,
                                    team_of_channel=self.team_of_channel, team_of_user=self.team_of_user,
                                    post_interval=settings.post_interval_seconds)
+        self.capabilities = self.performer.table.capabilities()
         self.store: Any = None
         self.server: Any = None  # adapters.slack.app.Server once started
         self.port: int | None = None
 
-    def _new_client(self, token: str | None) -> AsyncWebClient:
+    def new_client(self, token: str | None) -> AsyncWebClient:
         """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
         return AsyncWebClient(token=token or None, base_url=self.settings.api_url, retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
@@ -91,8 +85,6 @@ class SlackAdapter:
 
     async def start(self, sink: EventSink) -> None:
         """Check the credentials, then serve HTTP or connect Socket Mode."""
-        from adapters.slack.app import Server
-
         missing = self.settings.missing()
         if missing:
             raise StartupError(f"slack: {', '.join(missing)} empty in platforms.slack "
@@ -154,7 +146,7 @@ class SlackAdapter:
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team) if self.store else None
         if bot is None or not bot.bot_token:
             raise NotInstalled(team)
-        client = self._clients[team] = self._new_client(bot.bot_token)
+        client = self._clients[team] = self.new_client(bot.bot_token)
         self.bots[team] = (str(bot.bot_user_id or ""), str(bot.bot_id or ""))
         return client
 
@@ -206,8 +198,7 @@ class SlackAdapter:
 
     async def register_commands(self, scope: str, commands: Sequence[CommandSpec]) -> None:
         # Slack has one slash command (from the manifest); its first word picks the core command.
-        self._command_names.update(n for spec in commands for n in (spec.name, *spec.aliases))
-        self.performer.set_commands(self.settings.command, self._command_names)
+        self.performer.slash = self.settings.command
         log.debug("slack %s: %d commands routed through %s", scope, len(commands), self.settings.command)
 
     async def member(self, scope: str, user: UserRef) -> MemberInfo | None:

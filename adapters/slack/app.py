@@ -9,24 +9,25 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, translate
-from adapters.slack.perform import OPEN_FORM, Interaction, expired_note, form_of
+from adapters.slack.dedupe import Seen
+from adapters.slack.names import Directory
+from adapters.slack.perform import OPEN_FORM, Interaction, Performer, expired_note, form_of
+from adapters.slack.settings import SlackSettings
 from adapters.slack.verify import is_valid_request
 from adapters.slack.watchdog import Watchdog
-from bot.actions import Reply
+from bot.actions import Action, ActionResult, Reply
 from bot.components import decode_custom_id
 from bot.errors import StartupError
 from bot.events import Event, MemberJoined
-
-if TYPE_CHECKING:
-    from adapters.slack.adapter import SlackAdapter
 
 log = logging.getLogger("adapters.slack")
 STEWARD_IDS = re.compile(r"^st1\|")
@@ -46,10 +47,32 @@ def _retry_note(request: AsyncBoltRequest | None, body: Mapping[str, Any]) -> st
     return f" (retry {num})" if num else ""
 
 
+class Link(Protocol):
+    """What the server needs from the adapter: its state and a few callables (the adapter is one)."""
+
+    settings: SlackSettings
+    client: AsyncWebClient
+    db: Any
+    store: Any
+    bots: dict[str, tuple[str, str]]
+    directory: Directory
+    performer: Performer
+    seen: Seen
+    port: int | None
+
+    def new_client(self, token: str | None) -> AsyncWebClient: ...
+
+    async def emit(self, event: Event) -> None: ...
+
+    def forget_team(self, team: str) -> None: ...
+
+    async def perform(self, action: Action) -> ActionResult: ...
+
+
 class Server:
     """The AsyncApp plus whatever carries Slack's requests to it (HTTP server or Socket Mode)."""
 
-    def __init__(self, adapter: SlackAdapter) -> None:
+    def __init__(self, adapter: Link) -> None:
         self.adapter = adapter
         self.settings = adapter.settings
         self.app = self._build_app()
@@ -86,8 +109,8 @@ class Server:
             user_scopes=oauth.user_scopes or None, redirect_uri=oauth.redirect_uri,
             install_path=oauth.install_path, redirect_uri_path=oauth.redirect_path,
             authorization_url=oauth.authorize_url, installation_store=self.adapter.store, state_store=states)
-        flow = AsyncOAuthFlow(client=self.adapter._new_client(None), settings=settings)
-        return AsyncApp(client=self.adapter._new_client(None), oauth_flow=flow,
+        flow = AsyncOAuthFlow(client=self.adapter.new_client(None), settings=settings)
+        return AsyncApp(client=self.adapter.new_client(None), oauth_flow=flow,
                         installation_store=self.adapter.store, **common)
 
     def _wire(self) -> None:
@@ -373,7 +396,7 @@ class Server:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         s = self.settings
-        web_client = self.adapter._new_client(None)
+        web_client = self.adapter.new_client(None)
         self.socket = AsyncSocketModeHandler(self.app, s.app_token, web_client=web_client,
                                              ping_interval=s.ping_interval_seconds)
         client = self.socket.client

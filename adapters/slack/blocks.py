@@ -9,14 +9,13 @@ only the users and groups listed in ``Content.ping``; nothing ever renders as ``
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.components import Button, Form, FormField, Select, decode_custom_id
-from bot.content import Content, Mention, Moment, UserText
+from bot.content import CommandMention, Content, Mention, Moment, UserText
 from bot.refs import ChannelRef, RoleRef, UserRef
 
 SECTION_LIMIT = 3000
@@ -52,24 +51,6 @@ def mention(m: Mention, ping: Sequence[UserRef | RoleRef]) -> str:
     return "@" + escape(m.name)
 
 
-def command_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """Matches ``/name`` of Steward's commands in trusted text (not inside paths, URLs or mentions)."""
-    ordered = sorted({n for n in names if n}, key=len, reverse=True)
-    if not ordered:
-        return None
-    return re.compile(r"(?<![\w/.:<@#&|-])/(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
-
-
-def slash_commands(content: Content, slash: str, pattern: re.Pattern[str] | None) -> Content:
-    """Cogs write commands as ``/name`` (how Discord and the console spell them); Slack has one
-    slash command, so they become ``/steward name`` there. Member text is left alone."""
-    if pattern is None:
-        return content
-    segments = tuple(pattern.sub(lambda m: f"{slash} {m.group(1)}", seg) if isinstance(seg, str) else seg
-                     for seg in content.segments)
-    return content if segments == content.segments else dataclasses.replace(content, segments=segments)
-
-
 def mrkdwn(content: Content) -> str:
     """The message text in Slack's mrkdwn."""
     out: list[str] = []
@@ -81,6 +62,8 @@ def mrkdwn(content: Content) -> str:
         elif isinstance(seg, Moment):  # Slack shows it in each reader's zone; the fallback in ours
             token = _DATE_TOKENS.get(seg.style, _DATE_TOKENS["F"])
             out.append(f"<!date^{seg.unix}^{token}|{escape(seg.local_text())}>")
+        elif isinstance(seg, CommandMention):  # the performer spells these first; this is the core's spelling
+            out.append(escape(seg.plain()))
         else:
             out.append(mention(seg, content.ping))
     return "".join(out)

@@ -6,10 +6,8 @@ import asyncio
 import dataclasses
 import json
 import logging
-import re
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +17,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import blocks
 from adapters.slack.translate import emoji_name
+from bot.action_table import ActionTable
 from bot.actions import (
     Action,
     ActionResult,
@@ -34,10 +33,14 @@ from bot.actions import (
     SendDirect,
     SendMessage,
     ShowOnHome,
+    map_content,
 )
+from bot.capabilities import Capability
 from bot.components import Button, Form
-from bot.content import Content, fmt, text
-from bot.refs import ChannelRef, MessageRef, UserRef
+from bot.content import CommandMention, Content, UserText, fmt, spell_commands, text
+from bot.expiring import Expiring
+from bot.policies import EPHEMERAL_UNAVAILABLE
+from bot.refs import MessageRef
 
 log = logging.getLogger(__name__)
 P = "slack"
@@ -67,32 +70,6 @@ class Pacer:
         self._next[channel] = slot + self.interval  # taken before sleeping: concurrent posts queue up
         if slot > now:
             await asyncio.sleep(slot - now)
-
-
-class Expiring:
-    """A small map whose entries expire (interaction tokens, pending forms)."""
-
-    def __init__(self, ttl: float, size: int = 5000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-
-    def put(self, key: str, value: Any) -> None:
-        """Remember a value."""
-        self._items[key] = (time.monotonic(), value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def get(self, key: str | None) -> Any:
-        """The value, or None when unknown or expired."""
-        if key is None or key not in self._items:
-            return None
-        at, value = self._items[key]
-        if time.monotonic() - at > self.ttl:
-            del self._items[key]
-            return None
-        return value
 
 
 @dataclass
@@ -130,30 +107,23 @@ class Performer:
         self.team_of_channel = team_of_channel
         self.team_of_user = team_of_user
         self.pacer = Pacer(post_interval)
-        self.interactions = Expiring(ttl=25 * 60)
-        self.pending_forms = Expiring(ttl=15 * 60)
-        self.open_forms = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
+        self.interactions: Expiring[Interaction] = Expiring(ttl=25 * 60)  # response_url lives 30 min
+        self.pending_forms: Expiring[tuple[Form, dict[str, str]]] = Expiring(ttl=15 * 60)
+        self.open_forms: Expiring[Form] = Expiring(ttl=60 * 60)  # callback_id -> Form, to validate its submission
         self.home = Home()
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"
-        self._commands: re.Pattern[str] | None = None
+        self.table = self._table()
 
-    def set_commands(self, slash: str, names: Iterable[str]) -> None:
-        """The Slack command and the core command names, so ``/name`` in Steward's text reads ``/steward name``."""
-        self.slash = slash
-        self._commands = blocks.command_pattern(names)
-
-    def _slack_spelling(self, action: Action) -> Action:
-        content = getattr(action, "content", None)
-        if not isinstance(content, Content) or self._commands is None:
-            return action
-        spelled = blocks.slash_commands(content, self.slash, self._commands)
-        return action if spelled is content else dataclasses.replace(action, content=spelled)  # type: ignore[call-arg]
+    def spell(self, mention: CommandMention) -> str:
+        """A command as Slack members type it: through Steward's one slash command (``/steward appeal``)."""
+        return f"{self.slash} {mention.plain().removeprefix('/')}"
 
     async def perform(self, action: Action) -> ActionResult:
         """Perform one action; Slack errors become failures with a readable reason."""
         try:
-            result = await self._perform(self._slack_spelling(action))
+            spelled = map_content(action, lambda content: spell_commands(content, self.spell))
+            result = await self.table.perform(spelled)
             return result if result.action is action else dataclasses.replace(result, action=action)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
@@ -162,65 +132,85 @@ class Performer:
                     "rate_limited" if error == "ratelimited" else "slack_error")
             return ActionResult.failure(action, f"Slack said {error}", code)
 
-    async def _perform(self, action: Action) -> ActionResult:
-        match action:
-            case SendMessage(channel=channel, content=content, reply_to=reply_to, files=files, thread=thread):
-                # a Slack thread is its first message's ts (what CreateThread returned)
-                where = thread.channel_id if thread is not None else channel.id
-                thread_ts = thread.id if thread is not None else reply_to.id if reply_to else None
-                ref = await self.post(where, content, thread=thread_ts)
-                if files:  # files upload v2, shown right under the message (and in its thread)
-                    await self.upload(where, files, thread=thread_ts)
-                return ActionResult.success(action, ref)
-            case CreateThread(channel=channel, name=name, message=root, content=content):
-                if root is None:  # Slack threads hang off a message: post one that names the thread
-                    root = await self.post(channel.id, Content((name,)) if content is None else content)
-                elif content is not None:
-                    await self.post(channel.id, content, thread=root.id)
-                return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
-            case Reply():
-                return await self._reply(action)
-            case SendDirect(user=user, content=content, scope=scope):
-                ref = await self.direct(user.id, content, team=scope or self.team_of_user(user.id))
-                return ActionResult.success(action, ref)
-            case EditMessage(message=message, content=content):
-                client = await self.bot_client(self.team_of_channel(message.channel_id))
-                await client.chat_update(channel=message.channel_id, ts=message.id, text=blocks.fallback_text(content),
-                                         blocks=blocks.message_blocks(content))
-                return ActionResult.success(action, message)
-            case DeleteMessage(message=message):
-                await self.delete(message)
-                return ActionResult.success(action)
-            case BulkDelete(messages=messages):
-                failed = 0
-                for m in messages:
-                    try:
-                        await self.delete(m)
-                    except SlackApiError:
-                        failed += 1
-                if failed == len(messages) and messages:
-                    return ActionResult.failure(action, "none of the messages could be deleted", "forbidden")
-                return ActionResult.success(action)
-            case KickMember(scope=scope, user=user):
-                return await self._kick(action, scope or self.team_of_user(user.id), user)
-            case AddReaction(message=message, emoji=emoji):
-                client = await self.bot_client(self.team_of_channel(message.channel_id))
-                try:
-                    await client.reactions_add(channel=message.channel_id, timestamp=message.id,
-                                               name=emoji_name(emoji))
-                except SlackApiError as exc:
-                    if exc.response.get("error") != "already_reacted":
-                        raise
-                return ActionResult.success(action)
-            case OpenForm(origin=origin, form=form):
-                return await self._open_form(action, origin.scope, origin.user, origin.channel, origin.token, form)
-            case ShowOnHome(scope=scope, user=user, section=section, content=content, order=order):
-                key = (scope, user.id)
-                self.home.sections.setdefault(key, {})[section] = (order, content)
-                if key not in self.home.collecting:  # outside a HomeOpened: publish right away
-                    await self.publish_home(scope, user.id)
-                return ActionResult.success(action)
-        return ActionResult.failure(action, f"Slack can't {type(action).__name__}", "unsupported")
+    def _table(self) -> ActionTable:
+        table = ActionTable()
+        table.add(SendMessage, self._send, also=[Capability.BUTTONS, Capability.FILES])
+        table.add(CreateThread, self._thread)
+        table.add(Reply, self._reply, also=[Capability.EPHEMERAL])
+        table.add(SendDirect, self._direct)
+        table.add(EditMessage, self._edit)
+        table.add(KickMember, self._kick)
+        table.add(AddReaction, self._react)
+        table.add(OpenForm, self._open_form)
+        table.add(ShowOnHome, self._show_on_home)
+        if self.admin_client is not None:  # a bot deletes only its own messages; an admin's token deletes any
+            table.add(DeleteMessage, self._delete)
+            table.add(BulkDelete, self._bulk_delete)
+        table.receives(Capability.READ_MESSAGES)
+        return table
+
+    async def _send(self, action: SendMessage) -> ActionResult:
+        reply_to, thread = action.reply_to, action.thread
+        # a Slack thread is its first message's ts (what CreateThread returned)
+        where = thread.channel_id if thread is not None else action.channel.id
+        thread_ts = thread.id if thread is not None else reply_to.id if reply_to else None
+        ref = await self.post(where, action.content, thread=thread_ts)
+        if action.files:  # files upload v2, shown right under the message (and in its thread)
+            await self.upload(where, action.files, thread=thread_ts)
+        return ActionResult.success(action, ref)
+
+    async def _thread(self, action: CreateThread) -> ActionResult:
+        root, content = action.message, action.content
+        if root is None:  # Slack threads hang off a message: post one that names the thread
+            named = Content((UserText(action.name),))
+            root = await self.post(action.channel.id, named if content is None else content)
+        elif content is not None:
+            await self.post(action.channel.id, content, thread=root.id)
+        return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
+
+    async def _direct(self, action: SendDirect) -> ActionResult:
+        user = action.user
+        ref = await self.direct(user.id, action.content, team=action.scope or self.team_of_user(user.id))
+        return ActionResult.success(action, ref)
+
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        message, content = action.message, action.content
+        client = await self.bot_client(self.team_of_channel(message.channel_id))
+        await client.chat_update(channel=message.channel_id, ts=message.id, text=blocks.fallback_text(content),
+                                 blocks=blocks.message_blocks(content))
+        return ActionResult.success(action, message)
+
+    async def _delete(self, action: DeleteMessage) -> ActionResult:
+        await self.delete(action.message)
+        return ActionResult.success(action)
+
+    async def _bulk_delete(self, action: BulkDelete) -> ActionResult:
+        failed = 0
+        for m in action.messages:
+            try:
+                await self.delete(m)
+            except SlackApiError:
+                failed += 1
+        if failed == len(action.messages) and action.messages:
+            return ActionResult.failure(action, "none of the messages could be deleted", "forbidden")
+        return ActionResult.success(action)
+
+    async def _react(self, action: AddReaction) -> ActionResult:
+        message = action.message
+        client = await self.bot_client(self.team_of_channel(message.channel_id))
+        try:
+            await client.reactions_add(channel=message.channel_id, timestamp=message.id, name=emoji_name(action.emoji))
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+        return ActionResult.success(action)
+
+    async def _show_on_home(self, action: ShowOnHome) -> ActionResult:
+        key = (action.scope, action.user.id)
+        self.home.sections.setdefault(key, {})[action.section] = (action.order, action.content)
+        if key not in self.home.collecting:  # outside a HomeOpened: publish right away
+            await self.publish_home(action.scope, action.user.id)
+        return ActionResult.success(action)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -271,14 +261,18 @@ class Performer:
         if action.ephemeral:
             if known is not None and known.response_url and await self._respond(known.response_url, content):
                 return ActionResult.success(action)
+            why = "no channel to answer in"
             if channel and not channel.startswith("D"):
                 try:
                     await self.ephemeral(team, channel, user, content)
                     return ActionResult.success(action)
-                except SlackApiError as exc:  # Steward is not in that channel: say it privately instead
-                    log.info("slack: ephemeral reply in %s failed (%s); sending a DM", channel,
-                             exc.response.get("error"))
-            return ActionResult.success(action, await self.direct(user, content, team=team))
+                except SlackApiError as exc:  # Steward is not in that channel
+                    why = f"chat.postEphemeral in {channel}: {exc.response.get('error')}"
+                    log.info("slack: ephemeral reply failed (%s)", why)
+            elif channel:
+                why = "Slack shows a bot's ephemeral messages in channels, not in a DM"
+            # the core's policy decides where a private answer goes instead (bot.policies)
+            return ActionResult.failure(action, why, EPHEMERAL_UNAVAILABLE)
         if channel:
             return ActionResult.success(action, await self.post(channel, content, team=team))
         return ActionResult.success(action, await self.direct(user, content, team=team))
@@ -310,8 +304,10 @@ class Performer:
         client = await self.bot_client(team)
         await client.chat_delete(channel=message.channel_id, ts=message.id)
 
-    async def _kick(self, action: KickMember, team: str, user: UserRef) -> ActionResult:
+    async def _kick(self, action: KickMember) -> ActionResult:
         """Slack has no workspace kick for bots: remove the member from every channel Steward is in."""
+        user = action.user
+        team = action.scope or self.team_of_user(user.id)
         client = await self.bot_client(team)
         channels: list[str] = []
         cursor: str | None = None
@@ -338,8 +334,9 @@ class Performer:
 
     # -- forms and home ---------------------------------------------------------------------
 
-    async def _open_form(self, action: Action, team: str, user: UserRef, channel: ChannelRef | None,
-                         trigger: str | None, form: Form) -> ActionResult:
+    async def _open_form(self, action: OpenForm) -> ActionResult:
+        origin, form = action.origin, action.form
+        team, user, channel, trigger = origin.scope, origin.user, origin.channel, origin.token
         meta = {"channel": channel.id} if channel else {}
         if trigger:
             client = await self.bot_client(team)

@@ -64,20 +64,25 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.applied: list[str] = []  # migrations the last migrate() applied, oldest first
 
     def session(self) -> AsyncSession:
         """A new session; use ``async with db.session() as s, s.begin(): ...``."""
         return self.sessions()
 
     @classmethod
-    async def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
-        """Connect and apply every migration; raise :class:`StorageError` with one clear line."""
+    async def open(cls, url: str, migrations: Sequence[Path | str | None] = ()) -> Database:
+        """Connect and apply every migration; raise :class:`StorageError` with one clear line.
+
+        ``migrations``: Alembic versions folders; ``None`` entries and repeats are skipped.
+        """
+        folders = list(dict.fromkeys(Path(m) for m in migrations if m))  # a running adapter is listed twice
         try:
             db = cls(url)
         except (ArgumentError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"can't open database {mask_url(url)}: {exc}") from None
         try:
-            await db.migrate(migrations)
+            await db.migrate(folders)
         except (SQLAlchemyError, OSError, ConnectionError) as exc:
             await db.close()
             cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
@@ -89,7 +94,7 @@ class Database:
         return db
 
     async def migrate(self, migrations: Sequence[Path] = ()) -> None:
-        """Upgrade the core's and every given cog's migration branch to its head."""
+        """Upgrade the core's and every given cog's migration branch to its head (``applied`` lists them)."""
         locations = [CORE_MIGRATIONS / "versions", *migrations]
 
         def upgrade(conn: Connection) -> None:
@@ -98,7 +103,13 @@ class Database:
             cfg.set_main_option("version_locations", " ".join(str(p) for p in locations))
             cfg.set_main_option("path_separator", "space")
             cfg.attributes["connection"] = conn
+            cfg.attributes["on_version_apply"] = applied
             command.upgrade(cfg, "heads")
+
+        def applied(*, step: Any, **_: Any) -> None:
+            if step.is_upgrade:
+                doc = (getattr(step.up_revision, "doc", "") or "").strip().splitlines()
+                self.applied.append(f"{step.up_revision_id}" + (f" ({doc[0]})" if doc else ""))
 
         async with self.engine.begin() as conn:
             await conn.run_sync(upgrade)

@@ -69,7 +69,11 @@ class Harness:
                 adapter.world(cc.name, cc.channels.values(), cc.role_names())
         clock = ManualClock(now or datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
         runtime = Runtime(config, cogs=cogs, adapters=adapters, clock=clock)
-        await runtime.start()
+        try:
+            await runtime.start()
+        except BaseException:
+            await runtime.stop()  # as `steward run` does after a failed start
+            raise
         return cls(runtime, adapters, clock)
 
     async def close(self) -> None:

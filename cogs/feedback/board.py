@@ -8,9 +8,11 @@ turned DMs off (``/settings dm off``) the core sends it to that channel itself.
 
 from __future__ import annotations
 
+import re
+
 from bot.actions import Action, SendDirect, SendMessage, ShowOnHome
 from bot.cog import button, command, on
-from bot.commands import Param, ParamType, split_args
+from bot.commands import Param, ParamType
 from bot.content import Content, Mention, Segment, UserText, fmt
 from bot.delivery import direct_to_channel
 from bot.events import ButtonPressed, CommandInvoked, HomeOpened
@@ -29,6 +31,14 @@ LIST_LIMIT = 15
 MAX_NOTE = 500
 
 
+_WORD = re.compile(r'"([^"]*)"|\'([^\']*)\'|(\S+)')
+
+
+def split_args(raw: str) -> list[str]:
+    """Words of a subcommand line; quotes group words (``status 12 "in progress" "a note"``)."""
+    return [next(g for g in m.groups() if g is not None) for m in _WORD.finditer(raw)]
+
+
 def _number(token: str) -> int | None:
     token = token.lstrip("#")
     return int(token) if token.isdigit() and len(token) < 9 else None
@@ -42,7 +52,7 @@ class Board(Intake):
                            required=False)])
     async def feedback(self, event: CommandInvoked, what: str | None) -> list[Action]:
         """Route the subcommand."""
-        words = split_args(what or "", [])
+        words = split_args(what or "")
         if not words:
             return [self.open_form(event.origin)]
         sub, rest = words[0].casefold(), (what or "").strip()[len(words[0]):].strip()
@@ -69,7 +79,7 @@ class Board(Intake):
         status: str | None = None
         tag: str | None = None
         sort = "new"
-        tokens = split_args(rest, [])
+        tokens = split_args(rest)
         i = 0
         while i < len(tokens):
             token = tokens[i].casefold()
@@ -189,7 +199,7 @@ class Board(Intake):
     # -- for moderators ---------------------------------------------------------------------
 
     async def _status(self, event: CommandInvoked, rest: str) -> list[Action]:
-        tokens = split_args(rest, [])
+        tokens = split_args(rest)
         number = _number(tokens[0]) if tokens else None
         if number is None or len(tokens) < 2:
             return [self.reply(event, 'Usage: /feedback status 12 planned "in the March release"')]
@@ -252,7 +262,7 @@ class Board(Intake):
         return told
 
     async def _merge(self, event: CommandInvoked, rest: str) -> list[Action]:
-        tokens = [t for t in split_args(rest, []) if t.casefold() != "into"]
+        tokens = [t for t in split_args(rest) if t.casefold() != "into"]
         numbers = [_number(t) for t in tokens[:2]]
         if len(numbers) != 2 or None in numbers:
             return [self.reply(event, "Usage: /feedback merge 14 12 (moves #14's votes and followers to #12)")]
@@ -289,7 +299,7 @@ class Board(Intake):
                                       target=record.target), ephemeral=False)]
 
     async def _tag(self, event: CommandInvoked, rest: str) -> list[Action]:
-        tokens = split_args(rest, [])
+        tokens = split_args(rest)
         number = _number(tokens[0]) if tokens else None
         changes = tokens[1:]
         if number is None or not changes or any(len(t) < 2 or t[0] not in "+-" for t in changes):

@@ -18,17 +18,17 @@ from cogs.moderation.models import ACTIVE
 from cogs.moderation.repository import Case
 
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
+APPEAL_FIELDS = (FormField("why", "Why should this be lifted?", "paragraph", max_length=1000),
+                 FormField("contact", "Anything else moderators should know?", "short", required=False,
+                           max_length=300))
 
 
 class Appeals(Enforcement):
     """/appeal, the DM's Appeal button, the form, and the moderators' decision."""
 
     def _form(self, case: Case) -> Form:
-        return Form(self.action_id("appeal"), f"Appeal case #{case.number}", (
-            FormField("why", "Why should this be lifted?", "paragraph", max_length=1000),
-            FormField("contact", "Anything else moderators should know?", "short", required=False,
-                      max_length=300)), value=str(case.id),
-            intro=f"{case.kind}: {case.reason}"[:200])
+        return self.declared_form("appeal", f"Appeal case #{case.number}", value=str(case.id),
+                                  intro=f"{case.kind}: {case.reason}"[:200])
 
     async def _appealable(self, user: UserRef, case_id: int | None) -> Case | str:
         if not self.conf.appeals.enabled:
@@ -71,7 +71,7 @@ class Appeals(Enforcement):
             return self.reply(event, result)
         return OpenForm(origin=event.origin, form=self._form(result))
 
-    @form("appeal")
+    @form("appeal", fields=APPEAL_FIELDS)
     async def appeal_submitted(self, event: FormSubmitted | FormCancelled) -> Action | None:
         """Record the appeal and hand it to moderators with Approve / Deny."""
         if isinstance(event, FormCancelled):
@@ -94,8 +94,6 @@ class Appeals(Enforcement):
                                      "You'll get their answer here.", n=case.number))
 
     async def _decide(self, event: ButtonPressed, approve: bool) -> list[Action]:
-        if await self.ctx.level_of(event.user) < Level.MODERATOR:
-            return [self.reply(event, "Only moderators can decide appeals.")]
         case = await self.case_by_id(int(event.value)) if event.value.isdigit() else None
         if case is None or case.community != self.ctx.community.name:
             return [self.reply(event, "That case no longer exists.")]
@@ -118,12 +116,12 @@ class Appeals(Enforcement):
             outcome=outcome)))
         return [*actions, self.reply(event, fmt("Appeal of case #{n} {s}.", n=case.number, s=state))]
 
-    @button("approve")
+    @button("approve", level=Level.MODERATOR)
     async def approve(self, event: ButtonPressed) -> list[Action]:
         """Approve: the case is revoked and the member told."""
         return await self._decide(event, True)
 
-    @button("deny")
+    @button("deny", level=Level.MODERATOR)
     async def deny(self, event: ButtonPressed) -> list[Action]:
         """Deny: the case stands and the member is told."""
         return await self._decide(event, False)

@@ -23,7 +23,7 @@ from bot.actions import (
 from bot.capabilities import Capability
 from bot.cog import Cog
 from bot.components import Button
-from bot.content import Content, Mention, Segment, UserText, fmt, text
+from bot.content import Content, Mention, Segment, UserText, fmt, text, with_commands
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Origin
 from bot.facts import CaseClosed, CaseOpened
@@ -74,6 +74,7 @@ class ModerationBase(Cog):
     name = "moderation"
     settings_model = ModerationSettings
     migrations = Path(__file__).parent / "migrations" / "versions"
+    requires = frozenset({Capability.READ_MESSAGES})  # rules read what members write; blind, every message passes
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -244,7 +245,8 @@ class ModerationBase(Cog):
             body = Content((*body.segments, *extra.segments, "\n"))
         buttons: tuple[Button, ...] = ()
         if self.conf.appeals.enabled and case.kind in repo.PUNISHMENTS:
-            body = Content((*body.segments, self.conf.dm.appeal_hint))
+            names = [n for spec in self.ctx.commands() for n in (spec.name, *spec.aliases)]
+            body = Content((*body.segments, *with_commands(self.conf.dm.appeal_hint, names)))
             buttons = (Button("Appeal", self.action_id("appeal"), str(case.id), "primary"),)
         result = await self.ctx.perform(SendDirect(user=user, content=body.with_buttons(*buttons),
                                                    scope=self.scope_of(user)))

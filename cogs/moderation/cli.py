@@ -19,7 +19,7 @@ def register_cli(subparsers: Any) -> None:
     moderation = subparsers.add_parser("moderation", help="moderation tools: test rules, benchmark the matcher")
     sub = moderation.add_subparsers(dest="moderation_command", required=True)
     check = sub.add_parser("check", help="run messages (one per line) through the rules and print JSON lines")
-    check.add_argument("--config", required=True, help="the config file")
+    check.add_argument("--config", default="config/example.yaml", help="the config file (default: %(default)s)")
     check.add_argument("--community", help="which community (default: the first with a moderation section)")
     check.add_argument("--input", help="read messages from FILE instead of standard input")
     check.set_defaults(handler=check_command)
@@ -34,6 +34,10 @@ def register_cli(subparsers: Any) -> None:
 
 def _settings(args: argparse.Namespace, catalog: Any) -> ModerationSettings:
     config = load_config(args.config, **catalog.config_models())
+    names = [c.name for c in config.communities]
+    if args.community and args.community not in names:
+        raise LookupError(f"there is no community `{args.community}` in {args.config} "
+                          f"(communities: {', '.join(names)})")
     for community in config.communities:
         if args.community and community.name != args.community:
             continue

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import timedelta
+from typing import Annotated
 
 from bot.actions import Action, BulkDelete, DeleteMessage, RemoveTimeout, UnbanMember
 from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
-from bot.content import fmt, text
-from bot.durations import DurationError, format_duration, parse_duration
+from bot.content import CommandMention, Content, fmt, text
+from bot.durations import format_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import UserRef
+from bot.signatures import Arg
 from cogs.moderation.actions import MAX_TIMEOUT, TOO_LONG, ActionSpec
 from cogs.moderation.enforce import WHAT, Enforcement
 
@@ -56,17 +58,12 @@ class MemberCommands(Enforcement):
                                   who=target.name, span=span, note=fmt(" Note: {x}", x=note) if note else "")))
         return out
 
-    @command("warn", "Warn a member; a leading number is the points (default 1).", level=Level.MODERATOR,
-             params=[MEMBER, Param("reason", ParamType.TEXT, "[points] why", required=False)])
-    async def warn(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
-        """/warn member [points] [reason]: the points are optional, so they are read from the text."""
-        first, _, rest = (reason or "").strip().partition(" ")
-        points = 1
-        if first.isdigit():
-            points, reason = int(first), rest.strip() or None
-            if not 1 <= points <= 100:
-                return [self.reply(event, "/warn: points must be between 1 and 100.")]
-        return await self._manual(event, member, ActionSpec("warn", points=points), reason, None)
+    @command("warn", "Warn a member (1 point unless you give more).", level=Level.MODERATOR)
+    async def warn(self, event: CommandInvoked, member: Annotated[UserRef, Arg("who")],
+                   points: Annotated[int, Arg("how many points (default 1)", 1, 100)] | None = None,
+                   reason: Annotated[str, Arg("why (the member sees it)")] | None = None) -> list[Action]:
+        """/warn member [points] [reason]."""
+        return await self._manual(event, member, ActionSpec("warn", points=points or 1), reason, None)
 
     @command("timeout", "Time a member out.", level=Level.MODERATOR,
              params=[MEMBER, Param("duration", ParamType.DURATION, "how long"), REASON])
@@ -85,14 +82,17 @@ class MemberCommands(Enforcement):
         """/kick member [reason]."""
         return await self._manual(event, member, ActionSpec("kick"), reason, Capability.KICK)
 
-    @command("ban", "Ban a member, optionally for a while.", level=Level.MODERATOR,
-             params=[MEMBER, Param("duration", ParamType.TEXT, "e.g. 7d, or `permanent`", required=False)])
-    async def ban(self, event: CommandInvoked, member: UserRef, duration: str | None) -> list[Action]:
-        """/ban member [duration] [reason] — the duration is optional, so it is read from the text."""
-        span, reason = _split_duration(duration or "")
+    @command("ban", "Ban a member, optionally for a while.", level=Level.MODERATOR)
+    async def ban(self, event: CommandInvoked, member: Annotated[UserRef, Arg("who")],
+                  duration: Annotated[timedelta, Arg("how long (default: permanent)")] | None = None,
+                  reason: Annotated[str, Arg("why (the member sees it)")] | None = None) -> list[Action]:
+        """/ban member [duration] [reason]; ``permanent`` as the first word of the reason is the default."""
+        first, _, rest = (reason or "").partition(" ")
+        if duration is None and first.lower() in ("permanent", "perm", "forever"):
+            reason = rest.strip() or None
         # where bots can't ban (Slack) the fallback is a kick from Steward's channels, said in the case
         needed = Capability.BAN if self.ctx.can(member.platform, Capability.BAN) else Capability.KICK
-        return await self._manual(event, member, ActionSpec("ban", duration=span), reason, needed)
+        return await self._manual(event, member, ActionSpec("ban", duration=duration), reason, needed)
 
     async def _lift_manual(self, event: CommandInvoked, member: UserRef, kind: str, reason: str | None,
                            capability: Capability) -> list[Action]:
@@ -127,7 +127,7 @@ class MemberCommands(Enforcement):
         """/purge count [member]: from the messages Steward saw in this channel."""
         channel = event.origin.channel
         if channel is None:
-            return [self.reply(event, "Use /purge in a channel.")]
+            return [self.reply(event, Content(("Use ", CommandMention("purge"), " in a channel.")))]
         if member is not None:
             refusal = await self.command_refusal(event, member, None)
             if refusal is not None:
@@ -150,16 +150,3 @@ class MemberCommands(Enforcement):
         else:
             out = [DeleteMessage(message=ref, reason=f"purge by {actor.name}") for ref in picked]
         return [*out, self.reply(event, fmt("Purged {n} message(s){w}.", n=len(picked), w=whose))]
-
-
-def _split_duration(raw: str) -> tuple[timedelta | None, str | None]:
-    """``7d spamming`` -> (7 days, "spamming"); ``permanent x`` or ``x`` -> (None, ...)."""
-    first, _, rest = raw.strip().partition(" ")
-    if not first:
-        return None, None
-    if first.lower() in ("permanent", "perm", "forever"):
-        return None, rest.strip() or None
-    try:
-        return parse_duration(first), rest.strip() or None
-    except DurationError:
-        return None, raw.strip() or None

@@ -6,7 +6,7 @@ from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
 from bot.cog import command, job
 from bot.commands import Param, ParamType
-from bot.content import Content, Mention, Segment, UserText, fmt, text
+from bot.content import CommandMention, Content, Mention, Segment, UserText, fmt, text
 from bot.durations import format_duration
 from bot.events import CommandInvoked, MemberJoined
 from bot.permissions import Level
@@ -129,7 +129,7 @@ class RaidControl(Enforcement):
                     segments += [" ", Mention(role, role.id)]
         if notes:
             segments += ["\nNote: ", UserText("; ".join(notes))]  # platform error text among them
-        segments.append("\nEnd it with /raid off.")
+        segments += ["\nEnd it with ", CommandMention("raid", "off"), "."]
         await self.ctx.modlog(Content(tuple(segments), ping=tuple(pings)))
         return notes
 

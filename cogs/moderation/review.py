@@ -20,14 +20,12 @@ class Review(Enforcement):
     """What moderators do from a mod-log post, and what Steward does when a punishment runs out."""
 
     async def _pressed_case(self, event: ButtonPressed) -> tuple[repo.Case | None, Action | None]:
-        if await self.ctx.level_of(event.user) < Level.MODERATOR:
-            return None, self.reply(event, "Only moderators can use these buttons.")
         case = await self.case_by_id(int(event.value)) if event.value.isdigit() else None
         if case is None or case.community != self.ctx.community.name:
             return None, self.reply(event, "That case no longer exists.")
         return case, None
 
-    @button("undo")
+    @button("undo", level=Level.MODERATOR)
     async def undo(self, event: ButtonPressed) -> list[Action]:
         """Revoke an automatic case: points stop counting, a timeout or ban is lifted."""
         case, refusal = await self._pressed_case(event)
@@ -40,7 +38,7 @@ class Review(Enforcement):
         await self.ctx.modlog(fmt("Case #{n} undone by {who}.", n=case.number, who=actor.mention()))
         return [*actions, self.reply(event, fmt("Case #{n} undone.", n=case.number))]
 
-    @button("ban")
+    @button("ban", level=Level.MODERATOR)
     async def ban_button(self, event: ButtonPressed) -> list[Action]:
         """Ban the member of an automatic case (with the usual hierarchy and permission checks)."""
         case, refusal = await self._pressed_case(event)
@@ -59,7 +57,7 @@ class Review(Enforcement):
         await self.post_case(ban, self.case_content(ban, excerpt_text=ban.evidence))
         return [*acts, self.reply(event, fmt("Case #{n}: banned {who}.", n=ban.number, who=target.name))]
 
-    @button("dismiss")
+    @button("dismiss", level=Level.MODERATOR)
     async def dismiss(self, event: ButtonPressed) -> Action | None:
         """Mark an alert as reviewed; the case stays as it is."""
         case, refusal = await self._pressed_case(event)

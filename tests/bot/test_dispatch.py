@@ -171,12 +171,17 @@ async def test_handler_crash_is_reported_not_silent(h: Harness) -> None:
     assert texts(await h.post("alice", "echo still here")) == ["alice said still here"]
 
 
-async def test_rate_limit_refuses_once(h: Harness) -> None:
+async def test_rate_limit_follows_the_clock_and_answers_every_time(h: Harness) -> None:
     for _ in range(3):
         await h.command("alice", "/count 1")
-    refusal = texts(await h.command("alice", "/count 1"))
-    assert refusal and refusal[0].startswith("Slow down")
-    assert texts(await h.command("alice", "/count 1")) == []
+    assert texts(await h.command("alice", "/count 1")) == [
+        "Slow down — you can use 3 commands every 10s. Try again in 10s."]
+    await h.clock.advance(timedelta(seconds=4))
+    assert texts(await h.command("alice", "/count 1")) == ["Still too fast — try again in 6s."]
+    assert texts(await h.command("alice", "/count 1")) == ["Still too fast — try again in 6s."]
+    await h.clock.advance(timedelta(seconds=6))  # the window is measured on the injected clock
+    assert not texts(await h.command("alice", "/count 1"))[0].startswith(("Slow", "Still"))
+    assert not texts(await h.command("bob", "/count 1"))[0].startswith(("Slow", "Still"))  # per member
 
 
 async def test_duplicate_event_ids_are_dropped(h: Harness) -> None:

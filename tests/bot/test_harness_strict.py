@@ -86,3 +86,23 @@ async def test_two_platforms_and_two_communities_at_once(db_url: str) -> None:
         assert h.runtime.communities["beta"].scopes == {"memory": "beta", "chat": "beta"}
     finally:
         await h.close()
+
+
+async def test_a_private_reply_a_platform_cant_show_is_sent_by_dm_by_the_cores_policy(db_url: str) -> None:
+    from bot.actions import ActionResult, Reply, SendDirect
+    from bot.policies import EPHEMERAL_UNAVAILABLE
+
+    h = await Harness.start(TWO, db_url=db_url, cogs={"sloppy": Sloppy})
+    try:
+        async def no_private_replies(action: Reply) -> ActionResult:
+            return ActionResult.failure(action, "this platform lost the interaction", EPHEMERAL_UNAVAILABLE)
+        h.adapter.table.add(Reply, no_private_replies)
+        reply = Reply(origin=h.origin("alice"), content=text("just for alice"))
+        result = await h.runtime.gate.perform(reply, h.runtime.communities["acme"])
+        assert result.ok and result.action is reply
+        [dm] = [a for a in h.performed if isinstance(a, SendDirect)]
+        assert (dm.user, dm.content, dm.scope) == (h.user("alice"), reply.content, "acme")
+        public = Reply(origin=h.origin("alice"), content=text("for everyone"), ephemeral=False)
+        assert (await h.runtime.gate.perform(public, None)).code == EPHEMERAL_UNAVAILABLE  # no DM for these
+    finally:
+        await h.close()

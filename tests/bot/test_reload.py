@@ -49,3 +49,25 @@ async def test_reload_with_a_missing_channel_keeps_running_config(sqlite_url: st
         assert h.runtime.communities["acme"].channel("welcome", "memory").id == "welcome"  # type: ignore[union-attr]
     finally:
         await h.close()
+
+
+async def test_a_reload_that_would_strand_a_running_scope_is_refused(sqlite_url: str) -> None:
+    h = await Harness.start(GOOD, db_url=sqlite_url)
+    renamed = {"name": "acme-corp"}
+
+    def loader() -> StewardConfig:
+        new = load_config_text(GOOD.replace("name: acme", f"name: {renamed['name']}"), env={})
+        return new.model_copy(update={"storage": h.runtime.config.storage})
+
+    h.runtime.loader = loader
+    try:
+        h.add_member("root", "Admins")
+        reply = texts(await h.command("root", "/reload"))[0]
+        assert reply.startswith("Config not reloaded — the running config stays in force:")
+        assert "memory acme (community acme) would belong to no community after this reload" in reply
+        assert [c.name for c in h.runtime.config.communities] == ["acme"]
+        assert texts(await h.command("root", "/about"))[0].endswith("Features on: core commands only.")
+        renamed["name"] = "acme"  # the file put back: reload works as before
+        assert texts(await h.command("root", "/reload")) == ["Config reloaded."]
+    finally:
+        await h.close()

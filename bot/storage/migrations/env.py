@@ -8,6 +8,8 @@ context.configure(
     target_metadata=None,
     render_as_batch=connection.dialect.name == "sqlite",
     version_table="core_alembic_version",
+    # Steward collects what each upgrade applied, so `steward db upgrade` can say it
+    on_version_apply=context.config.attributes.get("on_version_apply"),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -94,6 +94,7 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     monkeypatch.setenv("DISCORD_TOKEN", "fake-token.for-tests")
     yield server
     await server.stop()
+    assert server.unmodelled == [], "Steward called Discord routes the fake does not model"
 
 
 @dataclass

@@ -109,8 +109,7 @@ class DemoCog(Cog):
 
     @command("feedback", "Send feedback")
     async def feedback(self, event: CommandInvoked) -> Action:
-        return OpenForm(origin=event.origin, form=Form(self.action_id("feedback"), "Feedback", (
-            FormField("topic", "Topic"), FormField("body", "Tell us more", kind="paragraph"))))
+        return OpenForm(origin=event.origin, form=self.declared_form("feedback", "Feedback"))
 
     @command("survey", "A form with more fields than a Discord modal holds")
     async def survey(self, event: CommandInvoked) -> Action:
@@ -121,7 +120,8 @@ class DemoCog(Cog):
     async def reload_demo(self, event: CommandInvoked) -> Action:
         return Reply(origin=event.origin, content=text("Reloaded."))
 
-    @form("feedback")
+    @form("feedback", fields=(FormField("topic", "Topic", max_length=40),
+                              FormField("body", "Tell us more", kind="paragraph")))
     async def feedback_sent(self, event: FormSubmitted) -> Action:
         self.forms.append(event.fields)
         return Reply(origin=event.origin, content=text("Thanks!"))

@@ -184,6 +184,15 @@ class _Session:
         await self.ws.send_str(json.dumps(payload))
 
 
+# Routes Discord answers with 204 No Content, which is all the fake needs to say for them.
+NO_CONTENT = (
+    r"DELETE /channels/\d+/messages/\d+", r"POST /channels/\d+/messages/bulk-delete",
+    r"PUT /channels/\d+/messages/\d+/reactions/[^/]+/@me", r"DELETE /guilds/\d+/members/\d+",
+    r"(PUT|DELETE) /guilds/\d+/bans/\d+", r"(PUT|DELETE) /guilds/\d+/members/\d+/roles/\d+",
+    r"(PUT|DELETE) /channels/\d+/permissions/\d+", r"POST /channels/\d+/typing",
+)
+
+
 class FakeDiscord:
     """REST + gateway; records every REST call; pushes gateway events on demand."""
 
@@ -200,6 +209,7 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.dm_channels: dict[int, int] = {}  # user id -> the DM channel Steward opened with them
         self.failures: list[_Failure] = []
+        self.unmodelled: list[str] = []  # requests to routes this fake does not model (a test failure)
         self.shard_count = 1
         self.port = 0
         self._mark = 0
@@ -571,7 +581,12 @@ class FakeDiscord:
         if match := re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", p):
             return 200, {"id": match.group(2) or str(snowflake()), "guild_id": match.group(1),
                          "creator_id": str(self.bot.id), "status": body.get("status", 1), **body}
-        return 204, None
+        if any(re.fullmatch(pattern, f"{m} {p}") for pattern in NO_CONTENT):
+            return 204, None
+        # Discord would answer something specific: a route the fake does not model fails the test
+        # (the fixture asserts `unmodelled` is empty) instead of passing on a made-up 204.
+        self.unmodelled.append(f"{m} {p}")
+        return 404, {"message": f"the fake Discord does not model {m} {p}", "code": 0}
 
     async def _overwrites_changed(self, call: Call) -> None:
         """PUT/DELETE of a permission overwrite: keep the channel's state and tell the gateway, as Discord does."""

@@ -26,7 +26,7 @@ from bot.actions import (
     UnbanMember,
 )
 from bot.components import Button, Select, SelectOption, encode_custom_id
-from bot.content import Content, Mention, Moment, UserText, text
+from bot.content import CommandMention, Content, Mention, Moment, UserText, text
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
 from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, wait_until
@@ -183,6 +183,18 @@ async def test_outside_text_with_links_timestamps_and_command_mentions_is_inert(
     sent = post.json["content"]
     assert sent.startswith("Case #21: warn \\[a\\](b) \\[x\\](https://evil.example)")  # both links inert
     assert "\\<t:1700000000:R\\>" in sent and "\\</ban:123456789012345678\\>" in sent and "\n\\# big" in sent
+
+
+async def test_a_command_mention_is_discords_clickable_mention(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    ids = {c["name"]: c["id"] for c in fake.commands[guild.id]}
+    content = Content(("Try ", CommandMention("help"), " or ", CommandMention("mute", "<member>"), "; not ",
+                       CommandMention("nothing"), "."))
+    channel = ChannelRef(D, str(guild.channels["general"].id))
+    sent = await steward.adapter.perform(SendMessage(channel=channel, content=content))
+    assert sent.ok and sent.action.content is content  # the result names the action as the core sent it
+    [post] = fake.find("POST", r"/messages$")
+    assert post.json["content"] == f"Try </help:{ids['help']}> or </mute:{ids['mute']}> <member>; not /nothing."
 
 
 async def test_recreated_modlog_is_followed_by_name(steward: Running) -> None:

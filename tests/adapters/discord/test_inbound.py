@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bot.events import MemberLeft, MemberUpdated, MessageDeleted, ReactionAdded
 from bot.refs import MessageRef, UserRef
-from tests.adapters.discord.conftest import Running
+from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import wait_until
 
 D = "discord"
@@ -68,3 +69,18 @@ async def test_edit_of_a_cached_message_carries_the_text_before(steward: Running
     await wait_until(lambda: cog.hits, what="the edit to reach the cog")
     [hit] = cog.hits
     assert hit.text == "now a badword" and getattr(hit, "before", None) == "all good here"
+
+
+async def test_with_other_bots_let_in_stewards_own_messages_are_still_dropped_by_the_core(
+        fake: Any, tmp_path: Path) -> None:
+    world = build_world(fake)
+    runtime = await start_steward(write_config(tmp_path, world.guild, discord_extra=", ignore_bots: false"))
+    try:
+        own = await fake.post(world.guild, "general", "Steward", "my own mod-log text quoting badword")
+        theirs = await fake.post(world.guild, "general", "alice", "a badword from alice")
+        channel = world.guild.channels["general"].id
+        await fake.wait_for("DELETE", rf"/channels/{channel}/messages/{theirs['id']}$")
+        await runtime.idle()
+        assert fake.find("DELETE", rf"/messages/{own['id']}$") == []  # Steward never moderates itself
+    finally:
+        await runtime.stop()

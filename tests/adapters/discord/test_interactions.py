@@ -27,6 +27,18 @@ async def test_form_opens_as_a_modal_and_its_submit_reaches_the_handler(steward:
     assert steward.cog().forms == [{"topic": "UI", "body": "Nice"}]
 
 
+async def test_a_modal_over_its_limits_is_answered_per_field_and_never_reaches_the_handler(steward: Running) -> None:
+    fake, guild = steward.fake, steward.guild
+    custom_id = encode_custom_id("demo:feedback")  # a client that ignores the modal's own limits
+    submitted = await fake.submit(guild, "general", "alice", custom_id, {"topic": "x" * 41, "body": " "})
+    [answer] = await fake.wait_for("POST", rf"/interactions/{submitted['id']}/[^/]+/callback$")
+    assert answer.json["data"]["content"] == (
+        "Your form wasn't sent — please fix:\n  • Topic is too long (41 > 40 characters).\n"
+        "  • Tell us more is required.\nWhat you wrote, to copy:\n  Topic: " + "x" * 41)
+    assert answer.json["data"]["flags"] == 64  # only the member sees it
+    assert steward.cog().forms == []
+
+
 async def test_slow_handler_is_deferred_then_followed_up(steward: Running) -> None:
     fake, guild = steward.fake, steward.guild
     invoked = await fake.slash(guild, "general", "alice", "slow")
@@ -85,13 +97,17 @@ async def test_private_reply_with_an_expired_token_goes_by_dm_never_into_the_cha
     general = guild.channels["general"].id
     origin = Origin(platform="discord", scope=str(guild.id), user=UserRef("discord", str(alice.id)),
                     channel=ChannelRef("discord", str(general)), token="tok-from-an-hour-ago")
-    result = await steward.adapter.perform(Reply(origin=origin, content=text("Only for you"), ephemeral=True))
-    assert result.ok, result
+    reply = Reply(origin=origin, content=text("Only for you"), ephemeral=True)
+    refused = await steward.adapter.perform(reply)  # the adapter only reports; the core decides what happens
+    assert (refused.ok, refused.code) == (False, "ephemeral_unavailable")
+    result = await steward.runtime.gate.perform(reply, steward.runtime.communities["acme"])
+    assert result.ok and result.action is reply and result.message is not None, result
     dm = fake.dm_channels[alice.id]
     [post] = fake.find("POST", rf"/channels/{dm}/messages$")
     assert post.json["content"] == "Only for you"
     assert fake.find("POST", rf"/channels/{general}/messages$") == []
-    assert any("token expired" in r.getMessage() and "direct message" in r.getMessage() for r in caplog.records)
+    assert any("token expired" in r.getMessage() for r in caplog.records)
+    assert any("ephemeral_unavailable, so SendDirect instead" in r.getMessage() for r in caplog.records)
 
 
 async def test_private_reply_to_an_interaction_no_longer_in_memory_follows_up_by_token(steward: Running) -> None:

@@ -212,6 +212,12 @@ async def test_warn_slash_command_answers_and_stores_a_case_that_case_shows(mod:
     published = {c["name"]: c for c in fake.commands[mod.guild.id]}
     assert {"warn", "timeout", "ban", "case", "appeal"} <= set(published)
     assert published["warn"]["options"][0] == {**published["warn"]["options"][0], "type": 6, "name": "member"}
+    # read off the handler's signature: real options for the points and the duration, not text to parse
+    assert [(o["name"], o["type"], o["required"]) for o in published["warn"]["options"]] == [
+        ("member", 6, True), ("points", 4, False), ("reason", 3, False)]
+    assert (published["warn"]["options"][1]["min_value"], published["warn"]["options"][1]["max_value"]) == (1, 100)
+    assert [(o["name"], o["type"], o.get("autocomplete")) for o in published["ban"]["options"]] == [
+        ("member", 6, None), ("duration", 3, True), ("reason", 3, None)]
     warn = await fake.slash(mod.guild, "general", "mo", "warn", [_member_option(alice),
                                                                  {"name": "reason", "type": 3, "value": "spam"}])
     body = await mod.callback(warn)
@@ -275,8 +281,11 @@ async def test_timeout_and_ban_commands_reach_discord(mod: Mod) -> None:
     [patch] = mod.member_patches(alice)
     assert patch.json["communication_disabled_until"]
     ban = await fake.slash(mod.guild, "general", "mo", "ban", [
-        _member_option(bob), {"name": "duration", "type": 3, "value": "7d spam bot"}])
+        _member_option(bob), {"name": "duration", "type": 3, "value": "7d"},
+        {"name": "reason", "type": 3, "value": "spam bot"}])
     assert await mod.answer_text(ban) == "Case #2: ban bob for 1w."
+    [case] = [c for c in await mod.cases() if c.number == 2]
+    assert case.reason == "spam bot"
     [put] = fake.find("PUT", rf"/guilds/{mod.guild.id}/bans/{bob.id}$")
     assert put.query["delete_message_seconds"] == "86400"  # the configured ban_delete_history (1d default)
 
@@ -367,7 +376,7 @@ async def test_members_cannot_press_moderator_buttons(mod: Mod) -> None:
     await mod.runtime.idle()
     fake.mark()
     press = await fake.press(mod.guild, "general", "alice", _buttons(log)["Undo"])
-    assert await mod.answer_text(press) == "Only moderators can use these buttons."
+    assert await mod.answer_text(press) == "That button is for moderators; you can't use it here."
     assert fake.mutations() == []
     [case] = await mod.cases()
     assert case.state == "active" and alice.timed_out_until is not None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.capabilities import Capability
 from bot.errors import StartupError
 from tests.adapters.discord.conftest import Running, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import FakeDiscord
@@ -36,18 +37,25 @@ async def test_missing_message_content_intent_is_a_clear_startup_error(fake: Fak
     assert "moderation" in message
 
 
-async def test_message_content_off_refuses_moderation_rules(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_message_content_off_refuses_a_cog_that_must_read_messages(fake: FakeDiscord, tmp_path: Path) -> None:
     from tests.adapters.discord.conftest import catalog_with
     from tests.adapters.discord.democog import DemoCog
 
-    class Moderation(DemoCog):
-        name = "moderation"
+    class Reader(DemoCog):
+        name = "reader"
+        requires = frozenset({Capability.READ_MESSAGES})
 
     world = build_world(fake)
-    path = write_config(tmp_path, world.guild, discord_extra=", message_content: false", section="moderation")
-    with pytest.raises(StartupError, match="refuses to run them blind"):
-        await start_steward(path, catalog_with(Moderation))
+    path = write_config(tmp_path, world.guild, discord_extra=", message_content: false", section="reader")
+    with pytest.raises(StartupError, match="refuses to run them blind") as err:
+        await start_steward(path, catalog_with(Reader))
+    assert "community acme turns reader on, which needs read_messages on discord" in str(err.value)
     assert fake.identifies == []  # refused before connecting
+    runtime = await start_steward(write_config(tmp_path, world.guild, discord_extra=", message_content: false"))
+    try:  # a cog that reads no text runs without the intent: the adapter knows no cog by name
+        assert Capability.READ_MESSAGES not in runtime.adapters["discord"].capabilities
+    finally:
+        await runtime.stop()
 
 
 async def test_missing_permissions_are_reported_with_the_features_they_disable(
@@ -83,7 +91,10 @@ async def test_commands_are_republished_only_when_they_change(fake: FakeDiscord,
     path = write_config(tmp_path, world.guild)
     for _ in range(2):
         runtime = await start_steward(path)
+        ids = runtime.adapters["discord"].state.command_ids[str(world.guild.id)]  # type: ignore[attr-defined]
         await runtime.stop()
+        # published or not, Steward knows each command's id (for clickable mentions)
+        assert ids == {c["name"]: c["id"] for c in fake.commands[world.guild.id]} and "help" in ids
     assert len(fake.find("PUT", r"/commands$")) == 1
 
 

@@ -173,6 +173,7 @@ async def fake() -> AsyncIterator[FakeSlack]:
         yield server
     finally:
         await server.stop()
+    assert server.unmodelled == [], "Steward called Slack methods the fake does not model"
 
 
 @pytest.fixture

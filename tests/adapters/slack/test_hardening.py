@@ -14,9 +14,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from adapters.slack.blocks import form_from_view, modal
-from adapters.slack.perform import Expiring
 from bot.components import Form, FormField
 from bot.events import MemberJoined, MessagePosted
+from bot.expiring import Expiring
 from bot.refs import ChannelRef
 from tests.adapters.slack.conftest import StartSteward, Steward, config_yaml
 from tests.adapters.slack.fake_slack import FakeSlack, Workspace, default_workspace
@@ -184,14 +184,19 @@ async def submit(steward: Steward, payload: dict[str, Any]) -> dict[str, Any] | 
     return answer
 
 
+async def appeal_view(start_steward: StartSteward) -> tuple[Steward, dict[str, Any]]:
+    """Bob broke a rule and typed /appeal: Steward, and the appeal modal it opened."""
+    steward = await start(start_steward)
+    await steward.event(message("badword here", ts="1700012000.000100"))
+    await posted(steward.fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
+    await steward.command("appeal", user="U0BOB", hook="appeal")
+    return steward, (await steward.fake.wait_calls("views.open"))[0].args["view"]
+
+
 async def test_a_form_that_fails_validation_is_answered_with_field_errors_and_no_handler_runs(
         start_steward: StartSteward) -> None:
-    steward = await start(start_steward)
+    steward, view = await appeal_view(start_steward)
     fake = steward.fake
-    await steward.event(message("badword here", ts="1700012000.000100"))
-    await posted(fake, lambda c: c.args["channel"] == "C0MODLOG" and "Case #1" in c.args["text"])
-    await steward.command("appeal", user="U0BOB", hook="appeal")
-    view = (await fake.wait_calls("views.open"))[0].args["view"]
 
     # blank (only spaces) and over-long: both fields named in the ack, the modal stays open
     answer = await submit(steward, submission(view, user="U0BOB", values={"why": "   ", "contact": "x" * 301}))
@@ -215,6 +220,22 @@ async def test_a_form_that_fails_validation_is_answered_with_field_errors_and_no
     await steward.runtime.idle()
     [case] = await cases_of(steward, "U0BOB")
     assert case.appeal_state == "pending" and case.appeal_text == "a quote"
+
+
+async def test_a_view_that_lost_its_limits_still_meets_the_core_check(start_steward: StartSteward) -> None:
+    steward, view = await appeal_view(start_steward)
+    fake = steward.fake
+    steward.adapter.performer.open_forms = Expiring(ttl=60)  # a restart: the adapter forgot the Form...
+    for block in view["blocks"]:  # ...and the view says no limit for `contact` (the cog's schema says 300)
+        (block.get("element") or {}).pop("max_length", None)
+    values = {"why": "a quote", "contact": "x" * 301}
+    assert await submit(steward, submission(view, user="U0BOB", values=values)) is None  # the fast path let it by
+    [refusal] = await fake.wait_for(lambda: [c for c in fake.of("chat.postEphemeral") + fake.of("chat.postMessage")
+                                             if "wasn't sent" in str(c.args.get("text"))], within=15)
+    assert "Anything else moderators should know? is too long (301 > 300 characters)." in refusal.args["text"]
+    await steward.runtime.idle()
+    [case] = await cases_of(steward, "U0BOB")
+    assert case.appeal_state in (None, "none")  # the handler never ran
 
 
 async def test_socket_mode_form_errors_go_back_in_the_envelope_ack(start_steward: StartSteward) -> None:

@@ -164,7 +164,7 @@ async def test_appeal_approved_reaches_the_member(h: Harness) -> None:
     [log] = modlog(sent)
     assert "Appeal of case #1 (warn) from @bob" in log and "I was quoting the rules" in log
     approve = next(b for b in buttons(sent) if b.label == "Approve")
-    assert texts(await h.press("bob", approve)) == ["Only moderators can decide appeals."]
+    assert texts(await h.press("bob", approve)) == ["That button is for moderators; you can't use it here."]
     decided = await h.press("mo", approve)
     assert any("was approved: the case is revoked" in d for d in dms(decided))
     shown = texts(await h.command("mo", "/case 1"))[0]
@@ -257,7 +257,7 @@ async def test_case_file_commands(h: Harness) -> None:
 async def test_review_buttons(h: Harness) -> None:
     first = await h.post("bob", "freenitro")
     undo, ban, dismiss = (next(b for b in buttons(first) if b.label == label) for label in ("Undo", "Ban", "Dismiss"))
-    assert texts(await h.press("bob", undo)) == ["Only moderators can use these buttons."]
+    assert texts(await h.press("bob", undo)) == ["That button is for moderators; you can't use it here."]
     assert "Case #1 undone." in texts(await h.press("mo", undo))
     assert "Case #1 dismissed." in texts(await h.press("mo", dismiss))
     banned = await h.press("mo", ban)
