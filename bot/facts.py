@@ -215,15 +215,6 @@ class FeedbackStatusChanged(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EventRated(Fact):
-    """A member rated an event after it (``rating`` of ``out_of``; ``event`` is its short name)."""
-
-    event: str
-    rating: int
-    out_of: int = 5
-
-
-@dataclass(frozen=True, kw_only=True)
 class QuestionAsked(Fact):
     """A member asked a question in a watched channel."""
 
@@ -261,3 +252,12 @@ class PreferenceChanged(Fact):
     """A member changed one of their preferences (``setting``: timezone, dm, language)."""
 
     setting: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRated(Fact):
+    """An attendee rated an event 1–5 (``commented``: they left a comment, kept by the events cog)."""
+
+    event: str
+    rating: int
+    commented: bool = False

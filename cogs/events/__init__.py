@@ -1,8 +1,14 @@
-"""Events: community events with RSVPs, waitlists, reminders and attendance — the cog is not built yet.
+"""Events: community events with RSVPs, waitlists, reminders in every reader's time zone, and attendance.
 
-Only the pure logic (no I/O) lives here so far: start times and durations (``when``), series and
-their exceptions (``recurrence``), reminder planning (``reminders``), the RSVP state machine
-(``rsvp``), iCalendar export (``ics``), attendance figures (``attendance``) and ``/remind``
-arguments split into a time and a note (``remind``). The package exports no ``COG``, so the
-composition root does not load it.
+The cog (``cog``) composes ``planning``, ``answers``, ``notify`` and ``personal``; the pure logic
+has no I/O: start times and durations (``when``), series and their exceptions (``recurrence``),
+reminder planning (``reminders``), the RSVP state machine (``rsvp``), iCalendar (``ics``),
+attendance figures (``attendance``), ``/remind`` arguments (``remind``) and form input (``draft``).
 """
+
+from cogs.events.cli import register_cli
+from cogs.events.cog import EventsCog
+
+COG = EventsCog
+
+__all__ = ["COG", "EventsCog", "register_cli"]

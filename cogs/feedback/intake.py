@@ -184,7 +184,7 @@ class Intake(FeedbackBase):
         ratings = self.conf.ratings
         if not ratings.enabled or fact.rating > ratings.capture_at_most:
             return
-        checked = check_submission(f"Event {fact.event[:60]}: rated {fact.rating}/{fact.out_of}")
+        checked = check_submission(f"Event {fact.event[:60]}: rated {fact.rating}/5")
         if isinstance(checked, Refused):
             return
         accounts = [] if fact.person is None else await self.ctx.services.members.persons.accounts_of(fact.person)

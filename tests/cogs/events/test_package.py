@@ -1,4 +1,4 @@
-"""The events package holds only pure logic for now: it exports no cog, so Steward does not load it."""
+"""The events package exports its cog, so Steward discovers and loads it, CLI included."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import cogs.events
 from steward.catalog import discover
 
 
-def test_no_cog_is_exported_or_loaded_yet() -> None:
-    assert not hasattr(cogs.events, "COG")
-    assert "not built yet" in (cogs.events.__doc__ or "")
+def test_the_cog_is_exported_and_discovered() -> None:
+    assert cogs.events.COG.name == "events"
     catalog = discover()
-    assert "events" not in catalog.cogs
-    assert "moderation" in catalog.cogs  # discovery itself works
+    assert catalog.cogs["events"] is cogs.events.COG
+    assert hasattr(catalog.cog_modules["events"], "register_cli")
+    assert any(p.name == "versions" and "events" in str(p) for p in catalog.migrations())
