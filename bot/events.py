@@ -239,6 +239,23 @@ class FormCancelled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MessageShared(Event):
+    """A member handed a message to Steward with a platform's message action (Slack's message
+    shortcut); ``action`` names which one (``feedback`` for "Send to feedback")."""
+
+    origin: Origin
+    action: str
+    message: MessageRef
+    author: UserRef
+    text: str
+
+    @property
+    def user(self) -> UserRef:
+        """Who shared it."""
+        return self.origin.user
+
+
+@dataclass(frozen=True, kw_only=True)
 class HomeOpened(Event):
     """A member opened Steward's home view (Slack's App Home); cogs answer with ``ShowOnHome``."""
 

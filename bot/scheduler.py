@@ -145,7 +145,14 @@ class Scheduler:
                 except IntegrityError:  # raced with another writer of the same key
                     existing = (await session.execute(
                         select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).one()
-            if existing is not None:
+            if existing is not None and existing.status == CANCELLED:
+                # a cancelled job never ran: its key is free again (/raid on, off, on in quick succession)
+                job_id = int(existing.id)
+                await session.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == CANCELLED).values(
+                    **{k: v for k, v in row.items() if k != "key"}, runner=None, started_at=None, finished_at=None,
+                    error=None))
+                existing = None
+            elif existing is not None:
                 job_id = int(existing.id)
                 if existing.status != PENDING:
                     raise ValueError(f"job {key!r} already exists with status {existing.status}")

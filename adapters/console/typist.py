@@ -276,6 +276,10 @@ class Typist:
     # -- member lines -------------------------------------------------------------------------
 
     async def _member_line(self, name: str, body: str) -> None:
+        if name in self.a.banned and self._reaches_steward_privately(name, body):
+            # as on Discord and Slack: out of the server, but Steward's DM (and its Appeal button) still works
+            await self._private(name, body)
+            return
         if self._refused(name, "post"):
             return
         if name in self.a.forms and not body.startswith("/"):
@@ -316,6 +320,26 @@ class Typist:
             **self.a.base(), message=MessageRef(P, self.a.current[1:], msg.id), author=user,
             author_name=member.shown, text=text, channel_name=self.a.current, mentions=mentions,
             attachments=attachments, mentions_everyone=bool(re.search(r"@(everyone|here)\b", text))))
+
+    def _reaches_steward_privately(self, name: str, body: str) -> bool:
+        """A banned member's line that goes to Steward alone: a form answer, /appeal, a press in their DM."""
+        if name in self.a.forms or body.split(" ", 1)[0].lower() == "/appeal":
+            return True
+        parts = body.split()
+        msg = self.a.messages.get(parts[1]) if len(parts) >= 2 and parts[0] == "press" else None
+        return msg is not None and msg.channel == f"dm:{name}"
+
+    async def _private(self, name: str, body: str) -> None:
+        """What a banned member may still do (answer a form, /appeal, press in the DM), answered in their DM."""
+        if name in self.a.forms and not body.startswith("/"):
+            await self._answer_form(name, body)
+            return
+        origin = Origin(platform=P, scope=self.a.scope, user=UserRef(P, name), channel=ChannelRef(P, f"dm:{name}"))
+        if body.startswith("/"):
+            command, _, raw = body[1:].partition(" ")
+            await self.a.emit(CommandInvoked(**self.a.base(), origin=origin, command=command.lower(), raw=raw))
+        else:
+            await self._interact(body.split(), origin)
 
     async def _interact(self, parts: list[str], origin: Origin) -> None:
         msg = self.a.messages.get(parts[1])

@@ -125,6 +125,7 @@ class Server:
         app.event(re.compile("^(" + "|".join(CACHE_EVENTS) + ")$"))(self.on_directory_change)
         app.command(self.settings.command)(self.on_command)
         app.action(STEWARD_IDS)(self.on_action)
+        app.shortcut(re.compile("^" + translate.SHORTCUT_PREFIX))(self.on_message_shortcut)
         app.view_submission(STEWARD_IDS)(self.on_view_submission)
         app.view_closed(STEWARD_IDS)(self.on_view_closed)
         app.event(re.compile(".*"))(self.on_other_event)  # subscribed but unused: 200, not 404
@@ -302,6 +303,16 @@ class Server:
                 await self.adapter.perform(Reply(origin=core.origin, content=expired_note()))
             return
         await self.adapter.emit(core)
+
+    async def on_message_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+        """A message shortcut ("Send to feedback"): the message goes to the core as ``MessageShared``."""
+        await ack()
+        token = str(body.get("trigger_id") or "")
+        channel = (body.get("channel") or {}).get("id")
+        self.adapter.performer.interactions.put(token, Interaction(body.get("response_url"), channel))
+        core = translate.message_action(body, token=token)
+        if core is not None:
+            await self._emit_once(core)
 
     async def on_view_submission(self, ack: Any, body: dict[str, Any]) -> None:
         view = body.get("view") or {}

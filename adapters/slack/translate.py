@@ -21,12 +21,14 @@ from bot.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    MessageShared,
     Origin,
     ReactionAdded,
 )
 from bot.refs import ChannelRef, MessageRef, RoleRef, UserRef
 
 P = "slack"
+SHORTCUT_PREFIX = "steward_"  # message shortcuts' callback ids: steward_feedback is "Send to feedback"
 Payload = Mapping[str, Any]
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -196,6 +198,24 @@ def block_action(body: Payload, action: Payload, *, token: str) -> ButtonPressed
     return ButtonPressed(platform=P, scope=team, event_id=f"act:{token}:{action.get('action_id')}",
                          occurred_at=at(action.get("action_ts")), origin=origin, action=name, value=value,
                          values=values)
+
+
+def message_action(body: Payload, *, token: str) -> MessageShared | None:
+    """A message shortcut (callback id ``steward_<action>``) on a member's message."""
+    callback = str(body.get("callback_id", ""))
+    message = body.get("message") or {}
+    channel_id = str((body.get("channel") or {}).get("id", ""))
+    if not callback.startswith(SHORTCUT_PREFIX) or not channel_id or not message.get("ts"):
+        return None
+    team = team_of(body)
+    channel = ChannelRef(P, channel_id)
+    ref = MessageRef(P, channel_id, str(message["ts"]))
+    origin = Origin(platform=P, scope=team, user=UserRef(P, str((body.get("user") or {}).get("id", ""))),
+                    channel=channel, token=token, message=ref)
+    return MessageShared(platform=P, scope=team, event_id=f"share:{token}", occurred_at=at(body.get("action_ts")),
+                         origin=origin, action=callback[len(SHORTCUT_PREFIX):], message=ref,
+                         author=UserRef(P, str(message.get("user") or message.get("bot_id") or "")),
+                         text=unescape(str(message.get("text", ""))))
 
 
 def _view_origin(body: Payload, token: str | None) -> tuple[str, Origin]:

@@ -1,5 +1,9 @@
-"""Feedback: the pure logic of the feedback cog (duplicates, ranking, triage, webhook signing).
+"""Feedback: capture what members say, find duplicates, vote, triage, rank, and hand it to the product team."""
 
-The cog itself is not built yet (it waits for persons, facts and files in the core), so this
-package exports no ``COG`` and the composition root skips it.
-"""
+from cogs.feedback.cog import FeedbackCog
+from cogs.feedback.export import register_cli
+from cogs.feedback.settings import FeedbackSettings
+
+COG = FeedbackCog
+
+__all__ = ["COG", "FeedbackCog", "FeedbackSettings", "register_cli"]

@@ -13,6 +13,7 @@ from bot.permissions import Level
 from bot.persons import PersonId
 from bot.refs import UserRef
 from cogs.moderation import repository as repo
+from cogs.moderation.base import excerpt
 from cogs.moderation.enforce import Enforcement
 from cogs.moderation.models import ACTIVE
 from cogs.moderation.repository import Case
@@ -21,6 +22,7 @@ PENDING, APPROVED, DENIED = "pending", "approved", "denied"
 APPEAL_FIELDS = (FormField("why", "Why should this be lifted?", "paragraph", max_length=1000),
                  FormField("contact", "Anything else moderators should know?", "short", required=False,
                            max_length=300))
+APPEAL_SHOWN = 1500  # characters of an appeal the mod-log post shows
 
 
 class Appeals(Enforcement):
@@ -39,10 +41,19 @@ class Appeals(Enforcement):
                 case = await repo.by_id(session, case_id)
             else:
                 case = await repo.latest_appealable(session, self.ctx.community.name, person, self.ctx.now())
+        if case is None and case_id is None:
+            async with self.ctx.db.session() as session:
+                pending = await repo.pending_appeal(session, self.ctx.community.name, person)
+            if pending is not None:
+                return (f"Your appeal of case #{pending.number} is with the moderators; "
+                        "their answer will come by direct message.")
         if case is None or case.community != self.ctx.community.name:
             return "You have no active case to appeal."
         if (case.platform, case.user_id) != (user.platform, user.id):
             return "That case is not yours to appeal."
+        if case.kind not in repo.PUNISHMENTS:
+            # a note, an untimeout or an unban is a record, not a punishment
+            return f"Case #{case.number} is a {case.kind}, not a punishment: there is nothing to appeal."
         if case.state != ACTIVE:
             return f"Case #{case.number} is {case.state}; there is nothing to appeal."
         if case.appeal_state is not None:
@@ -85,18 +96,24 @@ class Appeals(Enforcement):
         body = why + (f"\n({extra})" if extra else "")
         await self.update_case(case, appeal_state=PENDING, appeal_text=body[:2000], appeal_at=self.ctx.now())
         await self.ctx.publish(AppealFiled(person=PersonId(case.person_id), number=case.number))
+        # the stored text is capped at 2,000 characters and the post at 1,500 of them, so the mod log
+        # stays inside every platform's message limit (Discord: 2,000); /case shows the stored text
         content = fmt("Appeal of case #{n} ({kind}) from {member}:\n> {why}", n=case.number, kind=case.kind,
-                      member=Mention(event.user, case.user_name or event.user.id), why=UserText(body))
+                      member=Mention(event.user, case.user_name or event.user.id),
+                      why=UserText(excerpt(body, APPEAL_SHOWN)))
         await self.ctx.modlog(content.with_buttons(
             Button("Approve", self.action_id("approve"), str(case.id), "success"),
             Button("Deny", self.action_id("deny"), str(case.id), "danger")))
         return self.reply(event, fmt("Your appeal of case #{n} was sent to the moderators. "
-                                     "You'll get their answer here.", n=case.number))
+                                     "Their answer will come by direct message.", n=case.number))
 
     async def _decide(self, event: ButtonPressed, approve: bool) -> list[Action]:
         case = await self.case_by_id(int(event.value)) if event.value.isdigit() else None
         if case is None or case.community != self.ctx.community.name:
             return [self.reply(event, "That case no longer exists.")]
+        mine = await self.own_case(event.user, case)
+        if mine is not None:
+            return [self.reply(event, mine)]
         if case.appeal_state != PENDING:
             return [self.reply(event, fmt("The appeal of case #{n} is {s}.", n=case.number,
                                           s=case.appeal_state or "not open"))]

@@ -12,11 +12,15 @@ from typing import Any
 
 from bot.actions import (
     Action,
+    ActionResult,
     BanMember,
+    BulkDelete,
+    DeleteMessage,
     KickMember,
     RemoveTimeout,
     Reply,
     SendDirect,
+    SetSlowmode,
     TimeoutMember,
     UnbanMember,
 )
@@ -31,13 +35,17 @@ from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
+from cogs.moderation.activity import Tracker
+from cogs.moderation.batching import Batcher
 from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
-from cogs.moderation.rules import Tracker
 from cogs.moderation.settings import ModerationSettings
+from cogs.moderation.wave import RAID, WaveEntry, WaveGuard, summary_lines
 
 EXCERPT = 300
 NEVER_TOO_LATE = timedelta(days=3650)
+# how long a wave's delete waits for the channel's next ones (Discord bulk-deletes up to 100 in one call)
+WAVE_DELETE_HOLD = 0.1
 
 
 def excerpt(value: str, limit: int = EXCERPT) -> str:
@@ -79,9 +87,15 @@ class ModerationBase(Cog):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.tracker = Tracker()
-        self.recent: dict[str, deque[tuple[MessageRef, str, datetime]]] = {}
+        # per channel, the last messages Steward saw (author id, time), oldest first: /purge's candidates;
+        # a dict so that forgetting a deleted message costs O(1) in a wave of deletes
+        self.recent: dict[str, dict[MessageRef, tuple[str, datetime]]] = {}
         self.raid = RaidState()
         self.soft_muted: dict[tuple[str, str], datetime] = {}
+        # every case is written through one group commit: a wave's cases share transactions
+        self.case_writer: Batcher[dict[str, Any], tuple[Case, int]] = Batcher(self._write_cases)
+        self.wave = WaveGuard()
+        self._deleters: dict[ChannelRef, Batcher[MessageRef, ActionResult]] = {}
 
     @contextlib.asynccontextmanager
     async def one_at_a_time(self, user: UserRef) -> AsyncIterator[None]:
@@ -93,8 +107,8 @@ class ModerationBase(Cog):
     def forget(self, message: MessageRef) -> None:
         """Drop a deleted message from the /purge candidates."""
         recent = self.recent.get(message.channel_id)
-        if recent and any(ref == message for ref, _a, _t in recent):
-            self.recent[message.channel_id] = deque((r for r in recent if r[0] != message), maxlen=recent.maxlen)
+        if recent:
+            recent.pop(message, None)
 
     @property
     def conf(self) -> ModerationSettings:
@@ -136,6 +150,13 @@ class ModerationBase(Cog):
             refusal = self.capability_refusal(user.platform, capability)
         return None if refusal is None else self.reply(event, fmt("Can't: {why}", why=refusal))
 
+    async def own_case(self, actor: UserRef, case: Case) -> str | None:
+        """The refusal when a moderator would change a case about themselves (every path: commands,
+        buttons, forms, from any of their accounts), or None."""
+        if case.person_id == await self.ctx.person(actor):
+            return f"Case #{case.number} is about you: another moderator must decide it."
+        return None
+
     # -- cases ------------------------------------------------------------------------------
 
     async def open_case(self, target: Target, kind: str, *, reason: str, actor: Target | None = None,
@@ -144,26 +165,42 @@ class ModerationBase(Cog):
                         message: MessageRef | None = None, note: str | None = None,
                         state: str = ACTIVE) -> Case:
         """Record a case (numbered per community)."""
+        case, _total = await self.record_case(target, kind, reason=reason, actor=actor, rule=rule,
+                                              evidence=evidence, points=points, duration=duration,
+                                              incident_at=incident_at, message=message, note=note, state=state)
+        return case
+
+    async def record_case(self, target: Target, kind: str, *, reason: str, actor: Target | None = None,
+                          rule: str | None = None, evidence: str | None = None, points: int = 0,
+                          duration: timedelta | None = None, incident_at: datetime | None = None,
+                          message: MessageRef | None = None, note: str | None = None,
+                          state: str = ACTIVE) -> tuple[Case, int]:
+        """Record a case; with it, the member's active points once it is committed."""
         now = self.ctx.now()
         expires = None
         if kind == "warn" and points:
             expires = now + self.conf.escalation.expire_after
         elif duration is not None:
             expires = now + duration
-        person = await self.ctx.person(target.user)  # before the transaction: SQLite has one writer
-        async with self.ctx.db.session() as session, session.begin():
-            case = await repo.open_case(
-                session, community=self.ctx.community.name, person_id=person,
-                platform=target.user.platform,
-                user_id=target.user.id, user_name=target.name[:100], kind=kind,
-                actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
-                rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
-                incident_at=incident_at, expires_at=expires,
-                channel_id=message.channel_id if message else None, message_id=message.id if message else None,
-                note=note)
+        person = await self.ctx.person(target.user)  # before the group commit: SQLite has one writer
+        case, total = await self.case_writer.submit(dict(
+            person_id=person, platform=target.user.platform, user_id=target.user.id, user_name=target.name[:100],
+            kind=kind, actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
+            rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
+            incident_at=incident_at, expires_at=expires,
+            channel_id=message.channel_id if message else None, message_id=message.id if message else None,
+            note=note))
         await self.ctx.publish(CaseOpened(person=person, number=case.number, action=kind, points=points, rule=rule,
                                           automatic=actor is None))
-        return case
+        return case, total
+
+    async def _write_cases(self, rows: list[dict[str, Any]]) -> list[tuple[Case, int]]:
+        community = self.ctx.community.name
+        async with self.ctx.db.session() as session, session.begin():
+            cases = await repo.open_cases(session, community, rows)
+            counted = {c.person_id for c in cases if c.points}
+            totals = await repo.points_of(session, community, counted, self.ctx.now())
+        return [(c, totals.get(c.person_id, 0)) for c in cases]
 
     async def get_case(self, number: int) -> Case | None:
         """A case by number."""
@@ -198,7 +235,10 @@ class ModerationBase(Cog):
         if case.expires_at is not None and case.kind in ("timeout", "ban"):
             segments.extend(fmt(" for {span}", span=text(format_duration(case.expires_at - case.created_at))).segments)
         segments.append(" · ")
-        segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
+        if case.kind == "slowmode":  # a case about a channel (a channel-wide flood), not a member
+            segments.append(Mention(ChannelRef(case.platform, case.user_id), case.user_id))
+        else:
+            segments.append(Mention(UserRef(case.platform, case.user_id), case.user_name or case.user_id))
         segments += [" · by ", UserText(case.by), "\nReason: "]  # a moderator's name: outside text
         segments.append(UserText(case.reason))
         if detail:
@@ -215,12 +255,64 @@ class ModerationBase(Cog):
             segments += ["\nNote: ", UserText(case.note)]  # often a platform's error text
         return Content(tuple(segments))
 
-    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = ()) -> None:
-        """Post the case's one mod-log entry and remember where it is."""
+    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = (),
+                        wave: ChannelRef | None = None) -> None:
+        """Post the case's one mod-log entry and remember where it is (in a wave: hold it for the summary)."""
+        if wave is not None and self.wave.waving(wave.id, self.ctx.now()):
+            await self.hold_for_summary(case, wave.id, wave.platform)
+            return
         results = await self.ctx.modlog(content.with_buttons(*buttons) if buttons else content)
         posted = next((r.message for r in results if r.ok and r.message is not None), None)
         if posted is not None:
             await self.update_case(case, modlog_channel=posted.channel_id, modlog_message=posted.id)
+
+    async def hold_for_summary(self, case: Case, key: str, platform: str) -> None:
+        """Keep a case for the next summary of ``key`` (a channel in a wave, or ``raid``)."""
+        entry = WaveEntry(case.id, case.number, case.rule or case.kind, case.user_name or case.user_id, case.user_id)
+        if self.wave.add(key, entry):
+            await self.ctx.schedule("wave_summary", self.ctx.now() + self.conf.wave.summary_every,
+                                    {"channel": key, "platform": platform}, key=f"wave:{platform}:{key}:{case.id}")
+
+    async def post_summary(self, channel: ChannelRef) -> None:
+        """Post what a wave (or a raid: ``channel.id == "raid"``) did since the last summary, if anything."""
+        entries = self.wave.take(channel.id)
+        if not entries:
+            return
+        rules, members, cases = summary_lines(entries)
+        first, last = min(e.number for e in entries), max(e.number for e in entries)
+        people = len({e.user_id for e in entries})
+        if channel.id == RAID:
+            content = fmt("🚨 Raid: {n} joiner(s) since the last summary, each a case.\nJoined: {members}\n"
+                          "Cases: {cases}", n=len(entries), members=UserText(members), cases=cases)
+        else:
+            content = fmt("🌊 Spam wave in {where}: {n} case(s), {people} member(s) since the last summary.\n"
+                          "By rule: {rules}\nBy member: {members}\nCases: {cases}",
+                          where=Mention(channel, channel.id), n=len(entries), people=people,
+                          rules=UserText(rules), members=UserText(members), cases=cases)
+        value = f"{channel.id}:{first}:{last}"
+        await self.ctx.modlog(content.with_buttons(
+            Button(f"Ban these {people}", self.action_id("wave_ban"), value, "danger"),
+            Button("Undo these cases", self.action_id("wave_undo"), value, "secondary")))
+
+    async def delete_now(self, message: MessageRef, reason: str, *, wave: bool) -> ActionResult:
+        """Delete a message; in a wave, together with the channel's other deletes as one bulk delete."""
+        if not wave or not self.ctx.can(message.platform, Capability.BULK_DELETE):
+            [result] = await self.ctx.perform(DeleteMessage(message=message, reason=reason))
+            return result
+        channel = ChannelRef(message.platform, message.channel_id)
+        deleter = self._deleters.get(channel)
+        if deleter is None:
+            deleter = self._deleters[channel] = Batcher(lambda refs: self._bulk_delete(channel, refs), max_batch=100,
+                                                        hold=WAVE_DELETE_HOLD)
+        return await deleter.submit(message)
+
+    async def _bulk_delete(self, channel: ChannelRef, refs: list[MessageRef]) -> list[ActionResult]:
+        unique = tuple(dict.fromkeys(refs))
+        if len(unique) == 1:
+            results = await self.ctx.perform(DeleteMessage(message=unique[0], reason="spam wave"))
+        else:
+            results = await self.ctx.perform(BulkDelete(channel=channel, messages=unique, reason="spam wave"))
+        return [results[0]] * len(refs)
 
     def review_buttons(self, case: Case) -> tuple[Button, ...]:
         """Undo / Ban / Dismiss on an automatic case."""
@@ -233,11 +325,15 @@ class ModerationBase(Cog):
         """Whether members get DMs from moderation here (the config allows it and the platform can)."""
         return self.conf.dm.enabled and self.ctx.can(platform, Capability.DIRECT)
 
-    async def notify(self, case: Case, what: str, extra: Content | None = None) -> None:
+    async def notify(self, case: Case, what: str, extra: Content | None = None,
+                     wave: ChannelRef | None = None) -> None:
         """DM the member: what happened, why, anything they must do (``extra``), and how to appeal."""
         user = UserRef(case.platform, case.user_id)
         if not self.can_dm(user.platform):
             return
+        if wave is not None and self.wave.waving(wave.id, self.ctx.now()) and \
+                not self.wave.dm_allowed(user.platform, user.id, self.ctx.now(), self.conf.wave.dm_every):
+            return  # one DM per member during a wave: the case file and the summary hold the rest
         body = fmt("{what} in {community} (case #{number}). Reason: {reason}\n",
                    what=what, community=self.ctx.community.name, number=case.number,
                    reason=UserText(case.reason))
@@ -254,7 +350,7 @@ class ModerationBase(Cog):
             self.ctx.log.info("DM to %s failed: %s", user.id, result[0].error)
 
     async def carry_out(self, case: Case, acts: list[Action], *, tell: str | None,
-                        extra: Content | None = None) -> Case:
+                        extra: Content | None = None, wave: ChannelRef | None = None) -> Case:
         """Perform a case's platform actions and tell the member in the order that reaches them.
 
         Before a kick or ban the DM goes first (afterwards Discord has no way to reach them);
@@ -264,7 +360,7 @@ class ModerationBase(Cog):
         """
         dm_first = case.kind in ("kick", "ban")
         if tell is not None and dm_first:
-            await self.notify(case, tell, extra)
+            await self.notify(case, tell, extra, wave)
         refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
         if refused:
             note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
@@ -275,7 +371,7 @@ class ModerationBase(Cog):
                 await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=fmt(
                     "Correction: the {kind} in case #{n} could not be carried out.", kind=case.kind, n=case.number)))
         elif tell is not None and not dm_first:
-            await self.notify(case, tell, extra)
+            await self.notify(case, tell, extra, wave)
         return case
 
     # -- punishments ------------------------------------------------------------------------
@@ -337,6 +433,9 @@ class ModerationBase(Cog):
             self.soft_muted.pop((user.platform, user.id), None)
             if self.ctx.can(user.platform, Capability.TIMEOUT):
                 return [RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
+        if case.kind == "slowmode" and still_running and self.ctx.can(user.platform, Capability.SLOWMODE):
+            return [SetSlowmode(channel=ChannelRef(case.platform, case.user_id), seconds=0,
+                                reason=f"case #{case.number} lifted by {by}")]
         if case.kind == "ban" and still_running and self.ctx.can(user.platform, Capability.BAN):
             return [UnbanMember(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
         return []

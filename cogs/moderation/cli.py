@@ -1,16 +1,21 @@
-"""``steward moderation check`` (dry-run rules on lines of text) and ``steward moderation bench``."""
+"""``steward moderation check`` (dry-run rules on lines of text, or on a timestamped chat with
+``--stream``) and ``steward moderation bench``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from datetime import UTC, datetime
+from collections import deque
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot.config import ConfigError, load_config
 from bot.encodable import clean
-from cogs.moderation.rules import MessageFacts, Tracker, evaluate
+from cogs.moderation.activity import MessageFacts, Tracker
+from cogs.moderation.normalise import normalise
+from cogs.moderation.rules import evaluate
 from cogs.moderation.settings import ModerationSettings
 
 
@@ -22,6 +27,9 @@ def register_cli(subparsers: Any) -> None:
     check.add_argument("--config", default="config/example.yaml", help="the config file (default: %(default)s)")
     check.add_argument("--community", help="which community (default: the first with a moderation section)")
     check.add_argument("--input", help="read messages from FILE instead of standard input")
+    check.add_argument("--stream", action="store_true",
+                       help="lines are a timestamped chat (`12:00:01 alice: text`, `12:00:02 +bob` for a join), "
+                            "so flood, repeat and raid rules apply too")
     check.set_defaults(handler=check_command)
     bench = sub.add_parser("bench", help="benchmark the matcher against a naive per-rule regex loop")
     bench.add_argument("--keywords", type=int, default=10_000)
@@ -48,15 +56,22 @@ def _settings(args: argparse.Namespace, catalog: Any) -> ModerationSettings:
     raise LookupError(f"no moderation section in {where} of {args.config}")
 
 
-def check_line(settings: ModerationSettings, line: str) -> dict[str, Any]:
-    """What the rules would do with one message (each line on its own: no flood or repeats)."""
+def check_line(settings: ModerationSettings, line: str, *, author: str = "check", at: datetime | None = None,
+               tracker: Tracker | None = None) -> dict[str, Any]:
+    """What the rules would do with one message (alone, or in a stream sharing one ``tracker``)."""
     text_hits = {h.rule: h.term for h in settings.engine.match(line)}
     mentions = line.count("<@") + sum(1 for w in line.split() if w.startswith("@") and len(w) > 1
                                       and w not in ("@everyone", "@here"))
-    facts = MessageFacts(text=line, author="check", channel="check", channel_name="", at=datetime.now(UTC),
+    facts = MessageFacts(text=line, author=author, channel="check", channel_name="", at=at or datetime.now(UTC),
                          mentions=mentions, everyone="@everyone" in line or "@here" in line)
-    hits = [h for h in evaluate(settings, facts, Tracker(), text_hits)
+    if tracker is None:
+        tracker = Tracker()
+    else:
+        tracker.record(facts, " ".join(normalise(line).split()))
+    hits = [h for h in evaluate(settings, facts, tracker, text_hits)
             if not settings.rules[h.rule].channels]
+    if hits and any(not h.shadow for h in hits):
+        tracker.forget(author)  # as the cog does: one burst is one case
     actions: list[str] = []
     for hit in hits:
         if hit.shadow:
@@ -72,6 +87,64 @@ def check_line(settings: ModerationSettings, line: str) -> dict[str, Any]:
     if details:
         out["why"] = details
     return out
+
+
+_STAMPED = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s+(?:\+(\S+)\s*$|([^:]+?):\s?(.*)$)")
+
+
+class StreamReader:
+    """Timestamped chat lines in order: a shared tracker for flood and repeats, joins for raids."""
+
+    def __init__(self, settings: ModerationSettings) -> None:
+        self.settings = settings
+        self.tracker = Tracker()
+        self.joins: deque[datetime] = deque(maxlen=500)
+        self.raid_until: datetime | None = None
+        self._last: datetime | None = None
+        self._day = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def _time(self, h: str, m: str, sec: str | None) -> datetime:
+        hour, minute, second = int(h), int(m), int(sec or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise ValueError(f"`{h}:{m}{':' + sec if sec else ''}` is not a time of day")
+        at = self._day.replace(hour=hour, minute=minute, second=second)
+        if self._last is not None and at < self._last:
+            self._day += timedelta(days=1)  # the chat went past midnight
+            at += timedelta(days=1)
+        self._last = at
+        return at
+
+    def line(self, raw: str) -> dict[str, Any]:
+        """One line's verdict; ValueError says what is wrong with the line."""
+        m = _STAMPED.match(raw.strip())
+        if m is None:
+            raise ValueError("expected `HH:MM[:SS] name: text` or `HH:MM[:SS] +name` (a join)")
+        at = self._time(m.group(1), m.group(2), m.group(3))
+        stamp = at.strftime("%H:%M:%S")
+        if m.group(4):
+            return {"at": stamp, "joined": m.group(4), **self._join(at)}
+        author, text = m.group(5).strip(), m.group(6)
+        return {"at": stamp, "author": author, **check_line(self.settings, text, author=author, at=at,
+                                                            tracker=self.tracker)}
+
+    def _join(self, at: datetime) -> dict[str, Any]:
+        conf = self.settings.raid
+        if not conf.enabled:
+            return {"raid": False, "actions": []}
+        self.joins.append(at)
+        if self.raid_until is not None and at >= self.raid_until:
+            self.raid_until = None
+        started = False
+        if self.raid_until is None:
+            recent = sum(1 for t in self.joins if t >= at - conf.within)
+            if recent < conf.joins:
+                return {"raid": False, "actions": []}
+            started = True
+            self.raid_until = at + conf.ends_after if conf.ends_after is not None else datetime.max.replace(tzinfo=UTC)
+        out: dict[str, Any] = {"raid": True, "actions": [conf.action.describe()]}
+        if started:
+            out["raid_started"] = True
+        return out
 
 
 def check_command(args: argparse.Namespace, catalog: Any) -> int:
@@ -93,15 +166,25 @@ def check_command(args: argparse.Namespace, catalog: Any) -> int:
     except OSError as exc:
         print(f"steward: can't read {args.input}: {exc.strerror}", file=sys.stderr)
         return 1
+    reader = StreamReader(settings) if args.stream else None
+    bad = 0
     try:
-        for raw in stream:
+        for number, raw in enumerate(stream, start=1):
             line = clean(raw.rstrip("\n"))
-            if line.strip():
+            if not line.strip():
+                continue
+            if reader is None:
                 print(json.dumps(check_line(settings, line), ensure_ascii=False), flush=True)
+                continue
+            try:
+                print(json.dumps(reader.line(line), ensure_ascii=False), flush=True)
+            except ValueError as exc:  # said, and the rest of the stream still runs
+                bad += 1
+                print(f"steward: line {number}: {exc}", file=sys.stderr)
     finally:
         if stream is not sys.stdin:
             stream.close()
-    return 0
+    return 1 if bad else 0
 
 
 def bench_command(args: argparse.Namespace, catalog: Any) -> int:

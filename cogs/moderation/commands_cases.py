@@ -60,6 +60,9 @@ class CaseCommands(ModerationBase):
         case = await self.get_case(number)
         if case is None:
             return [self.reply(event, fmt("No case #{n}.", n=number))]
+        mine = await self.own_case(event.user, case)
+        if mine is not None:
+            return [self.reply(event, mine)]
         await self.update_case(case, reason=text)
         updated = await self.get_case(number)
         assert updated is not None
@@ -88,6 +91,12 @@ class CaseCommands(ModerationBase):
             return [self.reply(event, fmt("No case #{n}.", n=number))]
         if case.state != ACTIVE:
             return [self.reply(event, fmt("Case #{n} is already {s}.", n=number, s=case.state))]
+        if case.kind not in repo.PUNISHMENTS and case.kind != "alert":
+            return [self.reply(event, fmt("Case #{n} is a {k}, not a punishment: nothing to pardon.", n=number,
+                                          k=case.kind))]
+        mine = await self.own_case(event.user, case)
+        if mine is not None:
+            return [self.reply(event, mine)]
         actor = await self.target(event.user)
         refusal = await self.ctx.hierarchy_refusal(event.user, UserRef(case.platform, case.user_id), absent_ok=True)
         if refusal is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -11,11 +11,12 @@ from bot.capabilities import Capability
 from bot.cog import command
 from bot.commands import Param, ParamType
 from bot.content import CommandMention, Content, fmt, text
-from bot.durations import format_duration
+from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import UserRef
 from bot.signatures import Arg
+from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, TOO_LONG, ActionSpec
 from cogs.moderation.enforce import WHAT, Enforcement
 
@@ -36,9 +37,13 @@ class MemberCommands(Enforcement):
         refusal = await self.command_refusal(event, member, capability)
         if refusal is not None:
             return [refusal]
+        kind = spec.kind
+        if kind in ("timeout", "kick") and await self.ctx.member(member) is None:
+            # a case is a record of something that happened: nobody to time out or kick here
+            return [self.reply(event, fmt("Not done: {who} is not a member here, so there is nobody to {verb}.",
+                                          who=member.id, verb="time out" if kind == "timeout" else "kick"))]
         target, actor = await self.target(member), await self.target(event.user)
         why = reason or "no reason given"
-        kind = spec.kind
         if kind in ("timeout", "ban"):
             await self.supersede_active(member, kind, actor.name)  # a new timeout/ban replaces the running one
         acts, note = await self.punish(target, spec, f"{actor.name}: {why}")
@@ -63,6 +68,10 @@ class MemberCommands(Enforcement):
                    points: Annotated[int, Arg("how many points (default 1)", 1, 100)] | None = None,
                    reason: Annotated[str, Arg("why (the member sees it)")] | None = None) -> list[Action]:
         """/warn member [points] [reason]."""
+        first = (reason or "").strip().partition(" ")[0]
+        if points is None and event.raw is not None and _NUMBER.match(first):
+            # `2.5` on a text line is a mistyped number of points, never 1 point with the number as the reason
+            return [self.reply(event, fmt("/warn: points are a whole number from 1 to 100, not `{n}`.", n=first))]
         return await self._manual(event, member, ActionSpec("warn", points=points or 1), reason, None)
 
     @command("timeout", "Time a member out.", level=Level.MODERATOR,
@@ -87,9 +96,10 @@ class MemberCommands(Enforcement):
                   duration: Annotated[timedelta, Arg("how long (default: permanent)")] | None = None,
                   reason: Annotated[str, Arg("why (the member sees it)")] | None = None) -> list[Action]:
         """/ban member [duration] [reason]; ``permanent`` as the first word of the reason is the default."""
-        first, _, rest = (reason or "").partition(" ")
-        if duration is None and first.lower() in ("permanent", "perm", "forever"):
-            reason = rest.strip() or None
+        try:
+            duration, reason = _checked_duration(duration, reason, typed=event.raw is not None)
+        except ValueError as exc:
+            return [self.reply(event, fmt("/ban: {why}", why=str(exc)))]
         # where bots can't ban (Slack) the fallback is a kick from Steward's channels, said in the case
         needed = Capability.BAN if self.ctx.can(member.platform, Capability.BAN) else Capability.KICK
         return await self._manual(event, member, ActionSpec("ban", duration=duration), reason, needed)
@@ -99,9 +109,12 @@ class MemberCommands(Enforcement):
         refusal = await self.command_refusal(event, member, capability)
         if refusal is not None:
             return [refusal]
+        undo = "untimeout" if kind == "timeout" else "unban"
+        not_so = await self._nothing_to_lift(member, kind)
+        if not_so is not None:
+            return [self.reply(event, fmt("Not done: {why}.", why=not_so))]
         actor, target = await self.target(event.user), await self.target(member)
         lifted = await self.supersede_active(member, kind, actor.name)
-        undo = "untimeout" if kind == "timeout" else "unban"
         note = ("supersedes " + ", ".join(f"#{c.number}" for c in lifted)) if lifted else None
         case = await self.open_case(target, undo, reason=reason or "lifted by a moderator", actor=actor, note=note)
         await self.post_case(case, self.case_content(case))
@@ -109,6 +122,22 @@ class MemberCommands(Enforcement):
         action: Action = (RemoveTimeout(scope=scope, user=member, reason=reason or "")
                           if kind == "timeout" else UnbanMember(scope=scope, user=member, reason=reason or ""))
         return [action, self.reply(event, fmt("Case #{n}: {undo} {who}.", n=case.number, undo=undo, who=target.name))]
+
+    async def _nothing_to_lift(self, member: UserRef, kind: str) -> str | None:
+        """Why there is no timeout or ban to lift, or None when there is one (or may be one)."""
+        info = await self.ctx.member(member)
+        person = await self.ctx.person(member)
+        async with self.ctx.db.session() as session:
+            running = await repo.active_of_kind(session, self.ctx.community.name, person, kind, self.ctx.now())
+        if kind == "ban":
+            # present means not banned; absent with no ban on file may still be banned by hand, so it is tried
+            return f"{info.label} is a member here, not banned" if info is not None else None
+        if info is None:
+            return f"{member.id} is not a member here"
+        timed_out = info.timed_out_until is not None and info.timed_out_until > self.ctx.now()
+        if not timed_out and not running and (member.platform, member.id) not in self.soft_muted:
+            return f"{info.label} is not timed out"
+        return None
 
     @command("untimeout", "End a member's timeout.", level=Level.MODERATOR, params=[MEMBER, REASON])
     async def untimeout(self, event: CommandInvoked, member: UserRef, reason: str | None) -> list[Action]:
@@ -135,11 +164,12 @@ class MemberCommands(Enforcement):
         recent = self.recent.get(channel.id)
         if recent is None:
             return [self.reply(event, "Nothing to purge that Steward saw here.")]
-        picked = [ref for ref, author, _at in reversed(recent) if member is None or author == member.id][:count]
+        picked = [ref for ref, (author, _at) in reversed(recent.items())
+                  if member is None or author == member.id][:count]
         if not picked:
             return [self.reply(event, "Nothing to purge that Steward saw here.")]
-        chosen = set(picked)
-        self.recent[channel.id] = deque((r for r in recent if r[0] not in chosen), maxlen=recent.maxlen)
+        for ref in picked:
+            recent.pop(ref, None)
         actor = await self.target(event.user)
         whose = f" by {(await self.target(member)).name}" if member is not None else ""
         await self.ctx.modlog(fmt("{a} purged {n} message(s){w} in {c}.", a=actor.name, n=len(picked), w=whose,
@@ -150,3 +180,36 @@ class MemberCommands(Enforcement):
         else:
             out = [DeleteMessage(message=ref, reason=f"purge by {actor.name}") for ref in picked]
         return [*out, self.reply(event, fmt("Purged {n} message(s){w}.", n=len(picked), w=whose))]
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_DURATION_LIKE = re.compile(r"^[+-]?\d")
+
+
+def _checked_duration(duration: timedelta | None, reason: str | None,
+                      typed: bool) -> tuple[timedelta | None, str | None]:
+    """The ban's duration and reason once ``permanent`` is read off the reason (None: permanent).
+
+    ValueError when the duration would end at once (``0d``) or, on a text line, when the reason's first
+    word looks like a duration but is not one (``7x``) or names a second member: a typo must never
+    become a permanent ban.
+    """
+    if duration is not None:
+        if duration <= timedelta(0):
+            raise ValueError("a ban that ends at once is no ban; give a positive duration or `permanent`")
+        return duration, reason
+    first, _, rest = (reason or "").strip().partition(" ")
+    if first.lower() in ("permanent", "perm", "forever"):
+        return None, rest.strip() or None
+    if not typed:  # typed options: the duration had its own field, the reason is only the reason
+        return None, reason
+    reason = (reason or "").strip() or None
+    if first.startswith(("@", "<@")):
+        raise ValueError(f"`{first}` is a second member: ban one member at a time, then give the duration "
+                         "and the reason (`/ban @bob 7d spamming`)")
+    if _DURATION_LIKE.match(first):
+        try:  # a word that did not fit the duration parameter: this says why (zero, no unit, a wrong unit)
+            return parse_duration(first), rest.strip() or None
+        except DurationError as exc:
+            raise ValueError(f"`{first}` is not a duration ({exc}); write e.g. `7d`, or `permanent`") from None
+    return None, reason

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.actions import Action, DeleteMessage, SendDirect, SetSlowmode
+from bot.actions import Action, SendDirect, SetSlowmode
 from bot.capabilities import Capability
+from bot.components import Button
 from bot.content import Content, Mention, UserText, fmt
 from bot.durations import format_duration
-from bot.refs import ChannelRef, MessageRef
+from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import SEVERITY, ActionSpec
 from cogs.moderation.base import ModerationBase, Target, excerpt
@@ -38,8 +39,13 @@ class Enforcement(ModerationBase):
                                       rule=rule.name, would=would, who=target.mention(),
                                       detail=UserText(hit.detail), ex=UserText(excerpt(source_text))))
         real = [h for h in hits if not h.shadow]
+        returned: list[Action] = []
+        channel_hits = [h for h in real if self.conf.rules[h.rule].channel_scoped]
+        if channel_hits and channel is not None:
+            returned.extend(await self.enforce_channel(channel, channel_hits, incident_at, message))
+        real = [h for h in real if h not in channel_hits]
         if not real:
-            return []
+            return returned
         # one message is one incident, however many rules it breaks: one case named after the
         # most severe action of them all, one DM, one mod-log post, the points counted once
         rules = [self.conf.rules[h.rule] for h in real]
@@ -52,7 +58,6 @@ class Enforcement(ModerationBase):
             reason = "broke the rules " + ", ".join(f"“{rule.name}”" for rule in rules)
         notes: list[str] = []
         member_actions: list[Action] = []
-        returned: list[Action] = []
         strongest = self.strongest_spec(specs, kind)
         if strongest is not None:
             # only the strongest member action: a ban makes a timeout of the same message moot
@@ -73,10 +78,13 @@ class Enforcement(ModerationBase):
             kinds.add("delete")
             points = max(points, 1)
         ask: Content | None = None
+        where = channel or (ChannelRef(message.platform, message.channel_id) if message is not None else None)
+        waving = where is not None and self.wave.record(where.id, self.ctx.now(), cases=self.conf.wave.cases,
+                                                        within=self.conf.wave.within)
         if message is not None and "delete" in kinds:
             if self.ctx.can(message.platform, Capability.DELETE):
                 # at once, before the case, DM and mod-log posts: harmful text goes first
-                await self.ctx.perform(DeleteMessage(message=message, reason=f"rule {names}"))
+                await self.delete_now(message, f"rule {names}", wave=waving)
                 self.forget(message)
             else:
                 # the documented fallback (Slack without an admin token): ask the author
@@ -92,20 +100,54 @@ class Enforcement(ModerationBase):
                 f"{rule.name} — {hit.detail} ({', '.join(s.describe() for s in rule.actions)})"
                 for rule, hit in zip(rules, real, strict=True)))
         duration = strongest.duration if strongest is not None and kind in ("timeout", "ban") else None
-        case = await self.open_case(target, kind, reason=reason, rule=names[:60],
-                                    evidence=excerpt(source_text), points=points, duration=duration,
-                                    incident_at=incident_at, message=message, note="; ".join(notes) or None)
+        case, total = await self.record_case(target, kind, reason=reason, rule=names[:60],
+                                             evidence=excerpt(source_text), points=points, duration=duration,
+                                             incident_at=incident_at, message=message,
+                                             note="; ".join(notes) or None)
         tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
-        case = await self.carry_out(case, member_actions, tell=tell, extra=ask)
+        if tell is not None and duration is not None:
+            tell += f" for {format_duration(duration)}"  # the member hears what the mod log shows
+        case = await self.carry_out(case, member_actions, tell=tell, extra=ask, wave=where)
         if tell is None and ask is not None and self.can_dm(target.user.platform):
             await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
         await self.schedule_expiry(case)
         headline = "⚠ Alert: " if "alert" in kinds else ""
         await self.post_case(case, self.case_content(case, headline=headline, detail=detail,
-                                                     excerpt_text=source_text), self.review_buttons(case))
+                                                     excerpt_text=source_text), self.review_buttons(case),
+                             wave=where)
         if points:
-            returned.extend(await self.escalate(target, points, incident_at))
+            returned.extend(await self.escalate(target, points, incident_at, total=total, where=where))
         return returned
+
+    async def enforce_channel(self, channel: ChannelRef, hits: list[Hit], incident_at: datetime | None,
+                              message: MessageRef | None) -> list[Action]:
+        """A channel-scoped rule (a channel-wide flood) acts on the channel: a case about the channel,
+        no member punished, no member buttons; its Undo lifts the slowmode."""
+        rules = [self.conf.rules[h.rule] for h in hits]
+        specs = [s for rule in rules for s in rule.actions]
+        names = ", ".join(rule.name for rule in rules)
+        slow = max((s.duration for s in specs if s.kind == "slowmode" and s.duration is not None), default=None)
+        notes: list[str] = []
+        acts: list[Action] = []
+        if slow is not None:
+            if self.ctx.can(channel.platform, Capability.SLOWMODE):
+                acts.append(SetSlowmode(channel=channel, seconds=int(slow.total_seconds()), reason=f"rule {names}"))
+            else:
+                notes.append(f"{channel.platform} has no slowmode: nothing was slowed")
+        kind = "slowmode" if acts else "alert"
+        where = Target(UserRef(channel.platform, channel.id), "#" + self.ctx.channel_mention(channel).name)
+        case = await self.open_case(where, kind, reason="; ".join(dict.fromkeys(r.why() for r in rules)),
+                                    rule=names[:60], incident_at=incident_at,
+                                    note="; ".join(notes) or None, message=message)
+        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
+        if refused:
+            await self.update_case(case, note=f"not done: {refused}")
+            case = await self.case_by_id(case.id) or case
+        headline = "⚠ Alert: " if any(s.kind == "alert" for s in specs) else ""
+        undo = (Button("Undo", self.action_id("undo"), str(case.id), "secondary"),) if acts and not refused else ()
+        await self.post_case(case, self.case_content(case, headline=headline, detail=hits[0].detail), undo)
+        self.tracker.channel_times.pop(channel.id, None)  # one flood is one case
+        return []
 
     @staticmethod
     def strongest_spec(specs: list[ActionSpec], kind: str) -> ActionSpec | None:
@@ -117,14 +159,16 @@ class Enforcement(ModerationBase):
             return next(s for s in candidates if s.duration is None)
         return max(candidates, key=lambda s: s.duration or timedelta(0))
 
-    async def escalate(self, target: Target, added: int, incident_at: datetime | None) -> list[Action]:
+    async def escalate(self, target: Target, added: int, incident_at: datetime | None, *,
+                       total: int | None = None, where: ChannelRef | None = None) -> list[Action]:
         """When new points cross a threshold, take the threshold's action as its own case."""
         thresholds = self.conf.escalation.thresholds
         if not thresholds:
             return []
-        person = await self.ctx.person(target.user)
-        async with self.ctx.db.session() as session, session.begin():
-            total = await repo.active_points(session, self.ctx.community.name, person, self.ctx.now())
+        if total is None:
+            person = await self.ctx.person(target.user)
+            async with self.ctx.db.session() as session, session.begin():
+                total = await repo.active_points(session, self.ctx.community.name, person, self.ctx.now())
         before = total - added
         crossed = [(p, a) for p, a in thresholds.items() if before < p <= total]
         if not crossed:
@@ -138,10 +182,10 @@ class Enforcement(ModerationBase):
                                     incident_at=incident_at, note=note)
         what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "") \
             if kind in repo.PUNISHMENTS else None
-        case = await self.carry_out(case, acts, tell=what)
+        case = await self.carry_out(case, acts, tell=what, wave=where)
         await self.schedule_expiry(case)
         await self.post_case(case, self.case_content(case, headline="⚠ Escalation: " if kind == "alert" else ""),
-                             self.review_buttons(case))
+                             self.review_buttons(case), wave=where)
         return []
 
     @staticmethod

@@ -8,6 +8,7 @@ RE2 runs in linear time, so a hostile pattern such as ``(a+)+$`` cannot stall th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ from cogs.moderation.normalise import SPACED_HINT, fold, join_spaced, normalise
 _MAX_MEM = 256 << 20  # RE2's DFA budget for a set of ~10k words
 _LETTER = r"[\pL\pN]"
 _NOT_LETTER = r"[^\pL\pN]"
+_JOINER = r"[\s\-_.]*"
+# what separates the words of a list entry once normalised: anything but letters, digits and `*`
+_ENTRY_SPLIT = re.compile(r"[^\w*]+|_+")
 
 
 def _options(*, case_sensitive: bool = False, spans_only: bool = False) -> Any:
@@ -61,18 +65,42 @@ def check_regex(pattern: str) -> str:
     return pattern
 
 
-def word_pattern(word: str) -> str | None:
-    """A whole-word RE2 pattern for a list entry: ``*`` is a wildcard, spaces make phrases."""
+def _letters(piece: str) -> str:
+    # `1` reads as i or l and the normaliser can only pick one (i), so an entry's i and l each
+    # accept both: "h311" and "1053r" meet "hell" and "loser" without a second scan of the text
+    return "".join("[il]" if c in "il" else re2.escape(c) for c in piece)
+
+
+def word_pattern(word: str, *, edges: bool = False) -> str | None:
+    """A whole-word RE2 pattern for a list entry: ``*`` is a wildcard, spaces make phrases.
+
+    The entry is normalised as text is, and its words may be written apart or together
+    (``bitcoin-doubler`` also meets ``b.i.t.c.o.i.n-d.o.u.b.l.e.r``, which the normaliser joins).
+    ``edges`` makes the entry match at the start or the end of a longer word too (names:
+    ``moderator123``, ``Steward_Support``) but not inside one (``badminton`` is not ``admin``).
+    """
     # `*` is also a markdown marker the normaliser drops, so normalise around it
     norm = "*".join(normalise(part) for part in word.strip().split("*")).strip()
-    if not norm.replace("*", "").strip():
+    chunks = [c for c in _ENTRY_SPLIT.split(norm) if c.replace("*", "")]
+    if not chunks:
         return None
-    pieces = [(_LETTER + "*").join(re2.escape(p) for p in chunk.split("*")) for chunk in norm.split()]
-    body = (_NOT_LETTER + "+").join(pieces)
-    first, last = norm[0], norm[-1]
+    pieces = [(_LETTER + "*").join(_letters(p) for p in chunk.split("*")) for chunk in chunks]
+    # the words of an entry may be joined by spaces, hyphens, underscores or dots, or written together
+    # ("free nitro" meets "free-nitro" and "f r e e n i t r o"), but not split by a comma or a
+    # sentence ("free, nitro is not free" is ordinary chat)
+    body = _JOINER.join(pieces)
+    first, last = chunks[0][0], chunks[-1][-1]
     lead = "" if first == "*" else (r"\b" if first.isascii() and first.isalnum() else f"(?:^|{_NOT_LETTER})")
     tail = "" if last == "*" else (r"\b" if last.isascii() and last.isalnum() else f"(?:{_NOT_LETTER}|$)")
+    if edges and lead and tail:
+        return f"(?:{lead}{body}|{body}{tail})"
     return lead + body + tail
+
+
+def entry_label(word: str) -> str | None:
+    """What a hit on a plain list entry reports (the entry, not its folded spelling); None for wildcards."""
+    label = " ".join(word.split())
+    return None if "*" in label or not label else label
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +112,7 @@ class TextRule:
     regexes: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
     raw: bool = False
+    edges: bool = False  # words also match at the start or end of a longer word (display names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +132,7 @@ class Engine:
     _set: Any = None
     _raw_set: Any = None
     _patterns: list[str] = field(default_factory=list)
+    _labels: list[str | None] = field(default_factory=list)
     _owners: list[int] = field(default_factory=list)
     _raw_patterns: list[str] = field(default_factory=list)
     _raw_owners: list[int] = field(default_factory=list)
@@ -183,7 +213,8 @@ class Engine:
         for m in regex.finditer(subject):
             start, end = m.span()
             if not any(a <= start and end <= b for a, b in allowed):
-                return bytes(m.group(0)).decode("utf-8", "replace").strip()
+                label = None if raw_side else self._labels[index]
+                return label or bytes(m.group(0)).decode("utf-8", "replace").strip()
         return None
 
     def _allow_regex(self, owner: int) -> Any | None:
@@ -218,16 +249,24 @@ def _compile(patterns: list[tuple[str, int]]) -> tuple[Any, list[int]]:
 def build_engine(rules: Sequence[TextRule]) -> Engine:
     """Compile every word and regex of these rules into one set (and one for raw regexes)."""
     normal: list[tuple[str, int]] = []
+    labels: list[str | None] = []
     raw: list[tuple[str, int]] = []
     for rule in rules:
-        into = raw if rule.raw else normal
-        normal.extend((p, rule.index) for w in rule.words if (p := word_pattern(w)))
-        into.extend((r, rule.index) for r in rule.regexes)
+        for word in rule.words:
+            if (pattern := word_pattern(word, edges=rule.edges)) is not None:
+                normal.append((pattern, rule.index))
+                labels.append(entry_label(word))
+        if rule.raw:
+            raw.extend((r, rule.index) for r in rule.regexes)
+        else:
+            normal.extend((r, rule.index) for r in rule.regexes)
+            labels.extend(None for _ in rule.regexes)
     engine = Engine(rules=tuple(rules), pattern_count=len(normal) + len(raw))
     if normal:
         normal.append((SPACED_HINT, -1))
         engine._set, engine._owners = _compile(normal)
         engine._patterns = [p for p, _ in normal]
+        engine._labels = [*labels, None]
         engine._hint = len(normal) - 1
     if raw:
         engine._raw_set, engine._raw_owners = _compile(raw)

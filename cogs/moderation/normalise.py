@@ -20,6 +20,9 @@ from importlib import resources
 # Leetspeak: only characters that stand inside words. `!` and `|` are left alone because
 # they usually end or decorate a word ("casino!"), and mapping them would hide the word.
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s"}
+# Look-alikes confusables.txt has only as capitals: Cyrillic, Greek and Armenian lower case.
+SMALL_CAPS = {"т": "t", "м": "m", "н": "h", "в": "b", "к": "k", "п": "n", "ш": "w",
+              "κ": "k", "τ": "t", "χ": "x", "ω": "w", "η": "n", "ε": "e", "β": "b", "Լ": "l"}
 # Markdown / Slack mrkdwn / spoiler markers: removed so "c**a**sino" and "||casino||" read as words.
 MARKUP = "*_~`|"
 # Separators a spammer puts between letters; runs of 3+ single letters joined by these are merged.
@@ -94,6 +97,21 @@ def unicode_table() -> dict[int, str | None]:
     # A few symbols people use as letters that confusables.txt leaves out.
     for src, dst in {"€": "e", "£": "l", "¥": "y", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ħ": "h"}.items():
         table[ord(src)] = dst
+    # Lower-case letters of other scripts that read as Latin small capitals or italics
+    # (confusables.txt lists only their capitals): a word typed wholly in them ("іԁіот", "κуѕ")
+    # must fold as its mixed-script spelling does.
+    for src, dst in SMALL_CAPS.items():
+        table[ord(src)] = dst
+    # Capitals fold as their lower case does where only that is listed (fold() maps before case folding).
+    for cp in range(0x80, sys.maxunicode + 1):
+        if cp not in table:
+            lower = chr(cp).casefold()
+            if len(lower) == 1 and lower != chr(cp) and ord(lower) in table:
+                table[cp] = table[ord(lower)]
+    # Enclosed letters NFKD leaves alone: negative circled and squared (🅲🅰🆂), regional indicators.
+    for first in (0x1F150, 0x1F170, 0x1F1E6):
+        for i in range(26):
+            table[first + i] = chr(ord("a") + i)
     return table
 
 
@@ -106,8 +124,14 @@ def fold(text: str) -> bytes:
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_TABLE, _ASCII_DELETE)
     table = unicode_table()
-    folded = _NON_ASCII.sub(lambda m: m.group(0).translate(table),
-                            unicodedata.normalize("NFKD", text).casefold())
+
+    def look_alikes(m: re.Match[str]) -> str:
+        return m.group(0).translate(table)
+
+    # look-alikes fold before case folding: "ՏСАМ" reads as SCAM in capitals, and its lower case
+    # (տсам) is a less Latin-looking word; the table also holds every capital whose lower case
+    # is a look-alike, so one pass does both
+    folded = _NON_ASCII.sub(look_alikes, unicodedata.normalize("NFKD", text)).casefold()
     # UTF-8 keeps every non-ASCII character in bytes >= 0x80, so the ASCII byte table
     # (lower case, leet, markup) can run over it without touching them.
     return folded.encode("utf-8").translate(_ASCII_TABLE, _ASCII_DELETE)

@@ -14,6 +14,7 @@ from bot.refs import ChannelRef, RoleRef
 from bot.scheduler import JobRun
 from cogs.moderation import raid_store
 from cogs.moderation.enforce import Enforcement
+from cogs.moderation.wave import RAID
 
 
 class RaidControl(Enforcement):
@@ -33,16 +34,15 @@ class RaidControl(Enforcement):
             await self.raid_on(f"{recent} joins in {format_duration(conf.within)}")
         target = await self.target(event.member, event.display_name or event.name)
         spec = conf.action
-        if spec.kind == "alert":
-            await self.ctx.modlog(Content(("Raid mode: ", target.mention(), " joined.")))
-            return []
         reason = "joined during a raid"
         acts, note = await self.punish(target, spec, reason)
+        # every raider is a case (an alert where the raid action only alerts), listed in one mod-log
+        # summary every few seconds rather than a post per joiner
         case = await self.open_case(target, spec.kind, reason=reason, rule="raid",
                                     duration=spec.duration if spec.kind in ("timeout", "ban") else None,
                                     incident_at=event.occurred_at, note=note)
         await self.schedule_expiry(case)
-        await self.post_case(case, self.case_content(case, headline="Raid: "), self.review_buttons(case))
+        await self.hold_for_summary(case, RAID, event.member.platform)
         return acts
 
     def _raid_channels(self) -> list[ChannelRef]:
@@ -163,6 +163,8 @@ class RaidControl(Enforcement):
                 actions.append(LockChannel(channel=channel, locked=c.prev_locked, reason="raid over"))
         await self.ctx.perform_all(actions)
         self.raid.joins.clear()
+        for platform in self.ctx.platforms():  # the last joiners' summary comes before the all-clear
+            await self.post_summary(ChannelRef(platform, RAID))
         await self.ctx.modlog(fmt("Raid mode OFF (by {by}).", by=by))
         return True
 

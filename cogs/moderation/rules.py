@@ -1,41 +1,17 @@
 """Rule evaluation for one message: pure, synchronous, no I/O.
 
-Text rules come from the compiled :class:`~cogs.moderation.matcher.Engine`; everything else
-(links, mentions, flood, repeats, caps, emoji, newlines, characters, attachments, age) is
-checked here against :class:`MessageFacts` and a :class:`Tracker` of recent activity.
+Text rules come from the compiled :class:`~cogs.moderation.matcher.Engine`; every other kind
+(links, mentions, flood, repeats, caps, emoji, newlines, characters, attachments, age) is one
+module of :mod:`cogs.moderation.kinds`, looked up in its registry.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 
-from cogs.moderation.links import find_invites, find_links, listed
-from cogs.moderation.normalise import normalise
+from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.kinds import KINDS
 from cogs.moderation.settings import ModerationSettings, Rule
-
-_EMOJI = re.compile(r"<a?:\w{2,32}:\d{5,25}>|:[a-z0-9_+-]{2,32}:|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
-_LETTERS = re.compile(r"[^\W\d_]")
-
-
-@dataclass(frozen=True, slots=True)
-class MessageFacts:
-    """What the rules look at in one message."""
-
-    text: str
-    author: str
-    channel: str
-    channel_name: str
-    at: datetime
-    mentions: int = 0
-    everyone: bool = False
-    attachments: tuple[str, ...] = ()
-    account_age: timedelta | None = None
-    membership_age: timedelta | None = None
-    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,43 +24,6 @@ class Hit:
     shadow: bool = False
 
 
-@dataclass
-class Tracker:
-    """Recent activity for flood and repeat rules (in memory; a restart forgets it)."""
-
-    member_times: dict[str, deque[datetime]] = field(default_factory=dict)
-    channel_times: dict[str, deque[datetime]] = field(default_factory=dict)
-    member_texts: dict[str, deque[tuple[datetime, str]]] = field(default_factory=dict)
-    keep: int = 50
-
-    def record(self, facts: MessageFacts, normalised: str | None) -> None:
-        """Remember one message."""
-        self.member_times.setdefault(facts.author, deque(maxlen=self.keep)).append(facts.at)
-        self.channel_times.setdefault(facts.channel, deque(maxlen=self.keep)).append(facts.at)
-        if normalised is not None:
-            self.member_texts.setdefault(facts.author, deque(maxlen=self.keep)).append((facts.at, normalised))
-        if len(self.member_times) > 50_000:  # forget the quiet ones rather than grow forever
-            self.member_times.clear()
-            self.member_texts.clear()
-
-    def forget(self, author: str) -> None:
-        """Reset a member's history once they were actioned, so one burst is one case."""
-        self.member_times.pop(author, None)
-        self.member_texts.pop(author, None)
-
-    @staticmethod
-    def count_since(times: deque[datetime] | None, since: datetime) -> int:
-        """How many recorded times are at or after ``since``."""
-        if not times:
-            return 0
-        count = 0
-        for t in reversed(times):  # newest first; stop at the first one before the window
-            if t < since:
-                break
-            count += 1
-        return count
-
-
 def applies(rule: Rule, channel_name: str) -> bool:
     """Whether a rule is on and covers this channel."""
     if not rule.enabled:
@@ -94,96 +33,19 @@ def applies(rule: Rule, channel_name: str) -> bool:
     return channel_name not in rule.exempt_channels
 
 
-def _check_other(rule: Rule, facts: MessageFacts, tracker: Tracker, scam: frozenset[str]) -> str | None:
-    text = facts.text
-    if rule.links is not None:
-        spec = rule.links
-        if spec.invites:
-            codes = [c for c in find_invites(text) if c not in spec.allow_invites]
-            if codes:
-                return f"invite link ({codes[0]})"
-        if spec.denied or spec.scam_domains or spec.allow_only:
-            for link in find_links(text):
-                if spec.allowed and listed(link.domain, spec.allowed):
-                    continue
-                if listed(link.domain, spec.denied):
-                    return f"denied domain {link.domain}"
-                if spec.scam_domains and listed(link.domain, scam):
-                    return f"known scam domain {link.domain}"
-                if spec.allow_only and link.explicit:
-                    return f"domain not allowed: {link.domain}"
-    if rule.mentions is not None:
-        if rule.mentions.everyone and facts.everyone:
-            return "@everyone/@here attempt"
-        if rule.mentions.max is not None and facts.mentions > rule.mentions.max:
-            return f"{facts.mentions} mentions (max {rule.mentions.max})"
-    if rule.flood is not None and not facts.edited:
-        since = facts.at - rule.flood.within
-        source = tracker.member_times if rule.flood.per == "member" else tracker.channel_times
-        key = facts.author if rule.flood.per == "member" else facts.channel
-        count = Tracker.count_since(source.get(key), since)
-        if count >= rule.flood.messages:
-            return f"{count} messages in {int(rule.flood.within.total_seconds())}s ({rule.flood.per})"
-    if rule.repeats is not None and not facts.edited:
-        since = facts.at - rule.repeats.within
-        history = tracker.member_texts.get(facts.author) or ()
-        current = history[-1][1] if history else normalise(text)
-        same = 0
-        for at, t in reversed(history):  # newest first, back to the start of the window
-            if at < since:
-                break
-            if t == current and t:
-                same += 1
-        if same >= rule.repeats.count:
-            return f"same message {same} times"
-    if rule.caps is not None and len(text) >= rule.caps.min_length:
-        # capitals are letters, so too few of them settle it before the letters are counted
-        if sum(map(str.isupper, text)) >= rule.caps.ratio * rule.caps.min_length:
-            letters = _LETTERS.findall(text)
-            if len(letters) >= rule.caps.min_length:
-                upper = sum(1 for c in letters if c.isupper())
-                if upper / len(letters) >= rule.caps.ratio:
-                    return f"{round(100 * upper / len(letters))}% capitals"
-    if rule.emoji is not None:
-        count = len(_EMOJI.findall(text))
-        if count > rule.emoji.max:
-            return f"{count} emoji (max {rule.emoji.max})"
-    if rule.newlines is not None:
-        count = text.count("\n")
-        if count > rule.newlines.max:
-            return f"{count} line breaks (max {rule.newlines.max})"
-    if rule.chars is not None:
-        if rule.chars.max_length is not None and len(text) > rule.chars.max_length:
-            return f"{len(text)} characters (max {rule.chars.max_length})"
-        if rule.chars.max_repeat is not None and len(text) >= rule.chars.max_repeat:
-            run = _repeat_run(rule.chars.max_repeat).search(text)
-            if run is not None:
-                return f"character repeated {len(run.group(0))} times"
-    if rule.attachments is not None:
-        for name in facts.attachments:
-            ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-            if ext in rule.attachments.deny or (rule.attachments.allow and ext not in rule.attachments.allow):
-                return f"attachment type .{ext or '?'}"
-    if rule.age is not None:
-        if rule.age.account is not None and facts.account_age is not None and facts.account_age < rule.age.account:
-            return "account too new"
-        if (rule.age.membership is not None and facts.membership_age is not None
-                and facts.membership_age < rule.age.membership):
-            return "joined too recently"
+def _check_other(rule: Rule, seen: Seen) -> str | None:
+    for kind in rule.other_kinds:  # only the kinds this rule has, in the registry's order
+        detail = KINDS[kind](rule, seen)
+        if detail is not None:
+            return detail
     return None
-
-
-@functools.lru_cache(maxsize=64)
-def _repeat_run(count: int) -> re.Pattern[str]:
-    """A character repeated ``count`` times or more (compiled once per limit)."""
-    return re.compile(r"(.)\1{" + str(count - 1) + ",}", re.S)
 
 
 def evaluate(settings: ModerationSettings, facts: MessageFacts, tracker: Tracker,
              text_hits: dict[int, str]) -> list[Hit]:
     """Every rule this message breaks (text hits come from the engine, by rule index)."""
     hits: list[Hit] = []
-    scam = settings.scam_domains
+    seen: Seen | None = None
     channel = facts.channel_name
     for index, rule, has_other in settings.message_rules:  # enabled message rules, worked out at load
         if (rule.channels and channel not in rule.channels) or channel in rule.exempt_channels:
@@ -191,7 +53,8 @@ def evaluate(settings: ModerationSettings, facts: MessageFacts, tracker: Tracker
         if index in text_hits:
             detail: str | None = f"matched “{text_hits[index]}”"
         elif has_other:
-            detail = _check_other(rule, facts, tracker, scam)
+            seen = seen or Seen(facts, tracker, settings.scam_domains)
+            detail = _check_other(rule, seen)
         else:
             continue
         if detail is not None:

@@ -145,6 +145,7 @@ def _messages_only() -> list[Target]:
 
 
 TEXT_KINDS = ("words", "words_file", "regex")
+CHANNEL_ACTIONS = ("slowmode", "alert")
 OTHER_KINDS = ("links", "mentions", "flood", "repeats", "caps", "emoji", "newlines", "chars",
                "attachments", "age")
 
@@ -182,6 +183,26 @@ class Rule(StrictModel):
         if not any(getattr(self, k) for k in TEXT_KINDS + OTHER_KINDS):
             raise ValueError("a rule needs something to match: one of " + ", ".join(TEXT_KINDS + OTHER_KINDS))
         return self
+
+    @model_validator(mode="after")
+    def _channel_rules_act_on_channels(self) -> Rule:
+        if self.channel_scoped:
+            member = [a.kind for a in self.actions if a.kind not in CHANNEL_ACTIONS]
+            if member:
+                raise ValueError(f"a `per: channel` flood rule acts on the channel ({', '.join(CHANNEL_ACTIONS)}), "
+                                 f"not on whoever posted last: drop {', '.join(member)}")
+        return self
+
+    @property
+    def other_kinds(self) -> tuple[str, ...]:
+        """The kinds besides words and regexes this rule has, in evaluation order."""
+        return tuple(k for k in OTHER_KINDS if getattr(self, k) is not None)
+
+    @property
+    def channel_scoped(self) -> bool:
+        """A rule about a channel, not a member: a channel-wide flood and nothing else to match."""
+        others = [k for k in TEXT_KINDS + OTHER_KINDS if k != "flood" and getattr(self, k)]
+        return self.flood is not None and self.flood.per == "channel" and not others
 
     @field_validator("words", "allow")
     @classmethod
@@ -264,6 +285,15 @@ class Raid(StrictModel):
         return value
 
 
+class Wave(StrictModel):
+    """Spam waves: many cases from one channel within seconds (a raid, a scam blast)."""
+
+    cases: int = Field(default=10, ge=2)
+    within: Duration = timedelta(seconds=5)
+    summary_every: Duration = timedelta(seconds=5)
+    dm_every: Duration = timedelta(minutes=10)
+
+
 class Direct(StrictModel):
     """The DM a member gets when actioned."""
 
@@ -283,6 +313,7 @@ class ModerationSettings(StrictModel):
     rules: list[Rule] = Field(default_factory=list)
     escalation: Escalation = Escalation()
     raid: Raid = Raid()
+    wave: Wave = Wave()
     dm: Direct = Direct()
     appeals: Appeals = Appeals()
     exempt_moderators: Bool = True
@@ -313,9 +344,8 @@ class ModerationSettings(StrictModel):
         self._name_engine = build_engine(self._text_rules("names"))
         if any(r.links is not None and r.links.scam_domains for r in self.rules):
             self._scam = frozenset(read_domain_file("scam-domains.txt"))
-        other = ("links", "mentions", "flood", "repeats", "caps", "emoji", "newlines", "chars", "attachments", "age")
         self._message_rules = tuple(
-            (i, r, any(getattr(r, name) is not None for name in other))
+            (i, r, bool(r.other_kinds))
             for i, r in enumerate(self.rules) if r.enabled and "messages" in r.targets)
         self._needs_age = any(r.age is not None and r.enabled for r in self.rules)
         self._wants_repeats = any(r.repeats is not None for r in self.rules)
@@ -325,7 +355,7 @@ class ModerationSettings(StrictModel):
         for index, rule in enumerate(self.rules):
             if rule.enabled and rule.has_text and target in rule.targets:
                 out.append(TextRule(index=index, words=tuple(rule.all_words()), regexes=tuple(rule.regex),
-                                    allow=tuple(rule.allow), raw=rule.raw))
+                                    allow=tuple(rule.allow), raw=rule.raw, edges=target == "names"))
         return out
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import datetime
 
 from bot.actions import Action, DeleteMessage, TimeoutMember
@@ -12,9 +11,10 @@ from bot.events import MemberJoined, MemberUpdated, MessageDeleted, MessageEdite
 from bot.permissions import Level
 from bot.refs import MessageRef, UserRef
 from cogs.moderation import repository as repo
+from cogs.moderation.activity import MessageFacts
 from cogs.moderation.enforce import Enforcement
 from cogs.moderation.raid import RaidControl
-from cogs.moderation.rules import Hit, MessageFacts, applies, evaluate, needs_age
+from cogs.moderation.rules import Hit, applies, evaluate, needs_age
 
 RECENT = 500  # messages remembered per channel, for /purge
 
@@ -32,9 +32,10 @@ class Watch(RaidControl, Enforcement):
                 self.soft_muted[(case.platform, case.user_id)] = case.expires_at
 
     def _remember(self, event: MessagePosted) -> None:
-        channel = event.message.channel_id
-        self.recent.setdefault(channel, deque(maxlen=RECENT)).append((event.message, event.author.id,
-                                                                      event.occurred_at))
+        recent = self.recent.setdefault(event.message.channel_id, {})
+        recent[event.message] = (event.author.id, event.occurred_at)
+        if len(recent) > RECENT:
+            del recent[next(iter(recent))]
 
     @on(MessagePosted, priority=-100)
     async def on_message(self, event: MessagePosted) -> list[Action]:

@@ -72,6 +72,13 @@ async def test_scheduler_schedule_move_cancel_and_late(db_url: str) -> None:
     assert (await scheduler.get("a")).status == "done"  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="already exists with status done"):
         await scheduler.schedule("t.x", clock.now(), key="a")
+    # a cancelled job never ran, so its key can be scheduled again (and then runs once)
+    await scheduler.schedule("t.x", clock.now() + timedelta(minutes=1), {"again": True}, key="b")
+    assert (await scheduler.get("b")).status == "pending"  # type: ignore[union-attr]
+    await clock.advance(timedelta(minutes=2))
+    await scheduler.run_due()
+    await scheduler.run_due()
+    assert seen[-1] == ("b", False) and [k for k, _ in seen].count("b") == 1
     await scheduler.stop()
     await db.close()
 

@@ -18,8 +18,11 @@ from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.fake_slack import Call, FakeSlack
 from tests.adapters.slack.test_http import message
 
+# A per-case mod-log post for each of the 24 (the outbox is under test here, not the cog's
+# wave coalescing, which tests/cogs/moderation/test_wave.py covers): waves need 1,000 cases.
 MODERATION = """
 moderation:
+  wave: {cases: 1000}
   rules:
     - name: banned-words
       words: [casino]

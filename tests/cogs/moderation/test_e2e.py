@@ -232,3 +232,16 @@ def test_bench_cli_prints_the_figures() -> None:
     for key in ("msgs_per_s", "p50_us", "p99_us", "naive_msgs_per_s", "ratio"):
         assert key in figures
     assert figures["ratio"] > 10
+
+
+def test_a_banned_member_appeals_from_the_dm_on_the_console(tmp_path: Path) -> None:
+    example = str(ROOT / "config" / "example.yaml")
+    chat = "bob: claim https://discord-nitro.gift/free now\nbob: hello\nbob: press m2 1\nbob: my account was stolen\n" \
+        "bob: -\n"
+    result = subprocess.run([sys.executable, "-m", "steward.cli", "run", "--config", example], input=chat,
+                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[action] ban bob" in out and "[blocked] bob is banned" in out  # out of the server ...
+    assert "[form] Appeal case #1 for bob" in out  # ... but the DM's Appeal button still works
+    assert "Appeal of case #1 (ban) from @bob" in out and "my account was stolen" in out

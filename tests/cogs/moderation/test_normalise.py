@@ -68,7 +68,8 @@ def test_regexes_see_the_normalised_text(engine) -> None:  # type: ignore[no-unt
 def test_wildcards_phrases_and_allow_list() -> None:
     engine = build_engine([TextRule(0, words=("scam*", "*coin", "free nitro"), allow=("scampi",))])
     assert engine.match("total scammers") and engine.match("buy shitcoin") and engine.match("FREE  NITRO!")
-    assert engine.match("free-nitro") and not engine.match("freenitro")
+    # the words of an entry may be written together: "f r e e n i t r o" joins to "freenitro"
+    assert engine.match("free-nitro") and engine.match("freenitro") and not engine.match("freenitrous")
     assert engine.match("I love scampi") == []
     assert engine.match("scampi and a scam") != []
 

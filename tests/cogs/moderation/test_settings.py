@@ -104,3 +104,10 @@ def test_bad_actions_and_unknown_keys_are_named() -> None:
 def test_rule_needs_something_to_match_and_unique_names() -> None:
     assert "needs something to match" in issues(ISSUE_EXAMPLE.replace("mentions: {max: 5}", "enabled: true"))[0]
     assert "two rules are called" in issues(ISSUE_EXAMPLE.replace("name: invites", "name: banned-words"))[0]
+
+
+def test_every_rule_kind_the_config_accepts_has_a_check_module() -> None:
+    from cogs.moderation.kinds import KINDS
+    from cogs.moderation.settings import OTHER_KINDS
+
+    assert list(KINDS) == list(OTHER_KINDS)

@@ -1,0 +1,53 @@
+"""Group work that arrives together (case writes, deletes of one channel) into one batch.
+
+The first caller starts a drain task that lets every message already in flight join, then runs
+the whole batch at once; whatever arrives while a batch runs forms the next one (a group commit).
+Each caller gets its own result only once its batch is done, so nothing is reported before it
+happened. One caller alone costs one extra turn of the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Batcher(Generic[T, R]):
+    """Runs ``run`` over every item submitted while the previous batch was running."""
+
+    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = 500,
+                 hold: float = 0.0) -> None:
+        self._run = run
+        self._max = max_batch
+        self._hold = hold
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        """Queue one item and wait for its batch to be done."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        # the messages already dispatched reach submit() in this turn (or within ``hold`` seconds:
+        # a wave's deletes wait a moment for the channel's next ones, as one bulk delete is one call)
+        await asyncio.sleep(self._hold)
+        while self._pending:
+            batch, self._pending = self._pending[: self._max], self._pending[self._max:]
+            try:
+                results = await self._run([item for item, _ in batch])
+            except Exception as exc:  # every caller of the batch hears of it; the next batch still runs
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
