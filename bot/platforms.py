@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.adapter import Adapter
+from bot.adapter import Adapter, EventSink
 from bot.capabilities import Capability
 from bot.commands import Resolver
 from bot.community import Community
@@ -12,6 +12,7 @@ from bot.config.models import CommunityConfig
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
 from bot.permissions import Level
 from bot.refs import MemberInfo, UserRef
+from bot.storage.database import Database
 
 
 class Platforms:
@@ -19,6 +20,14 @@ class Platforms:
 
     def __init__(self, adapters: Iterable[Adapter]) -> None:
         self.adapters: dict[str, Adapter] = {a.platform: a for a in adapters}
+
+    async def start(self, db: Database, sink: EventSink) -> None:
+        """Connect every adapter; those that keep state (Slack installations) get the database first."""
+        for adapter in self.adapters.values():
+            attach = getattr(adapter, "attach_storage", None)
+            if attach is not None:
+                await attach(db)
+            await adapter.start(sink)
 
     def get(self, platform: str) -> Adapter | None:
         """The adapter of a platform, or None when it is not running."""

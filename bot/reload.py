@@ -43,6 +43,23 @@ async def refusals(running: CommunityBook, proposed: CommunityBook, platforms: P
     return []
 
 
+async def proposed(loader: Callable[[], StewardConfig] | None, current: StewardConfig, running: CommunityBook,
+                   platforms: Platforms, check: Callable[[Mapping[str, Any]], None],
+                   ) -> tuple[StewardConfig | None, CommunityBook | None, list[str]]:
+    """The config and communities a reload switches to with notes for the admin, or (None, None, the
+    problems) to keep the running ones: a bad file, clashing declarations, a stranded scope, unknown names."""
+    new, notes = next_config(loader, current)
+    if new is None:
+        return None, None, notes
+    book = CommunityBook.build(new, platforms)
+    try:
+        check(book.by_name)
+    except StartupError as exc:
+        return None, None, [str(exc)]
+    problems = await refusals(running, book, platforms)
+    return (None, None, problems) if problems else (new, book, notes)
+
+
 def stranded(running: Mapping[tuple[str, str], str], proposed: Mapping[tuple[str, str], str]) -> list[str]:
     """Why a reload is refused: each platform scope Steward runs in that the new config leaves to no community.
 

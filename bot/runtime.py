@@ -31,7 +31,7 @@ from bot.members import Members
 from bot.names import resolve_names
 from bot.outbox.effects import Effects
 from bot.platforms import Platforms
-from bot.reload import next_config, refusals
+from bot.reload import proposed
 from bot.scheduler import Scheduler
 from bot.storage.batch import BatchWriter
 from bot.storage.database import Database
@@ -80,11 +80,7 @@ class Runtime:
                                    concurrency=1 if isinstance(self.clock, ManualClock) else 8)
         self.book = CommunityBook.build(self.config, self.platforms)
         self.cogs.check(self.communities, self.cog_classes, self.platforms)
-        for adapter in self.adapters.values():
-            attach = getattr(adapter, "attach_storage", None)
-            if attach is not None:  # adapters that keep state (Slack installations) get the database
-                await attach(self.db)
-            await adapter.start(self.handle)
+        await self.platforms.start(self.db, self.handle)
         await resolve_names(self.communities.values(), self.platforms)
         await self.effects.outbox.start(self.db)  # before the cogs: their set-up may already send
         await self.cogs.build(self.config, self.communities, self.cog_classes, self)
@@ -115,17 +111,10 @@ class Runtime:
 
     async def reload(self) -> list[str]:
         """Re-read the config; on error keep the running one and return the problems."""
-        new, notes = next_config(self.loader, self.config)
-        if new is None:
+        new, book, notes = await proposed(self.loader, self.config, self.book, self.platforms,
+                                          lambda found: self.cogs.check(found, self.cog_classes, self.platforms))
+        if new is None or book is None:
             return notes
-        book = CommunityBook.build(new, self.platforms)
-        try:
-            self.cogs.check(book.by_name, self.cog_classes, self.platforms)
-        except StartupError as exc:
-            return [str(exc)]
-        problems = await refusals(self.book, book, self.platforms)
-        if problems:
-            return problems
         self.config, self.book = new, book
         await self.cogs.teardown()
         await self.cogs.build(new, self.communities, self.cog_classes, self)

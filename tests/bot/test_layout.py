@@ -16,5 +16,5 @@ def test_the_core_names_no_platform() -> None:
 
 def test_the_runtime_only_wires_and_no_core_module_is_large() -> None:
     sizes = {str(p.relative_to(BOT)): len(p.read_text().splitlines()) for p in BOT.rglob("*.py")}
-    assert sizes["runtime.py"] < 160  # wiring only: persons, facts and the preparer added a few lines
+    assert sizes["runtime.py"] < 150  # wiring only
     assert {name: n for name, n in sizes.items() if n > 400} == {}
