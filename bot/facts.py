@@ -261,3 +261,59 @@ class EventRated(Fact):
     event: str
     rating: int
     commented: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnboardingStarted(Fact):
+    """A member who joined began the community's welcome flow."""
+
+    flow: str = "default"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnboardingAnswered(Fact):
+    """A member answered an onboarding question with the ids of the options they chose.
+
+    ``source`` marks the question that asks how they found the community: analytics reads its
+    answer as the member's join source (promotion attribution) where no invite tells it.
+    """
+
+    question: str
+    choices: list[str]
+    source: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnboardingCompleted(Fact):
+    """A member finished every required onboarding step, ``seconds`` after they joined."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberGreeted(Fact):
+    """A greeter (``greeter``, a person id) welcomed the member the fact is about."""
+
+    greeter: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberVerified(Fact):
+    """A moderator decided on a member held at the verification gate."""
+
+    approved: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class KudosGiven(Fact):
+    """The fact's person thanked another member (``to``, a person id)."""
+
+    to: int
+    points: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnnouncementPosted(Fact):
+    """A scheduled or immediate announcement went out (``announcement`` is its id)."""
+
+    announcement: str
