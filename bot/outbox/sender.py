@@ -34,6 +34,7 @@ from bot.outbox.codec import CodecError, decode, encode
 from bot.outbox.pacer import Pacer
 from bot.outbox.report import REPORT_PREFIX, report_undelivered
 from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox
+from bot.policies import undelivered_instead
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
 
@@ -313,9 +314,25 @@ class Outbox:
             if entry.done is not None and not entry.done.done():  # the caller doesn't wait out a storm
                 entry.done.set_result(ActionResult(entry.action, True, code=QUEUED))
             log.info("outbox: %s %s; again in %.1fs", entry.key, result.error, wait)
+        elif (instead := undelivered_instead(result)) is not None and (entry.done is None or entry.done.done()):
+            await self._fall_back(entry, instead, result)
         else:
             await self._finish(entry, FAILED, result.error or result.code, result=result)
         pacer.forget(entry.channel)
+
+    async def _fall_back(self, entry: Entry, instead: Action, result: ActionResult) -> None:
+        """Stage the policy's replacement (a closed DM's channel post) in the transaction that ends the entry:
+        after a crash either both happened or neither, and the replacement's key makes it one post."""
+        assert self.db is not None
+        async with self._writing, self.db.session() as session, session.begin():
+            await self.stage(session, instead, community=entry.community, key=f"{entry.key}:instead",
+                             deliver_by=entry.expires_at)
+            await session.execute(update(outbox).where(outbox.c.key == entry.key).values(
+                status=FAILED, finished_at=self.clock.now(), reported=1,  # reached them another way: not a loss
+                error=f"{result.error or result.code}; sent to {rules.channel_of(instead)} instead"))
+        log.info("outbox: %s %s; its fallback is queued", entry.key, result.code)
+        self._entries[entry.platform].pop(entry.key, None)
+        self._observe("finished", entry)
 
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
         assert self.db is not None
