@@ -127,6 +127,13 @@ async def by_id(session: AsyncSession, event_id: int) -> Event | None:
     return None if row is None else _event(row)
 
 
+async def by_native(session: AsyncSession, community: str, native: str) -> Event | None:
+    """The event a platform's native event mirrors (its platform id), or None."""
+    row = (await session.execute(select(EventRow).where(EventRow.community == community,
+                                                        EventRow.native == native))).scalars().first()
+    return None if row is None or not native else _event(row)
+
+
 async def all_open(session: AsyncSession, community: str) -> list[Event]:
     """Every event of a community that is not cancelled, by number."""
     rows = (await session.execute(select(EventRow).where(EventRow.community == community, EventRow.state == OPEN)
@@ -245,6 +252,26 @@ async def claim(session: AsyncSession, keys: list[str], now: datetime) -> set[st
     if fresh:
         await session.execute(insert(DeliveryRow), [{"key": k, "at": now} for k in fresh])
     return set(fresh)
+
+
+def interest_key(event_id: int, occurrence: datetime, person: PersonId) -> str:
+    """The mark (kept among the delivery keys) that a member's Maybe came from native interest."""
+    return f"interest:{event_id}:{utc(occurrence):%Y%m%dT%H%M%SZ}:{int(person)}"
+
+
+async def from_interest(session: AsyncSession, key: str) -> bool:
+    """Whether that Maybe came from marking interest on the native event."""
+    return await session.get(DeliveryRow, key) is not None
+
+
+async def set_from_interest(session: AsyncSession, key: str, marked: bool, now: datetime) -> None:
+    """Note (or forget) that the member's Maybe came from native interest, in this transaction."""
+    row = await session.get(DeliveryRow, key)
+    if marked and row is None:
+        session.add(DeliveryRow(key=key, at=now))
+    elif not marked and row is not None:
+        await session.delete(row)
+    await session.flush()
 
 
 # -- personal reminders -----------------------------------------------------------------------
