@@ -45,12 +45,14 @@ def bullets(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+
+GONE = "That draft is gone (created or discarded). Run /event create again."
+
 class Planning(EventsBase):
     """Creating, changing and cancelling events."""
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.drafts: dict[PersonId, Draft] = {}  # confirmed with a button; a restart asks for the form again
 
     @command("event", "Plan community events: create, list, info, ics, edit, cancel, move or skip.", params=[
         Param("action", ParamType.CHOICE, "what to do", required=False, choices=ACTIONS),
@@ -107,7 +109,9 @@ class Planning(EventsBase):
         if isinstance(draft, list):
             return self.reply(event.origin, fmt("I couldn't create that event:\n{problems}\n"
                                                 "Run /event create again with those fixed.", problems=bullets(draft)))
-        self.drafts[person] = draft
+        async with self.ctx.db.session() as session:  # kept until "Create it" or "Discard", restarts included
+            await store.put_draft(session, self.ctx.community.name, person, draft, self.ctx.now())
+            await session.commit()
         return self.reply(event.origin, self._echo(draft))
 
     def _echo(self, draft: Draft) -> Content:
@@ -126,9 +130,10 @@ class Planning(EventsBase):
     @button("describe")
     async def describe_draft(self, event: ButtonPressed) -> Action:
         """Open a form for the draft's description (the create form holds five fields, Discord's most)."""
-        if await self.ctx.person(event.user) not in self.drafts:
-            return self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
-                                            "Run /event create again.")
+        async with self.ctx.db.session() as session:
+            draft = await store.get_draft(session, self.ctx.community.name, await self.ctx.person(event.user))
+        if draft is None:
+            return self.reply(event.origin, GONE)
         return OpenForm(origin=event.origin, form=Form("events:described", "Describe the event", (
             FormField("description", "Description", kind="paragraph", max_length=1500),)))
 
@@ -136,32 +141,35 @@ class Planning(EventsBase):
     async def described(self, event: FormSubmitted) -> Action:
         """Keep the description with the draft and echo the draft again."""
         person = await self.ctx.person(event.user)
-        draft = self.drafts.get(person)
-        if draft is None:
-            return self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
-                                            "Run /event create again.")
-        self.drafts[person] = replace(draft, description=event.fields.get("description", "").strip()[:1500])
-        return self.reply(event.origin, self._echo(self.drafts[person]))
+        async with self.ctx.db.session() as session:
+            draft = await store.get_draft(session, self.ctx.community.name, person)
+            if draft is None:
+                return self.reply(event.origin, GONE)
+            draft = replace(draft, description=event.fields.get("description", "").strip()[:1500])
+            await store.put_draft(session, self.ctx.community.name, person, draft, self.ctx.now())
+            await session.commit()
+        return self.reply(event.origin, self._echo(draft))
 
     @button("confirm")
     async def confirm(self, event: ButtonPressed) -> list[Action]:
         """Create the draft's event: store it, post its card, plan its reminders."""
         person = await self.ctx.person(event.user)
-        draft = self.drafts.pop(person, None)
-        if draft is None:
-            return [self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
-                                             "Run /event create again.")]
-        if event.value != "yes":
-            return [self.reply(event.origin, "Discarded; nothing was posted.")]
         now = self.ctx.now()
-        if draft.series.start <= now:
-            return [self.reply(event.origin, "That start has passed while you were checking. Run /event create "
-                                             "again with a later start.")]
-        async with self.ctx.db.session() as session:
+        async with self.ctx.lock(person), self.ctx.db.session() as session:  # a double press creates one event
+            draft = await store.drop_draft(session, self.ctx.community.name, person)
+            if draft is None:
+                return [self.reply(event.origin, GONE)]
+            if event.value != "yes":
+                await session.commit()
+                return [self.reply(event.origin, "Discarded; nothing was posted.")]
+            if draft.series.start <= now:
+                await session.commit()
+                return [self.reply(event.origin, "That start has passed while you were checking. Run /event "
+                                                 "create again with a later start.")]
             created = await store.create(session, self.ctx.community.name, title=draft.title,
                                          description=draft.description, place=draft.place, series=draft.series,
                                          capacity=draft.capacity, offsets=draft.offsets, creator=person, now=now)
-            await session.commit()
+            await session.commit()  # the draft goes with the event's creation, in one transaction
             cards = await self._post_cards(session, created)
             await store.change(session, created.id, cards=cards)
             await session.commit()
