@@ -18,7 +18,7 @@ from bot.persons import PersonId
 from cogs.events import store
 from cogs.events.base import LONGEST, EventsBase
 from cogs.events.card import card, line
-from cogs.events.draft import Draft, create_form, edit_form, minute, read_capacity, read_draft
+from cogs.events.draft import Draft, create_form, edit_form, minute, read_changes, read_draft
 from cogs.events.ics import CalendarEvent, event_ics
 from cogs.events.recurrence import Series, parse_recurrence
 from cogs.events.refusal import Refusal
@@ -305,7 +305,7 @@ class Planning(EventsBase):
                 updated, late = await self.replan(session, updated)
                 actions = await self.card_edits(session, updated)
                 actions += await self.tell_promoted(session, updated, promoted)
-                if "series" in changes:
+                if "series" in changes and (before is None or after is None or before.start != after.start):
                     actions += await self.tell_all(session, updated, fmt(
                         "Event #{n} ({title}) has a new time: {when}.", n=updated.number,
                         title=UserText(updated.title), when=Moment(self._next_start(updated), "F")))
@@ -338,24 +338,40 @@ class Planning(EventsBase):
                 problems.append(f"Length: {length.message()}")
             else:
                 new_length = length
-        if new_start is not None or new_length is not None:
+        details = " ".join(filter(None, (f"capacity {fields['capacity']}" if fields.get("capacity", "").strip()
+                                         else "", fields.get("details", "").strip())))  # capacity: older forms
+        current = self.current(found, now)
+        wanted: dict[str, Any] = {}
+        if details:
+            local = (new_start or (current.start if current else found.series.start)).astimezone(found.series.tz)
+            read = read_changes(details, local)
+            if isinstance(read, Refusal):
+                problems.append(f"Seats, repeat, reminders: {read.message()}")
+            else:
+                wanted = read
+        if "rule" in wanted and wanted["rule"] != found.series.rule:
+            # a new repetition runs from the next occurrence (or the new start) on; its moves and skips go
+            begin = new_start or (current.start if current else found.series.start)
+            if begin <= now:
+                problems.append("Starts: that time has passed; give a later start to repeat from.")
+            else:
+                changes["series"] = Series.create(begin, found.series.tz, new_length or found.series.duration,
+                                                  wanted["rule"])
+        elif new_start is not None or new_length is not None:
             series = self._retimed(found, new_start, new_length, now)
             if isinstance(series, Refusal):
                 problems.append(f"Starts: {series.message()}")
             elif series != found.series:
                 changes["series"] = series
-        if fields.get("capacity", "").strip():
-            capacity = read_capacity(fields["capacity"])
-            if isinstance(capacity, Refusal):
-                problems.append(f"Capacity: {capacity.message()}")
-            else:
-                occurrence = self.current(found, now)
-                people = [] if occurrence is None else await store.answerers(session, found.id, occurrence.key)
-                checked = set_capacity(store.roster_of(found, people), capacity)
-                if isinstance(checked, Refusal):
-                    problems.append(f"Capacity: {checked.message()}")
-                else:
-                    changes["capacity"] = capacity
+        if "offsets" in wanted and wanted["offsets"] != found.offsets:
+            changes["offsets"] = wanted["offsets"]
+        if "capacity" in wanted:
+            people = [] if current is None else await store.answerers(session, found.id, current.key)
+            checked = set_capacity(store.roster_of(found, people), wanted["capacity"])
+            if isinstance(checked, Refusal):
+                problems.append(f"Capacity: {checked.message()}")
+            elif wanted["capacity"] != found.capacity:
+                changes["capacity"] = wanted["capacity"]
         return changes, problems
 
     def _retimed(self, found: Event, start: datetime | None, length: timedelta | None,
