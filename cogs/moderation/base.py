@@ -39,6 +39,7 @@ from cogs.moderation.activity import Tracker
 from cogs.moderation.batching import Batcher
 from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
+from cogs.moderation.ruleset import RuleSet
 from cogs.moderation.settings import ModerationSettings
 from cogs.moderation.wave import RAID, WaveEntry, WaveGuard, summary_lines
 
@@ -96,6 +97,7 @@ class ModerationBase(Cog):
         self.case_writer: Batcher[dict[str, Any], tuple[Case, int]] = Batcher(self._write_cases)
         self.wave = WaveGuard()
         self._deleters: dict[ChannelRef, Batcher[MessageRef, ActionResult]] = {}
+        self._rule_set: RuleSet | None = None  # the rules of the settings running now (see Watch.rule_set)
 
     @contextlib.asynccontextmanager
     async def one_at_a_time(self, user: UserRef) -> AsyncIterator[None]:
