@@ -89,8 +89,9 @@ class ModerationBase(Cog):
         super().__init__(ctx)
         self.tracker = Tracker()
         # per channel, the last messages Steward saw (author id, time), oldest first: /purge's candidates;
-        # a dict so that forgetting a deleted message costs O(1) in a wave of deletes
-        self.recent: dict[str, dict[MessageRef, tuple[str, datetime]]] = {}
+        # a dict so that forgetting a deleted message costs O(1) in a wave of deletes; keyed by the message's
+        # id (a string hashes in C, a MessageRef in Python, and every message is remembered)
+        self.recent: dict[str, dict[str, tuple[MessageRef, str, datetime]]] = {}
         self.raid = RaidState()
         self.soft_muted: dict[tuple[str, str], datetime] = {}
         # every case is written through one group commit: a wave's cases share transactions
@@ -110,7 +111,7 @@ class ModerationBase(Cog):
         """Drop a deleted message from the /purge candidates."""
         recent = self.recent.get(message.channel_id)
         if recent:
-            recent.pop(message, None)
+            recent.pop(message.id, None)
 
     @property
     def conf(self) -> ModerationSettings:

@@ -34,8 +34,11 @@ class Watch(RaidControl, Enforcement):
                 self.soft_muted[(case.platform, case.user_id)] = case.expires_at
 
     def _remember(self, event: MessagePosted) -> None:
-        recent = self.recent.setdefault(event.message.channel_id, {})
-        recent[event.message] = (event.author.id, event.occurred_at)
+        message = event.message
+        recent = self.recent.get(message.channel_id)
+        if recent is None:
+            recent = self.recent[message.channel_id] = {}
+        recent[message.id] = (message, event.author.id, event.occurred_at)
         if len(recent) > RECENT:
             del recent[next(iter(recent))]
 
