@@ -49,6 +49,10 @@ NEVER_TOO_LATE = timedelta(days=3650)
 WAVE_DELETE_HOLD = 0.1
 
 
+async def _let_through(items: list[None]) -> list[None]:
+    return items
+
+
 def excerpt(value: str, limit: int = EXCERPT) -> str:
     """A message cut to a readable length for the case file."""
     value = value.strip()
@@ -98,6 +102,9 @@ class ModerationBase(Cog):
         self.case_writer: Batcher[dict[str, Any], tuple[Case, int]] = Batcher(self._write_cases)
         self.wave = WaveGuard()
         self._deleters: dict[ChannelRef, Batcher[MessageRef, ActionResult]] = {}
+        # every message that broke a rule passes here before its case is made: a wave's handlers go on
+        # a few per turn of the event loop, so their casework never holds the loop for all of them at once
+        self.turnstile: Batcher[None, None] = Batcher(_let_through)
         self._rule_set: RuleSet | None = None  # the rules of the settings running now (see Watch.rule_set)
 
     @contextlib.asynccontextmanager

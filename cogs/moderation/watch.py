@@ -113,6 +113,7 @@ class Watch(RaidControl, Enforcement):
         hits = rules.evaluate(facts, self.tracker, {h.rule: h.term for h in matched} if matched else {})
         if not hits:
             return []
+        await self.turnstile.submit(None)
         hits = await self._not_exempt(author, hits)
         if not hits:
             return []
