@@ -11,6 +11,7 @@ sending (:mod:`bot.outbox.rules`); what was not delivered is summarised in the m
 from __future__ import annotations
 
 import asyncio
+import bisect
 import functools
 import itertools
 import logging
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +79,9 @@ class Outbox:
         self.observers: list[Observer] = []  # ("staged" | "sending" | "sent" | "finished", entry)
         self.pacers = {p: Pacer(clock, (intervals or {}).get(p, 0.0)) for p in adapters}
         self._entries: dict[str, dict[str, Entry]] = {p: {} for p in adapters}
+        # each channel's entries in the order they go (lane, then age), so choosing what is ready
+        # looks at the front of each channel's queue instead of every entry
+        self._queues: dict[str, dict[str, list[Entry]]] = {p: {} for p in adapters}
         self._inflight: dict[str, dict[str, asyncio.Task[None]]] = {p: {} for p in adapters}
         self._wake: dict[str, asyncio.Event] = {p: asyncio.Event() for p in adapters}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -86,6 +90,9 @@ class Outbox:
         self._seq = itertools.count()
         self._running = False
         self._writing = asyncio.Lock()
+        self._writes: list[tuple[str, dict[str, Any], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self.commits = 0  # the senders' own transactions (the bench reads it)
         self.sent = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -110,7 +117,7 @@ class Outbox:
             entry = Entry(row.key, row.community, row.platform, row.lane, row.channel, action,
                           utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
                           recheck=row.status == SENDING, seq=next(self._seq))
-            self._entries[row.platform][entry.key] = entry
+            self._add(entry)
         if rows:
             log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))
         self._running = True
@@ -190,7 +197,7 @@ class Outbox:
     def _committed(self, sync_session: Any) -> None:
         for entry in sync_session.info.pop("outbox", []):
             if entry.platform in self._entries:
-                self._entries[entry.platform][entry.key] = entry
+                self._add(entry)
                 self._wake[entry.platform].set()
 
     async def perform(self, action: Action, community: str | None, *, key: str | None = None) -> ActionResult:
@@ -209,26 +216,41 @@ class Outbox:
         if done.done():
             return done.result()
         pacer = self.pacers[entry.platform]
-        behind = any(e.channel == entry.channel and e is not entry for e in self._entries[entry.platform].values())
+        behind = any(e is not entry for e in self._queues[entry.platform].get(entry.channel, ()))
         if behind or not pacer.ready(entry.channel, rules.paced(action)):
             return ActionResult(action, True, code=QUEUED)
         return await done
 
     # -- sending ----------------------------------------------------------------------------
 
+    def _add(self, entry: Entry) -> None:
+        entries = self._entries[entry.platform]
+        if entry.key in entries:
+            return
+        entries[entry.key] = entry
+        bisect.insort(self._queues[entry.platform].setdefault(entry.channel, []), entry, key=_order)
+
+    def _remove(self, entry: Entry) -> None:
+        if self._entries[entry.platform].pop(entry.key, None) is None:
+            return
+        queue = self._queues[entry.platform].get(entry.channel, [])
+        if entry in queue:
+            queue.remove(entry)
+        if not queue:
+            self._queues[entry.platform].pop(entry.channel, None)
+
     def _ready_now(self, platform: str) -> list[Entry]:
         """The first entry (by lane, then age) of each idle channel whose time has come."""
         now, pacer = self.clock.now(), self.pacers[platform]
         busy = {x.channel for x in self._busy(platform)}
-        best: dict[str, Entry] = {}
-        for e in self._entries[platform].values():  # one pass; the pacer is asked once per channel
-            if e.channel in busy or e.not_before > now:
+        ready = []
+        for channel, queue in self._queues[platform].items():  # the pacer is asked once per channel
+            if channel in busy:
                 continue
-            held = best.get(e.channel)
-            if held is None or (rules.LANES.index(e.lane), e.seq) < (rules.LANES.index(held.lane), held.seq):
-                best[e.channel] = e
-        ready = [e for e in best.values() if pacer.ready(e.channel, rules.paced(e.action))]
-        ready.sort(key=lambda e: (rules.LANES.index(e.lane), e.seq))
+            first = next((e for e in queue if e.not_before <= now), None)
+            if first is not None and pacer.ready(channel, rules.paced(first.action)):
+                ready.append(first)
+        ready.sort(key=_order)
         return ready
 
     def _busy(self, platform: str) -> list[Entry]:
@@ -265,12 +287,11 @@ class Outbox:
 
     def _next_wait(self, platform: str) -> float:
         pacer, now = self.pacers[platform], self.clock.now()
-        soonest: dict[str, datetime] = {}
-        for e in self._entries[platform].values():
-            soonest[e.channel] = min(soonest.get(e.channel, e.not_before), e.not_before)
-        if not soonest:
+        queues = self._queues[platform]
+        if not queues:
             return 5.0
-        first = min(max(at, pacer.ready_at(channel)) for channel, at in soonest.items())
+        first = min(max(q[0].not_before if q[0].not_before <= now else min(e.not_before for e in q),
+                        pacer.ready_at(channel)) for channel, q in queues.items())
         return min(max((first - now).total_seconds(), 0.001), 5.0)
 
     async def _attempt(self, entry: Entry) -> None:
@@ -318,18 +339,53 @@ class Outbox:
         pacer.forget(entry.channel)
 
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
+        await self._write(entry.key, status=status, attempts=entry.attempts, not_before=entry.not_before, error=error)
+
+    async def _write(self, key: str, **values: Any) -> None:
+        """Update an entry's row, committed before this returns.
+
+        The senders' writes are grouped: every write asked for while one transaction commits goes
+        into the next one, so eight sends starting (or landing) together cost one commit, not eight.
+        SQLite has one writer, so small transactions racing each other would only wait on its lock.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writes.append((key, values, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
         assert self.db is not None
-        # the senders' own writes go one at a time: SQLite has one writer, and eight small
-        # transactions racing each other only wait on its lock
-        async with self._writing, self.db.session() as session, session.begin():
-            await session.execute(update(outbox).where(outbox.c.key == entry.key).values(
-                status=status, attempts=entry.attempts, not_before=entry.not_before, error=error))
+        async with self._writing:
+            while self._writes:
+                await asyncio.sleep(0)  # the other sends of this turn of the loop join the batch
+                batch, self._writes = self._writes, []
+                shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                for key, values, _ in batch:
+                    row = {"k": key, **{f"v_{c}": v for c, v in values.items()}}
+                    shapes.setdefault(tuple(sorted(values)), []).append(row)
+                try:
+                    async with self.db.session() as session, session.begin():
+                        connection = await session.connection()
+                        for columns, params in shapes.items():
+                            statement = update(outbox).where(outbox.c.key == bindparam("k")).values(
+                                {c: bindparam(f"v_{c}") for c in columns})
+                            await connection.execute(statement, params)
+                    self.commits += 1
+                except Exception as exc:  # every waiter hears it; the next batch tries afresh
+                    for _key, _values, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for _key, _values, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _finish(self, entry: Entry, status: str, error: str | None, *,
                       result: ActionResult | None = None) -> None:
         message = result.message if result is not None else None
         await self._finish_row(entry.key, status, error, message)
-        self._entries[entry.platform].pop(entry.key, None)
+        self._remove(entry)
         if status != DONE:
             log.warning("outbox: %s %s: %s", entry.key, status, error)
             if not entry.key.startswith(REPORT_PREFIX):
@@ -340,12 +396,10 @@ class Outbox:
 
     async def _finish_row(self, key: str, status: str, error: str | None,
                           message: MessageRef | None = None) -> None:
-        assert self.db is not None
-        async with self._writing, self.db.session() as session, session.begin():
-            await session.execute(update(outbox).where(outbox.c.key == key).values(
-                status=status, error=error, finished_at=self.clock.now(),
-                result_channel=message.channel_id if message else None, result_message=message.id if message else None,
-                reported=1 if status == DONE or key.startswith(REPORT_PREFIX) else 0))
+        await self._write(key, status=status, error=error, finished_at=self.clock.now(),
+                          result_channel=message.channel_id if message else None,
+                          result_message=message.id if message else None,
+                          reported=1 if status == DONE or key.startswith(REPORT_PREFIX) else 0)
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -362,6 +416,10 @@ class Outbox:
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:
             observer(step, entry)
+
+
+def _order(entry: Entry) -> tuple[int, int]:
+    return rules.LANES.index(entry.lane), entry.seq
 
 
 def _forget(sync_session: Any, _previous: Any) -> None:
