@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.actions import File, SendMessage
+from bot.content import text
 from bot.outbox import outbox_table
+from bot.refs import ChannelRef
 from bot.runtime import Runtime
 from steward.catalog import discover
 from tests.adapters.discord.conftest import World, build_world, start_steward
@@ -167,3 +170,19 @@ async def test_a_global_limit_longer_than_discord_py_waits_holds_every_channel(
                                          .where(outbox_table.c.status == "pending"))).scalar_one()
     assert waiting >= 1, "the delete is kept, to go when the limit ends"
     fake.global_until = 0.0
+
+
+async def test_a_post_with_files_sent_again_under_its_key_is_one_message(running: tuple[World, Runtime]) -> None:
+    """An upload is one multipart request carrying the outbox key as an enforced nonce: a retry whose
+    first answer was lost gets the first message back instead of a second post."""
+    world, runtime = running
+    general = world.guild.channels["general"].id
+    adapter = runtime.adapters["discord"]
+    action = SendMessage(channel=ChannelRef("discord", str(general)), content=text("The invite:"),
+                         files=(File("meetup.ics", b"BEGIN:VCALENDAR", "text/calendar"),))
+    first = await adapter.perform_once(action, "events:invite:7")  # type: ignore[attr-defined]
+    again = await adapter.perform_once(action, "events:invite:7")  # type: ignore[attr-defined]
+    assert first.ok and again.ok and first.message == again.message
+    posts = world.fake.find("POST", rf"^/channels/{general}/messages$")
+    assert len(posts) == 2 and len(world.fake.nonces) == 1
+    assert posts[0].json["nonce"] == posts[1].json["nonce"] and posts[0].json["enforce_nonce"] is True
