@@ -26,9 +26,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import QUEUED, Action, ActionResult
+from bot.actions import QUEUED, Action, ActionResult, SendDirect
 from bot.actions import UNSURE as UNSURE_CODE
 from bot.clock import Clock, ManualClock, utc
+from bot.delivery import direct_to_channel
 from bot.outbox import rules
 from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
 from bot.outbox.codec import CodecError, decode, encode
@@ -41,6 +42,9 @@ from bot.storage.database import Database
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+# a DM the platform refused because of the member (DMs closed, or blocked): one with a ``fallback``
+# channel goes there instead
+DM_REFUSED = frozenset({"dm_closed", "forbidden"})
 
 
 ModlogOf = Callable[[str | None, str], ChannelRef | None]
@@ -334,9 +338,24 @@ class Outbox:
             if entry.done is not None and not entry.done.done():  # the caller doesn't wait out a storm
                 entry.done.set_result(ActionResult(entry.action, True, code=QUEUED))
             log.info("outbox: %s %s; again in %.1fs", entry.key, result.error, wait)
+        elif isinstance(entry.action, SendDirect) and entry.action.fallback is not None and result.code in DM_REFUSED:
+            await self._to_fallback(entry, entry.action, entry.action.fallback, result.error or result.code)
         else:
             await self._finish(entry, FAILED, result.error or result.code, result=result)
         pacer.forget(entry.channel)
+
+    async def _to_fallback(self, entry: Entry, dm: SendDirect, channel: ChannelRef, why: str) -> None:
+        """A DM the member doesn't accept becomes, under the same key, a post in the channel it names,
+        mentioning (and pinging) only them; it goes as soon as that channel allows."""
+        post = direct_to_channel(dm, channel, dm.user.id)
+        self._remove(entry)
+        entry.action, entry.channel = post, rules.channel_of(post)
+        entry.lane = rules.lane_of(post, self.modlog_of(entry.community, entry.platform))
+        entry.not_before, entry.attempts = self.clock.now(), 0
+        await self._write(entry.key, action=encode(post), channel=entry.channel, lane=entry.lane, status=PENDING,
+                          attempts=0, not_before=entry.not_before, error=f"DM refused ({why}); posted in the channel")
+        self._add(entry)
+        log.info("outbox: %s: DM refused (%s); posting in the channel instead", entry.key, why)
 
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
         await self._write(entry.key, status=status, attempts=entry.attempts, not_before=entry.not_before, error=error)

@@ -340,10 +340,12 @@ async def endpoint(session: AsyncSession, community: str) -> EndpointRow:
 # -- privacy and members' data ---------------------------------------------------------------
 
 
-async def audit(session: AsyncSession, community: str, number: int, by: int, now: datetime) -> None:
-    """Log that a moderator looked up who sent an item."""
-    session.add(AuditRow(community=community, item_number=number, by_person=by, at=now))
+async def audit(session: AsyncSession, community: str, number: int, by: int, now: datetime) -> int:
+    """Log that a moderator looked up who sent an item; returns the look-up's id (its mod-log post's key)."""
+    row = AuditRow(community=community, item_number=number, by_person=by, at=now)
+    session.add(row)
     await session.flush()
+    return int(row.id)
 
 
 async def delete_member(session: AsyncSession, person: int) -> int:
