@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.numbering import with_next_number
 from bot.refs import UserRef
 from cogs.feedback.models import (
     AuditRow,
@@ -84,19 +84,16 @@ def _entry(row: ItemRow, votes: int = 0) -> Entry:
 
 
 async def create(session: AsyncSession, *, community: str, **values: Any) -> Entry:
-    """Insert an item with the community's next number (retrying if another writer took it)."""
-    for _attempt in range(5):
-        number = (await session.execute(
-            select(func.coalesce(func.max(ItemRow.number), 0)).where(ItemRow.community == community))).scalar_one()
-        row = ItemRow(community=community, number=int(number) + 1, **values)
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-        except IntegrityError:
-            continue
+    """Insert an item with the community's next number (counting again if another writer took it)."""
+
+    async def insert(number: int) -> Entry:
+        row = ItemRow(community=community, number=number, **values)
+        session.add(row)
+        await session.flush()
         return _entry(row)
-    raise RuntimeError("could not allocate an item number")
+
+    return await with_next_number(session, ItemRow.number, ItemRow.community, community, insert,
+                                  what="an item number")
 
 
 async def _row(session: AsyncSession, community: str, number: int) -> ItemRow | None:
