@@ -64,7 +64,7 @@ async def throughput(folder: Path, entries: int = 3000, per_transaction: int = 5
     await outbox.stop()
     await db.close()
     return {"entries": entries, "entries_per_s": round(entries / elapsed), "seconds": round(elapsed, 2),
-            "sender_commits_per_entry": round(outbox.commits / entries, 2)}
+            "sender_commits_per_entry": round(outbox.writes.commits / entries, 2)}
 
 
 async def per_action(folder: Path, actions: int = 600) -> dict[str, object]:

@@ -17,11 +17,10 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,9 +32,11 @@ from bot.delivery import direct_to_channel
 from bot.outbox import rules
 from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
 from bot.outbox.codec import CodecError, decode, encode
+from bot.outbox.entry import Entry
 from bot.outbox.pacer import Pacer
 from bot.outbox.report import REPORT_PREFIX, report_undelivered
 from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox
+from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
 
@@ -49,25 +50,6 @@ DM_REFUSED = frozenset({"dm_closed", "forbidden"})
 
 ModlogOf = Callable[[str | None, str], ChannelRef | None]
 Observer = Callable[[str, "Entry"], None]
-
-
-@dataclass(eq=False)
-class Entry:
-    """An entry the sender holds in memory."""
-
-    key: str
-    community: str | None
-    platform: str
-    lane: str
-    channel: str
-    action: Action
-    not_before: datetime
-    expires_at: datetime | None
-    attempts: int = 0
-    recheck: bool = False  # found ``sending`` at start: it may already have reached the platform
-    seq: int = 0
-    done: asyncio.Future[ActionResult] | None = field(default=None, repr=False)
-    inserted: bool = True  # False when an entry with this key already existed
 
 
 class Outbox:
@@ -93,10 +75,7 @@ class Outbox:
         self._unreported: set[str | None] = set()
         self._seq = itertools.count()
         self._running = False
-        self._writing = asyncio.Lock()
-        self._writes: list[tuple[str, dict[str, Any], asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self.commits = 0  # the senders' own transactions (the bench reads it)
+        self.writes = GroupedWrites()  # the senders' own row updates, sharing commits
         self.sent = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -361,44 +340,8 @@ class Outbox:
         await self._write(entry.key, status=status, attempts=entry.attempts, not_before=entry.not_before, error=error)
 
     async def _write(self, key: str, **values: Any) -> None:
-        """Update an entry's row, committed before this returns.
-
-        The senders' writes are grouped: every write asked for while one transaction commits goes
-        into the next one, so eight sends starting (or landing) together cost one commit, not eight.
-        SQLite has one writer, so small transactions racing each other would only wait on its lock.
-        """
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._writes.append((key, values, done))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        await done
-
-    async def _flush(self) -> None:
         assert self.db is not None
-        async with self._writing:
-            while self._writes:
-                await asyncio.sleep(0)  # the other sends of this turn of the loop join the batch
-                batch, self._writes = self._writes, []
-                shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-                for key, values, _ in batch:
-                    row = {"k": key, **{f"v_{c}": v for c, v in values.items()}}
-                    shapes.setdefault(tuple(sorted(values)), []).append(row)
-                try:
-                    async with self.db.session() as session, session.begin():
-                        connection = await session.connection()
-                        for columns, params in shapes.items():
-                            statement = update(outbox).where(outbox.c.key == bindparam("k")).values(
-                                {c: bindparam(f"v_{c}") for c in columns})
-                            await connection.execute(statement, params)
-                    self.commits += 1
-                except Exception as exc:  # every waiter hears it; the next batch tries afresh
-                    for _key, _values, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                    continue
-                for _key, _values, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+        await self.writes.write(self.db, key, **values)
 
     async def _finish(self, entry: Entry, status: str, error: str | None, *,
                       result: ActionResult | None = None) -> None:
