@@ -29,10 +29,11 @@ from bot.cog import Cog
 from bot.components import Button
 from bot.content import Content, Mention, Segment, UserText, fmt, text, with_commands
 from bot.durations import format_duration
-from bot.events import CommandInvoked, Origin
+from bot.events import CommandInvoked
 from bot.facts import CaseClosed
 from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
+from bot.replies import reply
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
 from cogs.moderation.activity import Tracker
@@ -130,9 +131,7 @@ class ModerationBase(Cog):
     @staticmethod
     def reply(event: CommandInvoked | Any, message: str | Content, ephemeral: bool = True) -> Reply:
         """Answer the invoker."""
-        content = text(message) if isinstance(message, str) else message
-        origin: Origin = event.origin
-        return Reply(origin=origin, content=content, ephemeral=ephemeral)
+        return reply(event, message, ephemeral)
 
     async def target(self, user: UserRef, fallback: str = "") -> Target:
         """A member with the name to show."""
