@@ -120,9 +120,8 @@ class Journey(OnboardingBase):
         the greeters' post, a buddy, the newcomer role."""
         key = f"{int(newcomer.person)}:g{newcomer.generation}"
         welcome = next((s for s in self.conf.steps if isinstance(s, WelcomeStep)), None)
-        if self.burst.join(self.ctx.now()):
+        if self.burst.join(self.ctx.now()):  # the batch job is booked after the commit (one writer on SQLite)
             newcomer = await store.save(session, newcomer, welcomed="batched")
-            await self._book_batch()
         else:
             newcomer = await store.save(session, newcomer, welcomed="posted")
             if welcome is not None and welcome.channel is not None:
@@ -175,7 +174,9 @@ class Journey(OnboardingBase):
             await self.ctx.schedule("batch", start + window, {}, key=key)
 
     async def started(self, newcomer: Newcomer) -> None:
-        """After the join commits: the fact, follow-ups, and the flow's first steps."""
+        """After the join commits: the batch welcome, the fact, follow-ups, and the flow's first steps."""
+        if newcomer.welcomed == "batched":
+            await self._book_batch()
         await self.ctx.publish(OnboardingStarted(person=newcomer.person, flow=self.conf.flow))
         self._watch(newcomer)
         key = f"{int(newcomer.person)}:g{newcomer.generation}"
@@ -233,6 +234,8 @@ class Journey(OnboardingBase):
             finished = where.finished
             if finished:
                 newcomer = await store.save(session, newcomer, state=DONE, completed_at=self.ctx.now())
+        if quiet and not said and not finished:
+            return  # the card that waits was sent already
         for content in said:
             await self.tell(newcomer.user, content)
         if finished:
