@@ -180,7 +180,7 @@ def _span(delta: timedelta) -> str:
 def funnel(settings: OnboardingSettings, facts: Iterable[Fact], since: datetime) -> Funnel:
     """The funnel of members who started onboarding at or after ``since``, counted from the facts log.
 
-    A stage counts each person once. "Answered the questions" means every question the flow has now;
+    A stage counts each person once. "Answered the questions" means every required question the flow has now;
     a person who started twice (a reset, a rejoin that restarts) counts from their latest start.
     """
     started: dict[int, datetime] = {}
@@ -202,7 +202,7 @@ def funnel(settings: OnboardingSettings, facts: Iterable[Fact], since: datetime)
         elif isinstance(fact, OnboardingCompleted) and pid in started:
             completed.add(pid)
     rules = [s.name for s in settings.steps if isinstance(s, RulesStep)]
-    questions = [s.name for s in settings.steps if isinstance(s, QuestionStep)]
+    questions = [s.name for s in settings.steps if isinstance(s, QuestionStep) and s.required]
     intros = [s.name for s in settings.steps if isinstance(s, IntroduceStep)]
 
     def count(names: Sequence[str]) -> int:
