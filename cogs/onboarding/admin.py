@@ -7,7 +7,7 @@ from typing import Literal
 
 from bot.actions import Action
 from bot.cog import command
-from bot.content import Content, Segment, fmt, text
+from bot.content import Content, Mention, Segment, UserText, fmt, text
 from bot.events import ButtonPressed, CommandInvoked
 from bot.facts import OnboardingCompleted, OnboardingStarted, OnboardingStepDone
 from bot.permissions import Level
@@ -47,30 +47,37 @@ class Admin(Presses):
         if newcomer is None:
             return self.reply(origin, fmt("{member} has not been through onboarding here.", member=member.id))
         if action == "status":
-            return self.reply(origin, self.status(newcomer))
+            return self.reply(origin, await self.status(newcomer))
         return await self.reset(event, newcomer)
 
-    def status(self, newcomer: Newcomer) -> Content:
+    async def status(self, newcomer: Newcomer) -> Content:
         """One member's onboarding: state, steps, answers, greeter and buddy."""
         where = self.where(newcomer)
         done = [s.name for s in self.conf.steps if s.name in newcomer.done]
         segments: list[Segment] = [*fmt("Onboarding of {member}: {state}, joined ", member=self.mention(newcomer),
                                         state=newcomer.state).segments, self.ctx.moment(newcomer.joined_at, "F"),
-                                   "\nDone: " + (", ".join(done) or "nothing yet")]
+                                   *fmt("\nDone: {done}", done=", ".join(done) or "nothing yet").segments]
         said = left_text(self.conf, where.left)
         if said:
-            segments.append("\n" + said)
+            segments += fmt("\n{said}", said=said).segments
         for name, chosen in newcomer.answers.items():
             question = self.conf.step(name)
             labels = {o.id: o.label for o in question.options} if isinstance(question, QuestionStep) else {}
-            shown = ", ".join(labels.get(c, f"{c} (no longer offered)") for c in chosen) or "—"
-            segments += ["\n", *fmt("{q}: {a}", q=name if question else f"{name} (no longer asked)", a=shown).segments]
-        segments.append("\nFirst message: " + ("yes" if newcomer.first_message_at else "not yet"))
-        if newcomer.greeted_by is not None:
-            segments.append(f"\nGreeted by person {newcomer.greeted_by}")
-        if newcomer.buddy is not None:
-            segments.append(f"\nBuddy: person {newcomer.buddy}")
+            shown = ", ".join(labels.get(c, c + " (no longer offered)") for c in chosen) or "—"
+            segments += fmt("\n{q}: {a}", q=name if question else name + " (no longer asked)", a=shown).segments
+        segments.append("\nFirst message: yes" if newcomer.first_message_at else "\nFirst message: not yet")
+        for label, person in (("Greeted by", newcomer.greeted_by), ("Buddy", newcomer.buddy)):
+            if person is not None:
+                segments += fmt("\n{label}: {who}", label=label, who=await self.who(PersonId(person))).segments
         return Content(tuple(segments))
+
+    async def who(self, person: PersonId) -> Segment:
+        """A person as a mention of their first account (an id when none is left)."""
+        accounts = await self.ctx.services.members.persons.accounts_of(person)
+        if not accounts:
+            return UserText(f"person {int(person)}")
+        info = await self.ctx.member(accounts[0])
+        return Mention(accounts[0], info.label if info is not None else accounts[0].id)
 
     async def reset(self, event: CommandInvoked, newcomer: Newcomer) -> list[Action]:
         """Start a member's flow again from the first step (roles they were given stay)."""
@@ -89,7 +96,8 @@ class Admin(Presses):
         facts = await self.ctx.facts((OnboardingStarted, OnboardingStepDone, OnboardingCompleted),
                                      since=since)
         figures = funnel(self.conf, facts, since)
-        return text(f"Onboarding, last {STATS_DAYS} days:\n" + "\n".join(figures.lines()))
+        head = fmt("Onboarding, last {days} days:", days=STATS_DAYS).segments
+        return Content((*head, *(seg for line in figures.lines() for seg in ("\n", line))))  # Steward's own figures
 
     # -- preview: the admin walks the flow, nothing granted or recorded ---------------------
 
@@ -168,7 +176,7 @@ class Admin(Presses):
             info = await self.ctx.member(origin.user)
             role = self.role(greeters.role, origin.platform)
             if info is None or role is None or role not in info.roles:
-                return self.reply(origin, f"Greeting is for members with the {greeters.role} role.")
+                return self.reply(origin, fmt("Greeting is for members with the {role} role.", role=greeters.role))
         person = await self.ctx.person(origin.user)
         async with self.ctx.db.session() as session, session.begin():
             await store.set_greeter(session, self.community, person, origin.user, status)

@@ -204,7 +204,7 @@ class OnboardingBase(Cog):
             buttons.append(Button("Skip", self.action_id("skip"), f"{owner}:{step.name}"))
         said = left_text(self.conf, left)
         if said:
-            segments.append("\n" + said)
+            segments += ["\n", said]
         return Content(tuple(segments), tuple(buttons))
 
     def resources(self, step: ResourcesStep) -> Content:

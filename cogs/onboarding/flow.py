@@ -139,7 +139,7 @@ def batch_welcome(names: Sequence[Mention], community: str) -> Content:
             segments.append(" and " if i == len(shown) - 1 and not rest else ", ")
         segments.append(mention)
     if rest:
-        segments.append(f" and {rest} other{'s' if rest != 1 else ''}")
+        segments += fmt(" and {rest} " + ("others" if rest != 1 else "other"), rest=rest).segments
     segments.append("! Say hello in the channels when you're ready.")
     return Content(tuple(segments))
 

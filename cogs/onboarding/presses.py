@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.actions import Action, KickMember
 from bot.capabilities import Capability
 from bot.cog import button
-from bot.content import Content, Segment, fmt
+from bot.content import CommandMention, Content, Segment, fmt, text
 from bot.events import ButtonPressed
 from bot.facts import MemberGreeted, MemberVerified, OnboardingAnswered, PreferenceChanged
 from bot.permissions import Level
@@ -87,9 +87,8 @@ class Presses(Journey):
             if self.conf.newcomer_role:
                 await self.grant(session, newcomer, [self.conf.newcomer_role], key=f"ungate:{key}", remove=True)
         await self.publish_done(newcomer, step.name)
-        said = "Thanks for agreeing to the rules."
-        if step.role and not missing:
-            said += f" You now have the {step.role} role."
+        said = fmt("Thanks for agreeing to the rules. You now have the {role} role.", role=step.role) \
+            if step.role and not missing else text("Thanks for agreeing to the rules.")
         await self.ctx.perform(self.reply(event.origin, said))  # before the next step's card
         await self.advance(newcomer.person)
         return []
@@ -168,7 +167,7 @@ class Presses(Journey):
         said: list[Segment] = ["Thanks, noted."]
         granted = [r for r in new if r not in missing]
         if granted:
-            said.append(f" You now have: {', '.join(granted)}.")
+            said += fmt(" You now have: {roles}.", roles=", ".join(granted)).segments
         channels = [c for cid in chosen for name in options[cid].channels
                     if (c := self.ctx.community.channel(name, fresh.platform)) is not None]
         for i, channel in enumerate(channels):
@@ -176,7 +175,8 @@ class Presses(Journey):
         if channels:
             said.append(".")
         if step.timezone and chosen:
-            said.append(f" Times will be shown in {options[chosen[0]].timezone} (change it with /settings).")
+            said += fmt(" Times will be shown in {zone} (change it with {settings}).",
+                        zone=options[chosen[0]].timezone or "", settings=CommandMention("settings")).segments
         await self.ctx.perform(self.reply(event.origin, Content(tuple(said))))
         if not again:
             await self.advance(fresh.person)
@@ -233,7 +233,8 @@ class Presses(Journey):
         if greeters is None:
             return [self.reply(event.origin, "Greeting is switched off here.")]
         if not await self._may_greet(event):
-            return [self.reply(event.origin, f"Saying hi here is for the {greeters.role} role and moderators.")]
+            return [self.reply(event.origin, fmt("Saying hi here is for the {role} role and moderators.",
+                                                 role=greeters.role or ""))]
         greeter = await self.ctx.person(event.origin.user)
         target = PersonId(int(event.value))
         if greeter == target:
