@@ -358,13 +358,16 @@ class Scheduler:
             return
         async with self.db.session() as session:
             nxt = (await session.execute(select(func.min(jobs.c.due_at)).where(jobs.c.status == PENDING))).scalar()
+        aps = self._aps  # stop() may have shut the timer down while the query ran (a job scheduled at exit)
+        if aps is None:
+            return
         if nxt is None:
-            if self._aps.get_job("alarm"):
-                self._aps.remove_job("alarm")
+            if aps.get_job("alarm"):
+                aps.remove_job("alarm")
             return
         wait = max((utc(nxt) - self.clock.now()).total_seconds(), 0.0)
         run_date = datetime.now(UTC) + timedelta(seconds=min(wait, 86400.0) + 0.001)
-        self._aps.add_job(self._ring, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
+        aps.add_job(self._ring, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
                           misfire_grace_time=None, coalesce=True)
 
     async def _take_lease(self) -> bool:
