@@ -139,7 +139,9 @@ class Presses(Journey):
         if not isinstance(step, QuestionStep):
             return await self._stale(event, newcomer, "That question isn't asked any more.")
         offered = {o.id for o in step.options}
-        chosen = [c for c in newcomer.answers.get(step.name, []) if c in offered]
+        async with self.ctx.lock(newcomer.person), self.ctx.db.session() as session:
+            fresh = await store.get(session, self.community, newcomer.person)  # after any pick still being stored
+        chosen = [c for c in (fresh or newcomer).answers.get(step.name, []) if c in offered]
         if not chosen and step.required:
             return [self.reply(event.origin, "Pick at least one answer first, then press Done.")]
         return await self.finish_question(event, newcomer, step, chosen)
