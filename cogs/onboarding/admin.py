@@ -111,14 +111,13 @@ class Admin(Presses):
         """The flow from the start, as a newcomer sees it, in a preview nothing is recorded from."""
         person = await self.ctx.person(event.origin.user)
         self.previews[int(person)] = ()
-        self.preview_answers: dict[int, dict[str, list[str]]] = getattr(self, "preview_answers", {})
         self.preview_answers[int(person)] = {}
         return await self._preview_show(event.origin.user, person, "Preview of the welcome flow (no roles are "
                                         "given and nothing is recorded):")
 
     async def _preview_show(self, user: UserRef, person: PersonId, intro: str) -> list[Action]:
         done = self.previews.get(int(person), ())
-        answers = getattr(self, "preview_answers", {}).get(int(person), {})
+        answers = self.preview_answers.get(int(person), {})
         where = position(self.conf, done)
         me = self._as_newcomer(user, person, done, answers)
         said: list[Content] = [text(intro)] if intro else []
@@ -135,6 +134,7 @@ class Admin(Presses):
             said.append(Content(("[preview] ", *self.template(self.conf.done_text, me).segments,
                                  " (end of the preview)")))
             self.previews.pop(int(person), None)
+            self.preview_answers.pop(int(person), None)
         for content in said:
             await self.tell(user, content, reason="onboarding preview")
         return []
@@ -148,7 +148,7 @@ class Admin(Presses):
         found = self.conf.step(step)
         if found is None:
             return [self.reply(event.origin, "That step isn't part of the flow any more; start the preview again.")]
-        answers = getattr(self, "preview_answers", {}).setdefault(int(person), {})
+        answers = self.preview_answers.setdefault(int(person), {})
         if isinstance(found, QuestionStep) and found.multiple and option:
             answers[step] = toggle(answers.get(step, []), option)
             me = self._as_newcomer(event.origin.user, person, done, answers)

@@ -65,6 +65,7 @@ class OnboardingBase(Cog):
         super().__init__(ctx)
         self.watch: dict[UserRef, Watched] = {}
         self.previews: dict[int, tuple[str, ...]] = {}  # admin person -> steps walked in /onboarding preview
+        self.preview_answers: dict[int, dict[str, list[str]]] = {}  # and the picks of its multiple choices
 
     @property
     def conf(self) -> OnboardingSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +28,7 @@ from cogs.onboarding.store import Newcomer
 class Journey(OnboardingBase):
     """Runs the flow for every person who joins."""
 
-    def __init__(self, ctx: object) -> None:
+    def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         batch = self.conf.welcome_batch
         self.burst = Burst(batch.above, batch.within)

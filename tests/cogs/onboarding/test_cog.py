@@ -283,6 +283,11 @@ async def test_admin_commands_status_reset_preview_and_stats(h: Harness) -> None
     assert any(d.startswith("[preview] Be kind.") for d in dms(preview, "ada"))
     walked = await h.press("ada", button(preview, "I agree"))
     assert roles(walked, "ada") == [] and "[preview] noted — nothing recorded, no role given." in replies(walked)
+    assert any(d.startswith("[preview] What are you here for?") for d in dms(walked, "ada"))
+    picked = await h.press("ada", button(walked, "Rust"))
+    assert "[preview] picked; press Done." in replies(picked)[0] and roles(picked, "ada") == []
+    assert replies(await h.press("dana", button(walked, "Done"))) == [
+        "This one is not yours: it belongs to another member's welcome."]
     stats = replies(await h.command("ada", "/onboarding stats"))[0]
     assert "Joined: 2" in stats and "Accepted the rules: 1 (50%)" in stats and "Finished onboarding: 1 (50%)" in stats
     reset = await h.command("ada", "/onboarding reset dana")
