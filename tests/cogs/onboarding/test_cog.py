@@ -300,3 +300,27 @@ async def test_merge_and_delete_hooks(h: Harness) -> None:
     report = await h.runtime.members.forget(person)
     assert report is not None
     assert "has not been through onboarding" in replies(await h.command("ada", "/onboarding status dana"))[0]
+
+
+async def test_a_role_gone_from_the_platform_is_reported_and_old_answers_stay_readable(db_url: str) -> None:
+    h = await start(db_url)
+    try:
+        h.adapter.world("acme").roles.discard("Members")  # an admin deleted the role after Steward started
+        out = await through_rules(h, "dana")
+        out += await h.press("dana", button(out, "Rust"))
+        await h.advance(seconds=5)
+        logged = [p.content.plain() for p in posts(h.performed, "mod-log")]
+        assert any("AddRole — failed: no role Members here" in line for line in logged), logged
+        assert "What are you here for?" in dms(out, "dana")[-1]  # the flow goes on
+    finally:
+        await h.close()
+    smaller = CONFIG.replace("            - {{id: rust, label: Rust, roles: [Rust]}}\n", "")
+    h2 = await Harness.start(smaller.format(rejoin="resume", above=10, extra=""), db_url=db_url,
+                             cogs={"onboarding": COG})
+    h2.add_member("dana")
+    h2.add_member("ada", "Admins")
+    try:
+        status = replies(await h2.command("ada", "/onboarding status dana"))[0]
+        assert "interests: rust (no longer offered)" in status
+    finally:
+        await h2.close()
