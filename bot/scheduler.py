@@ -358,11 +358,8 @@ class Scheduler:
             return
         async with self.db.session() as session:
             nxt = (await session.execute(select(func.min(jobs.c.due_at)).where(jobs.c.status == PENDING))).scalar()
-        aps = self._aps  # stop() may have shut the timer down while the query ran (a job scheduled at exit)
-        if aps is None:
-            return
-        if nxt is None:
-            if aps.get_job("alarm"):
+        if (aps := self._aps) is None or nxt is None:  # stop() may have shut the timer during the query
+            if aps is not None and aps.get_job("alarm"):
                 aps.remove_job("alarm")
             return
         wait = max((utc(nxt) - self.clock.now()).total_seconds(), 0.0)
