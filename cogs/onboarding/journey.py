@@ -323,7 +323,9 @@ class Journey(OnboardingBase):
         if watched is None or event.is_bot or event.is_dm:
             return
         now = self.ctx.now()
-        intro = event.channel_name in watched.intro_channels
+        # the configured name of the channel (platforms spell channel_name differently, Slack often not at all)
+        where = self.ctx.community.channel_name(event.message.channel) or event.channel_name
+        intro = where in watched.intro_channels
         after_day = now - watched.joined_at >= timedelta(days=1) and not watched.active
         if watched.posted and not intro and not after_day:
             return
@@ -339,7 +341,7 @@ class Journey(OnboardingBase):
             if after_day:
                 changes["active_after_day"] = True
             intro_steps = [s.name for s in self.conf.steps if isinstance(s, IntroduceStep)
-                           and s.channel == event.channel_name and s.name not in newcomer.done]
+                           and s.channel == where and s.name not in newcomer.done]
             if intro_steps and newcomer.state == ACTIVE:
                 for name in intro_steps:
                     newcomer = await self.step_done(session, newcomer, name)

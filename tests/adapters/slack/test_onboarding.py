@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tests.adapters.slack.conftest import StartSteward
 from tests.adapters.slack.fake_slack import Call, FakeSlack
+from tests.adapters.slack.test_http import message
 from tests.adapters.slack.test_moderation_integration import _joiner, buttons, posted, press
 from tests.cogs.onboarding.conftest import FLOW
 
@@ -61,3 +62,14 @@ async def test_the_flow_on_slack(fake: FakeSlack, start_steward: StartSteward) -
     assert await steward.interact(press(question, "Rust", user="U0BOB", hook="x1", fake=fake)) == 200
     answers = await fake.wait_for(lambda: [c for c in fake.of("response_url") if c.args["hook"] == "x1"])
     assert answers[0].args["text"] == "This one is not yours: it belongs to another member's welcome."
+    # the rest of the flow, and her introduction noticed in #introductions
+    zone = await dm(fake, "U0DANA", "Your time zone?")
+    assert await steward.interact(press(zone, "London", user="U0DANA", hook="z1", fake=fake)) == 200
+    found = await dm(fake, "U0DANA", "How did you find us?")
+    assert await steward.interact(press(found, "Skip", user="U0DANA", hook="s1", fake=fake)) == 200
+    await dm(fake, "U0DANA", "Say hello in #introductions.")
+    fake.workspaces["T0001"].memberships["U0DANA"].append("C0INTRODUC")
+    assert await steward.event(message("hi, I'm Dana", user="U0DANA", channel="C0INTRODUC",
+                                       ts="1700003100.000100")) == 200
+    await dm(fake, "U0DANA", "Thanks for introducing yourself")
+    await dm(fake, "U0DANA", "You're all set — welcome to acme!")
