@@ -324,3 +324,20 @@ async def test_a_role_gone_from_the_platform_is_reported_and_old_answers_stay_re
         assert "interests: rust (no longer offered)" in status
     finally:
         await h2.close()
+
+
+async def test_still_active_after_seven_days_and_the_first_message(h: Harness) -> None:
+    await h.join("dana")
+    await h.join("erin")
+    await h.post("erin", "hello!")  # a first message on day one only
+    await h.advance(days=2)
+    await h.post("dana", "back again")  # first message, and active after her first day
+    await h.advance(days=5, minutes=1)
+    ctx = next(iter(h.runtime.cogs_of("acme"))).ctx  # type: ignore[attr-defined]
+    steps = [(f.step, f.person) for f in await ctx.facts((OnboardingStepDone,)) if isinstance(f, OnboardingStepDone)]
+    dana = await h.runtime.members.persons.get("acme", h.user("dana"))
+    erin = await h.runtime.members.persons.get("acme", h.user("erin"))
+    assert ("first-message", erin) in steps and ("first-message", dana) in steps
+    assert [p for s, p in steps if s == "active-7d"] == [dana]
+    stats = replies(await h.command("ada", "/onboarding stats"))[0]
+    assert "Still active after 7 days: 1 (50%)" in stats and "Posted a first message: 2 (100%)" in stats
