@@ -341,3 +341,21 @@ async def test_still_active_after_seven_days_and_the_first_message(h: Harness) -
     assert [p for s, p in steps if s == "active-7d"] == [dana]
     stats = replies(await h.command("ada", "/onboarding stats"))[0]
     assert "Still active after 7 days: 1 (50%)" in stats and "Posted a first message: 2 (100%)" in stats
+
+
+async def test_merging_two_persons_keeps_the_kept_persons_onboarding(db_url: str) -> None:
+    h = await start(db_url, platforms=("memory", "slackish"))
+    h.add_member("ada", "Admins", platform="slackish")
+    try:
+        await through_rules(h, "dana")  # on one platform
+        await h.join("dana", platform="slackish")  # the same human on another: a second person for now
+        kept = await h.runtime.members.persons.get("acme", h.user("dana"))
+        other = await h.runtime.members.persons.get("acme", h.user("dana", "slackish"))
+        assert kept != other
+        await h.runtime.members.merge(other, kept)
+        status = replies(await h.command("ada", "/onboarding status dana"))[0]
+        assert "Done: welcome, rules" in status  # the kept person's progress, not the new account's
+        hi = await h.command("ada", "/onboarding status dana", platform="slackish")
+        assert "Done: welcome, rules" in replies(hi)[0]  # the other account is the same person now
+    finally:
+        await h.close()
