@@ -63,10 +63,15 @@ class Window:
         return self.end - self.start
 
 
-def _active(w: Window, start: int | None = None, end: int | None = None) -> ColumnElement[bool]:
-    return and_(activity.c.community == w.community, activity.c.person_id.is_not(None),
-                activity.c.day >= (w.start if start is None else start),
+def _rows(w: Window, start: int | None = None, end: int | None = None) -> ColumnElement[bool]:
+    """Counter rows of the window, those of forgotten persons included (counts, no person)."""
+    return and_(activity.c.community == w.community, activity.c.day >= (w.start if start is None else start),
                 activity.c.day < (w.end if end is None else end))
+
+
+def _active(w: Window, start: int | None = None, end: int | None = None) -> ColumnElement[bool]:
+    """Counter rows of the window that belong to a person."""
+    return and_(_rows(w, start, end), activity.c.person_id.is_not(None))
 
 
 def _facts(w: Window, *kinds: type[Fact]) -> ColumnElement[bool]:
@@ -99,7 +104,7 @@ def totals(w: Window) -> Query:
     c = activity.c
     return select(*(func.coalesce(func.sum(col), 0) for col in (c.messages, c.replies, c.reactions_given,
                                                                  c.reactions_received, c.mentions))
-                  ).where(_active(w))
+                  ).where(_rows(w))
 
 
 def growth(w: Window) -> Query:
@@ -201,7 +206,7 @@ def channel_health(w: Window) -> Query:
                    func.sum(case((now, activity.c.messages), else_=0)),
                    func.sum(case((now, literal(0)), else_=activity.c.messages)),
                    func.count(case((now, activity.c.person_id)).distinct()))
-            .where(_active(w, w.start - w.days, w.end), activity.c.channel != "")
+            .where(_rows(w, w.start - w.days, w.end), activity.c.channel != "")
             .group_by(activity.c.channel).order_by(activity.c.channel))
 
 
