@@ -56,7 +56,8 @@ def loop_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.
     loop.close()
 
 
-ROW = st.tuples(st.integers(0, 45), st.one_of(st.none(), st.integers(1, 7)), st.sampled_from(["#general", "#help", "#dev"]),
+PERSON = st.one_of(st.none(), st.integers(1, 7))  # None: a forgotten person's counts
+ROW = st.tuples(st.integers(0, 45), PERSON, st.sampled_from(["#general", "#help", "#dev"]),
                 st.integers(0, 3), st.integers(0, 2))
 JOIN = st.tuples(st.integers(1, 7), st.integers(0, 45))
 
