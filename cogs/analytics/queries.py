@@ -109,19 +109,19 @@ def totals(w: Window) -> Query:
 
 def growth(w: Window) -> Query:
     """New (joined), left, returning (active now and before the window) and churned (active in the
-    previous window of the same length, not in this one) persons."""
-    before = activity.alias("before")
-    now = activity.alias("now")
+    previous window of the same length, not in this one) persons.
+
+    Returning and churned read each person's first and last active day (the person index, in order).
+    """
     joined = select(func.count(members.c.person_id.distinct())).where(
         members.c.community == w.community, members.c.kind == "join", members.c.day >= w.start, members.c.day < w.end)
     left = select(func.count(members.c.person_id.distinct())).where(
         members.c.community == w.community, members.c.kind == "leave", members.c.day >= w.start, members.c.day < w.end)
-    returning = select(func.count(activity.c.person_id.distinct())).where(_active(w), exists().where(
-        before.c.community == w.community, before.c.person_id == activity.c.person_id, before.c.day < w.start))
-    churned = select(func.count(activity.c.person_id.distinct())).where(
-        _active(w, w.start - w.days, w.start), ~exists().where(
-            now.c.community == w.community, now.c.person_id == activity.c.person_id,
-            now.c.day >= w.start, now.c.day < w.end))
+    span = (select(func.min(activity.c.day).label("first"), func.max(activity.c.day).label("last"))
+            .where(activity.c.community == w.community, activity.c.person_id.is_not(None), activity.c.day < w.end)
+            .group_by(activity.c.person_id).subquery())
+    returning = select(func.count()).select_from(span).where(span.c.last >= w.start, span.c.first < w.start)
+    churned = select(func.count()).select_from(span).where(span.c.last < w.start, span.c.last >= w.start - w.days)
     return select(joined.scalar_subquery(), left.scalar_subquery(), returning.scalar_subquery(),
                   churned.scalar_subquery())
 

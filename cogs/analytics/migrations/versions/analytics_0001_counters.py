@@ -30,8 +30,13 @@ def upgrade() -> None:
         sa.Column("reactions_received", sa.Integer, nullable=False, server_default="0"),
         sa.Column("mentions", sa.Integer, nullable=False, server_default="0"),
     )
-    op.create_index("ix_analytics_activity_day", "analytics_activity", ["community", "day", "person_id"])
-    op.create_index("ix_analytics_activity_person", "analytics_activity", ["community", "person_id", "day"])
+    op.create_index("ix_analytics_activity_day", "analytics_activity",
+                    ["community", "day", "person_id", "messages", "replies", "reactions_given", "reactions_received",
+                     "mentions"])
+    op.create_index("ix_analytics_activity_person", "analytics_activity",
+                    ["community", "person_id", "day", "ts", "messages", "replies", "reactions_received"])
+    op.create_index("ix_analytics_activity_channel", "analytics_activity",
+                    ["community", "channel", "day", "person_id", "messages"])
     op.create_table(
         "analytics_members",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -43,6 +48,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(60), nullable=True),
     )
     op.create_index("ix_analytics_members_kind", "analytics_members", ["community", "kind", "day"])
+    op.create_index("ix_analytics_members_person", "analytics_members", ["community", "person_id", "kind"])
     op.create_table(
         "analytics_campaigns",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
