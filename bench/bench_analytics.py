@@ -87,40 +87,35 @@ async def fill(url: str, *, community: str = "acme", days: int = 30, n_members: 
             at = max(joined[p], start) + timedelta(days=rng.uniform(0, days))
             if at < now:
                 member_rows.append(store.member_row(community, day_number(at, TZ), at, PersonId(p), "leave"))
-        # each member: a daily activity level that fades by their own half-life
-        level = {p: rng.paretovariate(1.6) for p in range(1, n_members + 1)}
+        # each member: a daily activity level that fades at their own rate; scaled to the target
+        level = {p: min(rng.paretovariate(1.6), 40.0) for p in range(1, n_members + 1)}
         fade = {p: rng.choice([3, 7, 14, 30, 90, 365]) for p in range(1, n_members + 1)}
-        scale = target_rows / sum(min(l, 40) for l in level.values()) / days / 0.55
-        written = 0
-        batch: list[dict[str, object]] = []
+        expected: dict[tuple[int, int], float] = {}
         for p in range(1, n_members + 1):
             for d in range(days):
                 day_start = start + timedelta(days=d)
-                if day_start < joined[p]:
-                    continue
-                age = (day_start - max(joined[p], start)).days
-                expected = min(level[p], 40) * scale * math.exp(-age / fade[p]) * (0.7 if day_start.weekday() >= 5
-                                                                                    else 1.0)
-                for _ in range(int(expected) + (rng.random() < expected % 1)):
-                    at = day_start + timedelta(seconds=rng.uniform(0, 86400))
-                    if at >= now:
-                        continue
-                    kind = rng.random()
-                    counts = ({"messages": 1, "replies": int(rng.random() < 0.3), "mentions": int(rng.random() < 0.1)}
-                              if kind < 0.7 else {"reactions_given": 1} if kind < 0.85 else {"reactions_received": 1})
-                    batch.append(store.activity_row(community, day_number(at, TZ), at, PersonId(p),
-                                                    rng.choices(CHANNELS, WEIGHTS)[0], **counts))
-                    if len(batch) >= 50_000:
-                        async with db.engine.begin() as conn:
-                            await conn.execute(insert(activity), batch)
-                        written += len(batch)
-                        batch = []
-                        if written >= target_rows:
-                            break
-                if written >= target_rows:
-                    break
-            if written >= target_rows:
-                break
+                if day_start >= joined[p] - timedelta(days=1):
+                    age = (day_start - max(joined[p], start)).days
+                    expected[p, d] = level[p] * math.exp(-max(age, 0) / fade[p]) * (
+                        0.7 if day_start.weekday() >= 5 else 1.0)
+        scale = target_rows / sum(expected.values())
+        written = 0
+        batch: list[dict[str, object]] = []
+        for (p, d), mean in expected.items():
+            mean *= scale
+            day_start = start + timedelta(days=d)
+            for _ in range(int(mean) + (rng.random() < mean % 1)):
+                at = max(day_start + timedelta(seconds=rng.uniform(0, 86400)), joined[p])
+                kind = rng.random()
+                counts = ({"messages": 1, "replies": int(rng.random() < 0.3), "mentions": int(rng.random() < 0.1)}
+                          if kind < 0.7 else {"reactions_given": 1} if kind < 0.85 else {"reactions_received": 1})
+                batch.append(store.activity_row(community, day_number(min(at, now), TZ), min(at, now), PersonId(p),
+                                                rng.choices(CHANNELS, WEIGHTS)[0], **counts))
+            if len(batch) >= 50_000:
+                async with db.engine.begin() as conn:
+                    await conn.execute(insert(activity), batch)
+                written += len(batch)
+                batch = []
         if batch:
             async with db.engine.begin() as conn:
                 await conn.execute(insert(activity), batch)
@@ -166,7 +161,8 @@ def _facts(rng: random.Random, community: str, start: datetime, now: datetime, j
         add(QuestionAsked(person=p, channel="#help", message=f"q{q}"), at)
         if rng.random() < 0.85:
             wait = rng.lognormvariate(6.5, 1.2)
-            add(QuestionAnswered(person=p, channel="#help", message=f"q{q}", seconds=wait), at + timedelta(seconds=wait))
+            add(QuestionAnswered(person=p, channel="#help", message=f"q{q}", seconds=wait),
+                at + timedelta(seconds=wait))
     for e in range(1, 7):
         at = start + timedelta(days=4 * e)
         for p in rng.sample(range(1, n_members + 1), rng.randint(20, 90)):
