@@ -90,12 +90,20 @@ async def fill(url: str, *, community: str = "acme", days: int = 30, n_members: 
         # each member: a daily activity level that fades at their own rate; scaled to the target
         level = {p: min(rng.paretovariate(1.6), 40.0) for p in range(1, n_members + 1)}
         fade = {p: rng.choice([3, 7, 14, 30, 90, 365]) for p in range(1, n_members + 1)}
+        # many newcomers look around for a few days and never come back; some never post at all
+        drift = {p: rng.random() < 0.45 for p in range(1, n_members + 1) if joined[p] >= start}
+        silent = {p for p in drift if rng.random() < 0.2}
+        first_post = {p: joined[p] + timedelta(minutes=rng.lognormvariate(4.5, 1.3)) for p in drift}
         expected: dict[tuple[int, int], float] = {}
         for p in range(1, n_members + 1):
+            if p in silent:
+                continue
             for d in range(days):
                 day_start = start + timedelta(days=d)
                 if day_start >= joined[p] - timedelta(days=1):
                     age = (day_start - max(joined[p], start)).days
+                    if drift.get(p) and age > 4:
+                        break
                     expected[p, d] = level[p] * math.exp(-max(age, 0) / fade[p]) * (
                         0.7 if day_start.weekday() >= 5 else 1.0)
         scale = target_rows / sum(expected.values())
@@ -105,7 +113,7 @@ async def fill(url: str, *, community: str = "acme", days: int = 30, n_members: 
             mean *= scale
             day_start = start + timedelta(days=d)
             for _ in range(int(mean) + (rng.random() < mean % 1)):
-                at = max(day_start + timedelta(seconds=rng.uniform(0, 86400)), joined[p])
+                at = max(day_start + timedelta(seconds=rng.uniform(0, 86400)), first_post.get(p, joined[p]))
                 kind = rng.random()
                 counts = ({"messages": 1, "replies": int(rng.random() < 0.3), "mentions": int(rng.random() < 0.1)}
                           if kind < 0.7 else {"reactions_given": 1} if kind < 0.85 else {"reactions_received": 1})

@@ -143,7 +143,8 @@ def promotion_chart(k: Kpis) -> bytes:
     """Joins per source or campaign."""
     fig, ax = _figure()
     if k.sources:
-        ax.barh([s.source[:24] for s in k.sources], [s.joins for s in k.sources], color=BLUE)
+        ranked = sorted(k.sources, key=lambda s: (s.joins, s.source))  # barh draws bottom-up: largest on top
+        ax.barh([s.source[:24] for s in ranked], [s.joins for s in ranked], color=BLUE)
         ax.set_xlabel("joins")
         ax.grid(False)
     else:

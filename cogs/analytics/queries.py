@@ -89,22 +89,20 @@ def _joined(w: Window) -> Query:
 
 
 def daily_active(w: Window) -> Query:
-    """DAU: ``(day, distinct persons with any activity that day)`` for each day with activity."""
-    return (select(activity.c.day, func.count(activity.c.person_id.distinct()))
-            .where(_active(w)).group_by(activity.c.day).order_by(activity.c.day))
-
-
-def active_between(w: Window, start: int, end: int) -> Query:
-    """Distinct active persons over ``start`` ≤ day < ``end`` (WAU over 7 days, MAU over 30)."""
-    return select(func.count(activity.c.person_id.distinct())).where(_active(w, start, end))
-
-
-def totals(w: Window) -> Query:
-    """Messages, replies, reactions given and received, mentions in the window."""
+    """DAU and the day's counts: ``(day, distinct persons, messages, replies, reactions given,
+    reactions received, mentions)`` for each day with activity. The period's totals are the sums of
+    these rows (a forgotten person's counts are in them; COUNT(DISTINCT) skips their NULL)."""
     c = activity.c
-    return select(*(func.coalesce(func.sum(col), 0) for col in (c.messages, c.replies, c.reactions_given,
-                                                                 c.reactions_received, c.mentions))
-                  ).where(_rows(w))
+    return (select(c.day, func.count(c.person_id.distinct()), func.sum(c.messages), func.sum(c.replies),
+                   func.sum(c.reactions_given), func.sum(c.reactions_received), func.sum(c.mentions))
+            .where(_rows(w)).group_by(c.day).order_by(c.day))
+
+
+def recent_active(w: Window, today: int) -> Query:
+    """MAU and WAU: distinct active persons over the 30 and the 7 days up to ``today``."""
+    week = case((activity.c.day > today - 7, activity.c.person_id))
+    return select(func.count(activity.c.person_id.distinct()), func.count(week.distinct())).where(
+        _active(w, today - 29, today + 1))
 
 
 def growth(w: Window) -> Query:
@@ -166,12 +164,14 @@ def funnel(w: Window) -> Query:
 
 
 def first_message_seconds(w: Window) -> Query:
-    """Seconds from joining to the first message, one row per person who joined and posted, ascending."""
+    """Seconds from joining to the first message, one row per person who joined and posted, ascending
+    (one index seek per person who joined, not a pass over every row)."""
     j = _joined(w).subquery()
-    seconds = (func.min(activity.c.ts) - j.c.jts).label("seconds")
-    return (select(seconds).select_from(j.join(activity, and_(
+    first = (select(func.min(activity.c.ts)).where(
         activity.c.community == w.community, activity.c.person_id == j.c.person_id, activity.c.messages > 0,
-        activity.c.ts >= j.c.jts))).group_by(j.c.person_id, j.c.jts).order_by(seconds))
+        activity.c.ts >= j.c.jts).scalar_subquery())
+    seconds = (first - j.c.jts).label("seconds")
+    return select(seconds).select_from(j).where(first.is_not(None)).order_by(seconds)
 
 
 def first_reply_seconds(w: Window) -> Query:

@@ -21,6 +21,7 @@ from cogs.analytics.charts import Charts
 from cogs.analytics.kpis import Kpis
 from cogs.analytics.store import period_label
 
+FOLD = 10  # tables longer than this fold under their chart
 NO_DATA = "No activity has been recorded for this community yet: the report fills in as members talk."
 
 
@@ -160,7 +161,7 @@ section h2{font-size:16px;margin:0 0 8px}img{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%;font-size:13px;margin-top:8px}
 td,th{border-bottom:1px solid #eaeef2;padding:4px 6px;text-align:left}th{color:#57606a;font-weight:600}
 .note{color:#9a6700;background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px}
-.growing{color:#1a7f37}.dying{color:#cf222e}
+details summary{cursor:pointer;color:#57606a;font-size:13px;margin-top:8px}
 """
 
 
@@ -172,7 +173,10 @@ def _table(head: list[str], body: list[list[object]]) -> str:
     if not body:
         return "<p>none in this period</p>"
     cells = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in body)
-    return "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>" + cells + "</table>"
+    table = "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>" + cells + "</table>"
+    if len(body) > FOLD:  # a long table folds under its chart (the browser opens it; no script)
+        return f"<details><summary>the figures ({len(body)} rows)</summary>{table}</details>"
+    return table
 
 
 def _section(name: str, title: str, charts: Charts, table: str) -> str:
@@ -220,7 +224,9 @@ def page(k: Kpis, charts: Charts, *, generated: datetime) -> str:
             [[k.feedback_new, k.feedback_shipped, k.feedback_votes, seconds(k.feedback_first_status)]])),
         _section("promotion", t.get("promotion", "Joins by source"), charts, _table(
             ["source", "joins", "30 days in", "still active", "30-day retention"],
-            [[s.source, s.joins, s.eligible, s.retained, pct(s.retention)] for s in k.sources])),
+            [[s.source, s.joins, s.eligible, s.retained, pct(s.retention)] for s in k.sources]) +
+            ("<p>Nobody who joined in this period is 30 days in yet: a longer period (--since 60d) shows "
+             "30-day retention.</p>" if k.sources and not any(s.eligible for s in k.sources) else "")),
     ]
     support = (
         "<section id=\"questions\"><h2>Questions and contributors</h2>"

@@ -108,12 +108,12 @@ async def compute(session: AsyncSession, w: Window, today: int, *, top: int = 10
     if not k.has_data:
         return k
     run = session.execute
-    k.daily = [(day_date(d), n) for d, n in (await run(q.daily_active(w))).all()]
+    days = (await run(q.daily_active(w))).all()
+    k.daily = [(day_date(d), int(n)) for d, n, *_counts in days if n]
     k.dau = mean_dau(k.daily, min(w.days, max(1, today + 1 - w.start)))
-    k.wau = int(await session.scalar(q.active_between(w, today - 6, today + 1)) or 0)
-    k.mau = int(await session.scalar(q.active_between(w, today - 29, today + 1)) or 0)
     k.messages, k.replies, k.reactions, k.reactions_received, k.mentions = (
-        int(v) for v in (await run(q.totals(w))).one())
+        sum(int(row[i] or 0) for row in days) for i in range(2, 7))
+    k.mau, k.wau = (int(v or 0) for v in (await run(q.recent_active(w, today))).one())
     k.new, k.left, k.returning, k.churned = (int(v or 0) for v in (await run(q.growth(w))).one())
     k.cohorts = [Cohort(day_date(int(week) * 7 - 3), int(n), int(e1 or 0), int(r1 or 0), int(e4 or 0), int(r4 or 0))
                  for week, n, e1, r1, e4, r4 in (await run(q.retention(w, today))).all()]
