@@ -128,8 +128,10 @@ class AnalyticsCog(AnalyticsBase):
                     fallback.append(platform)
         segments: list[Segment] = [*fmt("Campaign {n} created.", n=name).segments, *made]
         if fallback:
-            segments += fmt("\n{p}: no invite links to track here, so members who answer {n} to the onboarding "
-                            "question on how they found us count for it.", p=", ".join(fallback), n=name).segments
+            why = "no invite links to track here" if self.conf.invite_channel else \
+                "no invite made (analytics.invite_channel is not set)"
+            segments += fmt("\n{p}: {why}, so members who answer {n} to the onboarding question on how they found "
+                            "us count for it.", p=", ".join(fallback), why=why, n=name).segments
         return Content(tuple(segments))
 
     async def campaigns(self) -> Content:

@@ -3,9 +3,11 @@ accounts, forgetting a person, what is not counted, and days in the community's 
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.actions import Reply, SendMessage
@@ -13,7 +15,9 @@ from bot.events import MessagePosted
 from bot.persons import PersonId
 from bot.refs import MessageRef
 from bot.testing import Harness, texts
-from cogs.analytics import COG
+from cogs.analytics import COG, base
+from cogs.analytics.charts import Charts, render_all
+from cogs.analytics.kpis import Kpis
 from cogs.analytics.models import activity, campaigns, members
 from cogs.analytics.period import day_date, day_number, local_midnight, window
 from tests.cogs.analytics.conftest import CONFIG, START, cog
@@ -83,6 +87,33 @@ async def test_weekly_report_goes_to_staff_with_charts(h: Harness) -> None:
     assert sorted(f.name for f in report.files) == ["activity.png", "events.png", "feedback.png", "funnel.png",
                                                     "moderation.png", "promotion.png", "retention.png"]
     assert all(f.data.startswith(b"\x89PNG") and f.content_type == "image/png" for f in report.files)
+
+
+async def test_without_an_invite_channel_the_campaign_says_why(db_url: str) -> None:
+    h = await Harness.start(CONFIG.replace('      invite_channel: "#general"\n', ""), db_url=db_url,
+                            cogs={"analytics": COG}, now=START)
+    h.add_member("mo", "Moderators", rank=10)
+    h.adapter.world("acme").invites = {}  # the platform could make one
+    try:
+        [answer] = await h.command("mo", "/invite create autumn")
+        assert answer.content.plain() == (
+            "Campaign autumn created.\nmemory: no invite made (analytics.invite_channel is not set), so members who "
+            "answer autumn to the onboarding question on how they found us count for it.")
+    finally:
+        await h.close()
+
+
+async def test_charts_are_drawn_off_the_event_loop(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+
+    def spy(k: Kpis, names: tuple[str, ...] | None = None) -> Charts:
+        threads.append(threading.current_thread().name)
+        return render_all(k, names)
+
+    monkeypatch.setattr(base, "render_all", spy)
+    await h.post("alice", "hi")
+    await h.advance(hours=1, minutes=1)  # the Monday 09:00 report
+    assert threads and threads[0] != threading.main_thread().name
 
 
 async def test_people_are_counted_not_accounts(db_url: str) -> None:
