@@ -88,7 +88,7 @@ def funnel_chart(k: Kpis) -> bytes:
     if k.funnel and k.funnel[0][1]:
         ax.barh([s for s, _n in stages], [n for _s, n in stages], color=[ORANGE, GREEN, GREEN, BLUE][: len(stages)])
         for i, (_s, n) in enumerate(stages):
-            ax.text(n, i, f" {n}", va="center")
+            ax.annotate(str(n), (n, i), xytext=(3, 0), textcoords="offset points", va="center")
         ax.grid(False)
     else:
         _empty(ax, "nobody joined in this period")

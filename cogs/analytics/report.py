@@ -82,7 +82,7 @@ def summary(k: Kpis, *, title: str = "Community stats") -> Content:
     if k.top:
         segments.append("\nTop contributors: ")
         for i, c in enumerate(k.top):
-            segments += [*([", "] if i else []), UserText(c.label), f" ({c.messages})"]
+            segments += [*([", "] if i else []), UserText(c.label), *fmt(" ({m})", m=c.messages).segments]
     dying = [c.name for c in k.channels if c.health == "dying"]
     if dying:
         segments += fmt("\nQuiet channels: {c}.", c=", ".join(dying)).segments
