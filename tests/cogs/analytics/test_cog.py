@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.actions import Reply, SendMessage
 from bot.events import MessagePosted
+from bot.facts import OnboardingAnswered, facts_log
 from bot.persons import PersonId
 from bot.refs import MessageRef
 from bot.testing import Harness, texts
@@ -20,7 +21,7 @@ from cogs.analytics.charts import Charts, render_all
 from cogs.analytics.kpis import Kpis
 from cogs.analytics.models import activity, campaigns, members
 from cogs.analytics.period import day_date, day_number, local_midnight, window
-from tests.cogs.analytics.conftest import CONFIG, START, cog
+from tests.cogs.analytics.conftest import CONFIG, START, cog, publish
 
 
 async def person(h: Harness, name: str, platform: str | None = None) -> PersonId:
@@ -135,12 +136,15 @@ async def test_forgetting_a_person_leaves_no_row_naming_them(h: Harness) -> None
     await h.join("alice")
     await h.post("alice", "hi")
     await h.post("bob", "hey")
-    await h.command("alice", "/invite list")
     alice = await person(h, "alice")
-    report = await h.runtime.members.forget(alice)
-    assert report.rows.get("analytics", 0) == 2 and not report.failed  # her join went, her message is a count
+    await publish(h, OnboardingAnswered(person=alice, question="how", choices=["friend"], source=True))
+    h.add_member("root", "Admins", rank=30)
+    [answer] = await h.command("root", "/forget alice")
+    assert answer.content.plain() == "Erased 3 row(s) about that member in every feature."  # join, source, message
+    [again] = await h.command("root", "/forget alice")
+    assert again.content.plain() == "Steward keeps nothing about that member."
     async with h.runtime.db.session() as session:
-        for table in (activity, members):
+        for table in (activity, members, facts_log):
             assert await session.scalar(select(func.count()).select_from(table).where(
                 table.c.person_id == alice)) == 0
         assert await session.scalar(select(func.sum(activity.c.messages))) == 2  # counts stay, pseudonymous
