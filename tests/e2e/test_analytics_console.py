@@ -106,3 +106,29 @@ def test_report_refusals_and_an_empty_community(tmp_path: Path) -> None:
     unwritable = steward("report", "--config", str(config), "--community", "acme", "--out",
                          str(tmp_path / "missing" / "r.html"), cwd=tmp_path)
     assert unwritable.returncode == 1 and "can't write" in unwritable.stderr
+
+
+def test_simulate_then_report_and_the_refusal_of_real_members(tmp_path: Path) -> None:
+    config = example_config(tmp_path)
+    made = steward("simulate", "--config", str(config), "--community", "acme", "--days", "8", "--members", "40",
+                   cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "simulating [####################] day 8/8" in made.stderr and "Traceback" not in made.stderr
+    assert "simulated 8 day(s) of acme with 40 members" in made.stderr
+    data = json.loads(steward("report", "--config", str(config), "--community", "acme", "--since", "8d",
+                              "--format", "json", "--out", "-", cwd=tmp_path).stdout)
+    assert data["mau"] > 10 and data["messages"] > 100 and data["new"] > 5
+    assert data["cases"] and data["events"] and data["funnel"][0][1] == data["new"]  # moderation ran for real
+    assert data["feedback_new"] > 0  # posts in #feedback became items through the feedback cog
+    # a person talks on the console: the database now holds a real member, and simulate refuses it
+    ran = steward("run", "--config", str(config), stdin="alice: hello\n", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    refused = steward("simulate", "--config", str(config), "--community", "acme", "--days", "2", "--members", "5",
+                      cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "already holds 1 real member account(s)" in refused.stderr and "--force" in refused.stderr
+    forced = steward("simulate", "--config", str(config), "--community", "acme", "--days", "1", "--members", "5",
+                     "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    bad = steward("simulate", "--config", str(config), "--community", "acme", "--days", "400", cwd=tmp_path)
+    assert bad.returncode == 1 and "--days is 1 to 90" in bad.stderr
