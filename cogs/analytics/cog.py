@@ -26,6 +26,12 @@ from cogs.analytics.report import summary
 CAMPAIGN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
+def campaign_name(raw: str | None) -> str | None:
+    """A campaign's name as typed, folded to lower case; None unless it is 1–40 of a-z 0-9 - _."""
+    clean = (raw or "").strip().casefold()
+    return clean if CAMPAIGN.fullmatch(clean) and clean.isascii() else None
+
+
 def _reply(event: CommandInvoked, content: str | Content) -> Reply:
     return Reply(origin=event.origin, content=fmt("{m}", m=content) if isinstance(content, str) else content,
                  ephemeral=True)
@@ -102,8 +108,8 @@ class AnalyticsCog(AnalyticsBase):
         """Create or list campaigns."""
         if action == "list":
             return _reply(event, await self.campaigns())
-        clean = (name or "").strip().casefold()
-        if not CAMPAIGN.fullmatch(clean):
+        clean = campaign_name(name)
+        if clean is None:
             return _reply(event, fmt("A campaign name is 1–40 lower-case letters, digits, - or _, e.g. "
                                      "`spring-meetup`; got {n}.", n=UserText((name or "nothing")[:60])))
         return _reply(event, await self.create_campaign(event, clean))

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert
 
 from bot.storage import Database
 from cogs.analytics import COG, store
+from cogs.analytics.cog import campaign_name
 from cogs.analytics.kpis import Kpis
 from cogs.analytics.loop import figures
 from cogs.analytics.models import activity, members
@@ -44,6 +45,19 @@ def test_periods_people_write(text: str, days: int) -> None:
 def test_bad_periods_say_why(text: str, says: str) -> None:
     with pytest.raises(PeriodError, match=says):
         parse_days(text)
+
+
+@given(st.text(max_size=60))
+def test_any_campaign_name_is_a_clean_slug_or_refused(text: str) -> None:
+    name = campaign_name(text)
+    assert name is None or (1 <= len(name) <= 40 and name.isascii() and name == name.lower()
+                            and all(c.isalnum() or c in "-_" for c in name))
+
+
+@pytest.mark.parametrize(("text", "name"), [("Spring-Meetup", "spring-meetup"), (" news_2026 ", "news_2026"),
+                                            ("two words", None), ("-lead", None), ("K", "k"), ("x" * 41, None)])
+def test_campaign_names_people_type(text: str, name: str | None) -> None:
+    assert campaign_name(text) == name
 
 
 @pytest.fixture(scope="module")
