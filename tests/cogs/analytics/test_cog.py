@@ -160,6 +160,9 @@ async def test_what_is_not_counted_and_reactions_received(h: Harness) -> None:
     await h.send(MessagePosted(platform="memory", scope="acme", event_id="bot1", occurred_at=h.clock.now(),
                                message=MessageRef("memory", "general", "b1"), author=h.user("robot"),
                                author_name="robot", text="beep", is_bot=True))
+    await h.send(MessagePosted(platform="memory", scope="acme", event_id="dm1", occurred_at=h.clock.now(),
+                               message=MessageRef("memory", "dm-alice", "d1"), author=h.user("alice"),
+                               author_name="alice", text="a private word", is_dm=True))
     k = await cog(h).kpis(1)
     assert (k.messages, k.reactions, k.reactions_received, k.mau) == (1, 2, 1, 2)
     assert [(c.label, c.reactions_received) for c in k.top] == [("alice", 1)]
