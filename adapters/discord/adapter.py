@@ -350,6 +350,33 @@ class DiscordAdapter:
         guild = self.state.guild(scope)
         return None if guild is None or guild.me is None else _info(guild, guild.me)
 
+    async def invite_uses(self, scope: str) -> dict[str, int] | None:
+        """Each invite's use count (analytics compares two snapshots around a join to tell which one
+        was used); None without the Manage Server permission Discord requires to list invites."""
+        guild = self.state.guild(scope)
+        if guild is None or checks.lacks(guild, "manage_guild"):
+            return None
+        try:
+            invites = await guild.invites()
+        except discord.HTTPException as exc:
+            log.warning("%s: can't list invites (%s)", guild.name, exc.status)
+            return None
+        return {invite.code: invite.uses or 0 for invite in invites}
+
+    async def create_invite(self, scope: str, channel: ChannelRef) -> tuple[str, str] | None:
+        """A never-expiring, unique invite to ``channel`` (an analytics campaign): its code and URL."""
+        guild = self.state.guild(scope)
+        found = guild.get_channel(int(channel.id)) if guild is not None and channel.id.isdigit() else None
+        if guild is None or not isinstance(found, discord.abc.GuildChannel) or \
+                checks.lacks(guild, "create_instant_invite", found):
+            return None
+        try:
+            invite = await found.create_invite(max_age=0, unique=True, reason="Steward: invite campaign")
+        except discord.HTTPException as exc:
+            log.warning("%s: can't create an invite in #%s (%s)", guild.name, found.name, exc.status)
+            return None
+        return invite.code, invite.url
+
     async def resolve_channel(self, scope: str, name: str) -> ChannelRef | None:
         guild = self.state.guild(scope)
         found = names.find_channel(guild, name) if guild is not None else None

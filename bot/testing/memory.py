@@ -69,6 +69,7 @@ class Scope:
     roles: set[str] = field(default_factory=set)
     members: dict[str, FakeMember] = field(default_factory=dict)
     banned: set[str] = field(default_factory=set)
+    invites: dict[str, int] | None = None  # invite code → uses; None: this platform has no invite links
 
 
 class MemoryAdapter:
@@ -267,6 +268,20 @@ class MemoryAdapter:
         return ActionResult.success(action, ref=action.event or f"event{next(self._ids)}")
 
     # -- lookups ----------------------------------------------------------------------------
+
+    async def invite_uses(self, scope: str) -> dict[str, int] | None:
+        """Invite use counts, when the test gave the scope invites (``world(scope).invites = {}``)."""
+        invites = self.scopes.get(scope, Scope()).invites
+        return None if invites is None else dict(invites)
+
+    async def create_invite(self, scope: str, channel: ChannelRef) -> tuple[str, str] | None:
+        """A new invite with no uses yet (None when the scope has no invites)."""
+        world = self.scopes.get(scope)
+        if world is None or world.invites is None:
+            return None
+        code = f"inv{len(world.invites) + 1}"
+        world.invites[code] = 0
+        return code, f"https://invite.memory/{code}"
 
     async def member(self, scope: str, user: UserRef) -> MemberInfo | None:
         if user == self.bot_user:

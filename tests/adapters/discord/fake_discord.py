@@ -248,6 +248,7 @@ class FakeDiscord:
         self.unmodelled: list[str] = []  # requests to routes this fake does not model (a test failure)
         self.bans: dict[int, set[int]] = {}  # guild id -> banned user ids
         self.nonces: dict[tuple[int, str], dict[str, Any]] = {}  # (channel, enforced nonce) -> the message
+        self.invites: dict[int, dict[str, dict[str, Any]]] = {}  # guild -> invite code -> the invite
         self.shard_count = 1
         self.port = 0
         self._mark = 0
@@ -728,6 +729,10 @@ class FakeDiscord:
                          "parent_id": match.group(1), "owner_id": str(self.bot.id),
                          "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
                                              "archive_timestamp": iso()}}
+        if m == "GET" and (match := re.fullmatch(r"/guilds/(\d+)/invites", p)):
+            return 200, [dict(i) for i in self.invites.get(int(match.group(1)), {}).values()]
+        if m == "POST" and (match := re.fullmatch(r"/channels/(\d+)/invites", p)):
+            return 200, self._invite(int(match.group(1)), body)
         if match := re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", p):
             return self._scheduled_event(m, self.guilds[int(match.group(1))], match.group(2), body)
         if any(re.fullmatch(pattern, f"{m} {p}") for pattern in NO_CONTENT):
@@ -770,6 +775,23 @@ class FakeDiscord:
             return 200, event
         self.unmodelled.append(f"{method} /guilds/{guild.id}/scheduled-events/{event_id or ''}")
         return 404, {"message": "the fake Discord does not model that", "code": 0}
+
+    def _invite(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Create an invite to a channel (as ``POST /channels/{id}/invites``); uses start at 0."""
+        guild, channel = next((g, c) for g in self.guilds.values() for c in g.channels.values() if c.id == channel_id)
+        code = f"fk{snowflake() % 10**8:08d}"
+        invite = {"code": code, "type": 0, "uses": 0, "max_uses": body.get("max_uses", 0),
+                  "max_age": body.get("max_age", 86400), "temporary": body.get("temporary", False),
+                  "created_at": iso(), "inviter": self.bot.user(),
+                  "guild": {"id": str(guild.id), "name": guild.name, "icon": None, "splash": None, "banner": None,
+                            "description": None, "features": [], "verification_level": 0, "nsfw_level": 0},
+                  "channel": {"id": str(channel.id), "name": channel.name, "type": channel.type}}
+        self.invites.setdefault(guild.id, {})[code] = invite
+        return invite
+
+    def invite_used(self, guild: Guild, code: str) -> None:
+        """Someone joined through an invite: Discord counts the use (the join itself is GUILD_MEMBER_ADD)."""
+        self.invites[guild.id][code]["uses"] += 1
 
     async def _overwrites_changed(self, call: Call) -> None:
         """PUT/DELETE of a permission overwrite: keep the channel's state and tell the gateway, as Discord does."""
