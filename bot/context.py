@@ -157,6 +157,31 @@ class CogContext:
         if not channels:
             self.log.warning("no mod-log channel; dropped: %s", content.plain())
 
+    async def post_to(self, purpose: str, content: Content, *, session: AsyncSession | None = None,
+                      key: str | None = None) -> list[ActionResult]:
+        """Post to a logical channel: one copy on each running platform it maps to.
+
+        ``purpose`` is a key of the community's ``channels`` (``announcements: {discord: "#news",
+        slack: "#general"}``, or one ``"#name"`` meaning that name everywhere). With ``session``
+        and ``key`` every copy is an effect of that transaction (key ``<key>:<platform>``: sent once
+        each, after it commits); without, the copies are performed now. A platform where the
+        channel does not exist gets none, and the log says so.
+        """
+        targets = [(p, c) for p in self.platforms() if (c := self.community.channel(purpose, p)) is not None]
+        if not targets:
+            self.log.warning("no channel %r on any running platform; dropped: %s", purpose, content.plain())
+            return []
+        results = []
+        for platform, channel in targets:
+            action = SendMessage(channel=channel, content=content)
+            if session is not None:
+                if key is None:
+                    raise ValueError("post_to with a session needs a key: the outbox keys every effect")
+                results.append(await self.effect(session, action, key=f"{key}:{platform}"))
+            else:
+                results.append(await self.services.perform(action, self.community))
+        return results
+
     def can(self, platform: str, capability: Capability) -> bool:
         """Whether the platform's adapter can do ``capability``."""
         return capability in self.services.platforms.capabilities(platform)

@@ -77,7 +77,7 @@ class ConsoleAdapter:
         self.banned: set[str] = set()
         self.messages: dict[str, ConsoleMessage] = {}
         self.forms: dict[str, OpenFormState] = {}
-        self.channels: set[str] = {"#general", *community.channels.values()}
+        self.channels: set[str] = {"#general", *community.channel_names()}
         self.current = "#general" if "#general" in self.channels else sorted(self.channels)[0]
         self.locked: set[str] = set()
         self.slowmode: dict[str, int] = {}
