@@ -27,7 +27,7 @@ from bot.permissions import Level, hierarchy_refusal
 from bot.persons import PersonId
 from bot.platforms import Platforms
 from bot.preferences import Preferences, zone
-from bot.refs import ChannelRef, MemberInfo, UserRef
+from bot.refs import ChannelRef, MemberInfo, MessageRef, UserRef
 from bot.scheduler import JobInfo, Scheduler
 from bot.storage.database import Database
 
@@ -148,6 +148,17 @@ class CogContext:
         """
         return await self.services.effects.stage(session, action, self.community, key=f"{self.community.name}:{key}",
                                          deliver_by=deliver_by)
+
+    async def effects_of(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
+        """Where this community's keyed effects stand: ``{key: (status, message made)}`` by the keys
+        given to :meth:`effect` (``done`` with the message once delivered; ``pending`` while queued)."""
+        prefix = f"{self.community.name}:"
+        found = await self.services.effects.outcome([prefix + k for k in keys])
+        return {k.removeprefix(prefix): v for k, v in found.items()}
+
+    async def withdraw(self, key: str, why: str) -> bool:
+        """Take back an effect of :meth:`effect` that has not gone out yet; False when it has (or is going)."""
+        return await self.services.effects.withdraw(f"{self.community.name}:{key}", why)
 
     async def modlog_later(self, session: AsyncSession, content: Content, *, key: str) -> None:
         """:meth:`modlog` as effects of ``session``'s transaction (one entry per platform)."""

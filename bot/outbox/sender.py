@@ -214,6 +214,43 @@ class Outbox:
             return ActionResult(action, True, code=QUEUED)
         return await done
 
+    async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
+        """Where entries stand: ``{key: (status, the message it made)}`` (keys never staged are absent).
+
+        A cog that must follow up on what it posted (edit or delete a relayed copy) reads the
+        message each of its keyed effects made once it was delivered.
+        """
+        assert self.db is not None, "the outbox is not started"
+        if not keys:
+            return {}
+        async with self.db.session() as session:
+            rows = (await session.execute(select(outbox.c.key, outbox.c.platform, outbox.c.status,
+                                                 outbox.c.result_channel, outbox.c.result_message)
+                                          .where(outbox.c.key.in_(keys)))).all()
+        return {r.key: (r.status, MessageRef(r.platform, r.result_channel, r.result_message)
+                        if r.result_channel and r.result_message else None) for r in rows}
+
+    async def withdraw(self, key: str, why: str) -> bool:
+        """Take back an entry that has not started going out; False when it is sent, sending or unknown.
+
+        The entry is marked failed with ``why`` and counted as reported: taking back is a decision
+        (a relay of a message deleted meanwhile), not a loss to tell the mod log about.
+        """
+        assert self.db is not None, "the outbox is not started"
+        for platform, entries in self._entries.items():
+            if key in entries and key in self._inflight[platform]:
+                return False  # on its way now: the caller follows up once it has landed
+        async with self._writing, self.db.session() as session, session.begin():
+            done = await session.execute(update(outbox).where(outbox.c.key == key, outbox.c.status == PENDING).values(
+                status=FAILED, error=f"withdrawn: {why}", finished_at=self.clock.now(), reported=1))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            return False
+        for entries in self._entries.values():
+            entry = entries.pop(key, None)
+            if entry is not None and entry.done is not None and not entry.done.done():
+                entry.done.set_result(ActionResult.failure(entry.action, f"withdrawn: {why}", "withdrawn"))
+        return True
+
     # -- sending ----------------------------------------------------------------------------
 
     def _ready_now(self, platform: str) -> list[Entry]:
