@@ -39,7 +39,7 @@ class BridgeCog(Cog):
         for purpose in settings.channels:
             where = self.ctx.community.logical(purpose)
             if len(where) < 2:
-                self.ctx.log.warning("bridge: %s is on %s only here; nothing to relay it to", purpose,
+                self.ctx.log.info("bridge: %s is on %s only here; nothing to relay it to", purpose,
                                      ", ".join(where) or "no running platform")
 
     def _targets(self, channel: ChannelRef) -> list[ChannelRef]:
