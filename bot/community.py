@@ -31,7 +31,7 @@ class Community:
         return None if name is None else self.channels.get((platform, name))
 
     def logical(self, purpose: str) -> dict[str, ChannelRef]:
-        """A purpose's channel on each platform it resolved on (``{"discord": ..., "slack": ...}``)."""
+        """A purpose's channel on each platform it resolved on, by platform name."""
         platforms = sorted({p for p, _name in self.channels})
         return {p: ref for p in platforms if (ref := self.channel(purpose, p)) is not None}
 

@@ -215,11 +215,8 @@ class Outbox:
         return await done
 
     async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
-        """Where entries stand: ``{key: (status, the message it made)}`` (keys never staged are absent).
-
-        A cog that must follow up on what it posted (edit or delete a relayed copy) reads the
-        message each of its keyed effects made once it was delivered.
-        """
+        """Where entries stand, ``{key: (status, the message it made)}``: a cog that follows up on what it
+        posted (edits or deletes a relayed copy) reads its copies here; keys never staged are absent."""
         assert self.db is not None, "the outbox is not started"
         if not keys:
             return {}
@@ -231,11 +228,8 @@ class Outbox:
                         if r.result_channel and r.result_message else None) for r in rows}
 
     async def withdraw(self, key: str, why: str) -> bool:
-        """Take back an entry that has not started going out; False when it is sent, sending or unknown.
-
-        The entry is marked failed with ``why`` and counted as reported: taking back is a decision
-        (a relay of a message deleted meanwhile), not a loss to tell the mod log about.
-        """
+        """Take back an entry that has not started going out (False when sent, sending or unknown); it is
+        marked failed with ``why`` and reported: a decision (a relay of a deleted message), not a loss."""
         assert self.db is not None, "the outbox is not started"
         for platform, entries in self._entries.items():
             if key in entries and key in self._inflight[platform]:
