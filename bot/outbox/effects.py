@@ -14,6 +14,7 @@ from bot.community import Community
 from bot.delivery import Preparer
 from bot.gate import CapabilityGate
 from bot.inflight import InFlight
+from bot.outbox.followup import outcome
 from bot.outbox.jobs import JobEffects
 from bot.outbox.sender import Outbox
 from bot.platforms import Platforms
@@ -43,8 +44,9 @@ class Effects:
             return await self.gate.perform(action, community)
 
     async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
-        """Where keyed effects stand, and the message each delivered one made (:meth:`Outbox.outcome`)."""
-        return await self.outbox.outcome(keys)
+        """Where keyed effects stand, and the message each delivered one made (:func:`followup.outcome`)."""
+        assert self.outbox.db is not None, "the outbox is not started"
+        return await outcome(self.outbox.db, keys)
 
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an effect not sent yet (:meth:`Outbox.withdraw`)."""

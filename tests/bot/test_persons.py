@@ -223,3 +223,24 @@ async def test_detach_gives_one_account_a_fresh_person_and_keeps_the_history(h: 
         await h.runtime.members.detach("acme", slack_ann)
     with pytest.raises(PersonConflict):
         await h.runtime.members.detach("acme", UserRef("slack", "never-seen"))
+
+
+async def test_concurrent_first_sightings_share_one_look_up(h: Harness) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = h.runtime.db.engine.sync_engine  # type: ignore[union-attr]
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        ctx = cog(h, "notes").ctx
+        ids = await asyncio.gather(*(ctx.person(UserRef("memory", "zed")) for _ in range(50)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(set(ids)) == 1
+    # one read and one creation, not fifty of each
+    assert sum("core_accounts" in s and s.lstrip().startswith("SELECT") for s in statements) == 1
+    assert sum(s.lstrip().startswith("INSERT INTO core_persons") for s in statements) == 1
