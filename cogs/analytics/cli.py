@@ -119,9 +119,10 @@ async def real_members(url: str, migrations: list[Path], community: str) -> int:
 async def simulate(config: Any, catalog: Any, community: str, days: int, members: int, seed: int) -> int:
     """Run the configured cogs on the simulated platform through ``days`` up to now; the events handed in."""
     found = next(c for c in config.communities if c.name == community)
-    adapter = MemoryAdapter(community, platform=PLATFORM, channels=found.channels.values(), roles=found.role_names())
+    adapter = MemoryAdapter(community, platform=PLATFORM, channels=found.channel_names(PLATFORM),
+                            roles=found.role_names())
     for other in config.communities:
-        adapter.world(other.name, other.channels.values(), other.role_names())
+        adapter.world(other.name, other.channel_names(PLATFORM), other.role_names())
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=days))
     runtime = Runtime(config, cogs=catalog.cogs, adapters=[adapter], clock=clock,
                       migrations=catalog.adapter_migrations())

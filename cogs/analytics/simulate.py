@@ -72,10 +72,13 @@ class Simulation:
         self.recent: list[MessageRef] = []
         self.enabled = {c.name for c in runtime.cogs_of(community)}
         conf = runtime.communities[community].config
-        self.help = conf.channels.get("help")
-        self.feedback = conf.channels.get("feedback")
-        quiet = {conf.channels.get(p) for p in ("help", "feedback", "modlog", "staff", "rules", "product", "welcome")}
-        self.channels = [c for c in conf.channels.values() if c not in quiet] or ["#general"]  # where people chat
+        # the simulated platform has the channels named the same everywhere (a logical channel that
+        # differs per platform is not on it)
+        self.help = conf.channel_on("help", PLATFORM)
+        self.feedback = conf.channel_on("feedback", PLATFORM)
+        quiet = {conf.channel_on(p, PLATFORM)
+                 for p in ("help", "feedback", "modlog", "staff", "rules", "product", "welcome")}
+        self.channels = sorted(conf.channel_names(PLATFORM) - quiet) or ["#general"]  # where people chat
         self.event_no = 0
 
     async def run(self) -> int:
