@@ -108,12 +108,15 @@ class Prompts(EngagementBase):
     async def count_reply(self, event: MessagePosted) -> None:
         """Count a message as a reply to the prompt it answers: in its thread, replying to it, or (a
         prompt without a thread) in its channel within ``count_window`` while it is the latest there."""
-        if not self.conf.prompts or (event.reply_to is None and not self._prompt_channel(event)
-                                     and not any(p.thread_channel == event.message.channel_id for p in self._posts)):
+        if not self.conf.prompts:
             return
         now = event.occurred_at
+        recent = await self._recent(now)  # from memory, read again at most once a minute
+        if event.reply_to is None and not self._prompt_channel(event) \
+                and not any(p.thread_channel == event.message.channel_id for p in recent):
+            return
         latest: set[str] = set()
-        for post in await self._recent(now):
+        for post in recent:
             if post.platform != event.platform:
                 continue
             first_here = post.channel not in latest

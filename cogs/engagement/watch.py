@@ -152,9 +152,10 @@ class Watch(Polls):
         for day, counted in sorted(pending.items()):
             await store.add_terms(session, self.ctx.community.name, day, counted)
 
-    @every(cron="*/10 * * * *", name="flush")
+    @every(cron="7 * * * *", name="flush")
     async def flush(self, run: JobRun) -> None:
-        """Every ten minutes: term counts and prompt replies go to the database, in one transaction."""
+        """Hourly: term counts and prompt replies go to the database, in one transaction (a stop or a
+        reload writes them too; a crash loses at most the last hour's counts, never a message)."""
         await self.flush_terms(run.session)
         await self.flush_replies(run.session)
 

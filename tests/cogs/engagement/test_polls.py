@@ -70,5 +70,5 @@ async def test_bad_polls_are_answered(h: Harness) -> None:
         "/poll close 7": "There is no poll #7.",
         "/poll close": "Which poll?",
     }
-    for line, expected in cases.items():
-        assert expected in replies(await h.command("alice", line))[0], line
+    for i, (line, expected) in enumerate(cases.items()):
+        assert expected in replies(await h.command(f"member{i}", line))[0], line
