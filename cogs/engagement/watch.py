@@ -169,10 +169,11 @@ class Watch(Polls):
         assert conf is not None
         await self.flush_terms(session)
         span = 1 if conf.window == "day" else 7
-        current = await store.term_counts(session, self.ctx.community.name, self._days(now, span))
-        before = [await store.term_counts(session, self.ctx.community.name, self._days(now, span, span * (i + 1)))
-                  for i in range(conf.baseline)]
-        keep_from = self._days(now, 1, span * (conf.baseline + 1))[0]
+        # this window: the report's day so far and the full days since the last report
+        current = await store.term_counts(session, self.ctx.community.name, self._days(now, span + 1))
+        before = [await store.term_counts(session, self.ctx.community.name,
+                                          self._days(now, span, span + 1 + span * i)) for i in range(conf.baseline)]
+        keep_from = self._days(now, 1, span + 1 + span * conf.baseline)[0]
         await store.prune_terms(session, self.ctx.community.name, keep_from)
         return trending(current, before, windows=conf.baseline, top=conf.top, min_count=conf.min_count)
 
