@@ -51,6 +51,7 @@ class EngagementCog(Recognition):
             return []
         self.count_terms(event)
         await self.count_reply(event)
+        await self.flush_if_due(event.occurred_at)
         await self.watch_questions(event)
         return await self.notice_thanks(event)
 

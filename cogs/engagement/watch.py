@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import AddReaction, SendMessage
 from bot.capabilities import Capability
-from bot.cog import every, job
+from bot.cog import job
 from bot.events import MessagePosted
 from bot.facts import KudosGiven, QuestionAnswered, QuestionAsked
 from bot.persons import PersonId
@@ -26,6 +26,7 @@ from cogs.engagement.terms import terms, trending
 
 TRACKED = timedelta(days=1)  # a question is watched for its first answer this long
 MAX_DAY_TERMS = 100_000  # distinct terms kept in memory per day between flushes
+FLUSH_EVERY = timedelta(hours=1)
 THANKS_EVERY = timedelta(hours=1)  # one "thanks @x" kudos per giver and receiver in this time
 
 
@@ -36,6 +37,7 @@ class Watch(Polls):
         super().__init__(ctx)
         self._open: dict[tuple[str, str], list[Question]] = {}  # (platform, channel) -> open questions
         self._terms: dict[str, Counter[str]] = {}  # local day -> messages per term, not yet written
+        self._flushed_at: datetime | None = None
 
     async def load_questions(self) -> None:
         """At start: the questions still waiting for their first answer."""
@@ -152,12 +154,19 @@ class Watch(Polls):
         for day, counted in sorted(pending.items()):
             await store.add_terms(session, self.ctx.community.name, day, counted)
 
-    @every(cron="7 * * * *", name="flush")
-    async def flush(self, run: JobRun) -> None:
-        """Hourly: term counts and prompt replies go to the database, in one transaction (a stop or a
-        reload writes them too; a crash loses at most the last hour's counts, never a message)."""
-        await self.flush_terms(run.session)
-        await self.flush_replies(run.session)
+    async def flush_if_due(self, now: datetime) -> None:
+        """Hourly, on the next message: term counts and prompt replies go to the database in one
+        transaction (a stop or a reload writes them too; a crash loses at most an hour's counts,
+        never a message). Not a calendar job, so a quiet community adds no job rows for it."""
+        if self._flushed_at is None:
+            self._flushed_at = now
+        if now - self._flushed_at < FLUSH_EVERY or (not self._terms and not self._replies):
+            return
+        self._flushed_at = now
+        async with self.ctx.db.session() as session:
+            await self.flush_terms(session)
+            await self.flush_replies(session)
+            await session.commit()
 
     def _days(self, end: datetime, count: int, skip: int = 0) -> list[str]:
         local = end.astimezone(self.ctx.community.tz).date()
