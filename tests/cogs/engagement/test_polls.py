@@ -68,6 +68,7 @@ async def test_bad_polls_are_answered(h: Harness) -> None:
         '/poll "Long?" A B 90d': "A poll runs at most 4w2d; 12w6d is longer.",
         '/poll "Short?" A B 10s': "A poll runs at least 1m",
         "/poll close 7": "There is no poll #7.",
+        '/poll "Label?" Short ' + "x" * 81: "Option 2 is 81 characters; a button label holds 80.",
         "/poll close": "Which poll?",
     }
     for i, (line, expected) in enumerate(cases.items()):

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from bot.actions import AddReaction, SendMessage
 from bot.facts import KudosGiven, QuestionAnswered, QuestionAsked
-from bot.refs import RoleRef
+from bot.refs import MessageRef, RoleRef
 from bot.testing import Harness
-from tests.cogs.engagement.conftest import cog, posts, replies
+from tests.cogs.engagement.conftest import cog, posts, replies, start
 
 ASK = "How do I reset my password on the staging server?"
 
@@ -94,7 +94,27 @@ async def test_hot_topics_reach_staff_with_counts_and_no_message_text(h: Harness
     assert text.startswith("🔥 Hot topics this week (messages, against the 4 weeks before):\n1. “")
     assert "“dark mode” — 6 message(s), usually 0.0" in text
     assert "release" not in text  # steady, so not trending
+    assert "“dark”" not in text and "“mode”" not in text  # the phrase hides its words
     async with h.runtime.db.session() as session:
         from sqlalchemy import text as sql
         stored = {r[0] for r in (await session.execute(sql("SELECT term FROM engagement_terms"))).all()}
     assert "dark mode" in stored and not any("when is dark" in t for t in stored)
+
+
+REPLY_ONLY = """      questions: {channels: ["#help"], helpers: Helpers, after: 30m, answer: reply}
+"""
+
+
+async def test_with_answer_reply_only_a_reply_answers(db_url: str) -> None:
+    h = await start(db_url, REPLY_ONLY)
+    try:
+        await h.post("bob", ASK, channel="#help")
+        await h.post("carol", "unrelated: the build is green", channel="#help")  # no reply: no answer here
+        question = MessageRef("memory", "help", "msg1")  # the harness numbers messages from 1
+        assert question in h.adapter.messages
+        await h.post("dan", "Use the reset link", channel="#help", reply_to=question)
+        assert not pings(await h.advance(hours=1))
+        [answered] = await cog(h).ctx.facts((QuestionAnswered,))
+        assert answered.seconds == 0
+    finally:
+        await h.close()
