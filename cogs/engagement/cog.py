@@ -17,6 +17,7 @@ from bot.permissions import Level
 from bot.persons import PersonId
 from cogs.engagement import store
 from cogs.engagement.cards import prompt_report
+from cogs.engagement.models import QuestionRow
 from cogs.engagement.recognition import Recognition
 
 
@@ -37,11 +38,13 @@ class EngagementCog(Recognition):
 
     async def teardown(self) -> None:
         """Write what was counted in memory before the instance goes (a reload or a stop)."""
-        if not self._terms and not self._replies:
+        if not self._terms and not self._replies and not self._answers:
             return
+        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]
         async with self.ctx.db.session() as session:
             await self.flush_terms(session)
             await self.flush_replies(session)
+            await self.write_answers(session)
             await session.commit()
 
     @on(MessagePosted)

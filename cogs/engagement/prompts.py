@@ -23,7 +23,8 @@ from cogs.engagement.rotation import pick, prompt_id
 from cogs.engagement.settings import PromptSchedule
 from cogs.engagement.store import PromptPost
 
-REFRESH = timedelta(minutes=1)  # how stale the in-memory list of recent prompts may be
+REFRESH = timedelta(minutes=1)  # how stale the in-memory list of recent prompts may be, while one is in flight
+QUIET_REFRESH = timedelta(minutes=30)
 
 
 class Prompts(EngagementBase):
@@ -33,6 +34,7 @@ class Prompts(EngagementBase):
         super().__init__(ctx)
         self._posts: list[PromptPost] = []
         self._posts_at: datetime | None = None
+        self._expect_until: datetime | None = None
         self._replies: Counter[int] = Counter()  # post id -> replies not yet written (flushed every few minutes)
 
     def declare_prompts(self) -> None:
@@ -74,13 +76,18 @@ class Prompts(EngagementBase):
                                         outbox_key=key, posted_at=now)
         if not channels:
             self.ctx.log.warning("prompt %s: %s exists on no platform", schedule.name, schedule.channel)
-        self._posts_at = None  # the next message reloads the recent prompts
+        self._posts_at = None  # the next message reloads the recent prompts (every minute for a while:
+        self._expect_until = now + REFRESH * 5  # this job's transaction commits after that message perhaps)
         await self.ctx.publish(PromptPosted(prompt=f"{schedule.name}:{prompt_id(prompt)}", occurrence=run.key))
 
     # -- replies per prompt -------------------------------------------------------------------
 
     async def _recent(self, now: datetime) -> list[PromptPost]:
-        if self._posts_at is not None and now - self._posts_at < REFRESH:
+        # read again after a prompt job (it clears _posts_at), every minute while a post is not
+        # delivered yet (its message is not known), else every half hour
+        busy = any(not p.message for p in self._posts) or (self._expect_until is not None and now < self._expect_until)
+        fresh = REFRESH if busy else QUIET_REFRESH
+        if self._posts_at is not None and now - self._posts_at < fresh:
             return self._posts
         since = now - self.conf.count_window - timedelta(days=7)
         async with self.ctx.db.session() as session:

@@ -272,6 +272,24 @@ async def answer(session: AsyncSession, question_id: int, by: PersonId, at: date
     return bool(getattr(result, "rowcount", 0))
 
 
+async def answer_message(session: AsyncSession, community: str, platform: str, message: str, by: PersonId,
+                         at: datetime) -> None:
+    """Mark the question posted as ``message`` answered (when it still was open)."""
+    await session.execute(update(QuestionRow).where(
+        QuestionRow.community == community, QuestionRow.platform == platform, QuestionRow.message == message,
+        QuestionRow.answered_at.is_(None)).values(answered_at=at, answered_by=int(by)))
+
+
+async def unpinged(session: AsyncSession, community: str, platform: str, channel: str, asked_by: datetime,
+                   since: datetime) -> list[Question]:
+    """Open questions of a channel asked between ``since`` and ``asked_by`` whose helpers were not pinged."""
+    rows = (await session.execute(select(QuestionRow).where(
+        QuestionRow.community == community, QuestionRow.platform == platform, QuestionRow.channel == channel,
+        QuestionRow.answered_at.is_(None), QuestionRow.pinged_at.is_(None), QuestionRow.asked_at <= asked_by,
+        QuestionRow.asked_at >= since).order_by(QuestionRow.asked_at, QuestionRow.id))).scalars().all()
+    return [_question(r) for r in rows]
+
+
 async def mark_pinged(session: AsyncSession, question_id: int, at: datetime) -> bool:
     """Mark the helpers pinged; False when they already were or it was answered."""
     result = await session.execute(update(QuestionRow).where(

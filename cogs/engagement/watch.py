@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import AddReaction, SendMessage
@@ -15,10 +16,11 @@ from bot.events import MessagePosted
 from bot.facts import KudosGiven, QuestionAnswered, QuestionAsked
 from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
-from bot.scheduler import JobRun
+from bot.scheduler import PENDING, JobRun, jobs
 from cogs.engagement import store
 from cogs.engagement.cards import hot_topics, ping_helpers
 from cogs.engagement.kudos import thanks_someone
+from cogs.engagement.models import QuestionRow
 from cogs.engagement.polls import Polls
 from cogs.engagement.questions import is_question
 from cogs.engagement.store import Question
@@ -36,16 +38,36 @@ class Watch(Polls):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self._open: dict[tuple[str, str], list[Question]] = {}  # (platform, channel) -> open questions
+        self._by_message: dict[tuple[str, str], Question] = {}  # (platform, message id) -> open question
         self._terms: dict[str, Counter[str]] = {}  # local day -> messages per term, not yet written
         self._flushed_at: datetime | None = None
+        self._answers: list[tuple[str, str, int, datetime]] = []  # (platform, message, by, at) not yet written
+        self._sweeping: dict[tuple[str, str], datetime] = {}  # (platform, channel) -> its pending sweep
+        self._pinged: set[tuple[str, str]] = set()  # (platform, message) whose helpers were pinged
 
     async def load_questions(self) -> None:
-        """At start: the questions still waiting for their first answer."""
+        """At start: the questions still waiting for their first answer, and their sweeps."""
         async with self.ctx.db.session() as session:
             found = await store.open_questions(session, self.ctx.community.name, self.ctx.now() - TRACKED)
-        self._open = {}
+        self._open, self._by_message = {}, {}
         for q in found:
-            self._open.setdefault((q.platform, q.channel), []).append(q)
+            self._remember(q)
+        conf = self.conf.questions
+        if conf is not None:
+            for (platform, channel), qs in self._open.items():
+                waiting = [q.asked_at for q in qs if q.pinged_at is None]
+                if waiting:
+                    await self._sweep_at(platform, channel, min(waiting) + conf.after)
+
+    def _remember(self, q: Question) -> None:
+        self._open.setdefault((q.platform, q.channel), []).append(q)
+        self._by_message[(q.platform, q.message)] = q
+
+    def _forget(self, q: Question) -> None:
+        here = self._open.get((q.platform, q.channel), [])
+        if q in here:
+            here.remove(q)
+        self._by_message.pop((q.platform, q.message), None)
 
     def _watched(self, event: MessagePosted) -> bool:
         conf = self.conf.questions
@@ -53,6 +75,9 @@ class Watch(Polls):
                                         for n in conf.channels)
 
     # -- questions ----------------------------------------------------------------------------
+    # A busy help channel must not cost a commit per message: a question's row goes through the
+    # batching writer, answers are written with the next flush or sweep, and the pings of one
+    # channel are one job per minute (a sweep) rather than one per question.
 
     async def watch_questions(self, event: MessagePosted) -> None:
         """Record a question in a help channel; a message from someone else answers the open ones."""
@@ -61,42 +86,28 @@ class Watch(Polls):
             return
         watched = self._watched(event)
         here = self._open.get((event.platform, event.channel.id), [])
-        threaded = [q for qs in self._open.values() for q in qs
-                    if q.platform == event.platform and event.message.channel_id == q.message]  # a thread off it
-        if not watched and not threaded and event.reply_to is None:
+        # a thread started from the question (Discord: the thread's id is the question's) or a reply to it
+        threaded = self._by_message.get((event.platform, event.message.channel_id))
+        replied = None if event.reply_to is None else self._by_message.get((event.platform, event.reply_to.id))
+        if not watched and threaded is None and replied is None:
             return
         asks = watched and is_question(event.text)
-        candidates = here + threaded if watched or threaded else \
-            [q for qs in self._open.values() for q in qs if q.platform == event.platform]
-        answered: list[Question] = []
-        for q in candidates:
-            if q.user_id == event.author.id:
-                continue
-            direct = (event.reply_to is not None and event.reply_to.id == q.message) or q in threaded
-            if direct or (conf.answer == "any" and watched and q in here and not asks and event.reply_to is None):
-                answered.append(q)
+        answered: list[Question] = [q for q in (threaded, replied) if q is not None and q.user_id != event.author.id]
+        if conf.answer == "any" and watched and not asks and event.reply_to is None:
+            answered += [q for q in here if q.user_id != event.author.id and q not in answered]
         if answered:
             await self._answered(event, answered)
-        if asks and (event.reply_to is None or event.reply_to.id in {q.message for q in here}):
+        if asks and (event.reply_to is None or replied is not None):
             await self._asked(event)
 
     async def _answered(self, event: MessagePosted, answered: list[Question]) -> None:
         by = await self.ctx.person(event.author)
         now = event.occurred_at
-        done: list[Question] = []
-        async with self.ctx.db.session() as session:
-            for q in answered:
-                if q.person == int(by):
-                    continue  # the asker's other account
-                if await store.answer(session, q.id, by, now):
-                    done.append(q)
-            await session.commit()
-        for q in done:
-            for qs in self._open.values():
-                if q in qs:
-                    qs.remove(q)
-        for q in done:
-            await self.ctx.cancel(f"q:{q.id}:ping")
+        for q in answered:
+            if q.person == int(by):
+                continue  # the asker's other account
+            self._forget(q)
+            self._answers.append((q.platform, q.message, int(by), now))
             channel = self.name_of(ChannelRef(q.platform, q.channel))
             await self.ctx.publish(QuestionAnswered(person=PersonId(q.person), channel=channel, message=q.message,
                                                     seconds=max((now - q.asked_at).total_seconds(), 0.0)))
@@ -105,34 +116,87 @@ class Watch(Polls):
         conf = self.conf.questions
         assert conf is not None
         person = await self.ctx.person(event.author)
-        async with self.ctx.db.session() as session:
-            q = await store.add_question(session, self.ctx.community.name, platform=event.platform,
-                                         channel=event.channel.id, message=event.message.id, person_id=int(person),
-                                         user_id=event.author.id, asked_at=event.occurred_at)
-            await session.commit()
-        self._open.setdefault((event.platform, event.channel.id), []).append(q)
-        await self.ctx.schedule("unanswered", event.occurred_at + conf.after, {"question": q.id}, key=f"q:{q.id}:ping")
+        q = Question(0, event.platform, event.channel.id, event.message.id, int(person), event.author.id,
+                     event.occurred_at, None, None)
+        self.ctx.writer(QuestionRow.__table__).submit({  # type: ignore[arg-type]
+            "community": self.ctx.community.name, "platform": q.platform, "channel": q.channel,
+            "message": q.message, "person_id": q.person, "user_id": q.user_id, "asked_at": q.asked_at})
+        self._remember(q)
+        if (q.platform, q.channel) not in self._sweeping:  # a pending sweep comes before this one's time
+            await self._sweep_at(q.platform, q.channel, q.asked_at + conf.after)
         await self.ctx.publish(QuestionAsked(person=person, channel=self.name_of(event.channel),
                                              message=event.message.id))
 
+    @staticmethod
+    def _minute(due: datetime) -> datetime:
+        """The minute a sweep for ``due`` runs (the one after it, unless it is on the minute)."""
+        minute = due.replace(second=0, microsecond=0)
+        return minute + timedelta(minutes=1) if minute < due else minute
+
+    async def _sweep_at(self, platform: str, channel: str, due: datetime) -> None:
+        """Schedule the channel's one pending sweep (each sweep schedules the next while questions wait)."""
+        minute = self._minute(due)
+        self._sweeping[(platform, channel)] = minute
+        try:
+            await self.ctx.schedule("unanswered", minute, {"platform": platform, "channel": channel},
+                                    key=f"qsweep:{platform}:{channel}:{minute:%Y%m%dT%H%M}")
+        except ValueError:  # that minute's sweep already ran (a restart): its successor covers the rest
+            pass
+
+    async def write_answers(self, session: AsyncSession) -> None:
+        """Store the answers noticed since the last write."""
+        pending, self._answers = self._answers, []
+        for platform, message, by, at in pending:
+            await store.answer_message(session, self.ctx.community.name, platform, message, PersonId(by), at)
+
     @job("unanswered")
     async def unanswered(self, run: JobRun) -> None:
-        """Nobody else answered in time: ping the helper role, once, replying to the question."""
+        """Nobody else answered in time: ping the helper role once per question, replying to it."""
         conf = self.conf.questions
-        q = await store.question(run.session, int(run.payload.get("question", 0)))
-        if conf is None or q is None or q.answered_at is not None or q.pinged_at is not None:
+        if conf is None:
             return
-        role = self.ctx.community.role(conf.helpers, q.platform)
+        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # before this job writes
+        await self.write_answers(run.session)
+        platform, channel = str(run.payload.get("platform", "")), str(run.payload.get("channel", ""))
+        role = self.ctx.community.role(conf.helpers, platform)
+        due = await store.unpinged(run.session, self.ctx.community.name, platform, channel,
+                                   run.due_at - conf.after, run.due_at - TRACKED)
         if role is None:
-            self.ctx.log.warning("questions: the role %s does not exist on %s", conf.helpers, q.platform)
-            return
-        if not await store.mark_pinged(run.session, q.id, self.ctx.now()):
+            self.ctx.log.warning("questions: the role %s does not exist on %s", conf.helpers, platform)
+            self._sweeping.pop((platform, channel), None)
             return
         minutes = max(int(conf.after.total_seconds() // 60), 1)
-        content = ping_helpers(role, conf.helpers, UserRef(q.platform, q.user_id), minutes)
-        await self.ctx.effect(run.session, SendMessage(channel=ChannelRef(q.platform, q.channel), content=content,
-                                                       reply_to=MessageRef(q.platform, q.channel, q.message)),
-                              key=f"q:{q.id}:pinged")
+        for q in due:
+            self._pinged.add((q.platform, q.message))
+            if not await store.mark_pinged(run.session, q.id, self.ctx.now()):
+                continue
+            content = ping_helpers(role, conf.helpers, UserRef(q.platform, q.user_id), minutes)
+            await self.ctx.effect(run.session, SendMessage(channel=ChannelRef(q.platform, q.channel), content=content,
+                                                           reply_to=MessageRef(q.platform, q.channel, q.message)),
+                                  key=f"q:{q.platform}:{q.message}:pinged")
+        await self._next_sweep(run, platform, channel, run.due_at - conf.after)
+
+    async def _next_sweep(self, run: JobRun, platform: str, channel: str, covered: datetime) -> None:
+        """Store the channel's next sweep in this job's transaction: at the time of the first question
+        still waiting that this one did not cover (none: the next question schedules one)."""
+        conf = self.conf.questions
+        assert conf is not None
+        for q in [q for q in self._open.get((platform, channel), []) if q.asked_at < run.due_at - TRACKED]:
+            self._forget(q)  # questions older than a day are no longer watched
+        kept = self._open.get((platform, channel), [])
+        waiting = [q.asked_at for q in kept if q.asked_at > covered and (q.platform, q.message) not in self._pinged]
+        if not waiting:
+            self._sweeping.pop((platform, channel), None)
+            return
+        minute = self._minute(min(waiting) + conf.after)
+        self._sweeping[(platform, channel)] = minute  # set with no wait since reading the questions
+        name = self.ctx.community.name
+        key = f"{name}:qsweep:{platform}:{channel}:{minute:%Y%m%dT%H%M}"
+        if (await run.session.execute(select(jobs.c.id).where(jobs.c.key == key))).first() is None:
+            await run.session.execute(jobs.insert().values(
+                key=key, kind="engagement.unanswered", community=name, payload={"platform": platform,
+                                                                                "channel": channel},
+                due_at=minute, status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=self.ctx.now()))
 
     # -- hot topics ---------------------------------------------------------------------------
 
@@ -160,12 +224,14 @@ class Watch(Polls):
         never a message). Not a calendar job, so a quiet community adds no job rows for it."""
         if self._flushed_at is None:
             self._flushed_at = now
-        if now - self._flushed_at < FLUSH_EVERY or (not self._terms and not self._replies):
+        if now - self._flushed_at < FLUSH_EVERY or (not self._terms and not self._replies and not self._answers):
             return
         self._flushed_at = now
+        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # the rows answers update
         async with self.ctx.db.session() as session:
             await self.flush_terms(session)
             await self.flush_replies(session)
+            await self.write_answers(session)
             await session.commit()
 
     def _days(self, end: datetime, count: int, skip: int = 0) -> list[str]:

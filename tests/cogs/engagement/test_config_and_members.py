@@ -101,6 +101,7 @@ async def test_merge_and_erase_a_member(h: Harness) -> None:
     await h.post("bob", "How do I get access to the wiki please?", channel="#help")
     await h.command("bob", "/kudos @carol for the wiki")
     engagement = cog(h)
+    await engagement.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # the batched question row
     bob = await engagement.ctx.person(h.user("bob"))
     carol = await engagement.ctx.person(h.user("carol"))
     async with h.runtime.db.session() as session:

@@ -55,8 +55,13 @@ async def test_chatter_and_other_channels_are_not_questions(h: Harness) -> None:
 async def test_a_second_question_does_not_answer_the_first(h: Harness) -> None:
     await h.post("bob", ASK, channel="#help")
     await h.post("carol", "Is the VPN down for anyone else?", channel="#help")
-    sent = pings(await h.advance(minutes=31))
+    await h.advance(minutes=10)
+    await h.post("dan", "Why does the build take an hour now?", channel="#help")
+    sent = pings(await h.advance(minutes=21))
     assert sorted(p.content.plain().split("from @")[1].split(" ")[0] for p in sent) == ["bob", "carol"]
+    later = pings(await h.advance(minutes=30))  # the sweep that pinged them planned the next one
+    assert [p.content.plain().split("from @")[1].split(" ")[0] for p in later] == ["dan"]
+    assert not pings(await h.advance(hours=3))
 
 
 async def test_thanks_gives_kudos_and_the_leaderboard_counts_them(h: Harness) -> None:
