@@ -90,7 +90,8 @@ class Announce(Watch):
             return self.reply(origin, "No announcement is waiting to go out.")
         segments: list[Segment] = ["Pending announcements:\n"]
         for a in pending:
-            segments += [f"#{a.number} · ", UserText(a.channel), " · ", Moment(a.due_at, "F", self.ctx.community.tz),
+            segments += [*fmt("#{n} · ", n=a.number).segments, UserText(a.channel), " · ",
+                         Moment(a.due_at, "F", self.ctx.community.tz),
                          " · ", UserText(a.text[:80]), "\n"]
         return self.reply(origin, Content(tuple(segments)))
 

@@ -45,7 +45,7 @@ def poll_card(poll: Poll, ballots: dict[int, frozenset[int]], voters: Sequence[t
     total_people = len([b for b in ballots.values() if b])
     segments: list[Segment] = [*fmt("📊 Poll #{n}: ", n=poll.number).segments, UserText(poll.question), "\n"]
     for i, option in enumerate(poll.options):
-        segments += [UserText(option), f" — {tally[i]} · {bar(tally[i], sum(tally))}"]
+        segments += [UserText(option), *fmt(" — {n} · ", n=tally[i]).segments, bar(tally[i], sum(tally))]
         if not poll.anonymous:
             names = [u for o, u in voters if o == i][:MAX_NAMES]
             if names:
@@ -54,11 +54,11 @@ def poll_card(poll: Poll, ballots: dict[int, frozenset[int]], voters: Sequence[t
                     segments += ([", "] if j else []) + [Mention(user, user.id)]
                 more = sum(1 for o, _ in voters if o == i) - len(names)
                 if more > 0:
-                    segments.append(f" and {more} more")
+                    segments += fmt(" and {n} more", n=more).segments
         segments.append("\n")
-    how = "several choices each" if poll.multiple else "one vote each"
-    secret = ", anonymous" if poll.anonymous else ""
-    segments.append(f"{total_people} voter(s) · {how}{secret} · ")
+    segments += fmt("{n} voter(s) · ", n=total_people).segments
+    segments.append("several choices each" if poll.multiple else "one vote each")
+    segments.append(", anonymous · " if poll.anonymous else " · ")
     if poll.closed:
         segments += ["closed ", Moment(poll.closed_at or poll.closes_at, "F")]
         return Content(tuple(segments))
@@ -73,17 +73,18 @@ def poll_results(poll: Poll, ballots: dict[int, frozenset[int]]) -> Content:
     total = sum(tally)
     segments: list[Segment] = [*fmt("🏁 Poll #{n} closed: ", n=poll.number).segments, UserText(poll.question), "\n"]
     for i in sorted(range(len(poll.options)), key=lambda i: (-tally[i], i)):
-        segments += [f"{bar(tally[i], total)} ", UserText(poll.options[i]), f" ({tally[i]})\n"]
+        segments += [bar(tally[i], total), " ", UserText(poll.options[i]), *fmt(" ({n})\n", n=tally[i]).segments]
     top = winners(tally)
     if not top:
         segments.append("No votes were cast.")
     elif len(top) == 1:
-        segments += ["Winner: ", UserText(poll.options[top[0]]), f" with {tally[top[0]]} of {total} vote(s)."]
+        segments += ["Winner: ", UserText(poll.options[top[0]]),
+                     *fmt(" with {n} of {t} vote(s).", n=tally[top[0]], t=total).segments]
     else:
         segments.append("A tie between ")
         for j, i in enumerate(top):
             segments += ([" and "] if j else []) + [UserText(poll.options[i])]
-        segments.append(f", {tally[top[0]]} vote(s) each.")
+        segments += fmt(", {n} vote(s) each.", n=tally[top[0]]).segments
     return Content(tuple(segments))
 
 
@@ -94,7 +95,8 @@ def prompt_report(stats: Sequence[PromptStat], tz: ZoneInfo) -> Content:
     segments: list[Segment] = ["Prompts by replies per post (best first):\n"]
     for s in stats[:20]:
         per = s.replies / max(s.posts, 1)
-        segments += [f"{per:.1f} replies/post · {s.replies} in {s.posts} post(s) · ", UserText(s.schedule), ": ",
+        segments += [*fmt("{per:.1f} replies/post · {r} in {p} post(s) · ", per=per, r=s.replies, p=s.posts).segments,
+                     UserText(s.schedule), ": ",
                      UserText(s.label), " · last ", Moment(s.last, "D", tz), "\n"]
     return Content(tuple(segments))
 
@@ -102,19 +104,22 @@ def prompt_report(stats: Sequence[PromptStat], tz: ZoneInfo) -> Content:
 def hot_topics(trends: Sequence[Trend], window: str, baseline: int) -> Content:
     """The staff post of trending terms, with message counts."""
     span = "today" if window == "day" else "this week"
-    usual = f"the {baseline} {window}s before" if baseline > 1 else f"the {window} before"
+    unit = "days" if window == "day" else "weeks"
+    usual = fmt("the {n} {unit} before", n=baseline, unit=unit) if baseline > 1 else \
+        Content(("the day before" if window == "day" else "the week before",))
     if not trends:
-        return Content((f"🔥 Hot topics {span}: nothing stands out against {usual}.",))
-    segments: list[Segment] = [f"🔥 Hot topics {span} (messages, against {usual}):\n"]
+        return Content(("🔥 Hot topics ", span, ": nothing stands out against ", *usual.segments, "."))
+    segments: list[Segment] = ["🔥 Hot topics ", span, " (messages, against ", *usual.segments, "):\n"]
     for i, t in enumerate(trends, 1):
-        segments += [f"{i}. “", UserText(t.term), f"” — {t.count} message(s), usually {t.usual:.1f}\n"]
+        segments += [*fmt("{i}. “", i=i).segments, UserText(t.term),
+                     *fmt("” — {n} message(s), usually {u:.1f}\n", n=t.count, u=t.usual).segments]
     return Content(tuple(segments))
 
 
 def ping_helpers(role: RoleRef, role_name: str, asker: UserRef, minutes: int) -> Content:
     """The one ping for a question nobody answered."""
     return Content((Mention(role, role_name), ": this question from ", Mention(asker, asker.id),
-                    f" has had no answer for {minutes} minute(s). Can someone help?"), ping=(role,))
+                    *fmt(" has had no answer for {n} minute(s). Can someone help?", n=minutes).segments), ping=(role,))
 
 
 def board(title: str, rows: Sequence[Thanked]) -> Content:
@@ -123,5 +128,6 @@ def board(title: str, rows: Sequence[Thanked]) -> Content:
         return Content((title, "\nNo kudos yet. Thank someone with /kudos @member for ..."))
     segments: list[Segment] = [title, "\n"]
     for i, row in enumerate(rows, 1):
-        segments += [f"{i}. ", Mention(row.user, row.name or row.user.id), f" — {row.kudos} kudos\n"]
+        segments += [*fmt("{i}. ", i=i).segments, Mention(row.user, row.name or row.user.id),
+                     *fmt(" — {n} kudos\n", n=row.kudos).segments]
     return Content(tuple(segments))
