@@ -84,7 +84,7 @@ class DiscordAdapter:
                                "`discord: {guild: \"<server id>\"}` to a community (README → Discord)")
         self._sink = sink
         self._ready = asyncio.Event()
-        self.state.client = make_client(self.settings, self)
+        self.state.client = make_client(self.settings, self, http_trace=self.state.limit.trace())
         try:
             await self.client.login(self.settings.token)
         except discord.LoginFailure:

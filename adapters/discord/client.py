@@ -111,7 +111,7 @@ class StewardShardedClient(_Listeners, discord.AutoShardedClient):
     """Several shards in one process (``shards: auto`` or a count)."""
 
 
-def make_client(settings: DiscordSettings, listener: Listener) -> discord.Client:
+def make_client(settings: DiscordSettings, listener: Listener, *, http_trace: Any = None) -> discord.Client:
     """The client for these settings, handing its events to ``listener``."""
     kwargs: dict[str, Any] = {
         "intents": intents(settings),
@@ -124,6 +124,8 @@ def make_client(settings: DiscordSettings, listener: Listener) -> discord.Client
         # channel and retries past the storm instead of a call sleeping with its lane blocked
         "max_ratelimit_timeout": 30.0,
     }
+    if http_trace is not None:  # adapters.discord.limits: the global limit seen on every request
+        kwargs["http_trace"] = http_trace
     client: discord.Client
     if settings.shards is None:
         client = StewardClient(**kwargs)

@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -155,9 +155,34 @@ class Call:
     json: Any
     query: dict[str, str]
     reason: str | None = None
+    at: float = 0.0  # the event loop's clock when the fake received it
+    limited: bool = False  # answered 429
 
     def __repr__(self) -> str:
         return f"{self.method} {self.path} {json.dumps(self.json)[:200] if self.json is not None else ''}"
+
+
+@dataclass
+class _Storm:
+    method: str
+    pattern: re.Pattern[str]
+    until: float  # loop time
+    retry_afters: Iterator[float]
+    dms: bool = False  # only channels that are DMs
+
+
+@dataclass
+class Limited:
+    """One 429 the fake gave: when, to which route, for how long, and whether it was global."""
+
+    at: float
+    path: str
+    retry_after: float
+    everything: bool
+
+
+# Interaction answers are not bound by the global limit (Discord's rate-limit documentation).
+EXEMPT_FROM_GLOBAL = re.compile(r"^/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+)")
 
 
 @dataclass
@@ -209,6 +234,13 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.dm_channels: dict[int, int] = {}  # user id -> the DM channel Steward opened with them
         self.failures: list[_Failure] = []
+        self.storms: list[_Storm] = []
+        self.global_until = 0.0  # loop time a global limit lasts until
+        self.limited: list[Limited] = []  # every 429 the fake gave
+        # (posts, per seconds) a channel takes, told in X-RateLimit-* headers as Discord does; None: no limit
+        self.message_bucket: tuple[int, float] | None = None
+        self.overruns = 0  # posts beyond the bucket (answered 429): a client that ignored the headers
+        self._windows: dict[int, tuple[float, int]] = {}
         self.unmodelled: list[str] = []  # requests to routes this fake does not model (a test failure)
         self.bans: dict[int, set[int]] = {}  # guild id -> banned user ids
         self.nonces: dict[tuple[int, str], dict[str, Any]] = {}  # (channel, enforced nonce) -> the message
@@ -235,6 +267,63 @@ class FakeDiscord:
              message: str = "Missing Permissions", times: int | None = None) -> None:
         """Answer matching requests with a Discord error (``times`` None: always)."""
         self.failures.append(_Failure(method, re.compile(pattern), status, code, message, times))
+
+    def storm(self, method: str, pattern: str, seconds: float, retry_afters: Iterable[float], *,
+              dms: bool = False) -> None:
+        """For ``seconds`` from now, matching requests (to DM channels only, with ``dms``) answer 429
+        with Retry-After taken in turn."""
+        until = asyncio.get_running_loop().time() + seconds
+        self.storms.append(_Storm(method, re.compile(pattern), until, itertools.cycle(list(retry_afters)), dms))
+
+    def global_limit(self, seconds: float) -> None:
+        """For ``seconds`` from now every request (but interaction answers) answers a global 429."""
+        self.global_until = asyncio.get_running_loop().time() + seconds
+
+    def early(self) -> list[Call]:
+        """Calls made inside a Retry-After the fake had given for their route (or globally)."""
+        found = []
+        for call in self.calls:
+            for limit in self.limited:
+                if limit.at < call.at < limit.at + limit.retry_after - 0.01 and (
+                        (limit.everything and not EXEMPT_FROM_GLOBAL.match(call.path)) or limit.path == call.path):
+                    found.append(call)
+                    break
+        return found
+
+    def _rate_limit(self, call: Call) -> web.Response | None:
+        now = asyncio.get_running_loop().time()
+        if now < self.global_until and not EXEMPT_FROM_GLOBAL.match(call.path):
+            retry = round(self.global_until - now, 3)
+            self.limited.append(Limited(now, call.path, retry, True))
+            return _limited(retry, everything=True)
+        for storm in self.storms:
+            match = storm.pattern.search(call.path)
+            if storm.dms and match is not None and int(match.group(1)) not in self.dm_channels.values():
+                continue
+            if storm.method == call.method and match is not None and now < storm.until:
+                retry = next(storm.retry_afters)
+                self.limited.append(Limited(now, call.path, retry, False))
+                return _limited(retry, everything=False)
+        return None
+
+    def _bucket(self, call: Call) -> tuple[web.Response | None, dict[str, str]]:
+        """Count a post against its channel's bucket: the headers to send, or a 429 when it is spent."""
+        match = re.fullmatch(r"/channels/(\d+)/messages", call.path)
+        if self.message_bucket is None or call.method != "POST" or match is None:
+            return None, {}
+        limit, per = self.message_bucket
+        channel, now = int(match.group(1)), asyncio.get_running_loop().time()
+        start, used = self._windows.get(channel, (now, 0))
+        if now >= start + per:
+            start, used = now, 0
+        reset = round(start + per - now, 3)
+        if used >= limit:
+            self.overruns += 1
+            self.limited.append(Limited(now, call.path, reset, False))
+            return _limited(reset, everything=False), {}
+        self._windows[channel] = (start, used + 1)
+        return None, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(limit - used - 1),
+                      "X-RateLimit-Reset-After": f"{reset:g}", "X-RateLimit-Bucket": "messages"}
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -506,10 +595,18 @@ class FakeDiscord:
                 body = _multipart(request.headers["Content-Type"], raw)
                 if isinstance(body, web.Response):
                     return body
-        call = Call(request.method, path, body, dict(request.query), request.headers.get("X-Audit-Log-Reason"))
+        call = Call(request.method, path, body, dict(request.query), request.headers.get("X-Audit-Log-Reason"),
+                    asyncio.get_running_loop().time())
+        bucket: dict[str, str] = {}
         if not (request.method == "GET" and path in ("/users/@me", "/oauth2/applications/@me", "/gateway/bot",
                                                      "/gateway")):
             self.calls.append(call)
+            limited = self._rate_limit(call)
+            if limited is None:
+                limited, bucket = self._bucket(call)
+            if limited is not None:
+                call.limited = True
+                return limited
         for failure in self.failures:
             if failure.method == request.method and failure.pattern.search(path) and failure.times != 0:
                 if failure.times is not None:
@@ -519,7 +616,9 @@ class FakeDiscord:
         await self._overwrites_changed(call)
         if answer is None:
             return web.Response(status=204)
-        return _json(answer, status=status)
+        response = _json(answer, status=status)
+        response.headers.update(bucket)
+        return response
 
     def _answer(self, call: Call) -> tuple[int, Any]:
         m, p, body = call.method, call.path, call.json or {}
@@ -653,6 +752,18 @@ class FakeDiscord:
 def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py parses a body as JSON only when Content-Type is exactly application/json.
     return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+
+def _limited(retry_after: float, *, everything: bool) -> web.Response:
+    """A 429 as Discord sends it (discord.py reads the body's retry_after and wants the Via header)."""
+    headers = {"Retry-After": f"{retry_after:g}", "Via": "1.1 google", "X-RateLimit-Limit": "5",
+               "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": f"{retry_after:g}",
+               "X-RateLimit-Scope": "global" if everything else "user"}
+    if everything:
+        headers["X-RateLimit-Global"] = "true"
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": everything,
+            "code": 0}
+    return web.Response(status=429, text=json.dumps(body), content_type="application/json", headers=headers)
 
 
 async def wait_until(check: Callable[[], Any], *, within: float = 5.0, what: str = "condition") -> Any:
