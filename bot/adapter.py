@@ -27,7 +27,10 @@ class Adapter(Protocol):
 
     Optional members the runtime uses when present: ``bot_user: UserRef`` (its own messages
     are ignored), ``migrations: Path`` (an Alembic versions folder with its own branch label),
-    ``async attach_storage(db)`` (called with the opened database before ``start``).
+    ``async attach_storage(db)`` (called with the opened database before ``start``),
+    ``async invite_uses(scope) -> dict[str, int] | None`` (each invite code's use count, for join
+    sources) and ``async create_invite(scope, channel) -> tuple[str, str] | None`` (a new invite's
+    code and URL); a platform without invite links (Slack, the console) leaves the last two out.
     Start-up problems are raised as :class:`bot.errors.StartupError` with a clear message.
     """
 

@@ -227,6 +227,16 @@ class CogContext:
             self.log.warning("no mod-log channel; dropped: %s", content.plain())
         return results
 
+    async def invite_uses(self, platform: str) -> dict[str, int] | None:
+        """Each invite code's uses on a platform of this community (None: it has no invite links to count)."""
+        scope = self.community.scopes.get(platform)
+        return None if scope is None else await self.services.platforms.invite_uses(platform, scope)
+
+    async def create_invite(self, channel: ChannelRef) -> tuple[str, str] | None:
+        """A new invite link to ``channel``: ``(code, url)``, or None where the platform has none."""
+        scope = self.community.scopes.get(channel.platform)
+        return None if scope is None else await self.services.platforms.create_invite(channel.platform, scope, channel)
+
     def commands(self) -> list[CommandSpec]:
         """Every command enabled in this community."""
         return self.services.commands_for(self.community)

@@ -11,7 +11,7 @@ from bot.community import Community
 from bot.config.models import CommunityConfig
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, event_user
 from bot.permissions import Level
-from bot.refs import MemberInfo, UserRef
+from bot.refs import ChannelRef, MemberInfo, UserRef
 from bot.storage.database import Database
 
 
@@ -62,6 +62,19 @@ class Platforms:
         """Steward's own member in a scope."""
         adapter = self.adapters.get(platform)
         return None if adapter is None else await adapter.bot_member(scope)
+
+    async def invite_uses(self, platform: str, scope: str) -> dict[str, int] | None:
+        """Each invite code's use count (analytics compares them at a join); None where the platform has none."""
+        lookup = getattr(self.adapters.get(platform), "invite_uses", None)
+        if lookup is None:
+            return None
+        uses = await lookup(scope)  # None too when the platform may not list them (a missing permission)
+        return None if uses is None else dict(uses)
+
+    async def create_invite(self, platform: str, scope: str, channel: ChannelRef) -> tuple[str, str] | None:
+        """A new invite to ``channel``: its code and URL; None where the platform has no invite links."""
+        make = getattr(self.adapters.get(platform), "create_invite", None)
+        return None if make is None else await make(scope, channel)
 
     def is_self(self, event: Event) -> bool:
         """Whether Steward itself caused the event."""

@@ -75,7 +75,7 @@ class Runtime:
                                                                        self.adapters.values()]
         self.db = await Database.open(self.config.storage.url, [*folders, *self.extra_migrations])
         self.writers = Writers(self.db)  # a manual clock (console, tests) runs due jobs one by one, in order
-        self.members.open(self.db, self.facts.flush)
+        self.members.open(self.db, self.writers.flush)  # every queued row (facts, counters) first
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace,
                                    concurrency=1 if isinstance(self.clock, ManualClock) else 8)
         self.book = CommunityBook.build(self.config, self.platforms)

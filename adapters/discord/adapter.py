@@ -34,8 +34,10 @@ _INTENT_LOSS = {
     "Message Content Intent": "Without it moderation rules can't read messages, and Steward refuses to run "
                               "them blind.",
     "Server Members Intent": "Without it joins, leaves, the name check, raid protection and role checks stop "
-                             "working.",
+                             "working, and interest marked on a native Scheduled Event is not counted.",
 }
+_NO_MEMBERS_INTEREST = ("Server Members intent off (platforms.discord.members: false): interest marked on a "
+                        "native Scheduled Event counts as Maybe only for members Steward has already seen")
 _TEXT_TYPES = (discord.MessageType.default, discord.MessageType.reply, discord.MessageType.thread_starter_message)
 
 
@@ -179,6 +181,9 @@ class DiscordAdapter:
         if not self.settings.message_content:
             self.report.append("Message Content intent off: messages arrive without text")
             log.warning("discord: Message Content intent off: messages arrive without text")
+        if not self.settings.members:  # discord.py drops GUILD_SCHEDULED_EVENT_USER_ADD for users it hasn't cached
+            self.report.append(_NO_MEMBERS_INTEREST)
+            log.warning("discord: %s", _NO_MEMBERS_INTEREST)
         if problems:
             raise StartupError("\n  ".join(problems))
 
@@ -251,6 +256,11 @@ class DiscordAdapter:
         scope = self._scope(payload.guild_id, payload.user_id)
         if scope is not None:
             await self.emit(translate.reacted(payload, scope))
+
+    async def on_interest(self, event: discord.ScheduledEvent, user: discord.User, interested: bool) -> None:
+        """GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE: interest in a native Scheduled Event."""
+        if not self._ignored(user) and event.guild_id is not None:
+            await self.emit(translate.interest(event, user, interested))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """INTERACTION_CREATE: commands, autocomplete, presses and modal submits."""
@@ -339,6 +349,33 @@ class DiscordAdapter:
         """Steward's own member in a guild."""
         guild = self.state.guild(scope)
         return None if guild is None or guild.me is None else _info(guild, guild.me)
+
+    async def invite_uses(self, scope: str) -> dict[str, int] | None:
+        """Each invite's use count (analytics compares two snapshots around a join to tell which one
+        was used); None without the Manage Server permission Discord requires to list invites."""
+        guild = self.state.guild(scope)
+        if guild is None or checks.lacks(guild, "manage_guild"):
+            return None
+        try:
+            invites = await guild.invites()
+        except discord.HTTPException as exc:
+            log.warning("%s: can't list invites (%s)", guild.name, exc.status)
+            return None
+        return {invite.code: invite.uses or 0 for invite in invites}
+
+    async def create_invite(self, scope: str, channel: ChannelRef) -> tuple[str, str] | None:
+        """A never-expiring, unique invite to ``channel`` (an analytics campaign): its code and URL."""
+        guild = self.state.guild(scope)
+        found = guild.get_channel(int(channel.id)) if guild is not None and channel.id.isdigit() else None
+        if guild is None or not isinstance(found, discord.abc.GuildChannel) or \
+                checks.lacks(guild, "create_instant_invite", found):
+            return None
+        try:
+            invite = await found.create_invite(max_age=0, unique=True, reason="Steward: invite campaign")
+        except discord.HTTPException as exc:
+            log.warning("%s: can't create an invite in #%s (%s)", guild.name, found.name, exc.status)
+            return None
+        return invite.code, invite.url
 
     async def resolve_channel(self, scope: str, name: str) -> ChannelRef | None:
         guild = self.state.guild(scope)

@@ -30,11 +30,14 @@ class Listener(Protocol):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None: ...
 
+    async def on_interest(self, event: discord.ScheduledEvent, user: discord.User, interested: bool) -> None: ...
+
     def guild_changed(self, guild: discord.Guild) -> None: ...
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:
-    """Guilds, members, messages, message content, reactions, moderation and scheduled events."""
+    """Guilds, members, messages, message content, reactions, moderation and scheduled events
+    (GUILD_SCHEDULED_EVENTS: their create/update/delete and members' interest in them)."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.members = settings.members
@@ -83,6 +86,15 @@ class _Listeners:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.steward.on_interaction(interaction)
+
+    # GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE (the guild_scheduled_events intent). discord.py hands
+    # them on only for an event and a user it has cached: the events come with GUILD_CREATE and
+    # GUILD_SCHEDULED_EVENT_CREATE, the users with the members intent's chunking (see the adapter).
+    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self.steward.on_interest(event, user, True)
+
+    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self.steward.on_interest(event, user, False)
 
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         self.steward.guild_changed(channel.guild)

@@ -23,6 +23,12 @@ class Writers:
             writer.start()
         return writer
 
+    async def flush(self) -> None:
+        """Wait until every row submitted to any writer so far is stored (before a merge or an erasure
+        re-keys or deletes a person's rows, so none lands afterwards under the old id)."""
+        for writer in list(self._writers.values()):
+            await writer.flush()
+
     async def close(self) -> None:
         """Flush and stop every writer."""
         for writer in self._writers.values():

@@ -69,6 +69,7 @@ class Scope:
     roles: set[str] = field(default_factory=set)
     members: dict[str, FakeMember] = field(default_factory=dict)
     banned: set[str] = field(default_factory=set)
+    invites: dict[str, int] | None = None  # invite code → uses; None: this platform has no invite links
 
 
 class MemoryAdapter:
@@ -88,6 +89,7 @@ class MemoryAdapter:
         self.messages: dict[MessageRef, str] = {}  # every message that exists -> its author's id
         self.performed: list[Action] = performed if performed is not None else []
         self.refusals: dict[type[Action], str] = {}  # action type -> error, to play a platform's 403
+        self.dms_closed: set[str] = set()  # user ids whose DMs the platform refuses (``dm_closed``, as Discord's 50007)
         self.registered: dict[str, list[CommandSpec]] = {}
         self.bot_user = UserRef(platform, "steward")
         self.sink: EventSink | None = None
@@ -184,6 +186,8 @@ class MemoryAdapter:
         return ActionResult.success(action, self._new(origin.channel.id if origin.channel else f"dm:{origin.user.id}"))
 
     async def _direct(self, action: SendDirect) -> ActionResult:
+        if action.user.id in self.dms_closed:
+            return ActionResult.failure(action, "that member does not accept direct messages", "dm_closed")
         return ActionResult.success(action, self._new(f"dm:{action.user.id}"))
 
     async def _edit(self, action: EditMessage) -> ActionResult:
@@ -264,6 +268,20 @@ class MemoryAdapter:
         return ActionResult.success(action, ref=action.event or f"event{next(self._ids)}")
 
     # -- lookups ----------------------------------------------------------------------------
+
+    async def invite_uses(self, scope: str) -> dict[str, int] | None:
+        """Invite use counts, when the test gave the scope invites (``world(scope).invites = {}``)."""
+        invites = self.scopes.get(scope, Scope()).invites
+        return None if invites is None else dict(invites)
+
+    async def create_invite(self, scope: str, channel: ChannelRef) -> tuple[str, str] | None:
+        """A new invite with no uses yet (None when the scope has no invites)."""
+        world = self.scopes.get(scope)
+        if world is None or world.invites is None:
+            return None
+        code = f"inv{len(world.invites) + 1}"
+        world.invites[code] = 0
+        return code, f"https://invite.memory/{code}"
 
     async def member(self, scope: str, user: UserRef) -> MemberInfo | None:
         if user == self.bot_user:

@@ -26,6 +26,7 @@ API = "/api/v10"
 # Intent bits the fake enforces (close 4014 when asked for without being granted).
 PRIVILEGED = {"members": 1 << 1, "presences": 1 << 8, "message_content": 1 << 15}
 APP_FLAGS = {"members": 1 << 15, "message_content": 1 << 19}  # the "limited" flags of apps under 100 servers
+GUILD_SCHEDULED_EVENTS = 1 << 16  # the (unprivileged) intent for scheduled events and interest in them
 
 
 def perms(*names: str) -> int:
@@ -111,6 +112,8 @@ class Guild:
     roles: dict[str, Role] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> the event as Discord holds it
+    interested: dict[int, set[int]] = field(default_factory=dict)  # scheduled event id -> interested user ids
 
     def __post_init__(self) -> None:
         self.roles["@everyone"] = Role(self.id, "@everyone", 0, EVERYONE_PERMS)
@@ -142,7 +145,7 @@ class Guild:
             "unavailable": False, "member_count": len(self.members), "voice_states": [],
             "members": [m.payload() for m in self.members.values()],
             "channels": [c.payload(self.id) for c in self.channels.values()], "threads": [], "presences": [],
-            "stage_instances": [], "guild_scheduled_events": [],
+            "stage_instances": [], "guild_scheduled_events": list(self.scheduled_events.values()),
         }
 
 
@@ -200,6 +203,7 @@ class _Session:
         self.ws = ws
         self.seq = 0
         self.shard: tuple[int, int] = (0, 1)
+        self.intents = 0  # what IDENTIFY asked for: Discord sends a session only the events its intents cover
         self.ready = False
 
     async def send(self, payload: dict[str, Any]) -> None:
@@ -244,9 +248,11 @@ class FakeDiscord:
         self.unmodelled: list[str] = []  # requests to routes this fake does not model (a test failure)
         self.bans: dict[int, set[int]] = {}  # guild id -> banned user ids
         self.nonces: dict[tuple[int, str], dict[str, Any]] = {}  # (channel, enforced nonce) -> the message
+        self.invites: dict[int, dict[str, dict[str, Any]]] = {}  # guild -> invite code -> the invite
         self.shard_count = 1
         self.port = 0
         self._mark = 0
+        self._pending: list[tuple[str, Guild, dict[str, Any]]] = []  # gateway events a REST call caused
         self._runner: web.AppRunner | None = None
 
     # -- world ---------------------------------------------------------------------------------
@@ -374,10 +380,12 @@ class FakeDiscord:
 
     # -- gateway events -------------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
-        """Send a DISPATCH to every ready session (or the shard owning ``guild_id``)."""
+    async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
+                       intent: int | None = None) -> None:
+        """Send a DISPATCH to every ready session (or the shard owning ``guild_id``); ``intent``: only to
+        sessions that asked for that intent bit at IDENTIFY, as Discord does."""
         for session in self.sessions:
-            if not session.ready:
+            if not session.ready or (intent is not None and not session.intents & intent):
                 continue
             if guild_id is not None and (guild_id >> 22) % session.shard[1] != session.shard[0]:
                 continue
@@ -426,6 +434,24 @@ class FakeDiscord:
             "user_id": str(member.id), "channel_id": str(guild.channels[channel].id), "message_id": str(message_id),
             "guild_id": str(guild.id), "member": member.payload(), "emoji": {"id": None, "name": emoji},
             "burst": False, "type": 0}, guild_id=guild.id)
+
+    async def interest(self, guild: Guild, event_id: int, user: str, *, interested: bool = True) -> None:
+        """A member presses "Interested" on a Scheduled Event (or takes it back): what Discord sends.
+
+        Discord lets members mark interest only in an event that is scheduled or active, and sends
+        GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE only to sessions with the GUILD_SCHEDULED_EVENTS intent.
+        """
+        event = guild.scheduled_events[event_id]
+        assert event["status"] in (1, 2), f"Discord shows no Interested button at status {event['status']}"
+        member = guild.members[user]
+        marked = guild.interested.setdefault(event_id, set())
+        if (member.id in marked) == interested:
+            return  # pressing it again changes nothing, and Discord sends nothing
+        (marked.add if interested else marked.discard)(member.id)
+        event["user_count"] = len(marked)
+        await self.dispatch("GUILD_SCHEDULED_EVENT_USER_ADD" if interested else "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+                            {"guild_scheduled_event_id": str(event_id), "user_id": str(member.id),
+                             "guild_id": str(guild.id)}, guild_id=guild.id, intent=GUILD_SCHEDULED_EVENTS)
 
     async def member_leave(self, guild: Guild, name: str) -> Member:
         """GUILD_MEMBER_REMOVE (the member is gone from the fake's guild too)."""
@@ -569,6 +595,7 @@ class FakeDiscord:
                 return
         shard = tuple(d.get("shard") or (0, 1))
         session.shard = (int(shard[0]), int(shard[1]))
+        session.intents = asked
         mine = [g for g in self.guilds.values() if (g.id >> 22) % session.shard[1] == session.shard[0]]
         await session.send({"op": 0, "t": "READY", "d": {
             "v": 10, "user": self.bot.user(), "guilds": [{"id": str(g.id), "unavailable": True} for g in mine],
@@ -614,6 +641,9 @@ class FakeDiscord:
                 return _json({"message": failure.message, "code": failure.code}, status=failure.status)
         status, answer = self._answer(call)
         await self._overwrites_changed(call)
+        while self._pending:  # what Discord tells the gateway about the change, after it answered
+            name, guild, data = self._pending.pop(0)
+            await self.dispatch(name, dict(data), guild_id=guild.id, intent=GUILD_SCHEDULED_EVENTS)
         if answer is None:
             return web.Response(status=204)
         response = _json(answer, status=status)
@@ -699,15 +729,69 @@ class FakeDiscord:
                          "parent_id": match.group(1), "owner_id": str(self.bot.id),
                          "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
                                              "archive_timestamp": iso()}}
+        if m == "GET" and (match := re.fullmatch(r"/guilds/(\d+)/invites", p)):
+            return 200, [dict(i) for i in self.invites.get(int(match.group(1)), {}).values()]
+        if m == "POST" and (match := re.fullmatch(r"/channels/(\d+)/invites", p)):
+            return 200, self._invite(int(match.group(1)), body)
         if match := re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", p):
-            return 200, {"id": match.group(2) or str(snowflake()), "guild_id": match.group(1),
-                         "creator_id": str(self.bot.id), "status": body.get("status", 1), **body}
+            return self._scheduled_event(m, self.guilds[int(match.group(1))], match.group(2), body)
         if any(re.fullmatch(pattern, f"{m} {p}") for pattern in NO_CONTENT):
             return 204, None
         # Discord would answer something specific: a route the fake does not model fails the test
         # (the fixture asserts `unmodelled` is empty) instead of passing on a made-up 204.
         self.unmodelled.append(f"{m} {p}")
         return 404, {"message": f"the fake Discord does not model {m} {p}", "code": 0}
+
+    def _scheduled_event(self, method: str, guild: Guild, event_id: str | None,
+                         body: dict[str, Any]) -> tuple[int, Any]:
+        """Create (POST) or edit (PATCH) a Scheduled Event as Discord checks and keeps it; the gateway hears of it."""
+        if method == "POST" and event_id is None:
+            missing = [k for k in ("name", "privacy_level", "scheduled_start_time", "entity_type") if k not in body]
+            if body.get("entity_type") == 3:
+                missing += [k for k in ("scheduled_end_time",) if not body.get(k)]
+                if not (body.get("entity_metadata") or {}).get("location"):
+                    missing.append("entity_metadata.location")
+            if missing or body.get("privacy_level") != 2:
+                return 400, {"message": f"Invalid Form Body: {', '.join(missing) or 'privacy_level'} required",
+                             "code": 50035}
+            event = {"id": str(snowflake()), "guild_id": str(guild.id), "channel_id": None, "creator_id":
+                     str(self.bot.id), "description": None, "scheduled_end_time": None, "entity_id": None,
+                     "entity_metadata": None, "user_count": 0, "image": None, **body, "status": 1}
+            guild.scheduled_events[int(event["id"])] = event
+            self._pending.append(("GUILD_SCHEDULED_EVENT_CREATE", guild, event))
+            return 200, event
+        if method == "PATCH" and event_id is not None:
+            event = guild.scheduled_events.get(int(event_id))
+            if event is None:
+                return 404, {"message": "Unknown Guild Scheduled Event", "code": 10070}
+            status = body.get("status", event["status"])
+            if status != event["status"] and (event["status"], status) not in ((1, 2), (1, 4), (2, 3)):
+                return 400, {"message": f"Invalid Form Body: status {event['status']} can't become {status}",
+                             "code": 50035}
+            if event["status"] in (3, 4):
+                return 400, {"message": "Cannot edit a finished or canceled event", "code": 180000}
+            event.update(body)
+            self._pending.append(("GUILD_SCHEDULED_EVENT_UPDATE", guild, event))
+            return 200, event
+        self.unmodelled.append(f"{method} /guilds/{guild.id}/scheduled-events/{event_id or ''}")
+        return 404, {"message": "the fake Discord does not model that", "code": 0}
+
+    def _invite(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Create an invite to a channel (as ``POST /channels/{id}/invites``); uses start at 0."""
+        guild, channel = next((g, c) for g in self.guilds.values() for c in g.channels.values() if c.id == channel_id)
+        code = f"fk{snowflake() % 10**8:08d}"
+        invite = {"code": code, "type": 0, "uses": 0, "max_uses": body.get("max_uses", 0),
+                  "max_age": body.get("max_age", 86400), "temporary": body.get("temporary", False),
+                  "created_at": iso(), "inviter": self.bot.user(),
+                  "guild": {"id": str(guild.id), "name": guild.name, "icon": None, "splash": None, "banner": None,
+                            "description": None, "features": [], "verification_level": 0, "nsfw_level": 0},
+                  "channel": {"id": str(channel.id), "name": channel.name, "type": channel.type}}
+        self.invites.setdefault(guild.id, {})[code] = invite
+        return invite
+
+    def invite_used(self, guild: Guild, code: str) -> None:
+        """Someone joined through an invite: Discord counts the use (the join itself is GUILD_MEMBER_ADD)."""
+        self.invites[guild.id][code]["uses"] += 1
 
     async def _overwrites_changed(self, call: Call) -> None:
         """PUT/DELETE of a permission overwrite: keep the channel's state and tell the gateway, as Discord does."""
