@@ -27,8 +27,18 @@ class Community:
 
     def channel(self, purpose_or_name: str, platform: str) -> ChannelRef | None:
         """A channel by purpose (``modlog``) or by name (``#mod-log``) on one platform."""
-        name = purpose_or_name if purpose_or_name.startswith("#") else self.config.channels.get(purpose_or_name)
+        name = purpose_or_name if purpose_or_name.startswith("#") else self.config.channel_on(purpose_or_name, platform)
         return None if name is None else self.channels.get((platform, name))
+
+    def logical(self, purpose: str) -> dict[str, ChannelRef]:
+        """A purpose's channel on each platform it resolved on, by platform name."""
+        platforms = sorted({p for p, _name in self.channels})
+        return {p: ref for p in platforms if (ref := self.channel(purpose, p)) is not None}
+
+    def purposes_of(self, channel: ChannelRef) -> list[str]:
+        """The purposes (``channels`` keys) that name this channel on its platform."""
+        return [purpose for purpose in self.config.channels
+                if self.channel(purpose, channel.platform) == channel]
 
     def channel_name(self, channel: ChannelRef) -> str | None:
         """The configured ``#name`` of a resolved channel, if it is one of ours."""

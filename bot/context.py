@@ -166,6 +166,17 @@ class CogContext:
             return None
         return MessageRef(row.platform, row.result_channel or "", row.result_message)
 
+    async def effects_of(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
+        """Where this community's keyed effects stand: ``{key: (status, message made)}`` by the keys
+        given to :meth:`effect` (``done`` with the message once delivered; ``pending`` while queued)."""
+        prefix = f"{self.community.name}:"
+        found = await self.services.effects.outcome([prefix + k for k in keys])
+        return {k.removeprefix(prefix): v for k, v in found.items()}
+
+    async def withdraw(self, key: str, why: str) -> bool:
+        """Take back an effect of :meth:`effect` that has not gone out yet; False when it has (or is going)."""
+        return await self.services.effects.withdraw(f"{self.community.name}:{key}", why)
+
     async def modlog_later(self, session: AsyncSession, content: Content, *, key: str) -> None:
         """:meth:`modlog` as effects of ``session``'s transaction (one entry per platform)."""
         channels = [(p, c) for p in self.platforms() if (c := self.community.channel("modlog", p)) is not None]
@@ -173,6 +184,31 @@ class CogContext:
             await self.effect(session, SendMessage(channel=channel, content=content), key=f"{key}:{platform}")
         if not channels:
             self.log.warning("no mod-log channel; dropped: %s", content.plain())
+
+    async def post_to(self, purpose: str, content: Content, *, session: AsyncSession | None = None,
+                      key: str | None = None) -> list[ActionResult]:
+        """Post to a logical channel: one copy on each running platform it maps to.
+
+        ``purpose`` is a key of the community's ``channels`` (``announcements: {discord: "#news",
+        slack: "#general"}``, or one ``"#name"`` meaning that name everywhere). With ``session``
+        and ``key`` every copy is an effect of that transaction (key ``<key>:<platform>``: sent once
+        each, after it commits); without, the copies are performed now. A platform where the
+        channel does not exist gets none, and the log says so.
+        """
+        targets = [(p, c) for p in self.platforms() if (c := self.community.channel(purpose, p)) is not None]
+        if not targets:
+            self.log.warning("no channel %r on any running platform; dropped: %s", purpose, content.plain())
+            return []
+        results = []
+        for platform, channel in targets:
+            action = SendMessage(channel=channel, content=content)
+            if session is not None:
+                if key is None:
+                    raise ValueError("post_to with a session needs a key: the outbox keys every effect")
+                results.append(await self.effect(session, action, key=f"{key}:{platform}"))
+            else:
+                results.append(await self.services.perform(action, self.community))
+        return results
 
     def can(self, platform: str, capability: Capability) -> bool:
         """Whether the platform's adapter can do ``capability``."""

@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from bot.clock import Clock
 from bot.cog import Cog
 from bot.persons import PersonConflict, PersonId, PersonLocks, Persons, Report
-from bot.preferences import PreferenceStore
+from bot.preferences import DEFAULT, PreferenceStore
+from bot.refs import UserRef
 from bot.storage.database import Database
 
 
@@ -46,6 +47,17 @@ class Members:
         self.prefs.forget(source)
         self.prefs.forget(into)
         return report
+
+    async def detach(self, community: str, user: UserRef) -> PersonId:
+        """Split one account off its person into a new one (see :meth:`Persons.detach`); the
+        new person starts with the old one's preferences, the only member data that can be copied."""
+        before = await self.persons.find(community, user)
+        fresh = await self.persons.detach(community, user)
+        if before is not None:
+            kept = await self.prefs.get(before)
+            if kept != DEFAULT:
+                await self.prefs.set(fresh, timezone=kept.timezone, dms=kept.dms, language=kept.language)
+        return fresh
 
     async def forget(self, person: PersonId) -> Report:
         """Erase a person from every cog enabled in their community (a data-deletion request)."""

@@ -16,7 +16,7 @@ async def resolve_names(communities: Iterable[Community], platforms: Platforms) 
         for platform, scope in community.scopes.items():
             adapter = platforms.resolver(platform)
             where = f"{platform} {scope} (community {community.name})"
-            for name in sorted(set(community.config.channels.values())):
+            for name in sorted(community.config.channel_names(platform)):
                 ref = await adapter.resolve_channel(scope, name)
                 if ref is None:
                     problems.append(f"{where}: no channel {name}")

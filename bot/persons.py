@@ -170,7 +170,11 @@ class Persons:
         return None if value is None else str(value)
 
     async def merge(self, source: PersonId, into: PersonId, cogs: Sequence[PersonData]) -> Report:
-        """Move everything ``source`` has into ``into``: one transaction per cog, then the accounts."""
+        """Move everything ``source`` has into ``into``: one transaction per cog, then the accounts.
+
+        When a cog's transaction fails, the accounts stay where they are and both persons are kept
+        (``report.failed`` names the cog); merging again completes it.
+        """
         if source == into:
             raise PersonConflict("a person cannot be merged into themself")
         a, b = await self.community_of(source), await self.community_of(into)
@@ -181,11 +185,40 @@ class Persons:
         if clash:
             raise PersonConflict(f"both persons hold an account on {', '.join(clash)}")
         report = await self._walk(cogs, lambda cog, s: cog.merge_persons(s, source, into))
+        if not report.ok:
+            # keep both persons and their accounts: the failed cog's rows still name ``source``, and
+            # a second merge (which moves nothing twice) finishes the job instead of orphaning them
+            return report
         async with self.db.session() as session, session.begin():
             await session.execute(update(accounts).where(accounts.c.person_id == source).values(person_id=into))
             await session.execute(delete(persons).where(persons.c.id == source))
         self._drop(source)
         return report
+
+    async def detach(self, community: str, user: UserRef) -> PersonId:
+        """Give one account of a linked person a new person of its own (an unlink); returns it.
+
+        Nothing a cog stored moves: what was recorded before stays with the person the account
+        leaves (cog rows carry no account to split them by), and the account starts afresh.
+        Refused (:class:`PersonConflict`) when the account is the person's only one.
+        """
+        async with self.db.session() as session, session.begin():
+            held = (await session.execute(select(accounts.c.person_id).where(
+                accounts.c.community == community, accounts.c.platform == user.platform,
+                accounts.c.user_id == user.id))).scalar()
+            if held is None:
+                raise PersonConflict("Steward has no person for that account")
+            others = (await session.execute(select(accounts.c.user_id).where(
+                accounts.c.person_id == held, accounts.c.platform != user.platform))).first()
+            if others is None:
+                raise PersonConflict("that account is its person's only one: there is nothing to detach it from")
+            result = await session.execute(persons.insert().values(community=community, created_at=self.clock.now()))
+            fresh = PersonId(int(result.inserted_primary_key[0]))  # type: ignore[attr-defined]
+            await session.execute(update(accounts).where(
+                accounts.c.community == community, accounts.c.platform == user.platform,
+                accounts.c.user_id == user.id).values(person_id=fresh))
+        self._drop(PersonId(int(held)))
+        return self._remember((community, user.platform, user.id), fresh)
 
     async def forget(self, person: PersonId, cogs: Sequence[PersonData]) -> Report:
         """Erase a person: every cog's rows (one transaction each), then the person and accounts."""

@@ -49,6 +49,12 @@ def build_adapters(config: StewardConfig, catalog: Catalog, *, force_console: bo
     name = console_settings.community or config.communities[0].name
     # a script's clock moves only with `:time`, so the same script always prints the same transcript
     clock = ManualClock(follow_real_time=not scripted)
+    if console_settings.sides:  # one community on several platforms, played in one terminal
+        sides = [ConsoleAdapter(config.community(name), clock, settings=console_settings, stdin=stdin, platform=side)
+                 for side in console_settings.sides]
+        for side in sides:
+            side.peers = {other.platform: other for other in sides if other is not side}
+        return list(sides), sides[0], clock
     console = ConsoleAdapter(config.community(name), clock, settings=console_settings, stdin=stdin)
     return [console], console, clock
 

@@ -30,7 +30,9 @@ def summary(path: str, catalog: Catalog) -> tuple[int, str]:
         where = [f"{platform} {section.scope()}" for platform, section in community.platform_sections().items()]
         lines.append(f"community {community.name}: {', '.join(where) or 'console only'}")
         lines.append(f"  cogs: {', '.join(sorted(community.cog_sections())) or 'none'}")
-        lines.append(f"  channels: {', '.join(f'{k}={v}' for k, v in community.channels.items()) or 'none'}")
+        shown = [f"{k}={v}" if isinstance(v, str) else f"{k}=" + " / ".join(f"{p} {n}" for p, n in v.items())
+                 for k, v in community.channels.items()]
+        lines.append(f"  channels: {', '.join(shown) or 'none'}")
         roles = ", ".join(f"{k}={'/'.join(v)}" for k, v in community.roles.items())
         lines.append(f"  roles: {roles or 'none'}")
     return 0, "\n".join(lines)

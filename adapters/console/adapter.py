@@ -58,11 +58,13 @@ P = "console"
 class ConsoleAdapter:
     """Reads the grammar from a stream, prints what happens, performs every action in memory."""
 
-    platform = P
-
     def __init__(self, community: CommunityConfig, clock: Clock, *, settings: ConsoleSettings | None = None,
                  stdin: TextIO | None = None, out: Callable[[str], None] | None = None,
-                 interactive: bool | None = None) -> None:
+                 interactive: bool | None = None, platform: str = P) -> None:
+        # ``platform``: the name this console plays (``console``; or ``discord`` and ``slack`` when
+        # ``sides`` plays a community on two platforms, one adapter each, typed into one terminal)
+        self.platform = platform
+        self.peers: dict[str, ConsoleAdapter] = {}  # the other sides, by platform name (`@slack LINE`)
         self.settings = settings or ConsoleSettings()
         self.community = community
         self.scope = community.name
@@ -72,12 +74,15 @@ class ConsoleAdapter:
         self.interactive = (stdin.isatty() and sys.stdout.isatty()) if interactive is None else interactive
         self.typist = Typist(self, stdin, interactive=self.interactive)
         self.out = out or self._print
-        self.bot_user = UserRef(P, self.settings.bot_name)
+        if self.settings.sides:  # several sides print into one terminal: each line says whose it is
+            shared = self.out
+            self.out = lambda line: shared(f"{platform} | {line}")
+        self.bot_user = UserRef(self.platform, self.settings.bot_name)
         self.members: dict[str, ConsoleMember] = {}
         self.banned: set[str] = set()
         self.messages: dict[str, ConsoleMessage] = {}
         self.forms: dict[str, OpenFormState] = {}
-        self.channels: set[str] = {"#general", *community.channels.values()}
+        self.channels: set[str] = {"#general", *community.channel_names(platform)}
         self.current = "#general" if "#general" in self.channels else sorted(self.channels)[0]
         self.locked: set[str] = set()
         self.slowmode: dict[str, int] = {}
@@ -140,7 +145,7 @@ class ConsoleAdapter:
         if m is None or not m.present:
             return None
         return MemberInfo(user=user, name=m.name, display_name=m.shown,
-                          roles=frozenset(RoleRef(P, r) for r in m.roles),
+                          roles=frozenset(RoleRef(self.platform, r) for r in m.roles),
                           rank=max((self._role_rank.get(r, 1) for r in m.roles), default=0),
                           is_admin=False, joined_at=m.joined_at, created_at=m.joined_at,
                           timed_out_until=m.timed_out_until)
@@ -150,23 +155,23 @@ class ConsoleAdapter:
 
     async def resolve_channel(self, scope: str, name: str) -> ChannelRef | None:
         name = name if name.startswith("#") else f"#{name}"
-        return ChannelRef(P, name[1:]) if name in self.channels else None
+        return ChannelRef(self.platform, name[1:]) if name in self.channels else None
 
     async def resolve_role(self, scope: str, name: str) -> RoleRef | None:
         name = name.lstrip("@")
         known = set(self._role_rank) | {r for names in self.community.roles.values() for r in names}
         for role in known:
             if role.lower() == name.lower():
-                return RoleRef(P, role)
+                return RoleRef(self.platform, role)
         return None
 
     async def resolve_member(self, scope: str, text: str) -> UserRef | None:
         name = text.strip().lstrip("@")
         for m in self.members.values():
             if m.name.lower() == name.lower():
-                return UserRef(P, m.name)
+                return UserRef(self.platform, m.name)
         if name in self.banned:
-            return UserRef(P, name)
+            return UserRef(self.platform, name)
         return None
 
     async def perform(self, action: Action) -> ActionResult:
@@ -214,7 +219,7 @@ class ConsoleAdapter:
         self.out(f"[thread] {escape(name)} in #{channel.id} (from {root.id})")
         if action.content is not None:
             self._post(f"#{channel.id}", self.bot_user.id, action.content, thread=name)
-        return ActionResult.success(action, MessageRef(P, root.channel_id, root.id), ref=root.id)
+        return ActionResult.success(action, MessageRef(self.platform, root.channel_id, root.id), ref=root.id)
 
     async def _reply(self, action: Reply) -> ActionResult:
         where = _where(action.origin)
@@ -330,7 +335,7 @@ class ConsoleAdapter:
                              content.select, thread=thread)
         self.messages[msg.id] = msg
         self.print_message(msg, to=to)
-        return MessageRef(P, where.lstrip("#"), msg.id)
+        return MessageRef(self.platform, where.lstrip("#"), msg.id)
 
     def print_message(self, msg: ConsoleMessage, *, to: str | None = None, edited: bool = False) -> None:
         """Print a message with its id, and its buttons or options numbered from 1."""
@@ -363,7 +368,7 @@ class ConsoleAdapter:
 
     def base(self) -> dict[str, Any]:
         """The fields every console event shares (platform, scope, a fresh event id, the time)."""
-        return {"platform": P, "scope": self.scope, "event_id": f"c{next(self._events)}",
+        return {"platform": self.platform, "scope": self.scope, "event_id": f"c{next(self._events)}",
                 "occurred_at": self.clock.now()}
 
     async def emit(self, event: Event) -> None:

@@ -42,7 +42,6 @@ from bot.events import (
 from bot.refs import ChannelRef, MessageRef, UserRef
 
 log = logging.getLogger(__name__)
-P = "console"
 PROMPT, MORE = "> ", "… "
 
 
@@ -56,6 +55,11 @@ class Typist:
         self.pending: list[str] = []
         self.prompting: str | None = None  # the prompt on screen while a person is typing
         self._line_buffer: Callable[[], str] = str  # what they have typed so far (readline knows)
+
+    @property
+    def p(self) -> str:
+        """The platform this console side plays."""
+        return self.a.platform
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -142,6 +146,14 @@ class Typist:
             return True
         if line == ":quit":
             return False
+        side = re.match(r"^@([a-z][a-z0-9_-]*)\s+(.+)$", line, re.DOTALL)
+        if side is not None and not LINE.match(line):
+            peer = self.a.peers.get(side.group(1))
+            if peer is None:
+                known = ", ".join(sorted(self.a.peers)) or "none: this console plays one platform"
+                self.a.out(f"[console] no side @{side.group(1)} (sides: {known})")
+                return True
+            return await peer.typist.feed(side.group(2))
         if line.startswith(":"):
             await self._meta(line)
         elif line.startswith("#"):
@@ -242,7 +254,7 @@ class Typist:
         member.present, member.joined_at = True, now
         if announce:
             self.a.out(f"[console] {name} joined")
-        await self.a.emit(MemberJoined(**self.a.base(), member=UserRef(P, name), name=name,
+        await self.a.emit(MemberJoined(**self.a.base(), member=UserRef(self.p, name), name=name,
                                        display_name=member.shown, account_created_at=member.joined_at))
         return member
 
@@ -257,7 +269,7 @@ class Typist:
             return
         member.present = False
         self.a.out(f"[console] {name} left")
-        await self.a.emit(MemberLeft(**self.a.base(), member=UserRef(P, name), name=name))
+        await self.a.emit(MemberLeft(**self.a.base(), member=UserRef(self.p, name), name=name))
 
     async def _rename(self, name: str, shown: str) -> None:
         member = self.a.members.get(name)
@@ -270,7 +282,7 @@ class Typist:
             return
         before, member.display_name = member.shown, shown
         self.a.out(f"[console] {name} is now shown as {shown}")
-        await self.a.emit(MemberUpdated(**self.a.base(), member=UserRef(P, name), name=name, display_name=shown,
+        await self.a.emit(MemberUpdated(**self.a.base(), member=UserRef(self.p, name), name=name, display_name=shown,
                                         before_display_name=before))
 
     # -- member lines -------------------------------------------------------------------------
@@ -293,8 +305,8 @@ class Typist:
             member = await self._join(name, announce=True)
             if member is None:
                 return
-        user = UserRef(P, name)
-        origin = Origin(platform=P, scope=self.a.scope, user=user, channel=ChannelRef(P, self.a.current[1:]))
+        user = UserRef(self.p, name)
+        origin = Origin(platform=self.p, scope=self.a.scope, user=user, channel=ChannelRef(self.p, self.a.current[1:]))
         if body.startswith("/"):
             command, _, raw = body[1:].partition(" ")
             if not command.strip():
@@ -315,9 +327,9 @@ class Typist:
         self.a.messages[msg.id] = msg
         self.a.posted(member, self.a.current)
         self.a.print_message(msg)
-        mentions = tuple(UserRef(P, m) for m in re.findall(r"@([A-Za-z0-9_.-]+)", text) if m in self.a.members)
+        mentions = tuple(UserRef(self.p, m) for m in re.findall(r"@([A-Za-z0-9_.-]+)", text) if m in self.a.members)
         await self.a.emit(MessagePosted(
-            **self.a.base(), message=MessageRef(P, self.a.current[1:], msg.id), author=user,
+            **self.a.base(), message=MessageRef(self.p, self.a.current[1:], msg.id), author=user,
             author_name=member.shown, text=text, channel_name=self.a.current, mentions=mentions,
             attachments=attachments, mentions_everyone=bool(re.search(r"@(everyone|here)\b", text))))
 
@@ -334,7 +346,8 @@ class Typist:
         if name in self.a.forms and not body.startswith("/"):
             await self._answer_form(name, body)
             return
-        origin = Origin(platform=P, scope=self.a.scope, user=UserRef(P, name), channel=ChannelRef(P, f"dm:{name}"))
+        origin = Origin(platform=self.p, scope=self.a.scope, user=UserRef(self.p, name),
+                        channel=ChannelRef(self.p, f"dm:{name}"))
         if body.startswith("/"):
             command, _, raw = body[1:].partition(" ")
             await self.a.emit(CommandInvoked(**self.a.base(), origin=origin, command=command.lower(), raw=raw))
@@ -349,7 +362,7 @@ class Typist:
         if msg.channel.startswith("dm:") and msg.channel != f"dm:{origin.user.id}":
             self.a.out(f"[blocked] {msg.id} is a direct message to {msg.channel[3:]}; only they can see it")
             return
-        ref = MessageRef(P, msg.channel.lstrip("#"), msg.id)
+        ref = MessageRef(self.p, msg.channel.lstrip("#"), msg.id)
         if parts[0] == "react":
             if len(parts) != 3:
                 self.a.out(f"[console] react takes one emoji: `{origin.user.id}: react {msg.id} 👍`")
@@ -371,7 +384,7 @@ class Typist:
             return
         self.a.out(f"[console] {origin.user.id} pressed {choices[index - 1]} on {msg.id}")
         # a press answers where the message is: in the channel, or in the DM it was sent to
-        origin = Origin(platform=P, scope=self.a.scope, user=origin.user, channel=ref.channel, message=ref)
+        origin = Origin(platform=self.p, scope=self.a.scope, user=origin.user, channel=ref.channel, message=ref)
         if msg.buttons:
             b = msg.buttons[index - 1]
             await self.a.emit(ButtonPressed(**self.a.base(), origin=origin, action=b.action, value=b.value))
@@ -382,8 +395,8 @@ class Typist:
 
     async def _answer_form(self, name: str, body: str) -> None:
         state = self.a.forms[name]
-        origin = Origin(platform=P, scope=self.a.scope, user=UserRef(P, name),
-                        channel=None if state.channel.startswith("dm:") else ChannelRef(P, state.channel[1:]))
+        origin = Origin(platform=self.p, scope=self.a.scope, user=UserRef(self.p, name),
+                        channel=None if state.channel.startswith("dm:") else ChannelRef(self.p, state.channel[1:]))
         if body.lower() == "cancel":
             del self.a.forms[name]
             self.a.out(f"[form] {state.title} cancelled; nothing was sent")

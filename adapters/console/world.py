@@ -70,9 +70,11 @@ class OpenFormState:
 class Stage(Protocol):
     """The console world as the typist acts on it (the adapter is one)."""
 
+    platform: str
     scope: str
     clock: Clock
     bot_user: UserRef
+    peers: Any  # the other sides' adapters by platform, when the console plays several platforms
     members: dict[str, ConsoleMember]
     banned: set[str]
     messages: dict[str, ConsoleMessage]

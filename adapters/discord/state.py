@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from adapters.discord import names
-from adapters.discord.commands import slug
+from adapters.discord.commands import P, slug
 from adapters.discord.limits import GlobalLimit
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.store import LockStore, SyncStore
@@ -88,6 +88,6 @@ class State:
     def modlog_channel(self, guild: discord.Guild) -> int | None:
         """The guild's configured mod-log channel id."""
         cc = self.community_of(guild)
-        name = cc.channels.get("modlog") if cc is not None else None
+        name = cc.channel_on("modlog", P) if cc is not None else None
         channel = names.find_channel(guild, name) if name else None
         return None if channel is None else channel.id

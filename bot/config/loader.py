@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.config.errors import ConfigError, ConfigIssue, Path
 from bot.config.models import StewardConfig, build_models
-from bot.config.types import ChannelMarker, PlatformSection, RoleMarker
+from bot.config.types import ChannelMarker, LogicalMarker, PlatformSection, RoleMarker
 from bot.config.yamltree import MAX_BYTES, YamlRefused, build
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -92,6 +92,8 @@ def _marked(annotation: Any) -> tuple[str | None, Any]:
                 return "channel", annotation
             if isinstance(meta, RoleMarker):
                 return "role", annotation
+            if isinstance(meta, LogicalMarker):
+                return "logical", annotation
     return None, annotation
 
 
@@ -106,6 +108,8 @@ def _references(model: BaseModel, path: Path) -> list[tuple[str, str, Path]]:
                 kind = "channel"
             elif isinstance(meta, RoleMarker):
                 kind = "role"
+            elif isinstance(meta, LogicalMarker):
+                kind = "logical"
         if kind is None:
             for arg in typing.get_args(info.annotation):
                 kind = kind or _marked(arg)[0]
@@ -171,12 +175,22 @@ def _semantic_checks(config: StewardConfig, reader: _Reader) -> list[ConfigIssue
             seen_scopes[key] = community.name
         for path, message in join_claim_clashes(community.cog_sections(), ("communities", i)):
             issue(path, message)
-        channels = set(community.channels.values())
+        channels = community.channel_names()
         roles = community.role_names()
+        on = sorted(community.platform_sections())
+        for purpose, spec in community.per_platform().items():
+            stray = sorted(set(spec) - set(on))
+            if on and stray:  # without platform sections (the console, tests) any platform may be meant
+                issue(("communities", i, "channels", purpose),
+                      f"names {', '.join(stray)}, which this community is not on (it is on {', '.join(on)})")
         for cog, section in community.cog_sections().items():
             for kind, name, path in _references(section, ("communities", i, cog)):
                 if kind == "channel" and name not in channels:
                     issue(path, f"unknown channel `{name}`: declare it under communities[{i}].channels")
+                elif kind == "logical" and name not in community.channels:
+                    known = ", ".join(sorted(community.per_platform())) or "none yet"
+                    issue(path, f"unknown channel key `{name}`: declare it under communities[{i}].channels "
+                                f"as {{discord: \"#name\", slack: \"#name\"}} (per-platform keys: {known})")
                 elif kind == "role" and name not in roles:
                     issue(path, f"unknown role `{name}`: declare it under communities[{i}].roles")
     return issues

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
-from bot.config.types import ChannelName, Duration, PlatformSection, RoleName, StrictModel
+from bot.config.types import ChannelSpec, Duration, PlatformSection, RoleName, StrictModel
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -56,7 +56,9 @@ class CommunityConfig(StrictModel):
     name: str
     timezone: str | None = None
     roles: dict[str, list[RoleName]] = Field(default_factory=dict)
-    channels: dict[str, ChannelName] = Field(default_factory=dict)
+    # purpose -> "#name" (the same name on every platform) or {platform: "#name"} (a logical channel
+    # whose channel differs per platform; a platform it doesn't name doesn't have it)
+    channels: dict[str, ChannelSpec] = Field(default_factory=dict)
     commands: CommandLimits = CommandLimits()
 
     @field_validator("name")
@@ -70,6 +72,29 @@ class CommunityConfig(StrictModel):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    def channel_on(self, purpose: str, platform: str) -> str | None:
+        """The ``#name`` a purpose (``modlog``, ``lounge``) has on one platform, if any."""
+        spec = self.channels.get(purpose)
+        if spec is None or isinstance(spec, str):
+            return spec
+        return spec.get(platform)
+
+    def channel_names(self, platform: str | None = None) -> set[str]:
+        """Every channel name declared, or those that exist on one platform."""
+        names: set[str] = set()
+        for spec in self.channels.values():
+            if isinstance(spec, str):
+                names.add(spec)
+            elif platform is None:
+                names.update(spec.values())
+            elif platform in spec:
+                names.add(spec[platform])
+        return names
+
+    def per_platform(self) -> dict[str, dict[str, str]]:
+        """The purposes mapped per platform (``{lounge: {discord: "#lounge", slack: "#lounge"}}``)."""
+        return {k: v for k, v in self.channels.items() if isinstance(v, dict)}
 
     def role_names(self) -> set[str]:
         """Every role name declared by the community."""

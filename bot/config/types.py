@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from datetime import timedelta
@@ -81,6 +82,35 @@ def _channel_name(value: Any) -> str:
     return value
 
 
+_PLATFORM_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
+
+
+def _channel_spec(value: Any) -> str | dict[str, str]:
+    """A ``channels`` entry: ``"#name"`` (that name on every platform) or ``{platform: "#name", ...}``."""
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError("a channel per platform is written {discord: \"#name\", slack: \"#name\"}; "
+                             "this one names no platform")
+        out: dict[str, str] = {}
+        for platform, name in value.items():
+            if not isinstance(platform, str) or not _PLATFORM_KEY.match(platform):
+                raise ValueError(f"`{platform}` is not a platform name (write discord, slack, ...)")
+            try:
+                out[platform] = _channel_name(name)
+            except ValueError as exc:
+                raise ValueError(f"{platform}: {exc}") from None
+        return out
+    if isinstance(value, str):
+        return _channel_name(value)
+    raise ValueError(f"a channel is written as \"#name\" or {{discord: \"#name\", slack: \"#name\"}}, got `{value}`")
+
+
+def _logical_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or value.startswith("#"):
+        raise ValueError(f"name a channel by its key under `channels` (e.g. lounge), got `{value}`")
+    return value
+
+
 def _role_name(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError("name roles, not ids: write the role's name")
@@ -93,6 +123,10 @@ class ChannelMarker:
     """Marks a field holding a channel name that must be declared in ``channels``."""
 
 
+class LogicalMarker:
+    """Marks a field holding a key of ``channels`` (a logical channel, one per platform)."""
+
+
 class RoleMarker:
     """Marks a field holding a role name that must be declared in ``roles``."""
 
@@ -102,3 +136,5 @@ Bool = Annotated[bool, BeforeValidator(_strict_bool)]
 Duration = Annotated[timedelta, BeforeValidator(_duration), PlainSerializer(format_duration)]
 ChannelName = Annotated[str, BeforeValidator(_channel_name), ChannelMarker()]
 RoleName = Annotated[str, BeforeValidator(_role_name), RoleMarker()]
+ChannelSpec = Annotated[str | dict[str, str], BeforeValidator(_channel_spec)]
+LogicalChannel = Annotated[str, BeforeValidator(_logical_name), LogicalMarker()]

@@ -14,10 +14,11 @@ from bot.community import Community
 from bot.delivery import Preparer
 from bot.gate import CapabilityGate
 from bot.inflight import InFlight
+from bot.outbox.followup import outcome
 from bot.outbox.jobs import JobEffects
 from bot.outbox.sender import Outbox
 from bot.platforms import Platforms
-from bot.refs import ChannelRef
+from bot.refs import ChannelRef, MessageRef
 
 
 class Effects:
@@ -41,6 +42,15 @@ class Effects:
         it goes out on commit, and so does any mod-log note the gate adds about it."""
         with self.jobs.named(session, key, deliver_by):
             return await self.gate.perform(action, community)
+
+    async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
+        """Where keyed effects stand, and the message each delivered one made (:func:`followup.outcome`)."""
+        assert self.outbox.db is not None, "the outbox is not started"
+        return await outcome(self.outbox.db, keys)
+
+    async def withdraw(self, key: str, why: str) -> bool:
+        """Take back an effect not sent yet (:meth:`Outbox.withdraw`)."""
+        return await self.outbox.withdraw(key, why)
 
     async def settle(self, inflight: InFlight) -> None:
         """Wait until the events in flight are handled and the outbox has sent what it can now."""

@@ -204,6 +204,18 @@ class Outbox:
             return ActionResult(action, True, code=QUEUED)
         return await done
 
+    async def withdraw(self, key: str, why: str) -> bool:
+        """Take back an entry not yet going out (False when sent, sending or unknown); marked failed and
+        reported: a decision (a relay of a deleted message), not a loss for the mod log."""
+        entry = next((e[key] for p, e in self._entries.items() if key in e and key not in self._inflight[p]), None)
+        if entry is None:
+            return False
+        self._remove(entry)
+        await self._write(key, status=FAILED, error=f"withdrawn: {why}", finished_at=self.clock.now(), reported=1)
+        if entry.done is not None and not entry.done.done():
+            entry.done.set_result(ActionResult.failure(entry.action, f"withdrawn: {why}", "withdrawn"))
+        return True
+
     # -- sending ----------------------------------------------------------------------------
 
     def _add(self, entry: Entry) -> None:

@@ -62,11 +62,11 @@ class Harness:
         community = config.communities[0]
         performed: list[Action] = []
         caps = None if capabilities is None else list(capabilities)
-        adapters = [MemoryAdapter(community.name, platform=p, capabilities=caps, channels=community.channels.values(),
+        adapters = [MemoryAdapter(community.name, platform=p, capabilities=caps, channels=community.channel_names(),
                                   roles=community.role_names(), performed=performed) for p in platforms]
         for adapter in adapters:  # each community's channels and roles exist on every memory platform
             for cc in config.communities[1:]:
-                adapter.world(cc.name, cc.channels.values(), cc.role_names())
+                adapter.world(cc.name, cc.channel_names(), cc.role_names())
         clock = ManualClock(now or datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
         runtime = Runtime(config, cogs=cogs, adapters=adapters, clock=clock)
         try:

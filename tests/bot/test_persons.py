@@ -172,6 +172,59 @@ async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:
     assert "admin" in answer and "can't" in answer  # members may not
 
 
+class FailingMergeCog(Cog):
+    """A cog whose merge fails once: the accounts must not move, so a second merge finishes."""
+
+    name = "broken"
+    fail = True
+
+    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
+        if self.fail:
+            raise RuntimeError("bug in a cog")
+        return 0
+
+
+@pytest.mark.pg
+async def test_a_failed_merge_keeps_both_persons_and_a_retry_completes_it(db_url: str) -> None:
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"notes": NotesCog, "broken": FailingMergeCog})
+    try:
+        notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
+        a = await notes_cog.add(UserRef("memory", "ann"), "a")
+        b = await notes_cog.add(UserRef("discord", "222222222222222222"), "b")
+        report = await h.runtime.members.merge(b, a)
+        assert report.failed == ["broken"]
+        persons = h.runtime.members.persons
+        assert await persons.community_of(b) == "acme"  # not orphaned: the retry can find it
+        assert await persons.accounts_of(b) == [UserRef("discord", "222222222222222222")]
+        cog(h, "broken").fail = False  # type: ignore[attr-defined]
+        assert (await h.runtime.members.merge(b, a)).ok
+        assert await persons.community_of(b) is None
+        assert await bodies(h) == [(a, "a"), (a, "b")]
+    finally:
+        await h.close()
+
+
+@pytest.mark.pg
+async def test_detach_gives_one_account_a_fresh_person_and_keeps_the_history(h: Harness) -> None:
+    notes_cog: NotesCog = cog(h, "notes")  # type: ignore[assignment]
+    ann, slack_ann = UserRef("memory", "ann"), UserRef("slack", "U0ANN")
+    a = await notes_cog.add(ann, "a")
+    b = await notes_cog.add(slack_ann, "b")
+    await h.runtime.members.prefs.set(a, timezone="Europe/Berlin")
+    assert (await h.runtime.members.merge(b, a)).ok
+    fresh = await h.runtime.members.detach("acme", slack_ann)
+    assert fresh != a  # (SQLite may reuse the id the merge freed)
+    assert await notes_cog.ctx.person(slack_ann) == fresh
+    h.runtime.members.persons._cache.clear()  # another process reads the same from the table
+    assert await notes_cog.ctx.person(slack_ann) == fresh and await notes_cog.ctx.person(ann) == a
+    assert await bodies(h) == [(a, "a"), (a, "b")]  # rows cannot be split back: they stay
+    assert (await h.runtime.members.prefs.get(fresh)).timezone == "Europe/Berlin"  # preferences are copied
+    with pytest.raises(PersonConflict):  # now alone: nothing to detach from
+        await h.runtime.members.detach("acme", slack_ann)
+    with pytest.raises(PersonConflict):
+        await h.runtime.members.detach("acme", UserRef("slack", "never-seen"))
+
+
 async def test_concurrent_first_sightings_share_one_look_up(h: Harness) -> None:
     from sqlalchemy import event
 
