@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from bot.actions import Action, ActionResult, SendMessage
 from bot.calendars import Calendar, Recurrence
@@ -23,6 +24,7 @@ from bot.facts import Fact
 from bot.facts import read as read_facts
 from bot.members import Members
 from bot.outbox.effects import Effects
+from bot.outbox.table import DONE, outbox
 from bot.permissions import Level, hierarchy_refusal
 from bot.persons import PersonId
 from bot.platforms import Platforms
@@ -148,6 +150,21 @@ class CogContext:
         """
         return await self.services.effects.stage(session, action, self.community, key=f"{self.community.name}:{key}",
                                          deliver_by=deliver_by)
+
+    async def delivered(self, key: str) -> MessageRef | None:
+        """The message an effect staged with ``ctx.effect(..., key=key)`` became, once the platform
+        confirmed it (None while it is pending, or when it failed).
+
+        A job's post has no message ref when the job runs (it is sent after the job commits); a cog
+        that later edits it or counts replies to it reads the ref back here.
+        """
+        full = f"{self.community.name}:{key}"
+        async with self.db.session() as session:
+            row = (await session.execute(select(outbox.c.platform, outbox.c.result_channel, outbox.c.result_message)
+                                         .where(outbox.c.key == full, outbox.c.status == DONE))).first()
+        if row is None or not row.result_message:
+            return None
+        return MessageRef(row.platform, row.result_channel or "", row.result_message)
 
     async def effects_of(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
         """Where this community's keyed effects stand: ``{key: (status, message made)}`` by the keys

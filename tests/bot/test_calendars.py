@@ -152,6 +152,29 @@ async def test_calendars_run_once_per_occurrence_and_reconcile_without_duplicate
         await h.close()
 
 
+@pytest.mark.pg
+async def test_a_restart_behind_the_last_run_keeps_the_occurrence_it_left(db_url: str) -> None:
+    """A console script's `:time` moves one run's clock days ahead; the next run starts at the real
+    time again. Its reconcile keeps the pending occurrence instead of moving it back onto done ones."""
+    start = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    h = await Harness.start(config("0 7 * * *"), db_url=db_url, cogs={"prompts": PromptCog}, now=start)
+    try:
+        assert [t for t in texts(await h.advance(days=3)) if "config" in t] == ["config prompt"] * 3
+    finally:
+        await h.close()
+    h = await Harness.start(config("0 7 * * *"), db_url=db_url, cogs={"prompts": PromptCog}, now=start)
+    try:
+        assert "acme:cal:prompts.from-config:2026-03-24T07:00" in await pending(h)
+        assert [t for t in texts(await h.advance(days=5)) if "config" in t] == ["config prompt"] * 2
+    finally:
+        await h.close()
+    h = await Harness.start(config("0 8 * * *"), db_url=db_url, cogs={"prompts": PromptCog}, now=start)
+    try:  # a changed rule still moves it
+        assert [k for k in await pending(h) if "from-config" in k] == ["acme:cal:prompts.from-config:2026-03-21T08:00"]
+    finally:
+        await h.close()
+
+
 def test_a_bad_calendar_in_config_is_an_error_with_file_line_and_key_path() -> None:
     with pytest.raises(ConfigError) as err:
         load_config_text(config("0 25 * * *"), file="example.yaml", cogs={"prompts": PromptSettings}, env={})

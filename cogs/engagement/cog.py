@@ -1,0 +1,79 @@
+"""The engagement cog: the class only composes the parts, each in its own module.
+
+``prompts`` (scheduled prompts and their replies), ``polls`` (/poll and recurring polls), ``watch``
+(unanswered questions, hot-topic counts, "thanks @member"), ``announce`` (/announce) and
+``recognition`` (/kudos and the monthly post).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action
+from bot.cog import command, on
+from bot.commands import Param, ParamType
+from bot.events import CommandInvoked, MessagePosted
+from bot.permissions import Level
+from bot.persons import PersonId
+from cogs.engagement import store
+from cogs.engagement.cards import prompt_report
+from cogs.engagement.models import QuestionRow
+from cogs.engagement.recognition import Recognition
+
+
+class EngagementCog(Recognition):
+    """Starts conversations on a schedule, runs polls, notices unanswered questions and thanks people."""
+
+    async def setup(self) -> None:
+        """Declare the calendars from config (reconciled with the stored jobs by the core: a restart or
+        a reload keeps the next occurrence), reload open questions, re-plan open polls' closes."""
+        self.declare_prompts()
+        self.declare_polls()
+        self.declare_monthly()
+        hot = self.conf.hot_topics
+        if hot is not None:
+            self.ctx.calendar("hot-topics", hot.when, "hot")
+        await self.load_questions()
+        await self.replan_polls()
+
+    async def teardown(self) -> None:
+        """Write what was counted in memory before the instance goes (a reload or a stop)."""
+        if not self._terms and not self._replies and not self._answers:
+            return
+        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]
+        async with self.ctx.db.session() as session:
+            await self.flush_terms(session)
+            await self.flush_replies(session)
+            await self.write_answers(session)
+            await session.commit()
+
+    @on(MessagePosted)
+    async def message(self, event: MessagePosted) -> list[Action]:
+        """Every member message: a reply to a prompt, a question or its answer, term counts, thanks."""
+        if event.is_bot or event.is_dm:
+            return []
+        self.count_terms(event)
+        await self.count_reply(event)
+        await self.flush_if_due(event.occurred_at)
+        await self.watch_questions(event)
+        return await self.notice_thanks(event)
+
+    @command("engagement", "How prompts do: /engagement prompts.", level=Level.MODERATOR,
+             params=[Param("what", ParamType.CHOICE, "what to show", required=False, choices=("prompts",))])
+    async def engagement_command(self, event: CommandInvoked, what: str | None = None) -> Action:
+        """``/engagement prompts``: replies per prompt, best first."""
+        if what != "prompts":
+            return self.reply(event.origin, "Try /engagement prompts: replies per prompt, best first.")
+        async with self.ctx.db.session() as session:
+            await self.flush_replies(session)
+            await session.commit()
+            stats = await store.prompt_stats(session, self.ctx.community.name)
+        return self.reply(event.origin, prompt_report(stats, self.ctx.community.tz))
+
+    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
+        """Move the person's votes, questions and kudos to the kept person."""
+        return await store.merge_persons(session, source, into)
+
+    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
+        """Erase the person's votes, questions and kudos."""
+        return await store.delete_member(session, person)

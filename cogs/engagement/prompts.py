@@ -1,0 +1,144 @@
+"""Scheduled prompts: a calendar per schedule, a rotation with no repeats, replies counted per prompt."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action, CreateThread, SendMessage
+from bot.capabilities import Capability
+from bot.cog import job
+from bot.events import MessagePosted
+from bot.facts import PromptPosted
+from bot.scheduler import JobRun
+from cogs.engagement import store
+from cogs.engagement.base import EngagementBase
+from cogs.engagement.cards import prompt_content, thread_title
+from cogs.engagement.models import PromptPostRow
+from cogs.engagement.rotation import pick, prompt_id
+from cogs.engagement.settings import PromptSchedule
+from cogs.engagement.store import PromptPost
+
+REFRESH = timedelta(minutes=1)  # how stale the in-memory list of recent prompts may be, while one is in flight
+QUIET_REFRESH = timedelta(minutes=30)
+
+
+class Prompts(EngagementBase):
+    """Question of the day, weekly wins, show and tell: posted on their calendars, replies counted."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._posts: list[PromptPost] = []
+        self._posts_at: datetime | None = None
+        self._expect_until: datetime | None = None
+        self._replies: Counter[int] = Counter()  # post id -> replies not yet written (flushed every few minutes)
+
+    def declare_prompts(self) -> None:
+        """One calendar per schedule (called in setup; a reload re-declares and reconciles them)."""
+        for schedule in self.conf.prompts:
+            self.ctx.calendar(f"prompt-{schedule.name}", schedule.when, "prompt", {"schedule": schedule.name})
+
+    def schedule(self, name: str) -> PromptSchedule | None:
+        """A configured prompt schedule by name."""
+        return next((s for s in self.conf.prompts if s.name == name), None)
+
+    @job("prompt")
+    async def prompt_due(self, run: JobRun) -> None:
+        """Post the next prompt of the rotation; the rotation moves on in the same transaction."""
+        schedule = self.schedule(str(run.payload.get("schedule", "")))
+        if schedule is None:
+            self.ctx.log.warning("prompt job %s: its schedule is no longer configured", run.key)
+            return
+        community, now = self.ctx.community.name, self.ctx.now()
+        pool = schedule.pool()
+        state = await store.rotation(run.session, community, schedule.name)
+        index, after = pick(schedule.name, pool, state)
+        await store.save_rotation(run.session, community, schedule.name, after)
+        prompt = pool[index]
+        number = int((await run.session.execute(select(func.count(func.distinct(PromptPostRow.occurrence))).where(
+            PromptPostRow.community == community, PromptPostRow.schedule == schedule.name))).scalar_one()) + 1
+        content = prompt_content(schedule.template, prompt, at=run.due_at, tz=self.ctx.community.tz, number=number)
+        title = thread_title(schedule.thread_name, schedule.name, run.due_at, self.ctx.community.tz)
+        channels = self.channels(schedule.channel)
+        for channel in channels:
+            key = f"prompt:{run.key}:{channel.platform}"
+            threaded = schedule.thread and self.ctx.can(channel.platform, Capability.THREADS)
+            action: Action = (CreateThread(channel=channel, name=title, content=content) if schedule.thread
+                              else SendMessage(channel=channel, content=content))
+            await self.ctx.effect(run.session, action, key=key)
+            await store.add_prompt_post(run.session, community=community, schedule=schedule.name,
+                                        prompt=prompt_id(prompt), label=prompt[:80], occurrence=run.key,
+                                        platform=channel.platform, channel=channel.id, thread=threaded,
+                                        outbox_key=key, posted_at=now)
+        if not channels:
+            self.ctx.log.warning("prompt %s: %s exists on no platform", schedule.name, schedule.channel)
+        self._posts_at = None  # the next message reloads the recent prompts (every minute for a while:
+        self._expect_until = now + REFRESH * 5  # this job's transaction commits after that message perhaps)
+        await self.ctx.publish(PromptPosted(prompt=f"{schedule.name}:{prompt_id(prompt)}", occurrence=run.key))
+
+    # -- replies per prompt -------------------------------------------------------------------
+
+    async def _recent(self, now: datetime) -> list[PromptPost]:
+        # read again after a prompt job (it clears _posts_at), every minute while a post is not
+        # delivered yet (its message is not known), else every half hour
+        busy = any(not p.message for p in self._posts) or (self._expect_until is not None and now < self._expect_until)
+        fresh = REFRESH if busy else QUIET_REFRESH
+        if self._posts_at is not None and now - self._posts_at < fresh:
+            return self._posts
+        since = now - self.conf.count_window - timedelta(days=7)
+        async with self.ctx.db.session() as session:
+            posts = await store.prompt_posts_since(session, self.ctx.community.name, since)
+            changed = False
+            for i, post in enumerate(posts):
+                if post.message:
+                    continue
+                ref = await self.ctx.delivered(post.outbox_key)
+                if ref is None:
+                    continue
+                thread_channel = ref.channel_id if post.thread and ref.channel_id != post.channel else ""
+                await store.resolve_prompt_post(session, post.id, ref.id, thread_channel)
+                posts[i] = PromptPost(post.id, post.schedule, post.platform, post.channel, post.thread,
+                                      post.outbox_key, ref.id, thread_channel, post.posted_at)
+                changed = True
+            if changed:
+                await session.commit()
+        self._posts, self._posts_at = posts, now
+        return posts
+
+    def _prompt_channel(self, event: MessagePosted) -> bool:
+        return any(self.ctx.community.channel(s.channel, event.platform) == event.channel for s in self.conf.prompts)
+
+    async def count_reply(self, event: MessagePosted) -> None:
+        """Count a message as a reply to the prompt it answers: in its thread, replying to it, or (a
+        prompt without a thread) in its channel within ``count_window`` while it is the latest there."""
+        if not self.conf.prompts:
+            return
+        now = event.occurred_at
+        recent = await self._recent(now)  # from memory, read again at most once a minute
+        if event.reply_to is None and not self._prompt_channel(event) \
+                and not any(p.thread_channel == event.message.channel_id for p in recent):
+            return
+        latest: set[str] = set()
+        for post in recent:
+            if post.platform != event.platform:
+                continue
+            first_here = post.channel not in latest
+            latest.add(post.channel)
+            if (post.thread_channel and event.message.channel_id == post.thread_channel) or \
+                    (event.reply_to is not None and post.message and event.reply_to.id == post.message):
+                self._replies[post.id] += 1
+                return
+            if not post.thread and first_here and event.message.channel_id == post.channel \
+                    and post.posted_at <= now <= post.posted_at + self.conf.count_window:
+                self._replies[post.id] += 1
+                return
+
+    async def flush_replies(self, session: AsyncSession) -> None:
+        """Write the replies counted since the last flush."""
+        pending, self._replies = self._replies, Counter()
+        for post_id, n in pending.items():
+            await store.count_replies(session, post_id, n)

@@ -1,0 +1,87 @@
+"""Hot topics without I/O: the words and two-word phrases of a message, and which are trending.
+
+Only counts leave here: the cog adds one per distinct term per message to a day's total and
+never keeps the message. Trending means used in clearly more messages this window than usual
+(the average of the windows before), smoothed so a term going from 0 to 1 is not news.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+MAX_TERM = 60
+MAX_TERMS_PER_MESSAGE = 40
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{3,}")
+_NOISE = re.compile(r"<[^>]*>|https?://\S+|www\.\S+|`[^`]*`|\S+@\S+\.\S+")
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being below
+between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
+for from further get got had hadn't has hasn't have haven't having he her here hers herself him himself his how
+i if in into is isn't it it's its itself just let's like me more most much my myself no nor not now of off on
+once only or other ought our ours ourselves out over own really same she should shouldn't so some such than
+that that's the their theirs them themselves then there there's these they they're this those through to too
+under until up very was wasn't we we're were weren't what what's when where which while who whom why will with
+won't would wouldn't yes yet you you're your yours yourself yourselves im ive dont cant thats anyone someone
+something thing things one two also lol yeah yep ok okay thanks thank hi hello hey please sure still even
+well back going want know think see use used using make made way good new time day today people guys
+""".split())
+
+
+def terms(text: str) -> set[str]:
+    """The distinct words (3+ letters, no stop words) and adjacent two-word phrases of a message."""
+    body = _NOISE.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+    words = [w.strip("'’-") for w in _WORD.findall(body)]
+    out: set[str] = set()
+    previous = ""
+    for word in words:
+        if len(word) < 3 or len(word) > MAX_TERM or word in STOPWORDS:
+            previous = ""
+            continue
+        out.add(word)
+        if previous:
+            out.add(f"{previous} {word}")
+        previous = word
+        if len(out) >= MAX_TERMS_PER_MESSAGE:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A trending term: messages using it this window and in an average window before."""
+
+    term: str
+    count: int
+    usual: float
+
+    @property
+    def lift(self) -> float:
+        """How many times its usual level (smoothed)."""
+        return (self.count + 1) / (self.usual + 1)
+
+
+def trending(current: Mapping[str, int], before: Iterable[Mapping[str, int]], *, windows: int, top: int = 10,
+             min_count: int = 3, min_lift: float = 2.0) -> list[Trend]:
+    """The terms used in at least ``min_count`` messages and ``min_lift`` times their usual level.
+
+    A phrase that trends hides its words when they trend only through it (their count is close
+    to the phrase's), so "dark mode" is listed once, not three times.
+    """
+    usual: Counter[str] = Counter()
+    for window in before:
+        usual.update(window)
+    found = [Trend(t, n, usual[t] / max(windows, 1)) for t, n in current.items() if n >= min_count]
+    found = [t for t in found if t.lift >= min_lift]
+    phrases = {t.term: t for t in found if " " in t.term}
+    hidden: set[str] = set()
+    for phrase in phrases.values():
+        for word in phrase.term.split(" "):
+            if current.get(word, 0) <= phrase.count * 1.25:
+                hidden.add(word)
+    ranked = sorted((t for t in found if t.term not in hidden),
+                    key=lambda t: (-t.lift, -t.count, t.term))
+    return ranked[:top]
