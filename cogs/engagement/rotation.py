@@ -1,9 +1,10 @@
 """Prompt rotation without I/O: no prompt repeats until the whole pool has been used.
 
 A prompt is known by the hash of its text, so a reload that adds, removes or reorders prompts
-keeps the rotation: what was used stays used, a new prompt joins the current round, a removed
-one is forgotten. The order within a round is a shuffle fixed by the schedule's name and the
-round number, so it is the same in every process and after every restart.
+keeps the rotation: what was used stays used, a new prompt joins the current round, and a removed
+one stays used until the round ends (so a reload that puts it back does not repeat it). The order
+within a round is a shuffle fixed by the schedule's name and the round number, so it is the same
+in every process and after every restart.
 """
 
 from __future__ import annotations
@@ -39,8 +40,7 @@ def pick(schedule: str, pool: Sequence[str], state: Rotation) -> tuple[int, Rota
     if not pool:
         raise ValueError("the prompt pool is empty")
     ids = [prompt_id(p) for p in pool]
-    known = set(ids)
-    used = tuple(u for u in state.used if u in known)  # prompts removed by a reload are forgotten
+    used = state.used  # a prompt a reload removed stays used: putting it back must not repeat it
     round_ = state.round
     left = [i for i, pid in enumerate(ids) if pid not in used]
     if not left:  # the pool is used up: a new round, never starting with the prompt posted last
