@@ -261,8 +261,8 @@ async def live_processes(db: Database) -> list[ProcessInfo]:
         return []
     query = select(processes).where(text(
         "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
-        f"AND l.classid = {PROCESS_CLASS}::oid AND l.objid = core_processes.id::oid AND l.objsubid = 2)")
-    ).order_by(processes.c.id)
+        "AND l.classid = CAST(:cls AS oid) AND l.objid = CAST(core_processes.id AS oid) AND l.objsubid = 2)"
+    ).bindparams(cls=PROCESS_CLASS)).order_by(processes.c.id)
     async with db.session() as session:
         rows = (await session.execute(query)).all()
     return [ProcessInfo(id=r.id, name=r.name, host=r.host, pid=r.pid, partitions=tuple(r.partitions or ()),
