@@ -73,7 +73,7 @@ async def test_a_second_process_on_one_sqlite_file_is_refused(tmp_path: Path) ->
     first = Cluster(db, ManualClock(NOW))
     await first.start()
     try:
-        with pytest.raises(StartupError, match="SQLite is for one process.*PostgreSQL"):
+        with pytest.raises(StartupError, match=r"SQLite is for one process.*PostgreSQL"):
             await Cluster(db, ManualClock(NOW)).start()
     finally:
         await first.stop()
