@@ -115,15 +115,37 @@ class Relay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._drain_lock = asyncio.Lock()
+        self._outgoing: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     async def send(self, target: str, community: str, event: Event, context: dict[str, Any] | None) -> None:
-        """Store the event for the process holding ``target`` and wake it."""
-        async with self.db.session() as session, session.begin():
-            await session.execute(relay_table.insert().values(
-                target=target, community=community, event=encode_value(event), context=context,
-                created_at=self.clock.now()))
-        self.sent += 1
-        await self.notify("relay", target=target)
+        """Store the event for the process holding ``target`` and wake it; events relayed in the same
+        turn of the event loop go in one insert and one notification per target."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outgoing.append(({"target": target, "community": community, "event": encode_value(event),
+                                "context": context, "created_at": self.clock.now()}, future))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_waiting())
+        await future
+
+    async def _send_waiting(self) -> None:
+        await asyncio.sleep(0)
+        while self._outgoing:
+            batch, self._outgoing = self._outgoing[:500], self._outgoing[500:]
+            try:
+                async with self.db.session() as session, session.begin():
+                    await session.execute(relay_table.insert(), [row for row, _f in batch])
+            except Exception as exc:
+                for _row, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self.sent += len(batch)
+            for target in sorted({row["target"] for row, _f in batch}):
+                await self.notify("relay", target=target)
+            for _row, future in batch:
+                if not future.done():
+                    future.set_result(None)
 
     def start(self) -> None:
         """Start taking relayed events (woken by notifications, polling as a safety net)."""
@@ -165,6 +187,7 @@ class Relay:
                         .limit(100).with_for_update(skip_locked=True))).all()
                     if not rows:
                         return count
+                    events: list[tuple[Event, dict[str, Any] | None]] = []
                     for row in rows:
                         try:
                             event = decode_value(row.event)
@@ -172,7 +195,9 @@ class Relay:
                             log.error("relay: an unreadable relayed event was dropped (%s)", exc)
                             continue
                         if isinstance(event, Event):
-                            await self.handle(event, row.context)
+                            events.append((event, row.context))
+                    # started in order, each its own task, as an adapter hands events in
+                    await asyncio.gather(*(self.handle(event, context) for event, context in events))
                     await session.execute(delete(relay_table).where(relay_table.c.id.in_([r.id for r in rows])))
                 count += len(rows)
                 self.received += len(rows)
