@@ -89,3 +89,18 @@ async def test_a_command_on_the_other_process_is_answered_and_rate_limited_as_on
     await settle(leader, follower)
     assert leader.cog("moderation").raid.active and not follower.cog("moderation").raid.active
     assert "Raid mode is on." in answers[0].args["text"]
+
+
+async def test_a_reload_on_one_process_reaches_the_other(db_url: str, start_steward: StartSteward) -> None:
+    leader, follower = await two(start_steward, db_url)
+    fake = leader.fake
+    path = follower.path
+    path.write_text(path.read_text(encoding="utf-8").replace("words: [casino, badword]",
+                                                             "words: [casino, badword, lottery]"), encoding="utf-8")
+    assert await follower.runtime.reload() == []  # /reload or SIGHUP on the follower
+    # the leader, where the community's messages are handled, reloads when told; within a poll
+    await fake.wait_for(lambda: "lottery" in str(leader.cog("moderation").ctx.settings), within=10)
+    assert await leader.event(message("free lottery tickets", user="U0BOB", ts="1700000300.000100"),
+                              event_id="Ev0LOTTO1") == 200
+    deleted = await fake.wait_calls("chat.delete")
+    assert deleted[0].args["ts"] == "1700000300.000100"
