@@ -88,6 +88,7 @@ class Dedupe:
         self.size = size
         self.seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.shared: SeenElsewhere | None = None
+        self.local: frozenset[str] = frozenset()  # platforms whose events reach one process only: no claim
 
     async def __call__(self, d: Dispatch, nxt: Next) -> None:
         key = (d.event.platform, d.event.event_id)
@@ -97,7 +98,8 @@ class Dedupe:
         self.seen[key] = None
         if len(self.seen) > self.size:
             self.seen.popitem(last=False)
-        if self.shared is not None and not d.relayed and not await self.shared.first(f"{key[0]}:{key[1]}"):
+        if (self.shared is not None and not d.relayed and key[0] not in self.local
+                and not await self.shared.first(f"{key[0]}:{key[1]}")):
             log.info("dedupe: %s was already handled by another process", key)
             return
         await nxt(d)

@@ -117,9 +117,13 @@ class Processes:
         cluster.leader = lambda: scheduler._leader
         cluster.lag = scheduler.lag
         self.seen = SharedSeen(db, self.host.clock)
+        # an adapter whose platform sends each event to one connection only (Discord: a server's events
+        # come on its shard's session, a replay after a resume to the same one) needs no claim
+        local = frozenset(name for name, adapter in self.host.adapters.items()
+                          if getattr(adapter, "events_reach_one_process", False))
         for mw in self.host.dispatcher.middleware:
             if isinstance(mw, Dedupe):
-                mw.shared = self.seen
+                mw.shared, mw.local = self.seen, local
         chain = self.host.dispatcher.middleware
         at = next((i for i, mw in enumerate(chain) if getattr(mw, "__name__", "") == "_community"), len(chain) - 1)
         chain.insert(at + 1, self._pin)

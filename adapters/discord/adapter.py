@@ -45,6 +45,9 @@ class DiscordAdapter:
 
     platform = P
     migrations = Path(__file__).parent / "migrations" / "versions"
+    # Discord sends a server's events to its one shard session, and a replay after a resume to the
+    # same session: the in-memory de-duplication suffices, no claim in PostgreSQL (bot.relay)
+    events_reach_one_process = True
 
     def __init__(self, settings: DiscordSettings, config: StewardConfig) -> None:
         self.settings = settings
