@@ -9,6 +9,8 @@ placement, and the notifications for a reload and for relayed events.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -19,6 +21,7 @@ from bot.cluster import Cluster, live_processes
 from bot.config.models import StewardConfig
 from bot.dispatcher import Dedupe, Dispatch, Dispatcher, Next
 from bot.events import ButtonPressed, CommandInvoked, Event, FormCancelled, FormSubmitted, MessageShared
+from bot.outbox.effects import Effects
 from bot.partitions import LEADER
 from bot.relay import Relay, SharedSeen
 from bot.scheduler import Scheduler
@@ -36,6 +39,8 @@ class Host(Protocol):
     dispatcher: Dispatcher
     clock: Clock
 
+    effects: Effects
+
     async def reload(self, *, tell_others: bool = True) -> list[str]: ...
 
     async def handle(self, event: Event, *, relayed: bool = False) -> None: ...
@@ -51,6 +56,7 @@ class Processes:
         self.seen: SharedSeen | None = None
         self.scheduler: Scheduler | None = None
         self.owners: dict[str, str] = {}
+        self._upkeep: asyncio.Task[None] | None = None
 
     def partitions(self) -> list[str]:
         """The partitions this process's adapters run (its Discord shards)."""
@@ -103,6 +109,9 @@ class Processes:
         self.place(self.host.config)
         self.cluster = Cluster(db, self.host.clock, partitions=self.partitions(), detail=self.detail())
         await self.cluster.start()
+        if self.cluster.shared:  # each outbox entry goes out from one process (bot.outbox.sender)
+            self.host.effects.outbox.owner = self.cluster.name
+            self.host.effects.outbox.live = self._runners
 
     async def start(self, db: Database, scheduler: Scheduler) -> None:
         """Share de-duplication, relay events to their community's process, split the timers."""
@@ -132,9 +141,30 @@ class Processes:
         cluster.on("reload", self._reload)
         self.relay.start()
         self.relay.wake()  # events relayed to this shard while it was down
+        self._upkeep = asyncio.create_task(self._keep_up(), name="processes-upkeep")
+
+    async def _keep_up(self, every: float = 5.0) -> None:
+        """The leader takes over what dead processes left in the outbox and forgets expired event ids."""
+        rounds = 0
+        while True:
+            await asyncio.sleep(every)
+            if self.scheduler is None or not self.scheduler._leader:
+                continue
+            try:
+                await self.host.effects.outbox.adopt()
+                rounds += 1
+                if self.seen is not None and rounds % 60 == 1:
+                    await self.seen.expire()
+            except Exception:
+                log.warning("processes: upkeep failed; the next round tries again", exc_info=True)
 
     async def stop(self) -> None:
         """Stop relaying and leave the cluster (locks go with the connection)."""
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._upkeep
+            self._upkeep = None
         if self.relay is not None:
             await self.relay.stop()
         if self.cluster is not None:

@@ -15,12 +15,12 @@ import functools
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,6 +87,10 @@ class Outbox:
         self._running = False
         self._writing = asyncio.Lock()
         self.sent = 0
+        # Several processes (set by bot.processes): an entry goes out from the process that staged it, or,
+        # once that one died, from the one that takes it over
+        self.owner: str | None = None
+        self.live: Callable[[], Awaitable[set[str]]] | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -94,11 +98,46 @@ class Outbox:
         """Load what a previous run left undelivered and start one sender per platform."""
         self.db = db
         async with db.session() as session:
-            rows = (await session.execute(select(outbox).where(outbox.c.status.in_((PENDING, SENDING)))
-                                          .order_by(outbox.c.id))).all()
             unreported = (await session.execute(select(outbox.c.community).distinct().where(
                 outbox.c.status.in_(UNDELIVERED), outbox.c.reported == 0))).scalars().all()
         self._unreported.update(unreported)
+        rows = await self._take_over()
+        await self._load(rows)
+        if rows:
+            log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))
+        self._running = True
+        if isinstance(self.clock, ManualClock):
+            self.clock.subscribe(self._clock_moved)
+        for platform in self.adapters:
+            self._workers[platform] = asyncio.create_task(self._run(platform), name=f"outbox-{platform}")
+
+    async def _take_over(self) -> list[Any]:
+        """The undelivered entries to deliver here: all (one process), or those of no live process, claimed."""
+        assert self.db is not None
+        waiting = outbox.c.status.in_((PENDING, SENDING))
+        async with self.db.session() as session, session.begin():
+            if self.live is None:
+                return list((await session.execute(select(outbox).where(waiting).order_by(outbox.c.id))).all())
+            live = await self.live() | ({self.owner} if self.owner else set())
+            orphaned = or_(outbox.c.owner.is_(None), outbox.c.owner.not_in(live))
+            claimed = (await session.execute(update(outbox).where(waiting, orphaned).values(owner=self.owner)
+                                             .returning(outbox.c.id))).scalars().all()
+            if not claimed:
+                return []
+            return list((await session.execute(select(outbox).where(outbox.c.id.in_(claimed))
+                                               .order_by(outbox.c.id))).all())
+
+    async def adopt(self) -> int:
+        """Take over what processes that died left undelivered (the leader calls this now and then)."""
+        rows = await self._take_over()
+        await self._load(rows)
+        if rows:
+            log.warning("outbox: took over %d entr(y/ies) a stopped process left undelivered", len(rows))
+            for platform in {row.platform for row in rows if row.platform in self._wake}:
+                self._wake[platform].set()
+        return len(rows)
+
+    async def _load(self, rows: list[Any]) -> None:
         for row in rows:
             if row.platform not in self.adapters:
                 continue  # a platform not running now: its entries wait for it
@@ -110,14 +149,7 @@ class Outbox:
             entry = Entry(row.key, row.community, row.platform, row.lane, row.channel, action,
                           utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
                           recheck=row.status == SENDING, seq=next(self._seq))
-            self._entries[row.platform][entry.key] = entry
-        if rows:
-            log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))
-        self._running = True
-        if isinstance(self.clock, ManualClock):
-            self.clock.subscribe(self._clock_moved)
-        for platform in self.adapters:
-            self._workers[platform] = asyncio.create_task(self._run(platform), name=f"outbox-{platform}")
+            self._entries[row.platform].setdefault(entry.key, entry)
 
     @property
     def running(self) -> bool:
@@ -176,7 +208,7 @@ class Outbox:
         result = await session.execute(insert.values(
             key=entry.key, community=community, platform=entry.platform, lane=lane, channel=entry.channel,
             action=encode(action), status=PENDING, attempts=0, not_before=now, expires_at=entry.expires_at,
-            created_at=now, reported=0).on_conflict_do_nothing(index_elements=["key"]))
+            created_at=now, reported=0, owner=self.owner).on_conflict_do_nothing(index_elements=["key"]))
         entry.inserted = bool(result.rowcount)  # type: ignore[attr-defined]
         if entry.inserted:
             staged: list[Entry] = session.info.setdefault("outbox", [])

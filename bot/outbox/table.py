@@ -26,6 +26,7 @@ outbox = Table(
     Column("result_message", String(120)),
     Column("error", Text),
     Column("reported", Integer, nullable=False, default=0),  # 1 once a failure was told to the mod log
+    Column("owner", String(64)),  # the process delivering it (several on one PostgreSQL; bot.cluster)
 )
 
 # pending -> sending (handed to the adapter) -> done | failed | expired | unsure (may have reached a

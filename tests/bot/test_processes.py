@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from adapters.discord import ShardRange, with_environment
 from adapters.discord.settings import DiscordSettings
@@ -100,3 +101,44 @@ async def test_overlapping_shard_ranges_are_refused_and_a_dead_process_frees_its
     assert [(p.name, p.partitions) for p in await live_processes(db)] == [("c", ("discord-shard:1",))]
     await c.stop()
     await db.close()
+
+
+@pytest.mark.skipif(not PG_URL, reason="no STEWARD_TEST_PG_URL (run make test)")
+async def test_an_outbox_entry_goes_out_from_one_process_and_a_dead_ones_are_taken_over(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several processes need PostgreSQL")
+    from bot.actions import SendMessage
+    from bot.content import text
+    from bot.outbox import outbox_table
+    from bot.outbox.codec import encode
+    from bot.refs import ChannelRef
+    from bot.testing import Harness
+    from cogs.moderation import COG
+    from tests.cogs.moderation.conftest import CONFIG
+
+    first = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    assert first.runtime.processes.cluster is not None
+    now = first.clock.now()
+
+    def row(key: str, owner: str) -> dict[str, object]:
+        action = SendMessage(channel=ChannelRef("memory", "general"), content=text(f"from {key}"))
+        return {"key": key, "community": "acme", "platform": "memory", "lane": "post", "channel": "memory:general",
+                "action": encode(action), "status": "pending", "attempts": 0, "not_before": now, "created_at": now,
+                "reported": 0, "owner": owner}
+
+    async with first.runtime.db.session() as session, session.begin():
+        await session.execute(outbox_table.insert(), [row("live-one", first.runtime.processes.cluster.name),
+                                                      row("dead-one", "a process that was killed")])
+    second = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        await second.runtime.idle()
+        sent = [a for a in second.adapter.performed if isinstance(a, SendMessage)]
+        assert [a.content.segments for a in sent] == [("from dead-one",)]  # the live process's entry is left to it
+        async with second.runtime.db.session() as session:
+            owners = dict((await session.execute(select(outbox_table.c.key, outbox_table.c.owner))).all())
+        assert owners["live-one"] == first.runtime.processes.cluster.name
+        cluster = second.runtime.processes.cluster
+        assert cluster is not None and owners["dead-one"] == cluster.name
+    finally:
+        await second.close()
+        await first.close()

@@ -45,9 +45,13 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_core_relay_target", "core_relay", ["target"])
+    with op.batch_alter_table("core_outbox") as batch:
+        batch.add_column(sa.Column("owner", sa.String(64)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("core_outbox") as batch:
+        batch.drop_column("owner")
     op.drop_table("core_relay")
     op.drop_table("core_seen")
     op.drop_table("core_processes")
