@@ -103,7 +103,8 @@ class DiscordAdapter:
         """For the start-up log and ``steward status``: which shards run here."""
         plan = self.shard_ids()
         if plan is None:
-            return f"shards: {self.settings.shards or 'one connection'} (all of them in this process)"
+            shards = self.settings.shards
+            return "one gateway connection" if shards is None else f"shards: {shards}, all in this process"
         count, ids = plan
         return f"shards {format_ranges(ids)} of {count}"
 

@@ -142,3 +142,20 @@ async def test_an_outbox_entry_goes_out_from_one_process_and_a_dead_ones_are_tak
     finally:
         await second.close()
         await first.close()
+
+
+@given(st.text(max_size=200), st.text(max_size=40), st.lists(st.text(max_size=10), max_size=3))
+def test_any_event_relayed_to_another_process_arrives_as_it_left(text: str, name: str, options: list[str]) -> None:
+    from bot.events import CommandInvoked, MessagePosted, Origin
+    from bot.outbox.codec import decode_value, encode_value
+    from bot.refs import ChannelRef, MessageRef, UserRef
+
+    user = UserRef("slack", "U0BOB")
+    posted = MessagePosted(platform="slack", scope="T1", event_id="Ev1", occurred_at=NOW, community="acme",
+                           message=MessageRef("slack", "C1", "1.2"), author=user, author_name=name, text=text)
+    command = CommandInvoked(platform="slack", scope="T1", event_id="cmd:1", occurred_at=NOW,
+                             command="warn", raw=text, origin=Origin("slack", "T1", user, ChannelRef("slack", "C1"),
+                                                                    token="t"),
+                             options={f"o{i}": v for i, v in enumerate(options)})
+    for event in (posted, command):
+        assert decode_value(encode_value(event)) == event
