@@ -57,6 +57,8 @@ async def worker(url: str, shards: list[int], count: int, run: str, mode: str) -
                                      "storage": base.storage.model_copy(update={"url": url})})
 
     class Sharded(MemoryAdapter):
+        events_reach_one_process = mode == "no-shared-dedupe"  # else claimed, as Slack's events are
+
         def partitions(self) -> list[str]:
             return [shard_partition(i) for i in shards]
 
@@ -68,10 +70,6 @@ async def worker(url: str, shards: list[int], count: int, run: str, mode: str) -
     clock = ManualClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
     runtime = Runtime(config, cogs=catalog.cogs, adapters=[adapter], clock=clock)
     await runtime.start()
-    if mode == "no-shared-dedupe":
-        for mw in runtime.dispatcher.middleware:
-            if hasattr(mw, "shared"):
-                mw.shared = None
     users = [UserRef(adapter.platform, f"m{i}") for i in range(MEMBERS)]
     for scope in ("c0", "c1"):
         for user in users:
