@@ -42,20 +42,28 @@ SPAM = ("get freenitro here", "claim the airdrop now", "best casino bonus", "FRE
 
 
 class Stalls:
-    """The longest gap between ticks of a 5 ms timer: how long the loop was blocked."""
+    """The longest gap between ticks of a 5 ms timer: how long the loop was blocked.
+
+    Measured twice: in wall-clock time, and in this process's CPU time (what the gap cost the
+    process, its database thread included). On a shared machine the wall-clock gap also holds the
+    time the process waited for a core while other programs ran; the CPU gap is what the same
+    blocking would cost on a free core, the figure the 50 ms budget is about.
+    """
 
     def __init__(self) -> None:
         self.longest = 0.0
+        self.longest_cpu = 0.0
         self._running = True
         self._task: asyncio.Task[None] | None = None
 
     async def _tick(self) -> None:
-        last = time.perf_counter()
+        last, last_cpu = time.perf_counter(), time.process_time()
         while self._running:
             await asyncio.sleep(0.005)
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.process_time()
             self.longest = max(self.longest, now - last - 0.005)
-            last = now
+            self.longest_cpu = max(self.longest_cpu, cpu - last_cpu)
+            last, last_cpu = now, cpu
 
     def __enter__(self) -> Stalls:
         self._task = asyncio.get_running_loop().create_task(self._tick())
@@ -122,7 +130,8 @@ async def wave(folder: Path, accounts: int = 200, per_second: int = 5, seconds: 
             "violations_per_s": round(n / elapsed),
             # what one free core would sustain: on a shared machine wall-clock rates fall with the load
             "violations_per_cpu_s": round(n / cpu), "longest_stall_ms": round(stalls.longest * 1000, 1),
-            "backlog_s": round(max(lag, 0.0), 2), "modlog_posts_per_min": round(counts["modlog_posts"] * 60 / seconds),
+            "longest_stall_cpu_ms": round(stalls.longest_cpu * 1000, 1), "backlog_s": round(max(lag, 0.0), 2),
+            "modlog_posts_per_min": round(counts["modlog_posts"] * 60 / seconds),
             "cases": cases, **counts}
 
 
@@ -147,7 +156,7 @@ async def quiet(folder: Path, violations: int = 50) -> dict[str, Any]:
     return {"bench": "wave_quiet_path", "violations": violations,
             "violations_per_s": round(violations / sum(samples)),
             "p50_ms": round(samples[len(samples) // 2] * 1000, 2), "longest_stall_ms": round(stalls.longest * 1000, 1),
-            "modlog_posts": counts["modlog_posts"],
+            "longest_stall_cpu_ms": round(stalls.longest_cpu * 1000, 1), "modlog_posts": counts["modlog_posts"],
             "posts_per_violation": round(counts["modlog_posts"] / violations, 2),
             "dms": counts["dms"], "deletes": counts["deletes"]}
 
@@ -160,6 +169,7 @@ def main() -> None:
         calm = asyncio.run(quiet(folder))
     big["budget"] = {"violations_per_s>=1000": big["violations_per_s"] >= 1000,
                      "no_growing_backlog": big["backlog_s"] <= 1.0,
+                     "stall<=50ms_cpu": big["longest_stall_cpu_ms"] <= 50,
                      "modlog_coalesced": big["modlog_posts_per_min"] <= 60,
                      "quiet_path_one_post_per_case": calm["posts_per_violation"] == 1.0}
     print(json.dumps(big), flush=True)

@@ -54,6 +54,16 @@ class Dispatch:
 
 Next = Callable[[Dispatch], Awaitable[None]]
 Middleware = Callable[[Dispatch, Next], Awaitable[None]]
+INTERACTIONS = (CommandInvoked, ButtonPressed, FormSubmitted)
+
+
+def only_for(middleware: Middleware) -> tuple[type[Event], ...] | None:
+    """The event types a middleware declares it acts on (an ``only`` attribute), or None for all.
+
+    A middleware that acts only on commands and interactions says so, and the chain built for a
+    chat message leaves it out: every message would otherwise pass through it to no effect.
+    """
+    return getattr(middleware, "only", None)
 
 
 class Host(Protocol):
@@ -111,6 +121,8 @@ class RateLimit:
     Every refused command is answered: the first of a burst with the limit, later ones briefly.
     """
 
+    only = (CommandInvoked,)
+
     def __init__(self, now: Callable[[], datetime]) -> None:
         self.now = now
         self.hits: dict[tuple[str, str, str], deque[datetime]] = {}
@@ -149,24 +161,33 @@ class Dispatcher:
         self.host = host
         self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
             Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit(lambda: host.clock.now())]
-        self._chain: tuple[tuple[Middleware, ...], Next] | None = None
+        # the middleware list the chains were built from, and one chain per event type
+        self._chains: tuple[tuple[Middleware, ...], dict[type[Event], Next]] = ((), {})
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
 
-    def _bound(self) -> Next:
-        """The middleware chain, built once (and again only if the middleware list changes)."""
+    def _bound(self, etype: type[Event]) -> Next:
+        """The middleware chain for one event type, built once (and again only if the middleware list
+        changes), without the middleware that declare they act only on other types."""
         current = tuple(self.middleware)
-        if self._chain is None or self._chain[0] != current:
-            chain: Next = self._route
+        built, chains = self._chains
+        if built != current:
+            chains = {}
+            self._chains = (current, chains)
+        chain = chains.get(etype)
+        if chain is None:
+            chain = self._route
             for mw in reversed(current):
-                chain = _bind(mw, chain)
-            self._chain = (current, chain)
-        return self._chain[1]
+                types = only_for(mw)
+                if types is None or issubclass(etype, types):
+                    chain = _bind(mw, chain)
+            chains[etype] = chain
+        return chain
 
     async def dispatch(self, event: Event, *, relayed: bool = False) -> list[Action]:
         """Process one event; perform and return the actions its handlers produced."""
         state = Dispatch(event, relayed=relayed)
-        await self._bound()(state)
+        await self._bound(type(event))(state)
         if state.actions:
             await self.host.gate.perform_all(state.actions, state.community)
         return state.actions
@@ -189,9 +210,11 @@ class Dispatcher:
         await nxt(d)
 
     async def _permissions(self, d: Dispatch, nxt: Next) -> None:
-        if d.community is not None and isinstance(d.event, (CommandInvoked, ButtonPressed, FormSubmitted)):
+        if d.community is not None and isinstance(d.event, INTERACTIONS):
             d.level = await self.host.platforms.level(d.community, d.event)
         await nxt(d)
+
+    _permissions.only = INTERACTIONS  # type: ignore[attr-defined]  # plain events stay at member level
 
     async def _route(self, d: Dispatch) -> None:
         event, community = d.event, d.community

@@ -262,6 +262,19 @@ class HomeOpened(Event):
     user: UserRef
 
 
+@dataclass(frozen=True, kw_only=True)
+class InterestChanged(Event):
+    """A member marked (``interested``) or took back interest in one of the platform's native scheduled
+    events (Discord's "Interested" on a Scheduled Event); ``native`` is the platform's id of that event.
+
+    Platforms without native events (Slack, the console) never send it.
+    """
+
+    native: str
+    user: UserRef
+    interested: bool
+
+
 def event_user(event: Event) -> UserRef | None:
     """The member behind an event, if there is one."""
     for attr in ("author", "member", "user"):

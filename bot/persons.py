@@ -96,6 +96,9 @@ class Persons:
         self.clock = clock
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str, str], PersonId] = OrderedDict()
+        # accounts being looked up or created right now: a raid's new accounts post many messages at
+        # once, and each must not read (and try to insert) the same rows again
+        self._pending: dict[tuple[str, str, str], asyncio.Future[PersonId]] = {}
 
     def cached(self, community: str, user: UserRef) -> PersonId | None:
         """The person of an account if this process has seen it (no I/O)."""
@@ -116,7 +119,19 @@ class Persons:
         return self._remember(key, PersonId(int(pid)))
 
     async def get(self, community: str, user: UserRef) -> PersonId:
-        """The person holding an account, created on first sight."""
+        """The person holding an account, created on first sight (callers asking for the same account
+        at the same time share one look-up; a cancelled caller does not cancel it for the others)."""
+        key = (community, user.platform, user.id)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = asyncio.ensure_future(self._get(community, user))
+            pending.add_done_callback(lambda _done: self._pending.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _get(self, community: str, user: UserRef) -> PersonId:
         found = await self.find(community, user)
         if found is not None:
             return found

@@ -348,13 +348,13 @@ class Scheduler:
         async with self.db.session() as session:
             nxt = (await session.execute(self._where(select(func.min(jobs.c.due_at)).where(
                 jobs.c.status == PENDING)))).scalar()
-        if nxt is None:
-            if self._aps.get_job("alarm"):
-                self._aps.remove_job("alarm")
+        if (aps := self._aps) is None or nxt is None:  # stop() may have shut the timer during the query
+            if aps is not None and aps.get_job("alarm"):
+                aps.remove_job("alarm")
             return
         wait = max((utc(nxt) - self.clock.now()).total_seconds(), 0.0)
         run_date = datetime.now(UTC) + timedelta(seconds=min(wait, 86400.0) + 0.001)
-        self._aps.add_job(self._ring, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
+        aps.add_job(self._ring, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
                           misfire_grace_time=None, coalesce=True)
 
     def _where(self, query: Any) -> Any:  # the jobs this process runs

@@ -35,8 +35,10 @@ _INTENT_LOSS = {
     "Message Content Intent": "Without it moderation rules can't read messages, and Steward refuses to run "
                               "them blind.",
     "Server Members Intent": "Without it joins, leaves, the name check, raid protection and role checks stop "
-                             "working.",
+                             "working, and interest marked on a native Scheduled Event is not counted.",
 }
+_NO_MEMBERS_INTEREST = ("Server Members intent off (platforms.discord.members: false): interest marked on a "
+                        "native Scheduled Event counts as Maybe only for members Steward has already seen")
 _TEXT_TYPES = (discord.MessageType.default, discord.MessageType.reply, discord.MessageType.thread_starter_message)
 
 
@@ -120,7 +122,7 @@ class DiscordAdapter:
                                "`discord: {guild: \"<server id>\"}` to a community (README → Discord)")
         self._sink = sink
         self._ready = asyncio.Event()
-        self.state.client = make_client(self.settings, self)
+        self.state.client = make_client(self.settings, self, http_trace=self.state.limit.trace())
         try:
             await self.client.login(self.settings.token)
         except discord.LoginFailure:
@@ -217,6 +219,9 @@ class DiscordAdapter:
         if not self.settings.message_content:
             self.report.append("Message Content intent off: messages arrive without text")
             log.warning("discord: Message Content intent off: messages arrive without text")
+        if not self.settings.members:  # discord.py drops GUILD_SCHEDULED_EVENT_USER_ADD for users it hasn't cached
+            self.report.append(_NO_MEMBERS_INTEREST)
+            log.warning("discord: %s", _NO_MEMBERS_INTEREST)
         if problems:
             raise StartupError("\n  ".join(problems))
 
@@ -289,6 +294,11 @@ class DiscordAdapter:
         scope = self._scope(payload.guild_id, payload.user_id)
         if scope is not None:
             await self.emit(translate.reacted(payload, scope))
+
+    async def on_interest(self, event: discord.ScheduledEvent, user: discord.User, interested: bool) -> None:
+        """GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE: interest in a native Scheduled Event."""
+        if not self._ignored(user) and event.guild_id is not None:
+            await self.emit(translate.interest(event, user, interested))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """INTERACTION_CREATE: commands, autocomplete, presses and modal submits."""

@@ -30,11 +30,14 @@ class Listener(Protocol):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None: ...
 
+    async def on_interest(self, event: discord.ScheduledEvent, user: discord.User, interested: bool) -> None: ...
+
     def guild_changed(self, guild: discord.Guild) -> None: ...
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:
-    """Guilds, members, messages, message content, reactions, moderation and scheduled events."""
+    """Guilds, members, messages, message content, reactions, moderation and scheduled events
+    (GUILD_SCHEDULED_EVENTS: their create/update/delete and members' interest in them)."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.members = settings.members
@@ -84,6 +87,15 @@ class _Listeners:
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.steward.on_interaction(interaction)
 
+    # GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE (the guild_scheduled_events intent). discord.py hands
+    # them on only for an event and a user it has cached: the events come with GUILD_CREATE and
+    # GUILD_SCHEDULED_EVENT_CREATE, the users with the members intent's chunking (see the adapter).
+    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self.steward.on_interest(event, user, True)
+
+    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self.steward.on_interest(event, user, False)
+
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         self.steward.guild_changed(channel.guild)
 
@@ -111,7 +123,7 @@ class StewardShardedClient(_Listeners, discord.AutoShardedClient):
     """Several shards in one process (``shards: auto`` or a count)."""
 
 
-def make_client(settings: DiscordSettings, listener: Listener) -> discord.Client:
+def make_client(settings: DiscordSettings, listener: Listener, *, http_trace: Any = None) -> discord.Client:
     """The client for these settings, handing its events to ``listener``."""
     kwargs: dict[str, Any] = {
         "intents": intents(settings),
@@ -124,6 +136,8 @@ def make_client(settings: DiscordSettings, listener: Listener) -> discord.Client
         # channel and retries past the storm instead of a call sleeping with its lane blocked
         "max_ratelimit_timeout": 30.0,
     }
+    if http_trace is not None:  # adapters.discord.limits: the global limit seen on every request
+        kwargs["http_trace"] = http_trace
     client: discord.Client
     if settings.shards is None:
         client = StewardClient(**kwargs)

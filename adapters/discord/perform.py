@@ -15,6 +15,7 @@ import aiohttp
 import discord
 
 from adapters.discord import checks
+from adapters.discord.limits import rate_limited
 from adapters.discord.render import message_kwargs
 from adapters.discord.state import GLOBAL, State
 from adapters.discord.translate import message_ref
@@ -125,7 +126,7 @@ class Performer:
             result = await self.table.perform(map_content(action, lambda content: spell_commands(content, spell)))
             result = result if result.action is action else dataclasses.replace(result, action=action)
         except discord.RateLimited as exc:  # longer than max_ratelimit_timeout: the outbox holds and retries
-            return ActionResult.rate_limited(action, exc.retry_after)
+            return rate_limited(action, exc, self.state.limit)
         except discord.DiscordServerError as exc:
             return ActionResult.failure(action, f"Discord error {exc.status}", UNAVAILABLE)
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
@@ -142,6 +143,8 @@ class Performer:
         except discord.NotFound as exc:
             return ActionResult.failure(action, f"not found on Discord: {exc.text or exc.status}", "not_found")
         except discord.HTTPException as exc:
+            if exc.status == 429:  # still limited after discord.py's five tries: not lost, held and retried
+                return rate_limited(action, exc, self.state.limit)
             return ActionResult.failure(action, f"Discord error {exc.status}: {exc.text}", "http")
         finally:
             self._nonce.reset(token)

@@ -10,6 +10,7 @@ import discord
 
 from adapters.discord import names
 from adapters.discord.commands import slug
+from adapters.discord.limits import GlobalLimit
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.store import LockStore, SyncStore
 from bot.commands import CommandSpec
@@ -31,6 +32,7 @@ class State:
         self.command_ids: dict[str, dict[str, str]] = {}  # guild id (or "global") -> command name -> its id
         self.sync = SyncStore()
         self.locks = LockStore()
+        self.limit = GlobalLimit()  # Discord's global rate limit, read from every response
 
     def remember_commands(self, key: str, published: Any) -> None:
         """The ids Discord gave the commands of a guild (or the global ones)."""

@@ -9,6 +9,7 @@ import discord
 
 from bot.events import (
     Attachment,
+    InterestChanged,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
@@ -118,3 +119,15 @@ def reacted(payload: discord.RawReactionActionEvent, scope: str) -> ReactionAdde
         **_base(scope, f"react:{payload.message_id}:{payload.user_id}:{payload.emoji}", None),
         message=message_ref(payload.channel_id, payload.message_id), user=user_ref(payload.user_id),
         emoji=str(payload.emoji))
+
+
+def interest(event: discord.ScheduledEvent, user: discord.abc.User, interested: bool) -> InterestChanged:
+    """GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE: a member marked (or took back) "Interested".
+
+    The gateway gives these no id of their own, and the same member may add, remove and add again:
+    the event id carries the moment it arrived, so only a replay of the very same dispatch is a repeat.
+    """
+    now = datetime.now(UTC)
+    return InterestChanged(**_base(str(event.guild_id), f"interest:{event.id}:{user.id}:{int(interested)}:"
+                                   f"{now.timestamp():.6f}", now),
+                           native=str(event.id), user=user_ref(user.id), interested=interested)

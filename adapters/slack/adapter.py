@@ -218,8 +218,12 @@ class SlackAdapter:
     # -- adapter protocol -------------------------------------------------------------------
 
     async def perform(self, action: Action) -> ActionResult:
+        return await self.perform_once(action, None)
+
+    async def perform_once(self, action: Action, key: str | None) -> ActionResult:
+        """:meth:`perform` with the outbox's idempotency key (a retried upload doesn't repost its message)."""
         try:
-            return await self.performer.perform(action)
+            return await self.performer.perform(action, key=key)
         except NotInstalled as exc:
             return ActionResult.failure(action, str(exc), "no_platform")
         except LookupError as exc:
@@ -309,7 +313,7 @@ class NotInstalled(LookupError):
 
 # Web API methods that change what people see: retried by the outbox, never by slack-sdk
 EFFECT_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete",
-                            "reactions.add", "conversations.kick", "views.publish"})
+                            "reactions.add", "conversations.kick", "views.publish", "files.completeUploadExternal"})
 
 
 def _is_effect(request: HttpRequest) -> bool:

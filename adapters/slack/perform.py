@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,13 +98,28 @@ class Performer:
         self.webhook_timeout = webhook_timeout
         self.slash = "/steward"
         self.table = self._table()
+        # the outbox key of the effect being performed in this task, and the message already posted
+        # for a key whose files (or thread reply) have yet to follow: a retry posts the rest, not the
+        # message again (files upload v2 is calls of its own after chat.postMessage)
+        self._key: ContextVar[str | None] = ContextVar(f"slack-key-{id(self)}", default=None)
+        self._posted: Expiring[MessageRef] = Expiring(ttl=2 * 24 * 3600)
 
     def spell(self, mention: CommandMention) -> str:
         """A command as Slack members type it: through Steward's one slash command (``/steward appeal``)."""
         return f"{self.slash} {mention.plain().removeprefix('/')}"
 
-    async def perform(self, action: Action) -> ActionResult:
-        """Perform one action; Slack errors become failures with a readable reason."""
+    async def perform(self, action: Action, *, key: str | None = None) -> ActionResult:
+        """Perform one action; Slack errors become failures with a readable reason.
+
+        ``key`` (the outbox's idempotency key) lets a retry of a post with files skip the post.
+        """
+        token = self._key.set(key)
+        try:
+            return await self._perform(action)
+        finally:
+            self._key.reset(token)
+
+    async def _perform(self, action: Action) -> ActionResult:
         try:
             spelled = map_content(action, lambda content: spell_commands(content, self.spell))
             result = await self.table.perform(spelled)
@@ -118,6 +134,9 @@ class Performer:
             code = ("dm_closed" if isinstance(action, SendDirect) and error in DM_CLOSED else
                     "not_found" if error in NOT_FOUND else "forbidden" if error in FORBIDDEN else
                     "rate_limited" if error == "ratelimited" else "slack_error")
+            if code == "dm_closed":  # read by moderators in the mod log's report: say it in words
+                return ActionResult.failure(action, f"that member can't receive direct messages (Slack said {error})",
+                                            code)
             return ActionResult.failure(action, f"Slack said {error}", code)
         except aiohttp.ClientConnectorError as exc:  # never reached Slack: safe to try again
             return ActionResult.failure(action, f"Slack unreachable: {exc}", UNAVAILABLE)
@@ -149,8 +168,13 @@ class Performer:
         # a Slack thread is its first message's ts (what CreateThread returned)
         where = thread.channel_id if thread is not None else action.channel.id
         thread_ts = thread.id if thread is not None else reply_to.id if reply_to else None
-        ref = await self.post(where, action.content, thread=thread_ts)
+        key = self._key.get()
+        ref = self._posted.get(key) if key is not None and action.files else None
+        if ref is None:
+            ref = await self.post(where, action.content, thread=thread_ts)
         if action.files:  # files upload v2, shown right under the message (and in its thread)
+            if key is not None:
+                self._posted.put(key, ref)  # if the upload fails, its retry doesn't post the message again
             await self.upload(where, action.files, thread=thread_ts)
         return ActionResult.success(action, ref)
 

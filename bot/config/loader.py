@@ -125,6 +125,32 @@ def _walk(value: Any, path: Path, kind: str | None) -> list[tuple[str, str, Path
     return []
 
 
+def join_claim_clashes(sections: Mapping[str, BaseModel], base: Path) -> list[tuple[Path, str]]:
+    """Two cog sections of one community that both act on the same thing at every join.
+
+    A section may define ``join_claims() -> {claim: "dotted.key.path"}`` naming what it does to
+    a join (``account_age``: it acts on accounts younger than some age). Two sections claiming
+    one thing would both act on a single join (moderation's account-age rule and onboarding's
+    verification gate), so the config is refused at both places, each naming the other.
+    """
+    holders: dict[str, list[tuple[str, str]]] = {}
+    for cog, section in sections.items():
+        claims = getattr(section, "join_claims", None)
+        if callable(claims):
+            for claim, where in claims().items():
+                holders.setdefault(claim, []).append((cog, where))
+    out: list[tuple[Path, str]] = []
+    for claim, held in holders.items():
+        if len(held) < 2:
+            continue
+        for cog, where in held:
+            others = " and ".join(f"{c}.{w}" for c, w in held if (c, w) != (cog, where))
+            key: Path = (*base, cog, *(int(p) if p.isdigit() else p for p in where.split(".")))
+            out.append((key, f"{cog} and {others} would both act on one join ({claim.replace('_', ' ')}); "
+                             f"keep one of them"))
+    return out
+
+
 def _semantic_checks(config: StewardConfig, reader: _Reader) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     seen_names: set[str] = set()
@@ -143,6 +169,8 @@ def _semantic_checks(config: StewardConfig, reader: _Reader) -> list[ConfigIssue
                 issue(("communities", i, platform),
                       f"{platform} {key[1]} already belongs to community `{seen_scopes[key]}`")
             seen_scopes[key] = community.name
+        for path, message in join_claim_clashes(community.cog_sections(), ("communities", i)):
+            issue(path, message)
         channels = set(community.channels.values())
         roles = community.role_names()
         for cog, section in community.cog_sections().items():

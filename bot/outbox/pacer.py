@@ -6,9 +6,11 @@ each attempt and tells it after each answer.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
+
+_NEVER = datetime.min.replace(tzinfo=UTC)  # no hold
 
 
 class Pacer:
@@ -23,7 +25,7 @@ class Pacer:
 
     def ready_at(self, channel: str, paced: bool = True) -> datetime:
         """The earliest time a send to ``channel`` may start."""
-        at = self._held.get(channel, datetime.min.replace(tzinfo=self.clock.now().tzinfo))
+        at = self._held.get(channel, _NEVER)
         if paced:
             at = max(at, self._next.get(channel, at))
         if self._global is not None:

@@ -63,7 +63,7 @@ def summary(channel: ChannelRef, rows: list[Any]) -> SendMessage:
             segments += ["\n• entry ", UserText(row.key), " (unreadable)"]
             continue
         why = ("gave up: no longer worth sending" if row.status == EXPIRED else
-               "may have arrived just before a restart; not repeated" if row.status == UNSURE else "failed")
+               "may have arrived; not repeated, so nobody sees it twice" if row.status == UNSURE else "failed")
         segments += ["\n• ", *describe(action), " — ", why, ": ", UserText(row.error or row.status)]
         content = getattr(action, "content", None)
         if isinstance(content, Content) and content.plain().strip():

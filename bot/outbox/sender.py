@@ -11,58 +11,45 @@ sending (:mod:`bot.outbox.rules`); what was not delivered is summarised in the m
 from __future__ import annotations
 
 import asyncio
+import bisect
 import functools
 import itertools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import QUEUED, Action, ActionResult
+from bot.actions import QUEUED, Action, ActionResult, SendDirect
 from bot.actions import UNSURE as UNSURE_CODE
 from bot.clock import Clock, ManualClock, utc
+from bot.delivery import direct_to_channel
 from bot.outbox import rules
 from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
 from bot.outbox.codec import CodecError, decode, encode
+from bot.outbox.entry import Entry
 from bot.outbox.pacer import Pacer
 from bot.outbox.report import REPORT_PREFIX, report_undelivered
-from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox
+from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
+from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+# a DM the platform refused because of the member (DMs closed, or blocked): one with a ``fallback``
+# channel goes there instead
+DM_REFUSED = frozenset({"dm_closed", "forbidden"})
 
 
 ModlogOf = Callable[[str | None, str], ChannelRef | None]
 Observer = Callable[[str, "Entry"], None]
-
-
-@dataclass(eq=False)
-class Entry:
-    """An entry the sender holds in memory."""
-
-    key: str
-    community: str | None
-    platform: str
-    lane: str
-    channel: str
-    action: Action
-    not_before: datetime
-    expires_at: datetime | None
-    attempts: int = 0
-    recheck: bool = False  # found ``sending`` at start: it may already have reached the platform
-    seq: int = 0
-    done: asyncio.Future[ActionResult] | None = field(default=None, repr=False)
-    inserted: bool = True  # False when an entry with this key already existed
 
 
 class Outbox:
@@ -78,6 +65,9 @@ class Outbox:
         self.observers: list[Observer] = []  # ("staged" | "sending" | "sent" | "finished", entry)
         self.pacers = {p: Pacer(clock, (intervals or {}).get(p, 0.0)) for p in adapters}
         self._entries: dict[str, dict[str, Entry]] = {p: {} for p in adapters}
+        # each channel's entries in the order they go (lane, then age), so choosing what is ready
+        # looks at the front of each channel's queue instead of every entry
+        self._queues: dict[str, dict[str, list[Entry]]] = {p: {} for p in adapters}
         self._inflight: dict[str, dict[str, asyncio.Task[None]]] = {p: {} for p in adapters}
         self._wake: dict[str, asyncio.Event] = {p: asyncio.Event() for p in adapters}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -85,10 +75,8 @@ class Outbox:
         self._unreported: set[str | None] = set()
         self._seq = itertools.count()
         self._running = False
-        self._writing = asyncio.Lock()
+        self.writes = GroupedWrites()  # the senders' own row updates, sharing commits
         self.sent = 0
-        # Several processes (set by bot.processes): an entry goes out from the process that staged it, or,
-        # once that one died, from the one that takes it over
         self.owner: str | None = None
         self.live: Callable[[], Awaitable[set[str]]] | None = None
 
@@ -101,43 +89,24 @@ class Outbox:
             unreported = (await session.execute(select(outbox.c.community).distinct().where(
                 outbox.c.status.in_(UNDELIVERED), outbox.c.reported == 0))).scalars().all()
         self._unreported.update(unreported)
-        rows = await self._take_over()
-        await self._load(rows)
-        if rows:
-            log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))
+        rows = await self._load()
+        if rows: log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))  # noqa: E701
         self._running = True
         if isinstance(self.clock, ManualClock):
             self.clock.subscribe(self._clock_moved)
         for platform in self.adapters:
             self._workers[platform] = asyncio.create_task(self._run(platform), name=f"outbox-{platform}")
 
-    async def _take_over(self) -> list[Any]:
-        """The undelivered entries to deliver here: all (one process), or those of no live process, claimed."""
-        assert self.db is not None
-        waiting = outbox.c.status.in_((PENDING, SENDING))
-        async with self.db.session() as session, session.begin():
-            if self.live is None:
-                return list((await session.execute(select(outbox).where(waiting).order_by(outbox.c.id))).all())
-            live = await self.live() | ({self.owner} if self.owner else set())
-            orphaned = or_(outbox.c.owner.is_(None), outbox.c.owner.not_in(live))
-            claimed = (await session.execute(update(outbox).where(waiting, orphaned).values(owner=self.owner)
-                                             .returning(outbox.c.id))).scalars().all()
-            if not claimed:
-                return []
-            return list((await session.execute(select(outbox).where(outbox.c.id.in_(claimed))
-                                               .order_by(outbox.c.id))).all())
-
-    async def adopt(self) -> int:
-        """Take over what processes that died left undelivered (the leader calls this now and then)."""
-        rows = await self._take_over()
-        await self._load(rows)
-        if rows:
-            log.warning("outbox: took over %d entr(y/ies) a stopped process left undelivered", len(rows))
-            for platform in {row.platform for row in rows if row.platform in self._wake}:
-                self._wake[platform].set()
-        return len(rows)
-
-    async def _load(self, rows: list[Any]) -> None:
+    async def adopt(self) -> None:
+        """Take over what processes that died left undelivered (the leader calls this now and then; several
+        processes set ``owner`` and ``live``: an entry goes out from its owner, or whoever takes it over)."""
+        rows = await self._load()
+        for platform in {row.platform for row in rows if row.platform in self._wake}:
+            self._wake[platform].set()
+    async def _load(self) -> list[Any]:
+        live = None if self.live is None else await self.live() | ({self.owner} if self.owner else set())
+        async with self.db.session() as session, session.begin():  # type: ignore[union-attr]
+            rows = await take_over(session, live, self.owner)
         for row in rows:
             if row.platform not in self.adapters:
                 continue  # a platform not running now: its entries wait for it
@@ -149,7 +118,8 @@ class Outbox:
             entry = Entry(row.key, row.community, row.platform, row.lane, row.channel, action,
                           utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
                           recheck=row.status == SENDING, seq=next(self._seq))
-            self._entries[row.platform].setdefault(entry.key, entry)
+            self._add(entry)
+        return rows
 
     @property
     def running(self) -> bool:
@@ -222,7 +192,7 @@ class Outbox:
     def _committed(self, sync_session: Any) -> None:
         for entry in sync_session.info.pop("outbox", []):
             if entry.platform in self._entries:
-                self._entries[entry.platform][entry.key] = entry
+                self._add(entry)
                 self._wake[entry.platform].set()
 
     async def perform(self, action: Action, community: str | None, *, key: str | None = None) -> ActionResult:
@@ -241,26 +211,41 @@ class Outbox:
         if done.done():
             return done.result()
         pacer = self.pacers[entry.platform]
-        behind = any(e.channel == entry.channel and e is not entry for e in self._entries[entry.platform].values())
+        behind = any(e is not entry for e in self._queues[entry.platform].get(entry.channel, ()))
         if behind or not pacer.ready(entry.channel, rules.paced(action)):
             return ActionResult(action, True, code=QUEUED)
         return await done
 
     # -- sending ----------------------------------------------------------------------------
 
+    def _add(self, entry: Entry) -> None:
+        entries = self._entries[entry.platform]
+        if entry.key in entries:
+            return
+        entries[entry.key] = entry
+        bisect.insort(self._queues[entry.platform].setdefault(entry.channel, []), entry, key=_order)
+
+    def _remove(self, entry: Entry) -> None:
+        if self._entries[entry.platform].pop(entry.key, None) is None:
+            return
+        queue = self._queues[entry.platform].get(entry.channel, [])
+        if entry in queue:
+            queue.remove(entry)
+        if not queue:
+            self._queues[entry.platform].pop(entry.channel, None)
+
     def _ready_now(self, platform: str) -> list[Entry]:
         """The first entry (by lane, then age) of each idle channel whose time has come."""
         now, pacer = self.clock.now(), self.pacers[platform]
         busy = {x.channel for x in self._busy(platform)}
-        best: dict[str, Entry] = {}
-        for e in self._entries[platform].values():  # one pass; the pacer is asked once per channel
-            if e.channel in busy or e.not_before > now:
+        ready = []
+        for channel, queue in self._queues[platform].items():  # the pacer is asked once per channel
+            if channel in busy:
                 continue
-            held = best.get(e.channel)
-            if held is None or (rules.LANES.index(e.lane), e.seq) < (rules.LANES.index(held.lane), held.seq):
-                best[e.channel] = e
-        ready = [e for e in best.values() if pacer.ready(e.channel, rules.paced(e.action))]
-        ready.sort(key=lambda e: (rules.LANES.index(e.lane), e.seq))
+            first = next((e for e in queue if e.not_before <= now), None)
+            if first is not None and pacer.ready(channel, rules.paced(first.action)):
+                ready.append(first)
+        ready.sort(key=_order)
         return ready
 
     def _busy(self, platform: str) -> list[Entry]:
@@ -297,12 +282,11 @@ class Outbox:
 
     def _next_wait(self, platform: str) -> float:
         pacer, now = self.pacers[platform], self.clock.now()
-        soonest: dict[str, datetime] = {}
-        for e in self._entries[platform].values():
-            soonest[e.channel] = min(soonest.get(e.channel, e.not_before), e.not_before)
-        if not soonest:
+        queues = self._queues[platform]
+        if not queues:
             return 5.0
-        first = min(max(at, pacer.ready_at(channel)) for channel, at in soonest.items())
+        first = min(max(q[0].not_before if q[0].not_before <= now else min(e.not_before for e in q),
+                        pacer.ready_at(channel)) for channel, q in queues.items())
         return min(max((first - now).total_seconds(), 0.001), 5.0)
 
     async def _attempt(self, entry: Entry) -> None:
@@ -345,23 +329,37 @@ class Outbox:
             if entry.done is not None and not entry.done.done():  # the caller doesn't wait out a storm
                 entry.done.set_result(ActionResult(entry.action, True, code=QUEUED))
             log.info("outbox: %s %s; again in %.1fs", entry.key, result.error, wait)
+        elif isinstance(entry.action, SendDirect) and entry.action.fallback is not None and result.code in DM_REFUSED:
+            await self._to_fallback(entry, entry.action, entry.action.fallback, result.error or result.code)
         else:
             await self._finish(entry, FAILED, result.error or result.code, result=result)
         pacer.forget(entry.channel)
 
+    async def _to_fallback(self, entry: Entry, dm: SendDirect, channel: ChannelRef, why: str) -> None:
+        """A DM the member doesn't accept becomes, under the same key, a post in the channel it names,
+        mentioning (and pinging) only them; it goes as soon as that channel allows."""
+        post = direct_to_channel(dm, channel, dm.user.id)
+        self._remove(entry)
+        entry.action, entry.channel = post, rules.channel_of(post)
+        entry.lane = rules.lane_of(post, self.modlog_of(entry.community, entry.platform))
+        entry.not_before, entry.attempts = self.clock.now(), 0
+        await self._write(entry.key, action=encode(post), channel=entry.channel, lane=entry.lane, status=PENDING,
+                          attempts=0, not_before=entry.not_before, error=f"DM refused ({why}); posted in the channel")
+        self._add(entry)
+        log.info("outbox: %s: DM refused (%s); posting in the channel instead", entry.key, why)
+
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
+        await self._write(entry.key, status=status, attempts=entry.attempts, not_before=entry.not_before, error=error)
+
+    async def _write(self, key: str, **values: Any) -> None:
         assert self.db is not None
-        # the senders' own writes go one at a time: SQLite has one writer, and eight small
-        # transactions racing each other only wait on its lock
-        async with self._writing, self.db.session() as session, session.begin():
-            await session.execute(update(outbox).where(outbox.c.key == entry.key).values(
-                status=status, attempts=entry.attempts, not_before=entry.not_before, error=error))
+        await self.writes.write(self.db, key, **values)
 
     async def _finish(self, entry: Entry, status: str, error: str | None, *,
                       result: ActionResult | None = None) -> None:
         message = result.message if result is not None else None
         await self._finish_row(entry.key, status, error, message)
-        self._entries[entry.platform].pop(entry.key, None)
+        self._remove(entry)
         if status != DONE:
             log.warning("outbox: %s %s: %s", entry.key, status, error)
             if not entry.key.startswith(REPORT_PREFIX):
@@ -372,12 +370,10 @@ class Outbox:
 
     async def _finish_row(self, key: str, status: str, error: str | None,
                           message: MessageRef | None = None) -> None:
-        assert self.db is not None
-        async with self._writing, self.db.session() as session, session.begin():
-            await session.execute(update(outbox).where(outbox.c.key == key).values(
-                status=status, error=error, finished_at=self.clock.now(),
-                result_channel=message.channel_id if message else None, result_message=message.id if message else None,
-                reported=1 if status == DONE or key.startswith(REPORT_PREFIX) else 0))
+        await self._write(key, status=status, error=error, finished_at=self.clock.now(),
+                          result_channel=message.channel_id if message else None,
+                          result_message=message.id if message else None,
+                          reported=1 if status == DONE or key.startswith(REPORT_PREFIX) else 0)
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -394,6 +390,10 @@ class Outbox:
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:
             observer(step, entry)
+
+
+def _order(entry: Entry) -> tuple[int, int]:
+    return rules.LANES.index(entry.lane), entry.seq
 
 
 def _forget(sync_session: Any, _previous: Any) -> None:

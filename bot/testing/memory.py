@@ -92,6 +92,7 @@ class MemoryAdapter:
         self.messages: dict[MessageRef, str] = {}  # every message that exists -> its author's id
         self.performed: list[Action] = performed if performed is not None else []
         self.refusals: dict[type[Action], str] = {}  # action type -> error, to play a platform's 403
+        self.dms_closed: set[str] = set()  # user ids whose DMs the platform refuses (``dm_closed``, as Discord's 50007)
         self.registered: dict[str, list[CommandSpec]] = {}
         self.bot_user = UserRef(platform, "steward")
         self.sink: EventSink | None = None
@@ -188,6 +189,8 @@ class MemoryAdapter:
         return ActionResult.success(action, self._new(origin.channel.id if origin.channel else f"dm:{origin.user.id}"))
 
     async def _direct(self, action: SendDirect) -> ActionResult:
+        if action.user.id in self.dms_closed:
+            return ActionResult.failure(action, "that member does not accept direct messages", "dm_closed")
         return ActionResult.success(action, self._new(f"dm:{action.user.id}"))
 
     async def _edit(self, action: EditMessage) -> ActionResult:

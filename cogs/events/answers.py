@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.actions import Action, OpenForm
-from bot.cog import button, form
+from bot.cog import button, form, on
 from bot.components import Form, FormField
 from bot.content import UserText, fmt
-from bot.events import ButtonPressed, FormSubmitted
+from bot.events import ButtonPressed, FormSubmitted, InterestChanged
 from bot.facts import AttendanceChecked, EventRated, RsvpChanged
 from cogs.events import store
 from cogs.events.base import occurrence_key
 from cogs.events.card import stamp
+from cogs.events.interest import interest
 from cogs.events.planning import Planning
 from cogs.events.recurrence import Occurrence
 from cogs.events.refusal import Refusal
@@ -67,11 +68,17 @@ class Answers(Planning):
             if isinstance(change, Refusal):
                 return [self.reply(event.origin, change.message())]
             if change.unchanged:
+                if change.after is Standing.MAYBE:  # a Maybe from native interest, now confirmed on the card
+                    await store.set_from_interest(session, store.interest_key(found.id, key, person), False,
+                                                  self.ctx.now())
+                    await session.commit()
                 place = f" (number {change.position} on the waitlist)" if change.position else ""
                 return [self.reply(event.origin, fmt("{said} already{place}; nothing changed.",
                                                      said=_SAID.get(change.after, "Noted"), place=place))]
             accounts = {a.person: a.user for a in people} | {person: event.user}
             await store.save_roster(session, found.id, key, change.roster, accounts, self.ctx.now())
+            # their own answer now: taking back native interest later leaves it as it is
+            await store.set_from_interest(session, store.interest_key(found.id, key, person), False, self.ctx.now())
             await session.commit()
             for who in (person, *change.promoted):
                 await self.ctx.publish(RsvpChanged(person=who, event=fact_id(found, key),
@@ -81,6 +88,34 @@ class Answers(Planning):
         place = f", number {change.position}" if change.position else ""
         return [self.reply(event.origin, fmt("{said}{place} — {title}.", said=_SAID[change.after], place=place,
                                              title=UserText(found.title))), *actions]
+
+    @on(InterestChanged)
+    async def native_interest(self, event: InterestChanged) -> list[Action]:
+        """Interest marked on the native event mirroring one of ours counts as Maybe; taking it back undoes that."""
+        async with self.ctx.db.session() as session:
+            found = await store.by_native(session, self.ctx.community.name, event.native)
+        occurrence = None if found is None or found.cancelled else self.current(found, self.ctx.now())
+        if found is None or occurrence is None:
+            return []  # not one of ours (a native event someone made by hand), or nothing left to answer
+        person = await self.ctx.person(event.user)
+        now = self.ctx.now()
+        async with self.event_lock(found.id), self.ctx.db.session() as session:
+            people = await store.answerers(session, found.id, occurrence.key)
+            mark = store.interest_key(found.id, occurrence.key, person)
+            change = interest(store.roster_of(found, people, self.state_of(found, occurrence)), person,
+                              event.interested, from_interest=await store.from_interest(session, mark))
+            if change is None or change.unchanged:
+                return []
+            accounts = {a.person: a.user for a in people} | {person: event.user}
+            await store.save_roster(session, found.id, occurrence.key, change.roster, accounts, now)
+            await store.set_from_interest(session, mark, event.interested, now)
+            await session.commit()
+            await self.ctx.publish(RsvpChanged(person=person, event=fact_id(found, occurrence.key),
+                                               status=change.after.value))
+            actions = await self.card_edits(session, found)
+        self.ctx.log.info("event #%s: native interest %s for person %s", found.number,
+                          "marked" if event.interested else "taken back", int(person))
+        return actions
 
     @button("checkin")
     async def checkin(self, event: ButtonPressed) -> Action:

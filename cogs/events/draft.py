@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.components import Form, FormField
@@ -54,16 +55,15 @@ def edit_form(number: int) -> Form:
         FormField("start", "Starts (blank: unchanged)", required=False),
         FormField("length", "Length", required=False),
         FormField("place", "Link or place", required=False, max_length=300),
-        FormField("capacity", "Capacity (a number, or none)", required=False, max_length=10),
-    ), value=str(number), intro="blank fields stay as they are")
+        FormField("details", "Seats, repeat, reminders", required=False, max_length=200,
+                  placeholder="capacity 30; every 2 weeks; reminders 2h"),
+    ), value=str(number), intro="blank fields (and parts not written) stay as they are; `once` ends a repetition")
 
 
-def read_details(text: str, start_local: datetime, default_offsets: Sequence[timedelta]
-                 ) -> tuple[int | None, str | None, tuple[timedelta, ...]] | Refusal:
-    """``capacity 20; weekly; reminders 24h, 1h`` (any order, any part left out) as capacity, RRULE, offsets."""
-    capacity: int | None = None
-    rule: str | None = None
-    offsets = tuple(default_offsets)
+def read_changes(text: str, start_local: datetime) -> dict[str, Any] | Refusal:
+    """``capacity 20; weekly; reminders 24h, 1h`` (any order, any part left out): only the parts written,
+    as ``capacity`` (None: no limit), ``rule`` (None: once) and ``offsets``."""
+    found: dict[str, Any] = {}
     for part in (p.strip() for p in text.replace("\n", ";").split(";")):
         if not part:
             continue
@@ -73,19 +73,28 @@ def read_details(text: str, start_local: datetime, default_offsets: Sequence[tim
             number = read_capacity(rest)
             if isinstance(number, Refusal):
                 return number
-            capacity = number
+            found["capacity"] = number
         elif lowered in ("reminders", "reminder", "remind"):
             read = parse_offsets(rest) if rest.strip().lower() not in ("none", "no", "off") else ()
             if isinstance(read, Refusal):
                 return read
-            offsets = tuple(o for o in read if o > timedelta(0))
+            found["offsets"] = tuple(o for o in read if o > timedelta(0))
         else:
-            found = parse_recurrence(part, start_local)
-            if isinstance(found, Refusal):
-                return Refusal(f"I didn't understand “{part[:40]}”: {found.reason}",
+            rule = parse_recurrence(part, start_local)
+            if isinstance(rule, Refusal):
+                return Refusal(f"I didn't understand “{part[:40]}”: {rule.reason}",
                                "Write e.g. `capacity 20; weekly; reminders 24h, 1h`.")
-            rule = found
-    return capacity, rule, offsets
+            found["rule"] = rule
+    return found
+
+
+def read_details(text: str, start_local: datetime, default_offsets: Sequence[timedelta]
+                 ) -> tuple[int | None, str | None, tuple[timedelta, ...]] | Refusal:
+    """The create form's details as capacity, RRULE and offsets (the config's offsets when none are written)."""
+    found = read_changes(text, start_local)
+    if isinstance(found, Refusal):
+        return found
+    return found.get("capacity"), found.get("rule"), found.get("offsets", tuple(default_offsets))
 
 
 def read_capacity(text: str) -> int | Refusal | None:

@@ -91,3 +91,15 @@ class PersonalRow(Base):
     rule: Mapped[str | None] = mapped_column(String(200), nullable=True)
     tz: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DraftRow(Base):
+    """A member's event draft between the create form and "Create it" (one per member and community):
+    kept here so a restart in between loses nothing."""
+
+    __tablename__ = "events_drafts"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community: Mapped[str] = mapped_column(String(40), primary_key=True)
+    draft: Mapped[dict[str, object]] = mapped_column(JSON)  # see store.draft_json
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

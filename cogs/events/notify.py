@@ -56,26 +56,29 @@ class Notify(Answers):
         late = LATE if said is Verdict.SEND_LATE or run.late else ""
         wanted = {Standing.GOING} | ({Standing.MAYBE} if self.conf.remind_maybe else set())
         people = [a for a in await store.answerers(run.session, found.id, occurrence.key) if a.standing in wanted]
-        claimed = await store.claim(run.session, [delivery_key(reminder, str(a.person)) for a in people],
-                                    self.ctx.now())
-        fresh = [a for a in people if delivery_key(reminder, str(a.person)) in claimed]
-        await run.session.commit()  # claimed before sending: a crash after this sends nobody twice
+        keys = {a.person: delivery_key(reminder, str(a.person)) for a in people}
+        claimed = await store.claim(run.session, list(keys.values()), self.ctx.now())
+        fresh = [a for a in people if keys[a.person] in claimed]
         body = fmt("⏰ Reminder: {title} starts {when}{where}.{late}", title=UserText(found.title),
                    when=Moment(occurrence.start, "F"),
                    where=UserText(f" — {found.place}") if found.place else "", late=late)
-        actions: list[Action] = []
+        # staged in the job's transaction with the claims: after a crash either all of them were
+        # staged (the outbox sends each once) or none (the job runs again); the outbox paces them
         if self.conf.deliver == "dm":
-            actions = [self.dm(a.user, body) for a in fresh]
+            for a in fresh:  # a closed DM becomes a post in the events channel mentioning only them
+                await self.ctx.effect(run.session, self.dm(a.user, body), key=keys[a.person],
+                                      deliver_by=reminder.expires)
         else:
-            actions = self._mentions(fresh, body)
-        await self.ctx.perform_all(actions)
+            for n, post in enumerate(self._mentions(fresh, body)):
+                await self.ctx.effect(run.session, post, key=f"{reminder.key}:post:{post.platform}:{n}",
+                                      deliver_by=reminder.expires)
 
-    def _mentions(self, people: list[Any], body: Content) -> list[Action]:
+    def _mentions(self, people: list[Any], body: Content) -> list[SendMessage]:
         """One post per platform in the events channel that mentions, and pings, exactly these people."""
         by_platform: dict[str, list[UserRef]] = {}
         for a in people:
             by_platform.setdefault(a.user.platform, []).append(a.user)
-        out: list[Action] = []
+        out: list[SendMessage] = []
         for platform, users in by_platform.items():
             channel = self.ctx.community.channel(self.conf.channel, platform)
             if channel is None:
@@ -97,17 +100,15 @@ class Notify(Answers):
         found, occurrence = found_occ
         if verdict(self._reminder(found, occurrence, run), self.ctx.now()) is Verdict.EXPIRED:
             return
-        if not await store.delivered(run.session, f"{run.payload['key']}:announce", self.ctx.now()):
-            return
-        await run.session.commit()
         late = LATE if run.late else ""
         content = fmt("▶️ {title} is starting now{where}. Press I'm here when you arrive.{late}",
                       title=UserText(found.title), where=UserText(f" — {found.place}") if found.place else "",
                       late=late).with_buttons(Button("I'm here", CHECKIN, value(found, occurrence, "in"), "primary"))
         for platform in self.ctx.platforms():
             channel = self.ctx.community.channel(self.conf.channel, platform)
-            if channel is not None:
-                await self.ctx.perform(SendMessage(channel=channel, content=content))
+            if channel is not None:  # once per occurrence and platform, whatever re-plans happened
+                await self.ctx.effect(run.session, SendMessage(channel=channel, content=content),
+                                      key=f"{run.payload['key']}:announce:{platform}", deliver_by=occurrence.end)
 
     @job("finish")
     async def finish(self, run: JobRun) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.actions import Action, SendDirect, SendMessage
+from bot.actions import Action, SendDirect
 from bot.cog import button, command, job
 from bot.commands import Param, ParamType
 from bot.components import Button
-from bot.content import Content, Mention, Moment, Segment, UserText, fmt
+from bot.content import Content, Moment, Segment, UserText, fmt
 from bot.events import ButtonPressed, CommandInvoked
 from bot.refs import ChannelRef
 from bot.scheduler import JobRun
@@ -101,12 +101,11 @@ class Personal(Notify):
         content = fmt("⏰ You asked me to remind you: {note}{late}", note=UserText(found.note),
                       late=LATE if run.late else "")
         fallback = ChannelRef(found.user.platform, found.channel_id) if found.channel_id else None
-        result, = await self.ctx.perform(SendDirect(user=found.user, content=content,
-                                                    scope=self.ctx.scope(found.user.platform), fallback=fallback))
-        if not result.ok and result.code == "dm_closed" and fallback is not None:
-            await self.ctx.perform(SendMessage(channel=fallback, content=Content(
-                (Mention(found.user, found.user.id), " ", *content.segments), ping=(found.user,))))
-
+        # in the job's transaction: sent once after it commits; DMs off or closed → the channel it was
+        # set in, mentioning only them (the Preparer and the outbox take that fallback)
+        await self.ctx.effect(run.session, SendDirect(user=found.user, content=content,
+                                                      scope=self.ctx.scope(found.user.platform), fallback=fallback),
+                              key=f"{run.key}:dm", deliver_by=found.next_at + self.conf.grace)
 
 def _key(reminder_id: int, at: datetime) -> str:
     return f"personal:{reminder_id}:{at:%Y%m%dT%H%M%SZ}"

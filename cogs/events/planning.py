@@ -18,7 +18,7 @@ from bot.persons import PersonId
 from cogs.events import store
 from cogs.events.base import LONGEST, EventsBase
 from cogs.events.card import card, line
-from cogs.events.draft import Draft, create_form, edit_form, minute, read_capacity, read_draft
+from cogs.events.draft import Draft, create_form, edit_form, minute, read_changes, read_draft
 from cogs.events.ics import CalendarEvent, event_ics
 from cogs.events.recurrence import Series, parse_recurrence
 from cogs.events.refusal import Refusal
@@ -45,12 +45,14 @@ def bullets(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+
+GONE = "That draft is gone (created or discarded). Run /event create again."
+
 class Planning(EventsBase):
     """Creating, changing and cancelling events."""
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.drafts: dict[PersonId, Draft] = {}  # confirmed with a button; a restart asks for the form again
 
     @command("event", "Plan community events: create, list, info, ics, edit, cancel, move or skip.", params=[
         Param("action", ParamType.CHOICE, "what to do", required=False, choices=ACTIONS),
@@ -107,7 +109,9 @@ class Planning(EventsBase):
         if isinstance(draft, list):
             return self.reply(event.origin, fmt("I couldn't create that event:\n{problems}\n"
                                                 "Run /event create again with those fixed.", problems=bullets(draft)))
-        self.drafts[person] = draft
+        async with self.ctx.db.session() as session:  # kept until "Create it" or "Discard", restarts included
+            await store.put_draft(session, self.ctx.community.name, person, draft, self.ctx.now())
+            await session.commit()
         return self.reply(event.origin, self._echo(draft))
 
     def _echo(self, draft: Draft) -> Content:
@@ -126,9 +130,10 @@ class Planning(EventsBase):
     @button("describe")
     async def describe_draft(self, event: ButtonPressed) -> Action:
         """Open a form for the draft's description (the create form holds five fields, Discord's most)."""
-        if await self.ctx.person(event.user) not in self.drafts:
-            return self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
-                                            "Run /event create again.")
+        async with self.ctx.db.session() as session:
+            draft = await store.get_draft(session, self.ctx.community.name, await self.ctx.person(event.user))
+        if draft is None:
+            return self.reply(event.origin, GONE)
         return OpenForm(origin=event.origin, form=Form("events:described", "Describe the event", (
             FormField("description", "Description", kind="paragraph", max_length=1500),)))
 
@@ -136,32 +141,35 @@ class Planning(EventsBase):
     async def described(self, event: FormSubmitted) -> Action:
         """Keep the description with the draft and echo the draft again."""
         person = await self.ctx.person(event.user)
-        draft = self.drafts.get(person)
-        if draft is None:
-            return self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
-                                            "Run /event create again.")
-        self.drafts[person] = replace(draft, description=event.fields.get("description", "").strip()[:1500])
-        return self.reply(event.origin, self._echo(self.drafts[person]))
+        async with self.ctx.db.session() as session:
+            draft = await store.get_draft(session, self.ctx.community.name, person)
+            if draft is None:
+                return self.reply(event.origin, GONE)
+            draft = replace(draft, description=event.fields.get("description", "").strip()[:1500])
+            await store.put_draft(session, self.ctx.community.name, person, draft, self.ctx.now())
+            await session.commit()
+        return self.reply(event.origin, self._echo(draft))
 
     @button("confirm")
     async def confirm(self, event: ButtonPressed) -> list[Action]:
         """Create the draft's event: store it, post its card, plan its reminders."""
         person = await self.ctx.person(event.user)
-        draft = self.drafts.pop(person, None)
-        if draft is None:
-            return [self.reply(event.origin, "That draft is gone (created, discarded, or Steward restarted). "
-                                             "Run /event create again.")]
-        if event.value != "yes":
-            return [self.reply(event.origin, "Discarded; nothing was posted.")]
         now = self.ctx.now()
-        if draft.series.start <= now:
-            return [self.reply(event.origin, "That start has passed while you were checking. Run /event create "
-                                             "again with a later start.")]
-        async with self.ctx.db.session() as session:
+        async with self.ctx.lock(person), self.ctx.db.session() as session:  # a double press creates one event
+            draft = await store.drop_draft(session, self.ctx.community.name, person)
+            if draft is None:
+                return [self.reply(event.origin, GONE)]
+            if event.value != "yes":
+                await session.commit()
+                return [self.reply(event.origin, "Discarded; nothing was posted.")]
+            if draft.series.start <= now:
+                await session.commit()
+                return [self.reply(event.origin, "That start has passed while you were checking. Run /event "
+                                                 "create again with a later start.")]
             created = await store.create(session, self.ctx.community.name, title=draft.title,
                                          description=draft.description, place=draft.place, series=draft.series,
                                          capacity=draft.capacity, offsets=draft.offsets, creator=person, now=now)
-            await session.commit()
+            await session.commit()  # the draft goes with the event's creation, in one transaction
             cards = await self._post_cards(session, created)
             await store.change(session, created.id, cards=cards)
             await session.commit()
@@ -297,7 +305,7 @@ class Planning(EventsBase):
                 updated, late = await self.replan(session, updated)
                 actions = await self.card_edits(session, updated)
                 actions += await self.tell_promoted(session, updated, promoted)
-                if "series" in changes:
+                if "series" in changes and (before is None or after is None or before.start != after.start):
                     actions += await self.tell_all(session, updated, fmt(
                         "Event #{n} ({title}) has a new time: {when}.", n=updated.number,
                         title=UserText(updated.title), when=Moment(self._next_start(updated), "F")))
@@ -330,24 +338,40 @@ class Planning(EventsBase):
                 problems.append(f"Length: {length.message()}")
             else:
                 new_length = length
-        if new_start is not None or new_length is not None:
+        details = " ".join(filter(None, (f"capacity {fields['capacity']}" if fields.get("capacity", "").strip()
+                                         else "", fields.get("details", "").strip())))  # capacity: older forms
+        current = self.current(found, now)
+        wanted: dict[str, Any] = {}
+        if details:
+            local = (new_start or (current.start if current else found.series.start)).astimezone(found.series.tz)
+            read = read_changes(details, local)
+            if isinstance(read, Refusal):
+                problems.append(f"Seats, repeat, reminders: {read.message()}")
+            else:
+                wanted = read
+        if "rule" in wanted and wanted["rule"] != found.series.rule:
+            # a new repetition runs from the next occurrence (or the new start) on; its moves and skips go
+            begin = new_start or (current.start if current else found.series.start)
+            if begin <= now:
+                problems.append("Starts: that time has passed; give a later start to repeat from.")
+            else:
+                changes["series"] = Series.create(begin, found.series.tz, new_length or found.series.duration,
+                                                  wanted["rule"])
+        elif new_start is not None or new_length is not None:
             series = self._retimed(found, new_start, new_length, now)
             if isinstance(series, Refusal):
                 problems.append(f"Starts: {series.message()}")
             elif series != found.series:
                 changes["series"] = series
-        if fields.get("capacity", "").strip():
-            capacity = read_capacity(fields["capacity"])
-            if isinstance(capacity, Refusal):
-                problems.append(f"Capacity: {capacity.message()}")
-            else:
-                occurrence = self.current(found, now)
-                people = [] if occurrence is None else await store.answerers(session, found.id, occurrence.key)
-                checked = set_capacity(store.roster_of(found, people), capacity)
-                if isinstance(checked, Refusal):
-                    problems.append(f"Capacity: {checked.message()}")
-                else:
-                    changes["capacity"] = capacity
+        if "offsets" in wanted and wanted["offsets"] != found.offsets:
+            changes["offsets"] = wanted["offsets"]
+        if "capacity" in wanted:
+            people = [] if current is None else await store.answerers(session, found.id, current.key)
+            checked = set_capacity(store.roster_of(found, people), wanted["capacity"])
+            if isinstance(checked, Refusal):
+                problems.append(f"Capacity: {checked.message()}")
+            elif wanted["capacity"] != found.capacity:
+                changes["capacity"] = wanted["capacity"]
         return changes, problems
 
     def _retimed(self, found: Event, start: datetime | None, length: timedelta | None,

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import utc
 from bot.persons import PersonId
 from bot.refs import UserRef
-from cogs.events.models import CANCELLED, OPEN, DeliveryRow, EventRow, PersonalRow, RsvpRow
+from cogs.events.draft import Draft
+from cogs.events.models import CANCELLED, OPEN, DeliveryRow, DraftRow, EventRow, PersonalRow, RsvpRow
 from cogs.events.recurrence import Move, Series
 from cogs.events.rsvp import Roster, Standing, State, withdraw
 
@@ -125,6 +126,13 @@ async def by_id(session: AsyncSession, event_id: int) -> Event | None:
     """An event by its row id."""
     row = await session.get(EventRow, event_id)
     return None if row is None else _event(row)
+
+
+async def by_native(session: AsyncSession, community: str, native: str) -> Event | None:
+    """The event a platform's native event mirrors (its platform id), or None."""
+    row = (await session.execute(select(EventRow).where(EventRow.community == community,
+                                                        EventRow.native == native))).scalars().first()
+    return None if row is None or not native else _event(row)
 
 
 async def all_open(session: AsyncSession, community: str) -> list[Event]:
@@ -247,6 +255,77 @@ async def claim(session: AsyncSession, keys: list[str], now: datetime) -> set[st
     return set(fresh)
 
 
+def interest_key(event_id: int, occurrence: datetime, person: PersonId) -> str:
+    """The mark (kept among the delivery keys) that a member's Maybe came from native interest."""
+    return f"interest:{event_id}:{utc(occurrence):%Y%m%dT%H%M%SZ}:{int(person)}"
+
+
+async def from_interest(session: AsyncSession, key: str) -> bool:
+    """Whether that Maybe came from marking interest on the native event."""
+    return await session.get(DeliveryRow, key) is not None
+
+
+async def set_from_interest(session: AsyncSession, key: str, marked: bool, now: datetime) -> None:
+    """Note (or forget) that the member's Maybe came from native interest, in this transaction."""
+    row = await session.get(DeliveryRow, key)
+    if marked and row is None:
+        session.add(DeliveryRow(key=key, at=now))
+    elif not marked and row is not None:
+        await session.delete(row)
+    await session.flush()
+
+
+# -- drafts -----------------------------------------------------------------------------------
+
+
+def draft_json(draft: Draft) -> dict[str, object]:
+    """A draft as stored: its start in its zone, the rest as plain values (a new series has no exceptions)."""
+    return {"title": draft.title, "place": draft.place, "description": draft.description,
+            "start": utc(draft.series.start).isoformat(), "tz": draft.series.tz.key,
+            "duration_s": int(draft.series.duration.total_seconds()), "rule": draft.series.rule,
+            "capacity": draft.capacity, "offsets": [int(o.total_seconds()) for o in draft.offsets],
+            "confirmation": draft.confirmation}
+
+
+def draft_of(data: dict[str, object]) -> Draft:
+    """A stored draft read back exactly."""
+    series = Series.create(datetime.fromisoformat(str(data["start"])), ZoneInfo(str(data["tz"])),
+                           timedelta(seconds=int(str(data["duration_s"]))),
+                           str(data["rule"]) if data.get("rule") else None)
+    capacity = data.get("capacity")
+    offsets = data.get("offsets")
+    return Draft(str(data["title"]), str(data["place"]), str(data["description"]), series,
+                 int(str(capacity)) if capacity is not None else None,
+                 tuple(timedelta(seconds=int(o)) for o in (offsets if isinstance(offsets, list) else [])),
+                 str(data["confirmation"]))
+
+
+async def put_draft(session: AsyncSession, community: str, person: PersonId, draft: Draft, now: datetime) -> None:
+    """Keep a member's draft (replacing the one before)."""
+    row = await session.get(DraftRow, (int(person), community))
+    if row is None:
+        session.add(DraftRow(person_id=int(person), community=community, draft=draft_json(draft), created_at=now))
+    else:
+        row.draft, row.created_at = draft_json(draft), now
+    await session.flush()
+
+
+async def get_draft(session: AsyncSession, community: str, person: PersonId) -> Draft | None:
+    """A member's draft, or None."""
+    row = await session.get(DraftRow, (int(person), community))
+    return None if row is None else draft_of(row.draft)
+
+
+async def drop_draft(session: AsyncSession, community: str, person: PersonId) -> Draft | None:
+    """Take a member's draft away (created or discarded); None if there was none."""
+    row = await session.get(DraftRow, (int(person), community))
+    if row is None:
+        return None
+    await session.delete(row)
+    await session.flush()
+    return draft_of(row.draft)
+
+
 # -- personal reminders -----------------------------------------------------------------------
 
 
@@ -319,6 +398,7 @@ async def delete_member(session: AsyncSession, person: PersonId,
         RsvpRow.person_id == int(person), RsvpRow.standing == Standing.GOING.value))).all()
     a = await session.execute(delete(RsvpRow).where(RsvpRow.person_id == int(person)))
     b = await session.execute(delete(PersonalRow).where(PersonalRow.person_id == int(person)))
+    await session.execute(delete(DraftRow).where(DraftRow.person_id == int(person)))
     promoted: list[tuple[int, Answerer]] = []
     for event_id, occurrence in seats:
         event = await by_id(session, event_id)

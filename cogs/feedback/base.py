@@ -15,11 +15,11 @@ from bot.actions import Action, Reply, SendMessage
 from bot.cog import Cog
 from bot.components import Button
 from bot.content import Content, Segment, UserText, fmt
-from bot.events import Origin
 from bot.facts import FeedbackCreated, FeedbackStatusChanged
 from bot.permissions import Level
 from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
+from bot.replies import reply
 from cogs.feedback import store
 from cogs.feedback.capture import Submission
 from cogs.feedback.ranking import SentimentScorer
@@ -95,9 +95,7 @@ class FeedbackBase(Cog):
     @staticmethod
     def reply(event: Any, message: str | Content, ephemeral: bool = True) -> Reply:
         """Answer the invoker; a plain ``str`` is escaped as a whole (answers quote what members typed)."""
-        content = fmt("{m}", m=message) if isinstance(message, str) else message
-        origin: Origin = event.origin
-        return Reply(origin=origin, content=content, ephemeral=ephemeral)
+        return reply(event, message, ephemeral, quoting=True)
 
     def channel(self, purpose: str | None, platform: str) -> ChannelRef | None:
         """A configured channel on a platform."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.actions import Action, SendDirect, SendMessage, ShowOnHome
 from bot.cog import button, command, on
 from bot.commands import Param, ParamType
 from bot.content import Content, Mention, Segment, UserText, fmt
-from bot.delivery import direct_to_channel
 from bot.events import ButtonPressed, CommandInvoked, HomeOpened
 from bot.facts import FeedbackVoted
 from cogs.feedback import store
@@ -230,35 +231,32 @@ class Board(Intake):
             followers = await store.followers(session, entry.id)
             fresh = set(await store.claim_notices(session, change, [f.person_id for f in followers]))
             await self.queue_hook(session, "feedback.status_changed", entry, note=note)
+            # each follower's notice commits with the change: sent once after it, even through a crash
+            told = await self._tell(session, change, [f for f in followers if f.person_id in fresh], entry, note)
         if entry.open:
             self.index.add(number, entry.text)  # reopened items are offered again
         else:
             self.index.remove(number)
         await self.status_fact(entry, parsed.value, await self.ctx.person(event.user))
         await self.kick_delivery()
-        told = await self._tell([f for f in followers if f.person_id in fresh], entry, note)
         return [self.reply(event, fmt("#{n} is now {status}; {told} follower(s) told.", n=number,
                                       status=parsed.value, told=told), ephemeral=False)]
 
-    async def _tell(self, followers: list[store.Follower], entry: store.Entry, note: str) -> int:
-        """DM each follower once; a DM that can't be delivered becomes a mention in the feedback channel."""
+    async def _tell(self, session: AsyncSession, change: int, followers: list[store.Follower], entry: store.Entry,
+                    note: str) -> int:
+        """Stage a DM to each follower in the change's transaction. The outbox posts it in the feedback
+        channel, mentioning only them, when they don't accept DMs, and reports in the mod log what
+        could not be delivered at all."""
         content = fmt("Feedback #{n} you follow is now {status}: {title}\nNote: {note}", n=entry.number,
                       status=entry.status, title=UserText(entry.title), note=UserText(note))
         told = 0
         for follower in followers:
             user = follower.user
             scope = self.ctx.community.scopes.get(user.platform, "")
-            fallback = self.channel(self.conf.channel, user.platform)
-            dm = SendDirect(user=user, scope=scope, content=content, fallback=fallback)
-            [result] = await self.ctx.perform(dm)
-            if not result.ok and fallback is not None:
-                info = await self.ctx.member(user)
-                [result] = await self.ctx.perform(direct_to_channel(dm, fallback, info.label if info else user.id))
-            if result.ok:
-                told += 1
-            else:
-                await self.ctx.modlog(fmt("Feedback #{n}: could not tell {who} of the change ({why}).",
-                                          n=entry.number, who=Mention(user, user.id), why=UserText(result.error)))
+            dm = SendDirect(user=user, scope=scope, content=content,
+                            fallback=self.channel(self.conf.channel, user.platform))
+            result = await self.ctx.effect(session, dm, key=f"feedback:notice:{change}:{follower.person_id}")
+            told += result.ok
         return told
 
     async def _merge(self, event: CommandInvoked, rest: str) -> list[Action]:
@@ -330,9 +328,10 @@ class Board(Intake):
             return [self.reply(event, fmt("There is no item #{n}.", n=number))]
         moderator = await self.ctx.person(event.user)
         async with self.ctx.db.session() as session, session.begin():
-            await store.audit(session, self.community, number, moderator, self.ctx.now())
-        await self.ctx.modlog(fmt("{mod} looked up who sent feedback #{n}.", mod=Mention(event.user, event.user.id),
-                                  n=number))
+            audit = await store.audit(session, self.community, number, moderator, self.ctx.now())
+            await self.ctx.modlog_later(session, fmt("{mod} looked up who sent feedback #{n}.",
+                                                     mod=Mention(event.user, event.user.id), n=number),
+                                        key=f"feedback:who:{audit}")
         who = entry.author_name or "a member who has since been erased"
         return [self.reply(event, fmt("#{n} was sent by {who}{anon}.", n=number, who=UserText(who),
                                       anon=" (anonymous to members)" if entry.anonymous else ""))]

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.numbering import with_next_number
 from bot.refs import UserRef
 from cogs.feedback.models import (
     AuditRow,
@@ -84,19 +84,16 @@ def _entry(row: ItemRow, votes: int = 0) -> Entry:
 
 
 async def create(session: AsyncSession, *, community: str, **values: Any) -> Entry:
-    """Insert an item with the community's next number (retrying if another writer took it)."""
-    for _attempt in range(5):
-        number = (await session.execute(
-            select(func.coalesce(func.max(ItemRow.number), 0)).where(ItemRow.community == community))).scalar_one()
-        row = ItemRow(community=community, number=int(number) + 1, **values)
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-        except IntegrityError:
-            continue
+    """Insert an item with the community's next number (counting again if another writer took it)."""
+
+    async def insert(number: int) -> Entry:
+        row = ItemRow(community=community, number=number, **values)
+        session.add(row)
+        await session.flush()
         return _entry(row)
-    raise RuntimeError("could not allocate an item number")
+
+    return await with_next_number(session, ItemRow.number, ItemRow.community, community, insert,
+                                  what="an item number")
 
 
 async def _row(session: AsyncSession, community: str, number: int) -> ItemRow | None:
@@ -340,10 +337,12 @@ async def endpoint(session: AsyncSession, community: str) -> EndpointRow:
 # -- privacy and members' data ---------------------------------------------------------------
 
 
-async def audit(session: AsyncSession, community: str, number: int, by: int, now: datetime) -> None:
-    """Log that a moderator looked up who sent an item."""
-    session.add(AuditRow(community=community, item_number=number, by_person=by, at=now))
+async def audit(session: AsyncSession, community: str, number: int, by: int, now: datetime) -> int:
+    """Log that a moderator looked up who sent an item; returns the look-up's id (its mod-log post's key)."""
+    row = AuditRow(community=community, item_number=number, by_person=by, at=now)
+    session.add(row)
     await session.flush()
+    return int(row.id)
 
 
 async def delete_member(session: AsyncSession, person: int) -> int:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MessageFacts:
-    """What the rules look at in one message."""
+    """What the rules look at in one message (never changed once made: not frozen only because a frozen
+    dataclass of eleven fields costs microseconds to build, on every message)."""
 
     text: str
     author: str
@@ -35,10 +37,21 @@ class Tracker:
 
     def record(self, facts: MessageFacts, normalised: str | None) -> None:
         """Remember one message."""
-        self.member_times.setdefault(facts.author, deque(maxlen=self.keep)).append(facts.at)
-        self.channel_times.setdefault(facts.channel, deque(maxlen=self.keep)).append(facts.at)
+        at, author = facts.at, facts.author
+        # looked up before a deque is made: setdefault would build one for every message
+        times = self.member_times.get(author)
+        if times is None:
+            times = self.member_times[author] = deque(maxlen=self.keep)
+        times.append(at)
+        times = self.channel_times.get(facts.channel)
+        if times is None:
+            times = self.channel_times[facts.channel] = deque(maxlen=self.keep)
+        times.append(at)
         if normalised is not None:
-            self.member_texts.setdefault(facts.author, deque(maxlen=self.keep)).append((facts.at, normalised))
+            texts = self.member_texts.get(author)
+            if texts is None:
+                texts = self.member_texts[author] = deque(maxlen=self.keep)
+            texts.append((at, normalised))
         if len(self.member_times) > 50_000:  # forget the quiet ones rather than grow forever
             self.member_times.clear()
             self.member_texts.clear()
@@ -61,9 +74,9 @@ class Tracker:
         return count
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What a rule-kind check may look at: the message, recent activity, the shipped scam domains."""
+class Seen(NamedTuple):
+    """What a rule-kind check may look at: the message, recent activity, the shipped scam domains
+    (a tuple: made for every message)."""
 
     facts: MessageFacts
     tracker: Tracker

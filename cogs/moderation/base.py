@@ -29,16 +29,20 @@ from bot.cog import Cog
 from bot.components import Button
 from bot.content import Content, Mention, Segment, UserText, fmt, text, with_commands
 from bot.durations import format_duration
-from bot.events import CommandInvoked, Origin
-from bot.facts import CaseClosed, CaseOpened
+from bot.events import CommandInvoked
+from bot.facts import CaseClosed
 from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
+from bot.replies import reply
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
 from cogs.moderation.activity import Tracker
 from cogs.moderation.batching import Batcher
+from cogs.moderation.casefile import CaseFile
+from cogs.moderation.casefile import Target as CaseTarget
 from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
+from cogs.moderation.ruleset import RuleSet
 from cogs.moderation.settings import ModerationSettings
 from cogs.moderation.wave import RAID, WaveEntry, WaveGuard, summary_lines
 
@@ -46,6 +50,10 @@ EXCERPT = 300
 NEVER_TOO_LATE = timedelta(days=3650)
 # how long a wave's delete waits for the channel's next ones (Discord bulk-deletes up to 100 in one call)
 WAVE_DELETE_HOLD = 0.1
+
+
+async def _let_through(items: list[None]) -> list[None]:
+    return items
 
 
 def excerpt(value: str, limit: int = EXCERPT) -> str:
@@ -64,12 +72,10 @@ class RaidState:
     joins: deque[datetime] = field(default_factory=lambda: deque(maxlen=500))
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(CaseTarget):
     """Who a case is about, as shown in the mod log."""
 
-    user: UserRef
-    name: str
+    __slots__ = ()
 
     def mention(self) -> Mention:
         """A non-pinging mention."""
@@ -88,14 +94,18 @@ class ModerationBase(Cog):
         super().__init__(ctx)
         self.tracker = Tracker()
         # per channel, the last messages Steward saw (author id, time), oldest first: /purge's candidates;
-        # a dict so that forgetting a deleted message costs O(1) in a wave of deletes
-        self.recent: dict[str, dict[MessageRef, tuple[str, datetime]]] = {}
+        # a dict so that forgetting a deleted message costs O(1) in a wave of deletes; keyed by the message's
+        # id (a string hashes in C, a MessageRef in Python, and every message is remembered)
+        self.recent: dict[str, dict[str, tuple[MessageRef, str, datetime]]] = {}
         self.raid = RaidState()
         self.soft_muted: dict[tuple[str, str], datetime] = {}
-        # every case is written through one group commit: a wave's cases share transactions
-        self.case_writer: Batcher[dict[str, Any], tuple[Case, int]] = Batcher(self._write_cases)
+        self.cases = CaseFile(ctx)  # the case file: every case through one group commit
         self.wave = WaveGuard()
         self._deleters: dict[ChannelRef, Batcher[MessageRef, ActionResult]] = {}
+        # every message that broke a rule passes here before its case is made: a wave's handlers go on
+        # a few per turn of the event loop, so their casework never holds the loop for all of them at once
+        self.turnstile: Batcher[None, None] = Batcher(_let_through)
+        self._rule_set: RuleSet | None = None  # the rules of the settings running now (see Watch.rule_set)
 
     @contextlib.asynccontextmanager
     async def one_at_a_time(self, user: UserRef) -> AsyncIterator[None]:
@@ -108,7 +118,7 @@ class ModerationBase(Cog):
         """Drop a deleted message from the /purge candidates."""
         recent = self.recent.get(message.channel_id)
         if recent:
-            recent.pop(message, None)
+            recent.pop(message.id, None)
 
     @property
     def conf(self) -> ModerationSettings:
@@ -121,9 +131,7 @@ class ModerationBase(Cog):
     @staticmethod
     def reply(event: CommandInvoked | Any, message: str | Content, ephemeral: bool = True) -> Reply:
         """Answer the invoker."""
-        content = text(message) if isinstance(message, str) else message
-        origin: Origin = event.origin
-        return Reply(origin=origin, content=content, ephemeral=ephemeral)
+        return reply(event, message, ephemeral)
 
     async def target(self, user: UserRef, fallback: str = "") -> Target:
         """A member with the name to show."""
@@ -176,46 +184,21 @@ class ModerationBase(Cog):
                           message: MessageRef | None = None, note: str | None = None,
                           state: str = ACTIVE) -> tuple[Case, int]:
         """Record a case; with it, the member's active points once it is committed."""
-        now = self.ctx.now()
-        expires = None
-        if kind == "warn" and points:
-            expires = now + self.conf.escalation.expire_after
-        elif duration is not None:
-            expires = now + duration
-        person = await self.ctx.person(target.user)  # before the group commit: SQLite has one writer
-        case, total = await self.case_writer.submit(dict(
-            person_id=person, platform=target.user.platform, user_id=target.user.id, user_name=target.name[:100],
-            kind=kind, actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
-            rule=rule, reason=reason, evidence=evidence, points=points, state=state, created_at=now,
-            incident_at=incident_at, expires_at=expires,
-            channel_id=message.channel_id if message else None, message_id=message.id if message else None,
-            note=note))
-        await self.ctx.publish(CaseOpened(person=person, number=case.number, action=kind, points=points, rule=rule,
-                                          automatic=actor is None))
-        return case, total
-
-    async def _write_cases(self, rows: list[dict[str, Any]]) -> list[tuple[Case, int]]:
-        community = self.ctx.community.name
-        async with self.ctx.db.session() as session, session.begin():
-            cases = await repo.open_cases(session, community, rows)
-            counted = {c.person_id for c in cases if c.points}
-            totals = await repo.points_of(session, community, counted, self.ctx.now())
-        return [(c, totals.get(c.person_id, 0)) for c in cases]
+        return await self.cases.record(target, kind, reason=reason, actor=actor, rule=rule, evidence=evidence,
+                                       points=points, duration=duration, incident_at=incident_at, message=message,
+                                       note=note, state=state)
 
     async def get_case(self, number: int) -> Case | None:
         """A case by number."""
-        async with self.ctx.db.session() as session:
-            return await repo.by_number(session, self.ctx.community.name, number)
+        return await self.cases.by_number(number)
 
     async def case_by_id(self, case_id: int) -> Case | None:
         """A case by row id."""
-        async with self.ctx.db.session() as session:
-            return await repo.by_id(session, case_id)
+        return await self.cases.by_id(case_id)
 
     async def update_case(self, case: Case, *, only_if_state: str | None = None, **values: Any) -> bool:
         """Change a case's fields."""
-        async with self.ctx.db.session() as session, session.begin():
-            return await repo.change(session, case.id, only_if_state=only_if_state, **values)
+        return await self.cases.change(case, only_if_state=only_if_state, **values)
 
     def case_line(self, case: Case) -> str:
         """``#12 warn (1 pt)`` for lists."""

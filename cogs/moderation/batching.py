@@ -4,6 +4,11 @@ The first caller starts a drain task that lets every message already in flight j
 the whole batch at once; whatever arrives while a batch runs forms the next one (a group commit).
 Each caller gets its own result only once its batch is done, so nothing is reported before it
 happened. One caller alone costs one extra turn of the event loop.
+
+The callers of a batch are woken a slice at a time, one turn of the event loop apart: each goes on
+with its own work once woken (a case's DM, its mod-log entry), and five hundred of them woken at
+once would hold the loop for all of that work in a single turn (a stall of hundreds of
+milliseconds in a wave, with every other event waiting behind it).
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ class Batcher(Generic[T, R]):
     """Runs ``run`` over every item submitted while the previous batch was running."""
 
     def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = 500,
-                 hold: float = 0.0) -> None:
+                 hold: float = 0.0, wake: int = 25) -> None:
         self._run = run
         self._max = max_batch
         self._hold = hold
+        self._wake = max(1, wake)
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -48,6 +54,10 @@ class Batcher(Generic[T, R]):
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            woken = 0
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+                    woken += 1
+                    if woken % self._wake == 0 and woken < len(batch):
+                        await asyncio.sleep(0)  # those woken so far go on in this turn, the rest in the next

@@ -164,12 +164,12 @@ class MemberCommands(Enforcement):
         recent = self.recent.get(channel.id)
         if recent is None:
             return [self.reply(event, "Nothing to purge that Steward saw here.")]
-        picked = [ref for ref, (author, _at) in reversed(recent.items())
+        picked = [ref for ref, author, _at in reversed(recent.values())
                   if member is None or author == member.id][:count]
         if not picked:
             return [self.reply(event, "Nothing to purge that Steward saw here.")]
         for ref in picked:
-            recent.pop(ref, None)
+            recent.pop(ref.id, None)
         actor = await self.target(event.user)
         whose = f" by {(await self.target(member)).name}" if member is not None else ""
         await self.ctx.modlog(fmt("{a} purged {n} message(s){w} in {c}.", a=actor.name, n=len(picked), w=whose,

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.numbering import with_next_number
 from cogs.moderation.models import ACTIVE, EXPIRED, CaseRow
 
 PUNISHMENTS = ("warn", "timeout", "kick", "ban")
@@ -78,18 +78,14 @@ async def open_case(session: AsyncSession, *, community: str, **values: Any) -> 
 
 async def open_cases(session: AsyncSession, community: str, rows: list[dict[str, Any]]) -> list[Case]:
     """Insert cases with the community's next numbers in one statement (a group commit's share)."""
-    for _attempt in range(5):
-        number = int((await session.execute(
-            select(func.coalesce(func.max(CaseRow.number), 0)).where(CaseRow.community == community))).scalar_one())
-        values = [{**_DEFAULTS, **row, "community": community, "number": number + 1 + i} for i, row in enumerate(rows)]
-        try:
-            async with session.begin_nested():
-                # one executemany for the batch (the driver's C loop), then one read back by number
-                await session.execute(insert(CaseRow), values)
-        except IntegrityError:  # another process took a number: count again
-            continue
-        return await in_range(session, community, number + 1, number + len(rows))
-    raise RuntimeError("could not allocate a case number")
+    async def numbered(first: int) -> list[Case]:
+        # one executemany for the batch (the driver's C loop), then one read back by number
+        values = [{**_DEFAULTS, **row, "community": community, "number": first + i} for i, row in enumerate(rows)]
+        await session.execute(insert(CaseRow), values)
+        return await in_range(session, community, first, first + len(rows) - 1)
+
+    return await with_next_number(session, CaseRow.number, CaseRow.community, community, numbered,
+                                  what="a case number")
 
 
 async def points_of(session: AsyncSession, community: str, persons: set[int], now: datetime) -> dict[int, int]:

@@ -35,7 +35,7 @@ def applies(rule: Rule, channel_name: str) -> bool:
 
 def _check_other(rule: Rule, seen: Seen) -> str | None:
     for kind in rule.other_kinds:  # only the kinds this rule has, in the registry's order
-        detail = KINDS[kind](rule, seen)
+        detail = KINDS[kind].check(rule, seen)
         if detail is not None:
             return detail
     return None

@@ -338,6 +338,12 @@ class ModerationSettings(StrictModel):
             seen.add(rule.name)
         return value
 
+    def join_claims(self) -> dict[str, str]:
+        """An enabled account-age rule acts on every join (core check: bot.config.loader.join_claim_clashes)."""
+        found = [i for i, r in enumerate(self.rules)
+                 if r.enabled and r.age is not None and r.age.account is not None and not r.channels]
+        return {"account_age": f"rules.{found[0]}.age.account"} if found else {}
+
     def model_post_init(self, context: Any, /) -> None:
         """Compile every text rule into the engine now, so a bad rule fails the load, not a message."""
         self._engine = build_engine(self._text_rules("messages"))

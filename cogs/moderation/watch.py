@@ -13,8 +13,10 @@ from bot.refs import MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.activity import MessageFacts
 from cogs.moderation.enforce import Enforcement
+from cogs.moderation.matcher import TextHit
 from cogs.moderation.raid import RaidControl
-from cogs.moderation.rules import Hit, applies, evaluate, needs_age
+from cogs.moderation.rules import Hit, applies
+from cogs.moderation.ruleset import RuleSet
 
 RECENT = 500  # messages remembered per channel, for /purge
 
@@ -32,8 +34,11 @@ class Watch(RaidControl, Enforcement):
                 self.soft_muted[(case.platform, case.user_id)] = case.expires_at
 
     def _remember(self, event: MessagePosted) -> None:
-        recent = self.recent.setdefault(event.message.channel_id, {})
-        recent[event.message] = (event.author.id, event.occurred_at)
+        message = event.message
+        recent = self.recent.get(message.channel_id)
+        if recent is None:
+            recent = self.recent[message.channel_id] = {}
+        recent[message.id] = (message, event.author.id, event.occurred_at)
         if len(recent) > RECENT:
             del recent[next(iter(recent))]
 
@@ -52,7 +57,8 @@ class Watch(RaidControl, Enforcement):
         actions = await self._check(event.text, event.author, event.author_name, event.message,
                                     event.channel_name or f"#{event.message.channel_id}", event.occurred_at,
                                     mentions=len(set(event.mentions)), everyone=event.mentions_everyone,
-                                    attachments=tuple(a.filename for a in event.attachments), edited=False)
+                                    attachments=tuple(a.filename for a in event.attachments) if event.attachments
+                                    else (), edited=False)
         return actions
 
     @on(MessageDeleted)
@@ -70,34 +76,44 @@ class Watch(RaidControl, Enforcement):
                                  mentions=len(set(event.mentions)), everyone=event.mentions_everyone,
                                  attachments=(), edited=True)
 
+    def rule_set(self) -> RuleSet:
+        """The rule set of the settings running now (worked out again only after a reload)."""
+        settings = self.ctx.settings
+        current = self._rule_set
+        if current is None or current.settings is not settings:
+            current = self._rule_set = RuleSet(settings)
+        return current
+
     async def _check(self, text: str, author: UserRef, author_name: str, message: MessageRef, channel_name: str,
                      at: datetime, *, mentions: int, everyone: bool, attachments: tuple[str, ...],
                      edited: bool) -> list[Action]:
-        conf = self.conf
-        if not conf.rules:
+        rules = self.rule_set()
+        if rules.empty:
             return []
-        engine = conf.engine
-        matched, normalised = engine.match_with_text(text) if not engine.empty else ([], None)
-        text_hits = {h.rule: h.term for h in matched}
+        engine = rules.engine
+        if engine.empty:
+            matched: list[TextHit] = []
+            normalised = None
+        else:
+            matched, normalised = engine.match_with_text(text)
         account_age = membership_age = None
-        if needs_age(conf):
+        if rules.needs_age:
             info = await self.ctx.member(author)
             if info is not None:
                 now = self.ctx.now()
                 account_age = now - info.created_at if info.created_at else None
                 membership_age = now - info.joined_at if info.joined_at else None
-        facts = MessageFacts(text=text, author=f"{author.platform}:{author.id}", channel=message.channel_id,
-                             channel_name=channel_name, at=at, mentions=mentions, everyone=everyone,
-                             attachments=attachments, account_age=account_age, membership_age=membership_age,
-                             edited=edited)
+        facts = MessageFacts(text, f"{author.platform}:{author.id}", message.channel_id, channel_name, at, mentions,
+                             everyone, attachments, account_age, membership_age, edited)
         if not edited:
             repeats = None
-            if _wants_repeats(conf):  # the matcher's normalised text when it has one: normalised once
+            if rules.wants_repeats:  # the matcher's normalised text when it has one: normalised once
                 repeats = " ".join(normalised.split()) if normalised is not None else _normalised_for_repeats(text)
             self.tracker.record(facts, repeats)
-        hits = evaluate(conf, facts, self.tracker, text_hits)
+        hits = rules.evaluate(facts, self.tracker, {h.rule: h.term for h in matched} if matched else {})
         if not hits:
             return []
+        await self.turnstile.submit(None)
         hits = await self._not_exempt(author, hits)
         if not hits:
             return []
@@ -174,10 +190,6 @@ class Watch(RaidControl, Enforcement):
             if rule.enabled:
                 out.append(Hit(hit.rule, rule.name, f"display name matched “{hit.term}”", rule.shadow))
         return out
-
-
-def _wants_repeats(conf: object) -> bool:
-    return bool(getattr(conf, "wants_repeats", False))
 
 
 def _normalised_for_repeats(text: str) -> str:

@@ -3,7 +3,8 @@ itself with SIGKILL at one step of the outbox: ``python -m tests.bot.outbox_chil
 
 STEP is ``staged`` (the job's transaction is not committed yet), ``sending`` (marked, not yet
 sent) or ``sent`` (the platform answered, not yet marked done); KEY is the end of the entry key.
-``none`` runs until terminated.
+``none`` runs until terminated; ``after`` dies at the KEY-th step the outbox observes, whatever it is
+(the kill loop of many expiries).
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ async def main(port: int, config_path: str, step: str, key: str) -> None:
     adapters, _console, clock = build_adapters(config, catalog)
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock)
 
+    seen = [0]
+
     def crash(at: str, entry: Entry) -> None:
-        if at == step and entry.key.endswith(key):
+        seen[0] += 1
+        if (at == step and entry.key.endswith(key)) or (step == "after" and seen[0] == int(key)):
             os.kill(os.getpid(), signal.SIGKILL)
 
     runtime.effects.outbox.observers.append(crash)

@@ -13,6 +13,7 @@ from bot.commands import Param, ParamType
 from bot.components import Button
 from bot.config.types import StrictModel
 from bot.content import UserText, fmt, text
+from bot.dispatcher import only_for
 from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, MemberJoined, MessagePosted
 from bot.permissions import Level
 from bot.refs import UserRef
@@ -211,3 +212,27 @@ async def test_unsupported_action_is_reported_to_modlog(db_url: str) -> None:
         assert any("does not let Steward timeout" in n for n in notes)
     finally:
         await h.close()
+
+
+async def test_a_middleware_declaring_the_events_it_acts_on_sees_only_those(h: Harness) -> None:
+    seen: list[str] = []
+
+    class Commands:
+        only = (CommandInvoked,)
+
+        async def __call__(self, d, nxt) -> None:  # type: ignore[no-untyped-def]
+            seen.append(type(d.event).__name__)
+            await nxt(d)
+
+    async def everything(d, nxt) -> None:  # type: ignore[no-untyped-def]
+        seen.append("all:" + type(d.event).__name__)
+        await nxt(d)
+
+    dispatcher = h.runtime.dispatcher
+    dispatcher.middleware.extend([Commands(), everything])  # a changed list: the chains are built again
+    assert texts(await h.post("alice", "echo hi")) == ["alice said hi"]
+    assert texts(await h.command("alice", "/count 2")) == ["1 2"]
+    assert seen == ["all:MessagePosted", "CommandInvoked", "all:CommandInvoked"]
+    # the core's own: a plain message passes no permission look-up or command limit, a command does both
+    messages = [mw for mw in dispatcher.middleware if only_for(mw) is not None]
+    assert len(messages) == 3 and all(not issubclass(MessagePosted, only_for(mw) or ()) for mw in messages)

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.actions import File, SendDirect, SendMessage
+from bot.actions import BanMember, File, Reply, SendDirect, SendMessage
 from bot.content import CommandMention, Content, Mention, Moment, UserText
 from bot.outbox import outbox_table
 from bot.outbox.codec import decode, encode
-from bot.outbox.rules import DIRECT, MODLOG, expiry
+from bot.outbox.rules import DIRECT, MODLOG, channel_of, expiry
 from bot.refs import ChannelRef, MessageRef, UserRef
 from bot.runtime import Runtime
 from bot.testing import Harness
@@ -71,6 +72,38 @@ async def test_a_dm_worth_sending_until_a_deadline_expires_and_is_reported(db_ur
         assert not [a for a in performed if isinstance(a, SendDirect)], "a stale reminder is not sent"
         [report] = reports(performed)
         assert "no longer worth sending" in report and "Starts in 10 minutes" in report
+    finally:
+        await h.close()
+
+
+LANE_ACTIONS = {
+    "answer": lambda h, bob: Reply(origin=h.origin("bob"), content=Content(("Your appeal is in",))),
+    "sanction": lambda h, bob: BanMember(scope=h.adapter.scope, user=bob, reason="spam"),
+    "modlog": lambda h, bob: SendMessage(channel=ChannelRef("memory", "mod-log"), content=Content(("Case #9 ended",))),
+    "post": lambda h, bob: SendMessage(channel=ChannelRef("memory", "events"), content=Content(("Meetup at 6",))),
+    "direct": lambda h, bob: SendDirect(user=bob, content=Content(("Starts in 10 minutes",))),
+}
+
+
+@pytest.mark.parametrize("lane", list(LANE_ACTIONS))
+async def test_what_a_lane_could_not_deliver_is_reported_in_the_mod_log(db_url: str, lane: str) -> None:
+    """Every lane: an entry held past its deadline (the platform kept saying wait) is reported once."""
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        bob = h.add_member("bob")
+        cog = h.runtime.cogs_of("acme")[1]
+        action = LANE_ACTIONS[lane](h, bob)
+        outbox = h.runtime.effects.outbox
+        outbox.pacers["memory"].hold(channel_of(action), 600)  # the platform said: wait 10 minutes
+        async with h.runtime.db.session() as session, session.begin():
+            await cog.ctx.effect(session, action, key=f"lane:{lane}", deliver_by=h.clock.now() + timedelta(minutes=5))
+        performed = await h.advance(minutes=11) + await h.advance(minutes=5)
+        assert not [a for a in performed if type(a) is type(action) and a == action], "not sent after its deadline"
+        [report] = reports(performed)
+        assert "1 thing" in report and "no longer worth sending" in report, report
+        async with h.runtime.db.session() as session:
+            [row] = (await session.execute(select(outbox_table).where(outbox_table.c.key == f"acme:lane:{lane}"))).all()
+        assert (row.lane, row.status, row.reported) == (lane, "expired", 1)
     finally:
         await h.close()
 

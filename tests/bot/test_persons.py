@@ -170,3 +170,24 @@ async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:
     assert await bodies(h) == []
     [answer] = texts(await h.command("ann", "/forget admin"))
     assert "admin" in answer and "can't" in answer  # members may not
+
+
+async def test_concurrent_first_sightings_share_one_look_up(h: Harness) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = h.runtime.db.engine.sync_engine  # type: ignore[union-attr]
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        ctx = cog(h, "notes").ctx
+        ids = await asyncio.gather(*(ctx.person(UserRef("memory", "zed")) for _ in range(50)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(set(ids)) == 1
+    # one read and one creation, not fifty of each
+    assert sum("core_accounts" in s and s.lstrip().startswith("SELECT") for s in statements) == 1
+    assert sum(s.lstrip().startswith("INSERT INTO core_persons") for s in statements) == 1

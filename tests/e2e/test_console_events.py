@@ -40,19 +40,23 @@ def create(start: str, details: str) -> list[str]:
 
 
 def test_waitlist_reminders_restart_cancel_and_remind_on_the_console(tmp_path: Path) -> None:
-    first = run(tmp_path, [*create("in 3 hours", "capacity 1"), "bob: press m2 1", "carol: press m2 1",
-                           "bob: press m2 3", "dan: press m2 2", "alice: /remind in 2h check the PR"])
+    first = run(tmp_path, [*create("in 3 hours", "capacity 1; reminders 2h, 1h"), "bob: press m2 1",
+                           "carol: press m2 1", "bob: press m2 3", "dan: press m2 2",
+                           "alice: /remind in 2h check the PR"])
     assert "steward → carol: The event is full: you're on the waitlist, number 1 — Game night." in first
     assert "[dm:carol] steward: A seat freed up: you're now going to event #1 (Game night)" in first
     assert "Going 1 · Maybe 1 · Can't go 1 · 0 seat(s) left" in first
     # A restart between creation and the reminders: the second run has only the database.
-    second = run(tmp_path, [":time +1h59m", ":time +2m", ":time +1h", "alice: /event cancel 1", ":time +3h"])
+    second = run(tmp_path, [":time +1h30m", ":time +20m", ":time +11m", ":time +1h", "alice: /event cancel 1",
+                            ":time +3h"])
     lines = second.splitlines()
-    reminders = [x for x in lines if "⏰ Reminder: Game night starts" in x]
-    assert len(reminders) == 1 and reminders[0].split("] ")[0].endswith("[dm:carol")  # once, to the one going
+    reminders = [i for i, x in enumerate(lines) if "⏰ Reminder: Game night starts" in x]
+    assert len(reminders) == 2 and all(lines[i].split("] ")[0].endswith("[dm:carol") for i in reminders)
+    jumps = [lines.index(f"[console] time moves forward {step}") for step in ("1h30m", "20m", "11m", "1h")]
+    assert jumps[0] < reminders[0] < jumps[1] and jumps[2] < reminders[1] < jumps[3]  # 2h, then 1h before: once each
     assert sum("You asked me to remind you: check the PR" in x for x in lines) == 1
     assert lines.index(next(x for x in lines if "check the PR" in x and "[dm:alice]" in x)) > \
-        lines.index("[console] time moves forward 1h59m")  # at its time, not before
+        jumps[1]  # at its time (2h after it was set), not before
     assert "is starting now" in second
     told = sorted(x.split("]")[0].split(":")[-1] for x in lines if "is cancelled." in x and "[dm:" in x)
     assert told == ["bob", "carol", "dan"]

@@ -18,7 +18,7 @@ alice: my eyes hurt at night
 alice: ux
 alice: no
 bob: export to csv would save me an hour a week
-carol: react m2 💡
+carol: react m10 💡
 #feedback
 dave: Calendar sync with Google please
 #general
@@ -27,7 +27,7 @@ erin: the phone app needs a dark theme
 erin: -
 erin: feature
 erin: -
-erin: press m6 1
+erin: press m26 1
 frank: /feedback vote 1
 frank: /feedback vote 1
 :role mo Moderators
@@ -58,7 +58,7 @@ def test_the_feedback_loop_on_the_console(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     # capture three ways
     assert "steward → alice: Thanks! Your feedback is #1: Please add dark mode to mobile." in out
-    assert "(m3) [#general] steward: Thanks! Your feedback is #2: export to csv would save me an hour a week." in out
+    assert "(m15) [#general] steward: Thanks! Your feedback is #2: export to csv would save me an hour a week." in out
     assert "[#feedback] steward: Thanks! Your feedback is #3: Calendar sync with Google please." in out
     # the paraphrase is offered, and taken
     assert ("steward → erin: Thanks! Your feedback is #4: the phone app needs a dark theme.\n"

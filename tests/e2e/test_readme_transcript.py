@@ -23,9 +23,9 @@ def test_the_readme_transcript_is_current() -> None:
 def test_a_stale_transcript_is_caught(tmp_path: Path) -> None:
     stale = tmp_path / "README.md"
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "[action] delete m3 (rule banned-words)" in text
-    stale.write_text(text.replace("[action] delete m3 (rule banned-words)", "[action] delete m3"), encoding="utf-8")
+    assert "[action] delete m11 (rule banned-words)" in text
+    stale.write_text(text.replace("[action] delete m11 (rule banned-words)", "[action] delete m11"), encoding="utf-8")
     result = check(stale)
     assert result.returncode == 1
     assert "stale; run `make transcript`" in result.stderr
-    assert "+[action] delete m3 (rule banned-words)" in result.stderr
+    assert "+[action] delete m11 (rule banned-words)" in result.stderr

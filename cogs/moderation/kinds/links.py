@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cogs.moderation.activity import Seen
+from collections.abc import Callable, Sequence
+
+from cogs.moderation.activity import MessageFacts, Seen, Tracker
 from cogs.moderation.links import find_invites, find_links, listed
 from cogs.moderation.settings import Rule
 
@@ -30,3 +32,20 @@ def check(rule: Rule, seen: Seen) -> str | None:
             if spec.allow_only and link.explicit:
                 return f"domain not allowed: {link.domain}"
     return None
+
+
+def domainish(text: str) -> bool:
+    """Whether some dot in the text has two letters after it, as the last dot of every domain the link
+    and invite patterns find has (``isalpha`` holds for every letter they take, case-folded ones too)."""
+    at = text.find(".")
+    while at != -1:
+        if text[at + 1:at + 3].isalpha() and at + 3 <= len(text):
+            return True
+        at = text.find(".", at + 1)
+    return False
+
+
+def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
+    """Only text with something domain-shaped can hold a link."""
+    del rules
+    return lambda facts, tracker: domainish(facts.text)

@@ -26,10 +26,11 @@ async def test_lines_that_used_to_break_the_session_get_a_hint(sqlite_url: str) 
 async def test_press_without_a_number_and_reactions_answer(sqlite_url: str) -> None:
     async with Session(sqlite_url) as s:
         out = await s.feed("bob: check out this casino")  # a warning DM with one Appeal button
-        dm = next(line for line in out if "[dm:bob]" in line).split()[0].strip("()")
+        dm = next(line for line in out if "[dm:bob]" in line and "warned" in line).split()[0].strip("()")
         modlog = next(line for line in out if "[#mod-log]" in line).split()[0].strip("()")
-        assert await s.feed("+alice", f"alice: press {dm}", f"alice: react {dm} 👍") == [
-            "[console] alice joined", *[f"[blocked] {dm} is a direct message to bob; only they can see it"] * 2]
+        tried = await s.feed("+alice", f"alice: press {dm}", f"alice: react {dm} 👍")  # (alice is welcomed too)
+        assert tried[0] == "[console] alice joined"
+        assert tried[-2:] == [f"[blocked] {dm} is a direct message to bob; only they can see it"] * 2
         many = await s.feed(f"mo: press {modlog}")
         assert any(f"[console] {modlog} has buttons 1 to 3" in line for line in many)
         assert not any("pressed" in line for line in many)  # nothing was pressed
@@ -53,8 +54,8 @@ async def test_a_banned_member_cannot_rejoin(sqlite_url: str) -> None:
 async def test_multi_line_messages_are_one_message(sqlite_url: str) -> None:
     async with Session(sqlite_url) as s:
         out = await s.feed("alice: first line \\", "second line \\", "third line")
-        assert out[-1] == "(m1) [#general] alice: first line\nsecond line\nthird line"
-        assert sum(1 for line in out if line.startswith("(m")) == 1
+        assert out[-1].endswith(") [#general] alice: first line\nsecond line\nthird line")
+        assert sum(1 for line in out if line.startswith("(m") and "alice:" in line) == 1
 
 
 async def test_attachments_reach_the_rules(sqlite_url: str) -> None:
@@ -62,7 +63,8 @@ async def test_attachments_reach_the_rules(sqlite_url: str) -> None:
                         sqlite_url)
     joined = "\n".join(out)
     assert "[#general] bob: [file setup.exe] here is the installer" in joined
-    assert "[action] delete m1 (rule risky-files)" in out
+    posted = next(line for line in out if "bob: [file setup.exe]" in line).split()[0].strip("()")
+    assert f"[action] delete {posted} (rule risky-files)" in out
     assert "rule risky-files" not in joined.split("carol: [file cat.png]")[1]
 
 

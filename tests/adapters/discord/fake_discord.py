@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ API = "/api/v10"
 # Intent bits the fake enforces (close 4014 when asked for without being granted).
 PRIVILEGED = {"members": 1 << 1, "presences": 1 << 8, "message_content": 1 << 15}
 APP_FLAGS = {"members": 1 << 15, "message_content": 1 << 19}  # the "limited" flags of apps under 100 servers
+GUILD_SCHEDULED_EVENTS = 1 << 16  # the (unprivileged) intent for scheduled events and interest in them
 
 
 def perms(*names: str) -> int:
@@ -111,6 +112,8 @@ class Guild:
     roles: dict[str, Role] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> the event as Discord holds it
+    interested: dict[int, set[int]] = field(default_factory=dict)  # scheduled event id -> interested user ids
 
     def __post_init__(self) -> None:
         self.roles["@everyone"] = Role(self.id, "@everyone", 0, EVERYONE_PERMS)
@@ -142,7 +145,7 @@ class Guild:
             "unavailable": False, "member_count": len(self.members), "voice_states": [],
             "members": [m.payload() for m in self.members.values()],
             "channels": [c.payload(self.id) for c in self.channels.values()], "threads": [], "presences": [],
-            "stage_instances": [], "guild_scheduled_events": [],
+            "stage_instances": [], "guild_scheduled_events": list(self.scheduled_events.values()),
         }
 
 
@@ -155,9 +158,34 @@ class Call:
     json: Any
     query: dict[str, str]
     reason: str | None = None
+    at: float = 0.0  # the event loop's clock when the fake received it
+    limited: bool = False  # answered 429
 
     def __repr__(self) -> str:
         return f"{self.method} {self.path} {json.dumps(self.json)[:200] if self.json is not None else ''}"
+
+
+@dataclass
+class _Storm:
+    method: str
+    pattern: re.Pattern[str]
+    until: float  # loop time
+    retry_afters: Iterator[float]
+    dms: bool = False  # only channels that are DMs
+
+
+@dataclass
+class Limited:
+    """One 429 the fake gave: when, to which route, for how long, and whether it was global."""
+
+    at: float
+    path: str
+    retry_after: float
+    everything: bool
+
+
+# Interaction answers are not bound by the global limit (Discord's rate-limit documentation).
+EXEMPT_FROM_GLOBAL = re.compile(r"^/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+)")
 
 
 @dataclass
@@ -175,6 +203,7 @@ class _Session:
         self.ws = ws
         self.seq = 0
         self.shard: tuple[int, int] = (0, 1)
+        self.intents = 0  # what IDENTIFY asked for: Discord sends a session only the events its intents cover
         self.ready = False
 
     async def send(self, payload: dict[str, Any]) -> None:
@@ -209,12 +238,20 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.dm_channels: dict[int, int] = {}  # user id -> the DM channel Steward opened with them
         self.failures: list[_Failure] = []
+        self.storms: list[_Storm] = []
+        self.global_until = 0.0  # loop time a global limit lasts until
+        self.limited: list[Limited] = []  # every 429 the fake gave
+        # (posts, per seconds) a channel takes, told in X-RateLimit-* headers as Discord does; None: no limit
+        self.message_bucket: tuple[int, float] | None = None
+        self.overruns = 0  # posts beyond the bucket (answered 429): a client that ignored the headers
+        self._windows: dict[int, tuple[float, int]] = {}
         self.unmodelled: list[str] = []  # requests to routes this fake does not model (a test failure)
         self.bans: dict[int, set[int]] = {}  # guild id -> banned user ids
         self.nonces: dict[tuple[int, str], dict[str, Any]] = {}  # (channel, enforced nonce) -> the message
         self.shard_count = 1
         self.port = 0
         self._mark = 0
+        self._pending: list[tuple[str, Guild, dict[str, Any]]] = []  # gateway events a REST call caused
         self._runner: web.AppRunner | None = None
 
     # -- world ---------------------------------------------------------------------------------
@@ -235,6 +272,63 @@ class FakeDiscord:
              message: str = "Missing Permissions", times: int | None = None) -> None:
         """Answer matching requests with a Discord error (``times`` None: always)."""
         self.failures.append(_Failure(method, re.compile(pattern), status, code, message, times))
+
+    def storm(self, method: str, pattern: str, seconds: float, retry_afters: Iterable[float], *,
+              dms: bool = False) -> None:
+        """For ``seconds`` from now, matching requests (to DM channels only, with ``dms``) answer 429
+        with Retry-After taken in turn."""
+        until = asyncio.get_running_loop().time() + seconds
+        self.storms.append(_Storm(method, re.compile(pattern), until, itertools.cycle(list(retry_afters)), dms))
+
+    def global_limit(self, seconds: float) -> None:
+        """For ``seconds`` from now every request (but interaction answers) answers a global 429."""
+        self.global_until = asyncio.get_running_loop().time() + seconds
+
+    def early(self) -> list[Call]:
+        """Calls made inside a Retry-After the fake had given for their route (or globally)."""
+        found = []
+        for call in self.calls:
+            for limit in self.limited:
+                if limit.at < call.at < limit.at + limit.retry_after - 0.01 and (
+                        (limit.everything and not EXEMPT_FROM_GLOBAL.match(call.path)) or limit.path == call.path):
+                    found.append(call)
+                    break
+        return found
+
+    def _rate_limit(self, call: Call) -> web.Response | None:
+        now = asyncio.get_running_loop().time()
+        if now < self.global_until and not EXEMPT_FROM_GLOBAL.match(call.path):
+            retry = round(self.global_until - now, 3)
+            self.limited.append(Limited(now, call.path, retry, True))
+            return _limited(retry, everything=True)
+        for storm in self.storms:
+            match = storm.pattern.search(call.path)
+            if storm.dms and match is not None and int(match.group(1)) not in self.dm_channels.values():
+                continue
+            if storm.method == call.method and match is not None and now < storm.until:
+                retry = next(storm.retry_afters)
+                self.limited.append(Limited(now, call.path, retry, False))
+                return _limited(retry, everything=False)
+        return None
+
+    def _bucket(self, call: Call) -> tuple[web.Response | None, dict[str, str]]:
+        """Count a post against its channel's bucket: the headers to send, or a 429 when it is spent."""
+        match = re.fullmatch(r"/channels/(\d+)/messages", call.path)
+        if self.message_bucket is None or call.method != "POST" or match is None:
+            return None, {}
+        limit, per = self.message_bucket
+        channel, now = int(match.group(1)), asyncio.get_running_loop().time()
+        start, used = self._windows.get(channel, (now, 0))
+        if now >= start + per:
+            start, used = now, 0
+        reset = round(start + per - now, 3)
+        if used >= limit:
+            self.overruns += 1
+            self.limited.append(Limited(now, call.path, reset, False))
+            return _limited(reset, everything=False), {}
+        self._windows[channel] = (start, used + 1)
+        return None, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(limit - used - 1),
+                      "X-RateLimit-Reset-After": f"{reset:g}", "X-RateLimit-Bucket": "messages"}
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -285,10 +379,12 @@ class FakeDiscord:
 
     # -- gateway events -------------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
-        """Send a DISPATCH to every ready session (or the shard owning ``guild_id``)."""
+    async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
+                       intent: int | None = None) -> None:
+        """Send a DISPATCH to every ready session (or the shard owning ``guild_id``); ``intent``: only to
+        sessions that asked for that intent bit at IDENTIFY, as Discord does."""
         for session in self.sessions:
-            if not session.ready:
+            if not session.ready or (intent is not None and not session.intents & intent):
                 continue
             if guild_id is not None and (guild_id >> 22) % session.shard[1] != session.shard[0]:
                 continue
@@ -337,6 +433,24 @@ class FakeDiscord:
             "user_id": str(member.id), "channel_id": str(guild.channels[channel].id), "message_id": str(message_id),
             "guild_id": str(guild.id), "member": member.payload(), "emoji": {"id": None, "name": emoji},
             "burst": False, "type": 0}, guild_id=guild.id)
+
+    async def interest(self, guild: Guild, event_id: int, user: str, *, interested: bool = True) -> None:
+        """A member presses "Interested" on a Scheduled Event (or takes it back): what Discord sends.
+
+        Discord lets members mark interest only in an event that is scheduled or active, and sends
+        GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE only to sessions with the GUILD_SCHEDULED_EVENTS intent.
+        """
+        event = guild.scheduled_events[event_id]
+        assert event["status"] in (1, 2), f"Discord shows no Interested button at status {event['status']}"
+        member = guild.members[user]
+        marked = guild.interested.setdefault(event_id, set())
+        if (member.id in marked) == interested:
+            return  # pressing it again changes nothing, and Discord sends nothing
+        (marked.add if interested else marked.discard)(member.id)
+        event["user_count"] = len(marked)
+        await self.dispatch("GUILD_SCHEDULED_EVENT_USER_ADD" if interested else "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+                            {"guild_scheduled_event_id": str(event_id), "user_id": str(member.id),
+                             "guild_id": str(guild.id)}, guild_id=guild.id, intent=GUILD_SCHEDULED_EVENTS)
 
     async def member_leave(self, guild: Guild, name: str) -> Member:
         """GUILD_MEMBER_REMOVE (the member is gone from the fake's guild too)."""
@@ -480,6 +594,7 @@ class FakeDiscord:
                 return
         shard = tuple(d.get("shard") or (0, 1))
         session.shard = (int(shard[0]), int(shard[1]))
+        session.intents = asked
         mine = [g for g in self.guilds.values() if (g.id >> 22) % session.shard[1] == session.shard[0]]
         await session.send({"op": 0, "t": "READY", "d": {
             "v": 10, "user": self.bot.user(), "guilds": [{"id": str(g.id), "unavailable": True} for g in mine],
@@ -506,10 +621,18 @@ class FakeDiscord:
                 body = _multipart(request.headers["Content-Type"], raw)
                 if isinstance(body, web.Response):
                     return body
-        call = Call(request.method, path, body, dict(request.query), request.headers.get("X-Audit-Log-Reason"))
+        call = Call(request.method, path, body, dict(request.query), request.headers.get("X-Audit-Log-Reason"),
+                    asyncio.get_running_loop().time())
+        bucket: dict[str, str] = {}
         if not (request.method == "GET" and path in ("/users/@me", "/oauth2/applications/@me", "/gateway/bot",
                                                      "/gateway")):
             self.calls.append(call)
+            limited = self._rate_limit(call)
+            if limited is None:
+                limited, bucket = self._bucket(call)
+            if limited is not None:
+                call.limited = True
+                return limited
         for failure in self.failures:
             if failure.method == request.method and failure.pattern.search(path) and failure.times != 0:
                 if failure.times is not None:
@@ -517,9 +640,14 @@ class FakeDiscord:
                 return _json({"message": failure.message, "code": failure.code}, status=failure.status)
         status, answer = self._answer(call)
         await self._overwrites_changed(call)
+        while self._pending:  # what Discord tells the gateway about the change, after it answered
+            name, guild, data = self._pending.pop(0)
+            await self.dispatch(name, dict(data), guild_id=guild.id, intent=GUILD_SCHEDULED_EVENTS)
         if answer is None:
             return web.Response(status=204)
-        return _json(answer, status=status)
+        response = _json(answer, status=status)
+        response.headers.update(bucket)
+        return response
 
     def _answer(self, call: Call) -> tuple[int, Any]:
         m, p, body = call.method, call.path, call.json or {}
@@ -601,14 +729,47 @@ class FakeDiscord:
                          "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
                                              "archive_timestamp": iso()}}
         if match := re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", p):
-            return 200, {"id": match.group(2) or str(snowflake()), "guild_id": match.group(1),
-                         "creator_id": str(self.bot.id), "status": body.get("status", 1), **body}
+            return self._scheduled_event(m, self.guilds[int(match.group(1))], match.group(2), body)
         if any(re.fullmatch(pattern, f"{m} {p}") for pattern in NO_CONTENT):
             return 204, None
         # Discord would answer something specific: a route the fake does not model fails the test
         # (the fixture asserts `unmodelled` is empty) instead of passing on a made-up 204.
         self.unmodelled.append(f"{m} {p}")
         return 404, {"message": f"the fake Discord does not model {m} {p}", "code": 0}
+
+    def _scheduled_event(self, method: str, guild: Guild, event_id: str | None,
+                         body: dict[str, Any]) -> tuple[int, Any]:
+        """Create (POST) or edit (PATCH) a Scheduled Event as Discord checks and keeps it; the gateway hears of it."""
+        if method == "POST" and event_id is None:
+            missing = [k for k in ("name", "privacy_level", "scheduled_start_time", "entity_type") if k not in body]
+            if body.get("entity_type") == 3:
+                missing += [k for k in ("scheduled_end_time",) if not body.get(k)]
+                if not (body.get("entity_metadata") or {}).get("location"):
+                    missing.append("entity_metadata.location")
+            if missing or body.get("privacy_level") != 2:
+                return 400, {"message": f"Invalid Form Body: {', '.join(missing) or 'privacy_level'} required",
+                             "code": 50035}
+            event = {"id": str(snowflake()), "guild_id": str(guild.id), "channel_id": None, "creator_id":
+                     str(self.bot.id), "description": None, "scheduled_end_time": None, "entity_id": None,
+                     "entity_metadata": None, "user_count": 0, "image": None, **body, "status": 1}
+            guild.scheduled_events[int(event["id"])] = event
+            self._pending.append(("GUILD_SCHEDULED_EVENT_CREATE", guild, event))
+            return 200, event
+        if method == "PATCH" and event_id is not None:
+            event = guild.scheduled_events.get(int(event_id))
+            if event is None:
+                return 404, {"message": "Unknown Guild Scheduled Event", "code": 10070}
+            status = body.get("status", event["status"])
+            if status != event["status"] and (event["status"], status) not in ((1, 2), (1, 4), (2, 3)):
+                return 400, {"message": f"Invalid Form Body: status {event['status']} can't become {status}",
+                             "code": 50035}
+            if event["status"] in (3, 4):
+                return 400, {"message": "Cannot edit a finished or canceled event", "code": 180000}
+            event.update(body)
+            self._pending.append(("GUILD_SCHEDULED_EVENT_UPDATE", guild, event))
+            return 200, event
+        self.unmodelled.append(f"{method} /guilds/{guild.id}/scheduled-events/{event_id or ''}")
+        return 404, {"message": "the fake Discord does not model that", "code": 0}
 
     async def _overwrites_changed(self, call: Call) -> None:
         """PUT/DELETE of a permission overwrite: keep the channel's state and tell the gateway, as Discord does."""
@@ -653,6 +814,18 @@ class FakeDiscord:
 def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py parses a body as JSON only when Content-Type is exactly application/json.
     return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+
+def _limited(retry_after: float, *, everything: bool) -> web.Response:
+    """A 429 as Discord sends it (discord.py reads the body's retry_after and wants the Via header)."""
+    headers = {"Retry-After": f"{retry_after:g}", "Via": "1.1 google", "X-RateLimit-Limit": "5",
+               "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": f"{retry_after:g}",
+               "X-RateLimit-Scope": "global" if everything else "user"}
+    if everything:
+        headers["X-RateLimit-Global"] = "true"
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": everything,
+            "code": 0}
+    return web.Response(status=429, text=json.dumps(body), content_type="application/json", headers=headers)
 
 
 async def wait_until(check: Callable[[], Any], *, within: float = 5.0, what: str = "condition") -> Any:

@@ -137,3 +137,19 @@ async def test_token_without_any_discord_community_is_a_startup_error(fake: Fake
     path.write_text(path.read_text().replace(f'discord: {{guild: "{world.guild.id}"}}', ""))
     with pytest.raises(StartupError, match="no community names its Discord server"):
         await start_steward(path)
+
+
+async def test_start_up_says_what_the_scheduled_events_intent_and_members_off_mean(
+        fake: FakeDiscord, tmp_path: Path) -> None:
+    from tests.adapters.discord.fake_discord import GUILD_SCHEDULED_EVENTS
+
+    world = build_world(fake)
+    runtime = await start_steward(write_config(tmp_path, world.guild, discord_extra=", members: false"))
+    try:
+        [identify] = fake.identifies
+        assert int(identify["intents"]) & GUILD_SCHEDULED_EVENTS  # interest in Scheduled Events arrives with it
+        report = runtime.adapters["discord"].report  # type: ignore[attr-defined]
+        assert any("native Scheduled Event counts as Maybe only for members Steward has already seen" in line
+                   for line in report)
+    finally:
+        await runtime.stop()

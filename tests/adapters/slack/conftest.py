@@ -29,10 +29,11 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 def config_yaml(fake: FakeSlack, db: str, *, mode: str = "http", admin: bool = True, team: str | None = "T0001",
                 extra: str = "", channels: dict[str, str] | None = None, sections: str | None = None,
-                post_interval: float = 0) -> str:
+                post_interval: float = 0, roles: str = "") -> str:
     """A config file as an admin would write it, Slack pointed at the fake.
 
-    ``sections`` replaces the demo cog's section with the given cog sections (YAML at community level).
+    ``sections`` replaces the demo cog's section with the given cog sections (YAML at community level);
+    ``roles`` adds role purposes (``member: [Members]``) beside the moderator and admin ones.
     """
     lines = [
         f'storage: {{url: "{db}"}}',
@@ -58,7 +59,7 @@ def config_yaml(fake: FakeSlack, db: str, *, mode: str = "http", admin: bool = T
         "communities:",
         "  - name: acme",
         *([f"    slack: {{team: {team}}}"] if team else []),
-        "    roles: {moderator: [Moderators], admin: [Admins]}",
+        "    roles: {moderator: [Moderators], admin: [Admins]" + (f", {roles}" if roles else "") + "}",
         "    channels: {" + ", ".join(f'{k}: "{v}"' for k, v in chans.items()) + "}",
         "    commands: {per_member: 50, window: 10s}",
     ]

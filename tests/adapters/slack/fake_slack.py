@@ -98,6 +98,8 @@ class FakeSlack:
         self.hook_answers: dict[str, tuple[int, str]] = {}  # response_url name -> (status, body)
         self.clock: Any = None  # an injected clock (``.now()``): calls are stamped with it, storms follow it
         self.storms: list[Storm] = []
+        self.deactivated: set[str] = set()  # users whose accounts are deactivated: no DM reaches them
+        self.lost_answers: list[tuple[str, str]] = []  # (method, channel): done, then the connection drops
         self.limited: list[tuple[datetime, str, float]] = []  # (when, channel, Retry-After) of each storm 429
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
@@ -233,6 +235,11 @@ class FakeSlack:
             self.unmodelled.append(method)
             return _error("unknown_method")
         result = handler(ws, args)
+        lost = (method, str(args.get("channel", "")))
+        if lost in self.lost_answers:  # Slack did it, but its answer never reaches Steward
+            self.lost_answers.remove(lost)
+            if request.transport is not None:
+                request.transport.close()
         return result if isinstance(result, web.Response) else web.json_response({"ok": True, **result})
 
     def _auth_test(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
@@ -269,6 +276,8 @@ class FakeSlack:
 
     def _conversations_open(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any] | web.Response:
         user = str(args.get("users", ""))
+        if user in self.deactivated:
+            return _error("user_disabled")
         if user not in ws.users or ws.users[user].get("is_bot"):
             return _error("cannot_dm_bot" if user in ws.users else "user_not_found")
         return {"channel": {"id": "D" + user[1:]}}

@@ -203,7 +203,7 @@ async def test_escalation_without_delete_or_timeout_alerts_moderators(start_stew
     assert "moderators, please" in said and "deletes their messages" not in said  # no promise it can't keep
     await steward.event(message("still here", ts="1700002900.000100"))
     cog = steward.cog("moderation")
-    await fake.wait_for(lambda: any(ref.id == "1700002900.000100" for ref in cog.recent.get("C0GENERAL", {})))
+    await fake.wait_for(lambda: "1700002900.000100" in cog.recent.get("C0GENERAL", {}))  # remembered by id
     await steward.runtime.idle()
     assert fake.of("chat.delete") == []
     assert [c for c in modlog(fake) if "does not let Steward" in c.args["text"]] == []

@@ -111,7 +111,7 @@ async def test_a_description_is_added_before_creating_and_shown_on_the_card(h: H
     assert "Teams of four. <@everyone> welcome" in card.content.plain()
     assert card.content.ping == ()  # member text pings nobody
     assert replies(await h.press("mod", button(again, "Add a description"))) == [
-        "That draft is gone (created, discarded, or Steward restarted). Run /event create again."]
+        "That draft is gone (created or discarded). Run /event create again."]
 
 
 async def test_forgetting_a_member_frees_their_seat_for_the_waitlist(h: Harness) -> None:
@@ -126,3 +126,23 @@ async def test_forgetting_a_member_frees_their_seat_for_the_waitlist(h: Harness)
                                     "Tue 6 Jan 2026, 18:00 GMT."]
     info = replies(await h.command("carol", "/event info 1"))[0]
     assert "Going 1 · Maybe 0 · Can't go 0 · 0 seat(s) left" in info
+
+
+async def test_a_restart_between_the_form_and_create_it_keeps_the_draft(db_url: str) -> None:
+    first = await start(db_url)
+    await first.command("mod", "/event create")
+    echoed = await first.submit("mod", "events:create", {"title": "Quiz", "start": "friday 18:00", "length": "90m",
+                                                         "place": "Room 4", "details": "capacity 3; weekly"})
+    described = await first.submit("mod", "events:described", {"description": "Teams of four"})
+    await first.close()
+    second = await start(db_url, now=first.clock.now())  # a new process: the draft is in the database
+    try:
+        created = await second.press("mod", button(described, "Create it"))
+        [card] = posts(created)
+        assert card.content.plain().splitlines()[:3] == [
+            "📅 Event #1: Quiz", "When: Fri 9 Jan 2026, 18:00 GMT, 1h30m, weekly", "Where: Room 4"]
+        assert "Teams of four" in card.content.plain() and "3 seat(s) left" in card.content.plain()
+        assert replies(await second.press("mod", button(echoed, "Create it"))) == [
+            "That draft is gone (created or discarded). Run /event create again."]  # a second press: one event
+    finally:
+        await second.close()

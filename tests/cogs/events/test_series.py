@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from bot.actions import EditMessage, SendDirect, SendMessage
 from bot.testing import Harness
-from tests.cogs.events.conftest import create, dms, posts, replies, start
+from tests.cogs.events.conftest import create, dms, edits, posts, replies, start
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -100,3 +100,27 @@ async def test_the_series_changed_from_a_date_on(h: Harness) -> None:
     assert replies(await h.command("mod", "/event from 1 someday to friday 18:00")) == [
         "/event from: name the first changed day as YYYY-MM-DD. Write `/event from N YYYY-MM-DD to START`, "
         "optionally `; weekly` (or another repetition)."]
+
+
+async def test_edit_changes_the_repetition_and_the_reminders_and_keeps_the_answers(h: Harness) -> None:
+    going = posts(await create(h, "tomorrow 18:00"))[0].content.buttons[0]  # a one-off, Tue 6 Jan, 24h and 1h
+    await h.press("bob", going)
+    await h.command("mod", "/event edit 1")
+    edited = await h.submit("mod", "events:edit", {"details": "weekly; reminders 2h"}, value="1")
+    assert replies(edited) == ["Event #1 is updated."]
+    assert dms(edited) == []  # the time did not change: nobody is told of a new one
+    assert "weekly" in edits(edited)[0]
+    got: list[tuple[str, str]] = []
+    for _ in range(8 * 24):  # eight days, an hour at a time (bob answered only the first occurrence)
+        got += [(h.clock.now().strftime("%a %d %H:%M"), d) for d in dms(await h.advance(hours=1), "bob")
+                if "Reminder" in d]
+    assert got == [("Tue 06 16:00", "⏰ Reminder: Game night starts Tue 6 Jan 2026, 18:00 GMT.")]  # 2h, not 24h/1h
+    info = replies(await h.command("bob", "/event info 1"))[0]
+    assert "Tue 13 Jan 2026, 18:00 GMT" in info
+    await h.command("mod", "/event edit 1")
+    assert replies(await h.submit("mod", "events:edit", {"details": "every 99 weeks"}, value="1")) == [
+        "Nothing was changed:\n• Seats, repeat, reminders: I didn't understand “every 99 weeks”: Every 1 to 12 "
+        "weeks can be repeated. Write e.g. `capacity 20; weekly; reminders 24h, 1h`."]
+    once = await h.submit("mod", "events:edit", {"details": "once"}, value="1")
+    assert replies(once) == ["Event #1 is updated."]
+    assert "weekly" not in edits(once)[0]

@@ -236,7 +236,8 @@ def test_bench_cli_prints_the_figures() -> None:
 
 def test_a_banned_member_appeals_from_the_dm_on_the_console(tmp_path: Path) -> None:
     example = str(ROOT / "config" / "example.yaml")
-    chat = "bob: claim https://discord-nitro.gift/free now\nbob: hello\nbob: press m2 1\nbob: my account was stolen\n" \
+    # m6: the ban's DM (onboarding's welcome to bob comes first: m1-m4)
+    chat = "bob: claim https://discord-nitro.gift/free now\nbob: hello\nbob: press m6 1\nbob: my account was stolen\n" \
         "bob: -\n"
     result = subprocess.run([sys.executable, "-m", "steward.cli", "run", "--config", example], input=chat,
                             cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60)

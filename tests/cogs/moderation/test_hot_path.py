@@ -38,3 +38,9 @@ def test_counting_back_from_the_newest_is_counting_all_in_order(offsets: list[in
 def test_message_rules_are_worked_out_at_load() -> None:
     assert [(i, r.name, other) for i, r, other in SETTINGS.message_rules] == [(0, "words", False), (1, "caps", True)]
     assert not SETTINGS.needs_age and not SETTINGS.wants_repeats
+
+
+def test_letters_spaced_by_vertical_tabs_are_joined_as_normalise_joins_them() -> None:
+    # RE2's \s has no vertical tab: the matcher's hint once missed what normalise() joins
+    assert [h.term for h in SETTINGS.engine.match("c\va\vs\vi\vn\vo")] == ["casino"]
+    assert SETTINGS.engine.match_with_text("0\v0:0")[1] == normalise("0\v0:0")

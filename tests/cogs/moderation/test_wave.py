@@ -165,6 +165,31 @@ async def test_group_commit_batches_what_arrives_together() -> None:
     assert await batcher.submit(7) == 70  # alone, it runs on its own
 
 
+async def test_a_batchs_callers_are_woken_a_slice_per_turn_of_the_loop() -> None:
+    turns = 0
+    woken_in_turn: dict[int, int] = {}
+
+    async def ticker() -> None:  # counts turns of the loop: one step per turn
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    async def run(items: list[int]) -> list[int]:
+        return items
+
+    async def caller(batcher: Batcher[int, int], i: int) -> None:
+        await batcher.submit(i)
+        woken_in_turn[turns] = woken_in_turn.get(turns, 0) + 1
+
+    tick = asyncio.create_task(ticker())
+    batcher: Batcher[int, int] = Batcher(run, wake=10)
+    await asyncio.gather(*(caller(batcher, i) for i in range(95)))
+    tick.cancel()
+    assert sum(woken_in_turn.values()) == 95
+    assert max(woken_in_turn.values()) <= 10 and len(woken_in_turn) >= 10  # never all at once
+
+
 async def test_a_failed_batch_fails_its_callers_and_the_next_batch_runs() -> None:
     calls = 0
 
