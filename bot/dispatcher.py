@@ -49,6 +49,7 @@ class Dispatch:
     community: Community | None = None
     level: Level = Level.MEMBER
     actions: list[Action] = field(default_factory=list)
+    relayed: bool = False  # handed over by another process, which already de-duplicated it (bot.relay)
 
 
 Next = Callable[[Dispatch], Awaitable[None]]
@@ -79,12 +80,25 @@ class Host(Protocol):
         ...
 
 
+class SeenElsewhere(Protocol):
+    """Event ids claimed across processes (:class:`bot.relay.SharedSeen`)."""
+
+    async def first(self, key: str) -> bool:
+        ...
+
+
 class Dedupe:
-    """Drop an event whose platform event id was seen in the last ``size`` events."""
+    """Drop an event whose platform event id was seen in the last ``size`` events.
+
+    With several processes on one PostgreSQL, ``shared`` is also asked after the in-memory set,
+    so an event delivered to two processes (a Slack retry on another connection) has one effect.
+    """
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
         self.seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.shared: SeenElsewhere | None = None
+        self.local: frozenset[str] = frozenset()  # platforms whose events reach one process only: no claim
 
     async def __call__(self, d: Dispatch, nxt: Next) -> None:
         key = (d.event.platform, d.event.event_id)
@@ -94,6 +108,10 @@ class Dedupe:
         self.seen[key] = None
         if len(self.seen) > self.size:
             self.seen.popitem(last=False)
+        if (self.shared is not None and not d.relayed and key[0] not in self.local
+                and not await self.shared.first(f"{key[0]}:{key[1]}")):
+            log.info("dedupe: %s was already handled by another process", key)
+            return
         await nxt(d)
 
 
@@ -166,9 +184,9 @@ class Dispatcher:
             chains[etype] = chain
         return chain
 
-    async def dispatch(self, event: Event) -> list[Action]:
+    async def dispatch(self, event: Event, *, relayed: bool = False) -> list[Action]:
         """Process one event; perform and return the actions its handlers produced."""
-        state = Dispatch(event)
+        state = Dispatch(event, relayed=relayed)
         await self._bound(type(event))(state)
         if state.actions:
             await self.host.gate.perform_all(state.actions, state.community)

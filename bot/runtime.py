@@ -1,8 +1,7 @@
 """The running Steward: it wires the parts together and owns their life cycle, nothing more.
 
-Each job lives in its own module: platforms (the adapters), communities (scopes), names,
-cogset (cog instances), jobs (job routing), gate (the capability gate), reload, inflight and
-storage.writers, with effects sent by the outbox. Nothing is global: one :class:`Runtime`.
+Each job lives in its own module: platforms, communities, names, cogset, jobs, gate, reload, inflight,
+storage.writers, the outbox and processes (several on one PostgreSQL). Nothing is global.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from bot.members import Members
 from bot.names import resolve_names
 from bot.outbox.effects import Effects
 from bot.platforms import Platforms
+from bot.processes import Processes
 from bot.reload import proposed
 from bot.scheduler import Scheduler
 from bot.storage.batch import BatchWriter
@@ -62,6 +62,7 @@ class Runtime:
         self.facts, self.preparer = FactBus(self), Preparer(self.members, self.platforms)
         self.effects = Effects(self.clock, self.platforms, lambda: self.communities, self.preparer)  # the outbox
         self.gate = self.effects.gate  # prepares, falls back or refuses, then hands the action to the outbox
+        self.processes = Processes(self)  # several processes on one PostgreSQL; one on SQLite
         self.started = False
 
     @property
@@ -74,6 +75,7 @@ class Runtime:
         folders = [c.migrations for c in self.cog_classes.values()] + [getattr(a, "migrations", None) for a in
                                                                        self.adapters.values()]
         self.db = await Database.open(self.config.storage.url, [*folders, *self.extra_migrations])
+        await self.processes.open(self.db)  # its shards are its own, or it does not start
         self.writers = Writers(self.db)  # a manual clock (console, tests) runs due jobs one by one, in order
         self.members.open(self.db, self.writers.flush)  # every queued row (facts, counters) first
         self.scheduler = Scheduler(self.db, self.clock, late_grace=self.config.scheduler.late_grace,
@@ -84,6 +86,7 @@ class Runtime:
         await resolve_names(self.communities.values(), self.platforms)
         await self.effects.outbox.start(self.db)  # before the cogs: their set-up may already send
         await self.cogs.build(self.config, self.communities, self.cog_classes, self)
+        await self.processes.start(self.db, self.scheduler)
         await self.scheduler.start()
         if isinstance(self.clock, ManualClock):  # a console or a test: moving the clock runs what became due
             self.clock.subscribe(self._clock_moved)
@@ -99,6 +102,7 @@ class Runtime:
         await self.idle()
         if self.scheduler is not None:
             await self.scheduler.stop()
+        await self.processes.stop()
         await self.effects.stop()
         await self.cogs.teardown()
         for adapter in self.adapters.values():
@@ -109,8 +113,8 @@ class Runtime:
             await self.db.close()
         self.started = False
 
-    async def reload(self) -> list[str]:
-        """Re-read the config; on error keep the running one and return the problems."""
+    async def reload(self, *, tell_others: bool = True) -> list[str]:
+        """Re-read the config (every process does); on error keep the running one and return the problems."""
         new, book, notes = await proposed(self.loader, self.config, self.book, self.platforms,
                                           lambda found: self.cogs.check(found, self.cog_classes, self.platforms))
         if new is None or book is None:
@@ -118,12 +122,13 @@ class Runtime:
         self.config, self.book = new, book
         await self.cogs.teardown()
         await self.cogs.build(new, self.communities, self.cog_classes, self)
+        await self.processes.reloaded(tell_others)
         return notes
 
-    async def handle(self, event: Event) -> None:
-        """The adapters' sink: dispatch an event (tracked, so :meth:`idle` can wait for it)."""
+    async def handle(self, event: Event, *, relayed: bool = False) -> None:
+        """The adapters' sink: dispatch an event, tracked for :meth:`idle` (``relayed``: by another process)."""
         self.preparer.seen(event)  # where a member with DMs off is reached
-        await self.inflight.run(self.dispatcher.dispatch(event))
+        await self.inflight.run(self.dispatcher.dispatch(event, relayed=relayed))
 
     async def idle(self) -> None:
         """Wait until every event (and fact) handed in so far is handled and its effects sent where they can be."""
@@ -132,13 +137,10 @@ class Runtime:
     # The dispatcher's Host and the cog contexts' Services, each answered by the part that holds it.
     def community_for(self, platform: str, scope: str) -> Community | None:
         return self.book.community_for(platform, scope)
-
     def cogs_of(self, community: str) -> Sequence[Cog]:
         return self.cogs.cogs_of(community)
-
     def commands_for(self, community: Community) -> list[CommandSpec]:
         return self.cogs.commands_for(community)
-
     async def perform(self, action: Action, community: Community | None) -> ActionResult:
         return await self.gate.perform(action, community)
 

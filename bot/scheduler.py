@@ -20,35 +20,15 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.clock import Clock, utc
-from bot.storage.base import UTCDateTime
+from bot.job_rows import JobInfo, info_of, jobs
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-
-_meta = MetaData()
-jobs = Table(
-    "core_jobs", _meta,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(200), nullable=False, unique=True),
-    Column("kind", String(100), nullable=False),
-    Column("community", String(40)),
-    Column("payload", JSON, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("late", Boolean, nullable=False, default=False),
-    Column("grace_seconds", Integer),
-    Column("runner", String(64)),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("started_at", UTCDateTime),
-    Column("finished_at", UTCDateTime),
-    Column("error", Text),
-)
 
 PENDING, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = (
     "pending", "running", "done", "failed", "skipped", "cancelled")
@@ -81,22 +61,6 @@ class JobRun:
 JobHandler = Callable[[JobRun], Awaitable[None]]
 
 
-@dataclass(frozen=True, slots=True)
-class JobInfo:
-    """A job as stored."""
-
-    id: int
-    key: str
-    kind: str
-    community: str | None
-    payload: dict[str, Any]
-    due_at: datetime
-    status: str
-    attempts: int
-    late: bool
-    error: str | None
-
-
 class Scheduler:
     """Schedules, cancels and runs jobs; only the leader process runs them."""
 
@@ -119,6 +83,26 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self.ran = 0
+        # Several processes (bot.partitions): (communities pinned to this process, pinned to others).
+        # The leader runs every job but those pinned elsewhere; a follower runs those pinned here,
+        # so a community's timers run beside its events and its in-memory state. None: the leader runs all.
+        self.placement: Callable[[], tuple[frozenset[str], frozenset[str]]] | None = None
+        # The runner ids of live processes: a job left running by anyone else is re-queued at start.
+        self.live_runners: Callable[[], Awaitable[set[str]]] | None = None
+
+    def _scope(self) -> ColumnElement[bool] | None:
+        """Which jobs this process runs (None: all of them)."""
+        if self.placement is None:
+            return None if self._leader else false()
+        here, elsewhere = self.placement()
+        if self._leader:
+            return or_(jobs.c.community.is_(None), jobs.c.community.not_in(elsewhere)) if elsewhere else None
+        return jobs.c.community.in_(here) if here else false()
+
+    @property
+    def runs_jobs(self) -> bool:
+        """Whether this process runs any timers: the leader, or a follower with communities pinned to it."""
+        return self._leader or (self.placement is not None and bool(self.placement()[0]))
 
     def register(self, kind: str, handler: JobHandler) -> None:
         """Route jobs of ``kind`` to ``handler`` (replacing any earlier one, e.g. on reload)."""
@@ -129,12 +113,9 @@ class Scheduler:
                        grace: timedelta | None = None) -> int:
         """Add a job (or move a still-pending job with the same key); returns its id."""
         key = key or f"{kind}:{uuid.uuid4().hex}"
-        row = {
-            "key": key, "kind": kind, "community": community, "payload": payload or {},
-            "due_at": utc(due_at), "status": PENDING, "attempts": 0, "late": False,
-            "grace_seconds": None if grace is None else int(grace.total_seconds()),
-            "created_at": self.clock.now(),
-        }
+        row = {"key": key, "kind": kind, "community": community, "payload": payload or {},
+               "due_at": utc(due_at), "status": PENDING, "attempts": 0, "late": False,
+               "grace_seconds": None if grace is None else int(grace.total_seconds()), "created_at": self.clock.now()}
         async with self.db.session() as session, session.begin():
             existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
             if existing is None:
@@ -186,7 +167,7 @@ class Scheduler:
         """A job by key."""
         async with self.db.session() as session:
             row = (await session.execute(select(jobs).where(jobs.c.key == key))).first()
-        return None if row is None else _info(row)
+        return None if row is None else info_of(row)
 
     async def pending(self, kind: str | None = None, community: str | None = None) -> list[JobInfo]:
         """Pending jobs, soonest first."""
@@ -196,7 +177,7 @@ class Scheduler:
         if community:
             query = query.where(jobs.c.community == community)
         async with self.db.session() as session:
-            return [_info(r) for r in (await session.execute(query)).all()]
+            return [info_of(r) for r in (await session.execute(query)).all()]
 
     async def start(self) -> None:
         """Take the lease, recover jobs of dead runners, run overdue work, arm the timer."""
@@ -210,16 +191,22 @@ class Scheduler:
         self._aps.add_job(self._ring, "interval", seconds=self.poll_interval, id="poll",
                           max_instances=1, coalesce=True)
         self._leader = await self._take_lease()
-        if not self._leader:
+        if not self.runs_jobs:
             log.info("scheduler: another process is the leader; this one runs no timers")
             return
+        if not self._leader:
+            log.info("scheduler: another process is the leader; this one runs the timers of its own communities")
         await self.recover_and_run()
 
     async def recover_and_run(self) -> None:
         """Re-queue jobs a dead process left running, then run everything overdue."""
+        query = update(jobs).where(jobs.c.status == RUNNING)
+        if self.live_runners is not None:  # not the jobs a live process is running right now
+            live = await self.live_runners() - {self.runner_id}
+            if live:
+                query = query.where(or_(jobs.c.runner.is_(None), jobs.c.runner.not_in(live)))
         async with self.db.session() as session, session.begin():
-            result = await session.execute(update(jobs).where(jobs.c.status == RUNNING)
-                                           .values(status=PENDING, runner=None))
+            result = await session.execute(query.values(status=PENDING, runner=None))
             recovered = result.rowcount  # type: ignore[attr-defined]
         if recovered:
             log.warning("scheduler: %d job(s) were interrupted by a stop and will run again", recovered)
@@ -250,28 +237,29 @@ class Scheduler:
             if not self._started:
                 return
             try:
-                if self._leader:
-                    await self.run_due()
-                else:
+                if not self._leader:
                     await self._retry_lease()
+                if self.runs_jobs:
+                    await self.run_due()
             except Exception:
                 log.exception("scheduler: a timer run failed; the next poll tries again")
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending job is due (None when there is none, or not the leader)."""
-        if not self._leader:
+        if not self.runs_jobs:
             return None
         async with self.db.session() as session:
-            due = (await session.execute(select(func.min(jobs.c.due_at)).where(jobs.c.status == PENDING))).scalar()
+            due = (await session.execute(self._where(select(func.min(jobs.c.due_at)).where(
+                jobs.c.status == PENDING)))).scalar()
         return None if due is None else utc(due)
 
     async def run_due(self, *, startup: bool = False) -> int:
         """Run every job that is due now; returns how many were taken (run or skipped)."""
-        if not self._leader:
+        if not self.runs_jobs:
             return 0
         count = 0
         async with self._lock:
-            while self._leader:  # stop() ends the loop between batches
+            while self._started or self._leader:  # stop() ends the loop between batches
                 taken, runnable = await self._claim(self.clock.now(), startup=startup)
                 if not taken:
                     break
@@ -293,9 +281,10 @@ class Scheduler:
     async def _claim(self, now: datetime, *, startup: bool) -> tuple[int, list[tuple[Any, bool]]]:
         """Mark one batch of due jobs running (or skipped past their grace) in one transaction."""
         async with self.db.session() as session, session.begin():
-            rows = (await session.execute(
-                select(jobs).where(jobs.c.status == PENDING, jobs.c.due_at <= now)
-                .order_by(jobs.c.due_at, jobs.c.id).limit(BATCH))).all()
+            rows = (await session.execute(self._where(
+                select(jobs).where(jobs.c.status == PENDING, jobs.c.due_at <= now))
+                .order_by(jobs.c.due_at, jobs.c.id).limit(BATCH)
+                .with_for_update(skip_locked=True))).all()  # two runners never claim one job
             runnable: list[tuple[Any, bool]] = []
             for row in rows:
                 delay = now - utc(row.due_at)
@@ -354,10 +343,11 @@ class Scheduler:
 
     async def _arm(self) -> None:
         """Point the single APScheduler alarm at the next due job."""
-        if self._aps is None or not self._leader:
+        if self._aps is None or not self.runs_jobs:
             return
         async with self.db.session() as session:
-            nxt = (await session.execute(select(func.min(jobs.c.due_at)).where(jobs.c.status == PENDING))).scalar()
+            nxt = (await session.execute(self._where(select(func.min(jobs.c.due_at)).where(
+                jobs.c.status == PENDING)))).scalar()
         if (aps := self._aps) is None or nxt is None:  # stop() may have shut the timer during the query
             if aps is not None and aps.get_job("alarm"):
                 aps.remove_job("alarm")
@@ -366,6 +356,19 @@ class Scheduler:
         run_date = datetime.now(UTC) + timedelta(seconds=min(wait, 86400.0) + 0.001)
         aps.add_job(self._ring, DateTrigger(run_date=run_date), id="alarm", replace_existing=True,
                           misfire_grace_time=None, coalesce=True)
+
+    def _where(self, query: Any) -> Any:  # the jobs this process runs
+        scope = self._scope()
+        return query if scope is None else query.where(scope)
+
+    async def lag(self) -> float | None:
+        """Seconds the oldest due job here has waited (0: none due; None: this process runs no timers)."""
+        if not self.runs_jobs:
+            return None
+        async with self.db.session() as session:
+            due = (await session.execute(self._where(select(func.min(jobs.c.due_at)).where(
+                jobs.c.status == PENDING, jobs.c.due_at <= self.clock.now())))).scalar()
+        return 0.0 if due is None else max((self.clock.now() - utc(due)).total_seconds(), 0.0)
 
     async def _take_lease(self) -> bool:
         """Become the leader: always on SQLite (one embedded process), else a PostgreSQL
@@ -393,8 +396,3 @@ class Scheduler:
         log.info("scheduler: took over as leader")
         await self.recover_and_run()
 
-
-def _info(row: Any) -> JobInfo:
-    return JobInfo(id=row.id, key=row.key, kind=row.kind, community=row.community,
-                   payload=dict(row.payload or {}), due_at=utc(row.due_at), status=row.status,
-                   attempts=row.attempts, late=bool(row.late), error=row.error)

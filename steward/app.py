@@ -99,8 +99,12 @@ async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO 
     if config is None:
         return 1
     logs.setup(log_level or config.log_level)
-    adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin,
-                                              scripted=scripted)
+    try:
+        adapters, console, clock = build_adapters(config, catalog, force_console=force_console, stdin=stdin,
+                                                  scripted=scripted)
+    except StartupError as exc:  # e.g. STEWARD_SHARD_IDS that don't fit the count
+        print(f"steward: {exc}", file=sys.stderr)
+        return 1
     runtime = Runtime(config, cogs=catalog.cogs, adapters=adapters, clock=clock,
                       loader=lambda: load(config_path, catalog), migrations=catalog.adapter_migrations())
     try:
@@ -114,8 +118,8 @@ async def serve(config_path: str, *, force_console: bool = False, stdin: TextIO 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_reload(runtime)))
-    log.info("steward started: platforms=%s communities=%s", ",".join(runtime.adapters),
-             ",".join(runtime.communities))
+    log.info("steward started: platforms=%s communities=%s; %s", ",".join(runtime.adapters),
+             ",".join(runtime.communities), runtime.processes.detail())
     if console is not None:
         console.run_input()
         done = asyncio.ensure_future(console.done.wait())
@@ -165,4 +169,37 @@ async def upgrade(config_path: str) -> int:
         for revision in db.applied:
             print(f"  {revision}")
     print(f"database {where} is up to date")
+    return 0
+
+
+async def status(config_path: str) -> int:
+    """Print every live process on the config's database: leader or follower, shards, scheduler lag."""
+    catalog = discover()
+    config = load_or_report(config_path, catalog)
+    if config is None:
+        return 1
+    from bot.cluster import live_processes
+    from bot.storage import Database, mask_url
+
+    try:
+        db = await Database.open(config.storage.url, catalog.migrations())
+    except StorageError as exc:
+        print(f"steward: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if db.dialect != "postgresql":
+            print(f"database {mask_url(config.storage.url)}: SQLite runs one process, which is the leader; "
+                  "nothing to list (several processes need PostgreSQL)")
+            return 0
+        found = await live_processes(db)
+    finally:
+        await db.close()
+    if not found:
+        print(f"database {mask_url(config.storage.url)}: no Steward process is running")
+        return 0
+    for info in found:
+        role = "leader" if info.leader else "follower"
+        lag = "no timers" if info.scheduler_lag is None else f"scheduler lag {info.scheduler_lag:.1f} s"
+        shards = ", ".join(info.partitions) or "no shards of its own"
+        print(f"{info.name} (pid {info.pid} on {info.host}): {role}; {shards}; {lag}; {info.detail}")
     return 0

@@ -11,7 +11,7 @@ from adapters.console.adapter import quiet_stdout
 from bot import __version__
 from bot.config import ConfigError
 from steward import logs
-from steward.app import load, platform_plan, serve, upgrade
+from steward.app import load, platform_plan, serve, status, upgrade
 from steward.catalog import Catalog, discover
 
 DEFAULT_CONFIG = "config/example.yaml"
@@ -57,6 +57,8 @@ def parser(catalog: Catalog) -> argparse.ArgumentParser:
     run.add_argument("--script", help="read console input from FILE (its clock moves only with :time)")
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("path")
+    st = sub.add_parser("status", help="every running process: leader or follower, its shards, scheduler lag")
+    st.add_argument("--config", default=DEFAULT_CONFIG)
     db = sub.add_parser("db", help="database maintenance")
     db.set_defaults(help_of=db)
     db_sub = db.add_subparsers(dest="db_command")
@@ -96,6 +98,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 print(f"steward: can't read the script: {exc}", file=sys.stderr)
                 return 1
         return asyncio.run(serve(args.config, force_console=args.console, log_level=args.log_level))
+    if args.command == "status":
+        return asyncio.run(status(args.config))
     if args.command == "db" and args.db_command == "upgrade":
         return asyncio.run(upgrade(args.config))
     if getattr(args, "help_of", None) is not None:  # `steward db` alone: that command's help

@@ -16,7 +16,7 @@ from adapters.discord.client import make_client
 from adapters.discord.commands import digest, direct_payloads, payloads
 from adapters.discord.components import Interactions
 from adapters.discord.perform import Performer, nonce_of
-from adapters.discord.settings import DiscordSettings
+from adapters.discord.settings import DiscordSettings, ShardRange
 from adapters.discord.state import GLOBAL, State
 from bot.actions import Action, ActionResult
 from bot.adapter import EventSink
@@ -25,6 +25,7 @@ from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig, StewardConfig
 from bot.errors import StartupError
 from bot.events import Event
+from bot.partitions import format_ranges, shard_of, shard_partition
 from bot.refs import ChannelRef, MemberInfo, RoleRef, UserRef
 from bot.storage.database import Database
 
@@ -46,12 +47,16 @@ class DiscordAdapter:
 
     platform = P
     migrations = Path(__file__).parent / "migrations" / "versions"
+    # Discord sends a server's events to its one shard session, and a replay after a resume to the
+    # same session: the in-memory de-duplication suffices, no claim in PostgreSQL (bot.relay)
+    events_reach_one_process = True
 
     def __init__(self, settings: DiscordSettings, config: StewardConfig) -> None:
         self.settings = settings
         self.state = State(settings, {guild: cc for cc in config.communities
                                       if (guild := self.scope_of(cc)) is not None})
         self.communities = self.state.communities
+        self.partitioned = {guild: cc.name for cc in config.communities if (guild := cc.scope_on(P)) is not None}
         self.names = self.state.names
         self.bot_user: UserRef | None = None
         self.interactions = Interactions(self.state, self.emit)
@@ -71,8 +76,39 @@ class DiscordAdapter:
     # -- life cycle ---------------------------------------------------------------------------
 
     def scope_of(self, community: CommunityConfig) -> str | None:
-        """The community's server id, from its ``discord:`` section."""
-        return community.scope_on(P)
+        """The community's server id, from its ``discord:`` section; None for a server on a shard
+        another process runs (its events never reach this one; :mod:`bot.partitions`)."""
+        guild = community.scope_on(P)
+        plan = self.shard_ids()
+        if guild is None or plan is None or not guild.isdecimal():
+            return guild
+        return guild if shard_of(int(guild), plan[0]) in plan[1] else None
+
+    def shard_ids(self) -> tuple[int, list[int]] | None:
+        """(shard count, the shards this process runs) when the config splits them; else None."""
+        shards = self.settings.shards
+        return (shards.count, shards.shard_ids()) if isinstance(shards, ShardRange) else None
+
+    def partitions(self) -> list[str]:
+        """The partitions (see :mod:`bot.partitions`) this process holds: its Discord shards."""
+        plan = self.shard_ids()
+        return [] if plan is None else [shard_partition(i) for i in plan[1]]
+
+    def partition_of(self, community: CommunityConfig) -> str | None:
+        """The shard a community's server lives on, when the shards are split between processes."""
+        plan, guild = self.shard_ids(), community.scope_on(P)
+        if plan is None or guild is None or not guild.isdecimal():
+            return None
+        return shard_partition(shard_of(int(guild), plan[0]))
+
+    def describe_shards(self) -> str:
+        """For the start-up log and ``steward status``: which shards run here."""
+        plan = self.shard_ids()
+        if plan is None:
+            shards = self.settings.shards
+            return "one gateway connection" if shards is None else f"shards: {shards}, all in this process"
+        count, ids = plan
+        return f"shards {format_ranges(ids)} of {count}"
 
     async def attach_storage(self, db: Database) -> None:
         """Keep the published-commands digest and pre-lock permissions in Steward's database."""
@@ -81,7 +117,7 @@ class DiscordAdapter:
 
     async def start(self, sink: EventSink) -> None:
         """Log in, connect, wait for the guilds, then check intents, guilds and permissions."""
-        if not self.communities:
+        if not self.partitioned:
             raise StartupError("platforms.discord.token is set but no community names its Discord server: add "
                                "`discord: {guild: \"<server id>\"}` to a community (README → Discord)")
         self._sink = sink
@@ -111,6 +147,8 @@ class DiscordAdapter:
                 raise StartupError(self._explain(error)) from None
             raise StartupError(f"Discord did not report ready within {int(timeout)} s "
                                "(platforms.discord.ready_timeout); check the network and Discord's status")
+        guilds = sorted(str(g.id) for g in self.client.guilds)
+        log.info("discord: running %s; servers here: %s", self.describe_shards(), ",".join(guilds) or "none")
         self._self_check()
 
     async def stop(self) -> None:

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.discord.settings import DiscordSettings
+from adapters.discord.settings import DiscordSettings, ShardRange
 
 
 class Listener(Protocol):
@@ -143,6 +143,9 @@ def make_client(settings: DiscordSettings, listener: Listener, *, http_trace: An
         client = StewardClient(**kwargs)
     elif settings.shards == "auto":
         client = StewardShardedClient(**kwargs)
+    elif isinstance(settings.shards, ShardRange):  # this process's part of the shards
+        client = StewardShardedClient(shard_count=settings.shards.count, shard_ids=settings.shards.shard_ids(),
+                                      **kwargs)
     else:
         client = StewardShardedClient(shard_count=int(settings.shards), **kwargs)
     client.steward = listener

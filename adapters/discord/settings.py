@@ -5,16 +5,39 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot.config.types import Bool, Duration, IdText, PlatformSection, StrictModel
+from bot.partitions import parse_ranges
+
+
+class ShardRange(StrictModel):
+    """Several processes split the shards: ``shards: {count: 8, ids: "0-3"}`` runs shards 0 to 3 of 8 here.
+
+    Discord sends each server (guild) to one shard, ``(guild_id >> 22) % count``, so every event of
+    a server reaches the one process running its shard. Without ``ids`` this process runs them all.
+    """
+
+    count: int = Field(ge=1, le=100_000)
+    ids: str | None = None
+
+    @model_validator(mode="after")
+    def _ids_fit(self) -> ShardRange:
+        if self.ids is not None:
+            parse_ranges(self.ids, self.count)  # raises ValueError naming the bad part
+        return self
+
+    def shard_ids(self) -> list[int]:
+        """The shards this process runs."""
+        return parse_ranges(self.ids, self.count) if self.ids is not None else list(range(self.count))
 
 
 class DiscordSettings(StrictModel):
     """An empty ``token`` means Discord is not configured and the adapter is not started."""
 
     token: str = ""
-    shards: Literal["auto"] | int | None = Field(default=None, description="auto or a shard count")
+    shards: Literal["auto"] | int | ShardRange | None = Field(
+        default=None, description="auto, a shard count, or {count, ids} for this process's part")
     ignore_bots: Bool = True
     # Privileged intents Steward asks for; turning one off disables the features that need it.
     message_content: Bool = True

@@ -192,6 +192,23 @@ class SlackAdapter:
         if user is not None:
             self._user_team[user.id] = event.scope
 
+    def carry(self, event: Event) -> dict[str, Any] | None:
+        """What answering an interaction needs, for the process it is relayed to (``bot.relay``)."""
+        origin = getattr(event, "origin", None)
+        known = self.performer.interactions.get(origin.token) if isinstance(origin, Origin) else None
+        return None if known is None else {"response_url": known.response_url, "channel": known.channel}
+
+    def arrive(self, event: Event, context: Mapping[str, Any]) -> None:
+        """An event relayed from another process: remember its interaction and its workspace here."""
+        from adapters.slack.perform import Interaction
+
+        origin = getattr(event, "origin", None)
+        if isinstance(origin, Origin) and origin.token:
+            response_url, channel = context.get("response_url"), context.get("channel")
+            self.performer.interactions.put(origin.token, Interaction(
+                str(response_url) if response_url else None, str(channel) if channel else None))
+        self.learn(event)
+
     async def emit(self, event: Event) -> None:
         """Hand an event to the core (after the request was acknowledged)."""
         self.learn(event)

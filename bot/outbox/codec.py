@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.actions import Action
 
-_TYPE, _DT, _TD, _TZ, _BYTES = "$t", "$dt", "$td", "$tz", "$b"
+_TYPE, _DT, _TD, _TZ, _BYTES, _DICT = "$t", "$dt", "$td", "$tz", "$b", "$d"
 
 
 class CodecError(ValueError):
@@ -38,6 +38,19 @@ def decode(data: dict[str, Any]) -> Action:
     return action
 
 
+def encode_value(value: Any) -> Any:
+    """Any core value (an event relayed to another process, say) as JSON-ready data."""
+    return _encode(value)
+
+
+def decode_value(data: Any) -> Any:
+    """The value stored by :func:`encode_value`."""
+    try:
+        return _decode(data)
+    except (TypeError, ValueError) as exc:
+        raise CodecError(str(exc)) from exc
+
+
 def _encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
@@ -53,6 +66,10 @@ def _encode(value: Any) -> Any:
         return {_BYTES: base64.b64encode(value).decode("ascii")}
     if isinstance(value, (tuple, list, frozenset)):
         return [_encode(v) for v in value]
+    if isinstance(value, dict):  # a command's options, a form's fields (an event relayed to another process)
+        if not all(isinstance(k, str) for k in value):
+            raise CodecError("can't store a mapping whose keys are not text")
+        return {_DICT: {k: _encode(v) for k, v in value.items()}}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         if not cls.__module__.startswith("bot."):
@@ -79,6 +96,8 @@ def _decode(value: Any) -> Any:
             return ZoneInfo(str(value[_TZ]))
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise CodecError(f"unknown time zone {value[_TZ]!r}") from exc
+    if _DICT in value and isinstance(value[_DICT], dict):
+        return {str(k): _decode(v) for k, v in value[_DICT].items()}
     if _BYTES in value:
         try:
             return base64.b64decode(str(value[_BYTES]), validate=True)

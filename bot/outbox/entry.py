@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.actions import Action, ActionResult
+from bot.clock import utc
+from bot.outbox import rules
+from bot.outbox.codec import decode
+from bot.outbox.table import SENDING
 
 
 @dataclass(eq=False)
@@ -26,3 +31,14 @@ class Entry:
     seq: int = 0
     done: asyncio.Future[ActionResult] | None = field(default=None, repr=False)
     inserted: bool = True  # False when an entry with this key already existed
+
+    @classmethod
+    def from_row(cls, row: Any, seq: int) -> Entry:
+        """The entry of a ``core_outbox`` row; raises CodecError or TypeError when its action is unreadable."""
+        return cls(row.key, row.community, row.platform, row.lane, row.channel, decode(row.action),
+                   utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
+                   recheck=row.status == SENDING, seq=seq)
+
+    def order(self) -> tuple[int, int]:
+        """Where the entry stands in its channel's queue: by lane, then by age."""
+        return rules.LANES.index(self.lane), self.seq

@@ -16,7 +16,7 @@ import functools
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,15 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import QUEUED, Action, ActionResult, SendDirect
 from bot.actions import UNSURE as UNSURE_CODE
-from bot.clock import Clock, ManualClock, utc
+from bot.clock import Clock, ManualClock
 from bot.delivery import direct_to_channel
 from bot.outbox import rules
 from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
-from bot.outbox.codec import CodecError, decode, encode
+from bot.outbox.codec import CodecError, encode
 from bot.outbox.entry import Entry
 from bot.outbox.pacer import Pacer
 from bot.outbox.report import REPORT_PREFIX, report_undelivered
-from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox
+from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
 from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
@@ -77,6 +77,8 @@ class Outbox:
         self._running = False
         self.writes = GroupedWrites()  # the senders' own row updates, sharing commits
         self.sent = 0
+        self.owner: str | None = None
+        self.live: Callable[[], Awaitable[set[str]]] | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -84,30 +86,35 @@ class Outbox:
         """Load what a previous run left undelivered and start one sender per platform."""
         self.db = db
         async with db.session() as session:
-            rows = (await session.execute(select(outbox).where(outbox.c.status.in_((PENDING, SENDING)))
-                                          .order_by(outbox.c.id))).all()
             unreported = (await session.execute(select(outbox.c.community).distinct().where(
                 outbox.c.status.in_(UNDELIVERED), outbox.c.reported == 0))).scalars().all()
         self._unreported.update(unreported)
-        for row in rows:
-            if row.platform not in self.adapters:
-                continue  # a platform not running now: its entries wait for it
-            try:
-                action = decode(row.action)
-            except (CodecError, TypeError) as exc:
-                await self._finish_row(row.key, FAILED, f"unreadable entry: {exc}")
-                continue
-            entry = Entry(row.key, row.community, row.platform, row.lane, row.channel, action,
-                          utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
-                          recheck=row.status == SENDING, seq=next(self._seq))
-            self._add(entry)
-        if rows:
-            log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))
+        rows = await self._load()
+        if rows: log.info("outbox: %d entr(y/ies) from before the restart to deliver", len(rows))  # noqa: E701
         self._running = True
         if isinstance(self.clock, ManualClock):
             self.clock.subscribe(self._clock_moved)
         for platform in self.adapters:
             self._workers[platform] = asyncio.create_task(self._run(platform), name=f"outbox-{platform}")
+
+    async def adopt(self) -> None:
+        """Take over what processes that died left undelivered (the leader calls this now and then; several
+        processes set ``owner`` and ``live``: an entry goes out from its owner, or whoever takes it over)."""
+        rows = await self._load()
+        for platform in {row.platform for row in rows if row.platform in self._wake}:
+            self._wake[platform].set()
+    async def _load(self) -> list[Any]:
+        live = None if self.live is None else await self.live() | ({self.owner} if self.owner else set())
+        async with self.db.session() as session, session.begin():  # type: ignore[union-attr]
+            rows = await take_over(session, live, self.owner)
+        for row in rows:
+            if row.platform not in self.adapters:
+                continue  # a platform not running now: its entries wait for it
+            try:
+                self._add(Entry.from_row(row, next(self._seq)))
+            except (CodecError, TypeError) as exc:
+                await self._finish_row(row.key, FAILED, f"unreadable entry: {exc}")
+        return rows
 
     @property
     def running(self) -> bool:
@@ -141,7 +148,7 @@ class Outbox:
             if busy:
                 await asyncio.gather(*busy, return_exceptions=True)
                 continue
-            if not any(self._ready_now(p) for p in self.adapters) and not self._report_due():
+            if not any(self._ready_now(p) for p in self.adapters) and not self._unreported:
                 return
             self.wake()
             await asyncio.sleep(0)
@@ -166,7 +173,7 @@ class Outbox:
         result = await session.execute(insert.values(
             key=entry.key, community=community, platform=entry.platform, lane=lane, channel=entry.channel,
             action=encode(action), status=PENDING, attempts=0, not_before=now, expires_at=entry.expires_at,
-            created_at=now, reported=0).on_conflict_do_nothing(index_elements=["key"]))
+            created_at=now, reported=0, owner=self.owner).on_conflict_do_nothing(index_elements=["key"]))
         entry.inserted = bool(result.rowcount)  # type: ignore[attr-defined]
         if entry.inserted:
             staged: list[Entry] = session.info.setdefault("outbox", [])
@@ -223,7 +230,7 @@ class Outbox:
         if entry.key in entries:
             return
         entries[entry.key] = entry
-        bisect.insort(self._queues[entry.platform].setdefault(entry.channel, []), entry, key=_order)
+        bisect.insort(self._queues[entry.platform].setdefault(entry.channel, []), entry, key=Entry.order)
 
     def _remove(self, entry: Entry) -> None:
         if self._entries[entry.platform].pop(entry.key, None) is None:
@@ -245,7 +252,7 @@ class Outbox:
             first = next((e for e in queue if e.not_before <= now), None)
             if first is not None and pacer.ready(channel, rules.paced(first.action)):
                 ready.append(first)
-        ready.sort(key=_order)
+        ready.sort(key=Entry.order)
         return ready
 
     def _busy(self, platform: str) -> list[Entry]:
@@ -267,7 +274,7 @@ class Outbox:
                 task = asyncio.create_task(self._attempt(entry))
                 inflight[entry.key] = task
                 task.add_done_callback(functools.partial(self._landed, platform, entry.key))
-            if not inflight and self._report_due():  # tracked like a send, so settle() waits for it
+            if not inflight and self._unreported:  # tracked like a send, so settle() waits for it
                 report = asyncio.create_task(self._report())
                 inflight[REPORT_PREFIX] = report
                 report.add_done_callback(functools.partial(self._landed, platform, REPORT_PREFIX))
@@ -377,9 +384,6 @@ class Outbox:
 
     # -- reporting --------------------------------------------------------------------------
 
-    def _report_due(self) -> bool:
-        return bool(self._unreported)
-
     async def _report(self) -> None:
         """One mod-log post per community listing what was not delivered since the last one."""
         assert self.db is not None
@@ -390,10 +394,6 @@ class Outbox:
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:
             observer(step, entry)
-
-
-def _order(entry: Entry) -> tuple[int, int]:
-    return rules.LANES.index(entry.lane), entry.seq
 
 
 def _forget(sync_session: Any, _previous: Any) -> None:

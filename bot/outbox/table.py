@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+from typing import Any
+
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.base import UTCDateTime
 
@@ -26,9 +29,24 @@ outbox = Table(
     Column("result_message", String(120)),
     Column("error", Text),
     Column("reported", Integer, nullable=False, default=0),  # 1 once a failure was told to the mod log
+    Column("owner", String(64)),  # the process delivering it (several on one PostgreSQL; bot.cluster)
 )
 
 # pending -> sending (handed to the adapter) -> done | failed | expired | unsure (may have reached a
 # person and the platform can't tell: not repeated)
 PENDING, SENDING, DONE, FAILED, EXPIRED, UNSURE = "pending", "sending", "done", "failed", "expired", "unsure"
 UNDELIVERED = (FAILED, EXPIRED, UNSURE)
+
+
+async def take_over(session: AsyncSession, live: set[str] | None, owner: str | None) -> list[Any]:
+    """The undelivered entries a process is to deliver: all of them (one process, ``live`` None), or those
+    of no live process, claimed for ``owner`` in one statement (several processes on PostgreSQL)."""
+    waiting = outbox.c.status.in_((PENDING, SENDING))
+    if live is None:
+        return list((await session.execute(select(outbox).where(waiting).order_by(outbox.c.id))).all())
+    orphaned = or_(outbox.c.owner.is_(None), outbox.c.owner.not_in(live))
+    claimed = (await session.execute(update(outbox).where(waiting, orphaned).values(owner=owner)
+                                     .returning(outbox.c.id))).scalars().all()
+    if not claimed:
+        return []
+    return list((await session.execute(select(outbox).where(outbox.c.id.in_(claimed)).order_by(outbox.c.id))).all())

@@ -79,6 +79,10 @@ class MemoryAdapter:
     time members out); what it declares is derived from the handlers it kept, like every adapter.
     """
 
+    # an in-memory platform lives in one process: its events are never claimed across processes
+    # (each harness numbers its events from 1, as a restarted test process would)
+    events_reach_one_process = True
+
     def __init__(self, scope: str, *, platform: str = P, capabilities: Iterable[Capability] | None = None,
                  channels: Iterable[str] = (), roles: Iterable[str] = (),
                  performed: list[Action] | None = None) -> None:
