@@ -19,7 +19,7 @@ from cogs.onboarding import store
 from cogs.onboarding.flow import toggle
 from cogs.onboarding.journey import Journey
 from cogs.onboarding.models import ACTIVE, DENIED, DONE, HELD
-from cogs.onboarding.settings import IntroduceStep, QuestionStep, RulesStep
+from cogs.onboarding.settings import IntroduceStep, QuestionStep, RulesStep, Step
 from cogs.onboarding.store import Newcomer
 
 NOT_YOURS = "This one is not yours: it belongs to another member's welcome."
@@ -27,6 +27,19 @@ NOT_YOURS = "This one is not yours: it belongs to another member's welcome."
 
 class Presses(Journey):
     """What members, greeters and moderators press."""
+
+    async def _step_pressed(self, event: ButtonPressed, preview_option: str | None
+                            ) -> tuple[Newcomer, Step | None] | list[Action]:
+        """The newcomer and the step a press names (None once the flow lost it); or the whole answer:
+        a refusal from :meth:`_owned`, or a preview's walk on."""
+        owned = await self._owned(event)
+        if isinstance(owned, Action):
+            return [owned]
+        newcomer, parts, preview = owned
+        if preview:
+            return await self.preview_press(event, parts[0], preview_option)
+        assert newcomer is not None
+        return newcomer, self.conf.step(parts[0])
 
     async def _owned(self, event: ButtonPressed) -> tuple[Newcomer | None, list[str], bool] | Action:
         """The newcomer a press is for, the rest of its value, and whether it is a preview; or the answer."""
@@ -68,14 +81,10 @@ class Presses(Journey):
     @button("agree")
     async def agree(self, event: ButtonPressed) -> list[Action]:
         """"I agree": the rules step is done, its role given, the newcomer role taken."""
-        owned = await self._owned(event)
-        if isinstance(owned, Action):
-            return [owned]
-        newcomer, parts, preview = owned
-        if preview:
-            return await self.preview_press(event, parts[0], None)
-        assert newcomer is not None
-        step = self.conf.step(parts[0])
+        pressed = await self._step_pressed(event, None)
+        if isinstance(pressed, list):
+            return pressed
+        newcomer, step = pressed
         if not isinstance(step, RulesStep):
             return await self._stale(event, newcomer, "The rules changed since this card was sent.")
         if step.name in newcomer.done:
@@ -128,14 +137,10 @@ class Presses(Journey):
     @button("done")
     async def done(self, event: ButtonPressed) -> list[Action]:
         """Done on a multiple-choice question: what was picked is the answer."""
-        owned = await self._owned(event)
-        if isinstance(owned, Action):
-            return [owned]
-        newcomer, parts, preview = owned
-        if preview:
-            return await self.preview_press(event, parts[0], "")
-        assert newcomer is not None
-        step = self.conf.step(parts[0])
+        pressed = await self._step_pressed(event, "")
+        if isinstance(pressed, list):
+            return pressed
+        newcomer, step = pressed
         if not isinstance(step, QuestionStep):
             return await self._stale(event, newcomer, "That question isn't asked any more.")
         offered = {o.id for o in step.options}
@@ -200,14 +205,10 @@ class Presses(Journey):
     @button("skip")
     async def skip(self, event: ButtonPressed) -> list[Action]:
         """Skip an optional question or introduction."""
-        owned = await self._owned(event)
-        if isinstance(owned, Action):
-            return [owned]
-        newcomer, parts, preview = owned
-        if preview:
-            return await self.preview_press(event, parts[0], "")
-        assert newcomer is not None
-        step = self.conf.step(parts[0])
+        pressed = await self._step_pressed(event, "")
+        if isinstance(pressed, list):
+            return pressed
+        newcomer, step = pressed
         if not isinstance(step, (QuestionStep, IntroduceStep)):
             return await self._stale(event, newcomer, "That step isn't part of the welcome any more.")
         if step.required:
