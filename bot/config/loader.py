@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.config.errors import ConfigError, ConfigIssue, Path
 from bot.config.models import StewardConfig, build_models
-from bot.config.types import ChannelMarker, LogicalMarker, PlatformSection, RoleMarker
+from bot.config.types import ChannelMarker, LogicalMarker, PlatformSection, RoleMarker, TargetMarker
 from bot.config.yamltree import MAX_BYTES, YamlRefused, build
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -94,6 +94,8 @@ def _marked(annotation: Any) -> tuple[str | None, Any]:
                 return "role", annotation
             if isinstance(meta, LogicalMarker):
                 return "logical", annotation
+            if isinstance(meta, TargetMarker):
+                return "target", annotation
     return None, annotation
 
 
@@ -110,6 +112,8 @@ def _references(model: BaseModel, path: Path) -> list[tuple[str, str, Path]]:
                 kind = "role"
             elif isinstance(meta, LogicalMarker):
                 kind = "logical"
+            elif isinstance(meta, TargetMarker):
+                kind = "target"
         if kind is None:
             for arg in typing.get_args(info.annotation):
                 kind = kind or _marked(arg)[0]
@@ -124,6 +128,8 @@ def _walk(value: Any, path: Path, kind: str | None) -> list[tuple[str, str, Path
         return [r for i, v in enumerate(value) for r in _walk(v, (*path, i), kind)]
     if isinstance(value, dict):
         return [r for k, v in value.items() for r in _walk(v, (*path, k), kind)]
+    if kind == "target" and isinstance(value, str):  # "#name" is a channel, anything else a key
+        return [("channel" if value.startswith("#") else "logical", value, path)]
     if kind and isinstance(value, str):
         return [(kind, value, path)]
     return []

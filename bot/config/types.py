@@ -111,6 +111,14 @@ def _logical_name(value: Any) -> str:
     return value
 
 
+def _channel_target(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("#"):
+        return _channel_name(value)
+    if not isinstance(value, str) or not value.strip() or " " in value:
+        raise ValueError(f"a channel is written as \"#name\" or as a key under `channels` (e.g. events), got `{value}`")
+    return value
+
+
 def _role_name(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError("name roles, not ids: write the role's name")
@@ -127,6 +135,10 @@ class LogicalMarker:
     """Marks a field holding a key of ``channels`` (a logical channel, one per platform)."""
 
 
+class TargetMarker:
+    """Marks a field holding either a ``"#name"`` or a key of ``channels`` (a logical channel)."""
+
+
 class RoleMarker:
     """Marks a field holding a role name that must be declared in ``roles``."""
 
@@ -138,3 +150,6 @@ ChannelName = Annotated[str, BeforeValidator(_channel_name), ChannelMarker()]
 RoleName = Annotated[str, BeforeValidator(_role_name), RoleMarker()]
 ChannelSpec = Annotated[str | dict[str, str], BeforeValidator(_channel_spec)]
 LogicalChannel = Annotated[str, BeforeValidator(_logical_name), LogicalMarker()]
+# where a cog posts: "#events" (that name on every platform) or "events" (a key of `channels`,
+# which may name one channel per platform); ``community.channel(target, platform)`` reads both
+ChannelTarget = Annotated[str, BeforeValidator(_channel_target), TargetMarker()]

@@ -184,7 +184,11 @@ class Planning(EventsBase):
                                              channel=self._channel_name(), note=note))]
 
     def _channel_name(self) -> str:
-        return self.conf.channel
+        if self.conf.channel.startswith("#"):
+            return self.conf.channel
+        names = [f"{name} on {platform}" for platform in self.ctx.platforms()
+                 if (name := self.ctx.community.config.channel_on(self.conf.channel, platform))]
+        return " and ".join(names) or self.conf.channel
 
     async def _post_cards(self, session: Any, created: Event) -> dict[str, list[str]]:
         occurrence = self.current(created, self.ctx.now())

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from bot.config.types import Bool, ChannelName, Duration, RoleName, StrictModel
+from bot.config.types import Bool, ChannelTarget, Duration, RoleName, StrictModel
 from bot.durations import format_duration
 from cogs.events.reminders import LONGEST_OFFSET, MAX_OFFSETS
 
@@ -15,7 +15,7 @@ from cogs.events.reminders import LONGEST_OFFSET, MAX_OFFSETS
 class EventsSettings(StrictModel):
     """Events: cards in ``channel``, reminders at ``reminders`` before each start, ratings afterwards."""
 
-    channel: ChannelName = "#events"
+    channel: ChannelTarget = "#events"  # or a key of `channels` naming one channel per platform
     hosts: list[RoleName] = Field(default_factory=list)  # who may create events besides moderators
     members_create: Bool = False  # any member may create events
     reminders: list[Duration] = Field(default_factory=lambda: [timedelta(hours=24), timedelta(hours=1)])

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.e2e.test_console_cli import ROOT, env
+from tests.e2e.test_console_cli import ROOT, env, steward
 
 CONFIG = """\
 storage: {{url: "sqlite+aiosqlite:///{db}"}}
@@ -103,3 +103,51 @@ def test_sides_are_checked_in_the_config(tmp_path: Path) -> None:
             assert "platforms.console.sides" in str(exc) and message in str(exc), str(exc)
         else:
             raise AssertionError(f"sides {sides} was accepted")
+
+
+EVENTS = """\
+storage: {{url: "sqlite+aiosqlite:///{db}"}}
+timezone: UTC
+platforms:
+  console: {{sides: [discord, slack]}}
+communities:
+  - name: acme
+    roles: {{moderator: [Moderators], admin: [Admins]}}
+    channels:
+      modlog: "#mod-log"
+      general: "#general"
+      events: {{discord: "#events", slack: "#meetups"}}
+    events: {{members_create: true, channel: events}}
+"""
+
+
+def test_an_event_card_on_both_sides_fills_one_capacity_and_one_waitlist(tmp_path: Path) -> None:
+    config = tmp_path / "steward.yaml"
+    config.write_text(EVENTS.format(db=tmp_path / "steward.db"), encoding="utf-8")
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join([
+        "alice: /event create", "alice: Game night", "alice: in 3 hours", "alice: 2h", "alice: -",
+        "alice: capacity 2", "alice: press m1 1",
+        "bob: press m2 1",            # Discord's card is m2 on the Discord side,
+        "@slack carol: press m1 1",   # Slack's is m1 on the Slack side: one event
+        "@slack dave: press m1 1",    # full: Slack's dave waits first
+        "erin: press m2 1",           # then Discord's erin
+        "bob: press m2 3",            # a Discord seat frees up: it goes to the head of the line, on Slack
+        ":quit"]) + "\n", encoding="utf-8")
+    result = steward("run", "--config", str(config), "--script", str(script), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in result.stderr and "Something went wrong" not in out
+    lines = out.splitlines()
+    assert "discord | (m2) [#events] steward: 📅 Event #1: Game night" in lines
+    assert "slack | (m1) [#meetups] steward: 📅 Event #1: Game night" in lines
+    assert "Event #1 is posted in #events on discord and #meetups on slack." in out
+    assert "slack | (m3) [#meetups] steward → dave: The event is full: you're on the waitlist, number 1" in out
+    assert "discord | (m5) [#events] steward → erin: The event is full: you're on the waitlist, number 2" in out
+    # every change edits both cards where they are; neither is posted again
+    assert lines.count("discord | (m2 edited) [#events] steward: 📅 Event #1: Game night") == 5
+    assert lines.count("slack | (m1 edited) [#meetups] steward: 📅 Event #1: Game night") == 5
+    assert sum("📅 Event #1" in x and "edited" not in x for x in lines) == 2
+    assert "slack | (m4) [dm:dave] steward: A seat freed up: you're now going to event #1 (Game night)" in out
+    assert out.count("Going 1 · Maybe 0 · Can't go 1 · 1 seat(s) left") == 0  # the freed seat never shows free
+    assert out.count("Going 2 · Maybe 0 · Can't go 1 · 1 waiting · 0 seat(s) left") == 2  # both cards, at the end
