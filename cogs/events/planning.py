@@ -186,9 +186,11 @@ class Planning(EventsBase):
     def _channel_name(self) -> str:
         if self.conf.channel.startswith("#"):
             return self.conf.channel
-        names = [f"{name} on {platform}" for platform in self.ctx.platforms()
-                 if (name := self.ctx.community.config.channel_on(self.conf.channel, platform))]
-        return " and ".join(names) or self.conf.channel
+        names = {platform: name for platform in self.ctx.platforms()
+                 if (name := self.ctx.community.config.channel_on(self.conf.channel, platform))}
+        if len(set(names.values())) == 1:  # one name everywhere
+            return next(iter(names.values()))
+        return " and ".join(f"{name} on {platform}" for platform, name in names.items()) or self.conf.channel
 
     async def _post_cards(self, session: Any, created: Event) -> dict[str, list[str]]:
         occurrence = self.current(created, self.ctx.now())
