@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,7 +51,8 @@ class Harness:
 
     @classmethod
     async def start(cls, config: str | StewardConfig, *, db_url: str, cogs: dict[str, type[Cog]] | None = None,
-                    capabilities: Iterable[Capability] | None = None, now: datetime | None = None,
+                    capabilities: Iterable[Capability] | Mapping[str, Iterable[Capability]] | None = None,
+                    now: datetime | None = None,
                     platforms: Sequence[str] = (P,)) -> Harness:
         """Build and start a runtime from YAML text (``storage`` is overridden by ``db_url``)."""
         cogs = dict(cogs or {})
@@ -61,8 +62,12 @@ class Harness:
         config = config.model_copy(update={"storage": config.storage.model_copy(update={"url": db_url})})
         community = config.communities[0]
         performed: list[Action] = []
-        caps = None if capabilities is None else list(capabilities)
-        adapters = [MemoryAdapter(community.name, platform=p, capabilities=caps, channels=community.channel_names(),
+
+        def caps(platform: str) -> list[Capability] | None:  # one set for every platform, or one per platform
+            chosen = capabilities.get(platform) if isinstance(capabilities, Mapping) else capabilities
+            return None if chosen is None else list(chosen)
+
+        adapters = [MemoryAdapter(community.name, platform=p, capabilities=caps(p), channels=community.channel_names(),
                                   roles=community.role_names(), performed=performed) for p in platforms]
         for adapter in adapters:  # each community's channels and roles exist on every memory platform
             for cc in config.communities[1:]:

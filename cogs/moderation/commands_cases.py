@@ -48,9 +48,16 @@ class CaseCommands(ModerationBase):
             return self.reply(event, Content(("No cases for ", target.mention(), ".")))
         segments: list[Segment] = list(fmt("Cases of {who} ({n} active point(s)):", who=target.mention(),
                                            n=points).segments)
+        accounts = await self.ctx.services.members.persons.accounts_of(person)
+        linked = len(accounts) > 1  # one case file for a person linked across platforms: say whose and where
+        if linked:
+            names = [fmt("{platform} {name}", platform=u.platform, name=(await self.target(u)).name) for u in accounts]
+            segments.extend(fmt("\nAccounts: {names}", names=Content(tuple(
+                seg for i, n in enumerate(names) for seg in ((", ",) if i else ()) + n.segments))).segments)
         for case in cases:
-            segments.extend(fmt("\n  {line} · {state} · by {by} · {reason}", line=text(self.case_line(case)),
-                                state=case.state, by=case.by, reason=case.reason).segments)
+            where = f" · on {case.platform}" if linked else ""
+            segments.extend(fmt("\n  {line}{where} · {state} · by {by} · {reason}", line=text(self.case_line(case)),
+                                where=text(where), state=case.state, by=case.by, reason=case.reason).segments)
         return self.reply(event, Content(tuple(segments)))
 
     @command("reason", "Change a case's reason.", level=Level.MODERATOR,

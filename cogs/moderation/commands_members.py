@@ -55,6 +55,7 @@ class MemberCommands(Enforcement):
         case = await self.carry_out(case, acts, tell=WHAT[kind] + span)
         note = case.note
         await self.schedule_expiry(case)
+        await self.mirror_ban(case, manual=True)
         await self.post_case(case, self.case_content(case))
         out: list[Action] = []
         if spec.points:

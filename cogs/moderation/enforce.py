@@ -12,14 +12,15 @@ from bot.durations import format_duration
 from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import SEVERITY, ActionSpec
-from cogs.moderation.base import ModerationBase, Target, excerpt
+from cogs.moderation.base import Target, excerpt
+from cogs.moderation.mirror import Mirroring
 from cogs.moderation.rules import Hit
 
 WHAT = {"warn": "You were warned", "timeout": "You were timed out", "kick": "You were removed",
         "ban": "You were banned", "delete": "Your message was removed", "alert": "Your message was flagged"}
 
 
-class Enforcement(ModerationBase):
+class Enforcement(Mirroring):
     """Applies the actions of matched rules and the escalation thresholds."""
 
     async def enforce(self, target: Target, hits: list[Hit], *, source_text: str,
@@ -111,6 +112,7 @@ class Enforcement(ModerationBase):
         if tell is None and ask is not None and self.can_dm(target.user.platform):
             await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
         await self.schedule_expiry(case)
+        await self.mirror_ban(case)
         headline = "⚠ Alert: " if "alert" in kinds else ""
         await self.post_case(case, self.case_content(case, headline=headline, detail=detail,
                                                      excerpt_text=source_text), self.review_buttons(case),
@@ -184,6 +186,7 @@ class Enforcement(ModerationBase):
             if kind in repo.PUNISHMENTS else None
         case = await self.carry_out(case, acts, tell=what, wave=where)
         await self.schedule_expiry(case)
+        await self.mirror_ban(case)
         await self.post_case(case, self.case_content(case, headline="⚠ Escalation: " if kind == "alert" else ""),
                              self.review_buttons(case), wave=where)
         return []

@@ -68,6 +68,7 @@ class Review(Enforcement):
                                    actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note)
         await self.notify(ban, "You were banned")
         await self.post_case(ban, self.case_content(ban, excerpt_text=ban.evidence))
+        await self.mirror_ban(ban, manual=True)
         return [*acts, self.reply(event, fmt("Case #{n}: banned {who}.", n=ban.number, who=target.name))]
 
     @button("dismiss", level=Level.MODERATOR)

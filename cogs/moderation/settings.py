@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.actions import MAX_DELETE_HISTORY
 from bot.config.types import Bool, ChannelName, Duration, RoleName, StrictModel
@@ -307,6 +315,13 @@ class Appeals(StrictModel):
     enabled: Bool = True
 
 
+class Mirror(StrictModel):
+    """Bans that reach every linked account of the member (one community on several platforms)."""
+
+    rules: list[str] = Field(default_factory=list)  # rule names (or `escalation`) whose bans are mirrored
+    moderator_bans: Bool = False  # a moderator's /ban (and the mod log's Ban button) is mirrored too
+
+
 class ModerationSettings(StrictModel):
     """The whole ``moderation`` section of a community."""
 
@@ -319,6 +334,7 @@ class ModerationSettings(StrictModel):
     exempt_moderators: Bool = True
     exempt_roles: list[RoleName] = Field(default_factory=list)
     ban_delete_history: Duration = Field(default=timedelta(days=1), le=MAX_DELETE_HISTORY)
+    mirror: Mirror = Mirror()
     _engine: Engine | None = PrivateAttr(default=None)
     _name_engine: Engine | None = PrivateAttr(default=None)
     _scam: frozenset[str] = PrivateAttr(default=frozenset())
@@ -336,6 +352,16 @@ class ModerationSettings(StrictModel):
             if rule.name in seen:
                 raise ValueError(f"two rules are called `{rule.name}`; names identify rules in cases")
             seen.add(rule.name)
+        return value
+
+    @field_validator("mirror")
+    @classmethod
+    def _mirrored_rules_exist(cls, value: Mirror, info: ValidationInfo) -> Mirror:
+        known = {rule.name for rule in info.data.get("rules", [])} | {"escalation"}
+        for name in value.rules:
+            if name not in known:
+                raise ValueError(f"mirror.rules: no rule is called `{name}` (rules: "
+                                 f"{', '.join(sorted(known))})")
         return value
 
     def join_claims(self) -> dict[str, str]:
