@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, EditMessage, SendMessage
 from bot.cog import button, command, job
 from bot.commands import Param, ParamType
+from bot.community import Community
 from bot.content import Moment, fmt
 from bot.events import ButtonPressed, CommandInvoked
 from bot.facts import PollClosed
-from bot.refs import MessageRef
+from bot.refs import ChannelRef, MessageRef
 from bot.scheduler import PENDING, JobRun, jobs
 from cogs.engagement import store
 from cogs.engagement.cards import poll_card, poll_results
@@ -70,9 +71,12 @@ class Polls(Prompts):
                                            options=list(spec.options), multiple=spec.multiple,
                                            anonymous=spec.anonymous, creator=int(person), channel=self.name_of(channel),
                                            opened_at=now, closes_at=now + spec.duration)
-            key = f"poll:{poll.id}:card:{channel.platform}"
-            await store.change_poll(session, poll.id, card_keys={channel.platform: key})
-            await self.ctx.effect(session, SendMessage(channel=channel, content=poll_card(poll, {}, [])), key=key)
+            # a channel mapped per platform (a logical channel) gets the card on each: one poll, one tally
+            keys = {c.platform: f"poll:{poll.id}:card:{c.platform}" for c in counterparts(self.ctx.community, channel)}
+            await store.change_poll(session, poll.id, card_keys=keys)
+            for target in counterparts(self.ctx.community, channel):
+                await self.ctx.effect(session, SendMessage(channel=target, content=poll_card(poll, {}, [])),
+                                      key=keys[target.platform])
             await session.commit()
         # after the commit: on SQLite the scheduler's own session must not wait on this one's lock
         await self.ctx.schedule("close", poll.closes_at, {"poll": poll.id}, key=f"poll:{poll.id}:close")
@@ -207,3 +211,14 @@ class Polls(Prompts):
             key = f"poll:{poll.id}:close"
             if await self.ctx.job(key) is None:
                 await self.ctx.schedule("close", poll.closes_at, {"poll": poll.id}, key=key)
+
+
+def counterparts(community: Community, channel: ChannelRef) -> list[ChannelRef]:
+    """The channel and, where a ``channels`` entry maps it per platform, the same logical channel elsewhere."""
+    mapped = community.config.per_platform()
+    found = {channel.platform: channel}
+    for purpose in community.purposes_of(channel):
+        if purpose in mapped:
+            for platform, ref in community.logical(purpose).items():
+                found.setdefault(platform, ref)
+    return list(found.values())

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bot.calendars import Recurrence, RecurrenceField
-from bot.config.types import Bool, ChannelName, Duration, RoleName, StrictModel
+from bot.config.types import Bool, ChannelName, ChannelTarget, Duration, RoleName, StrictModel
 from bot.durations import format_duration
 from cogs.engagement.tally import MAX_LABEL, MAX_OPTIONS, MAX_QUESTION
 
@@ -102,7 +102,7 @@ class RecurringPoll(StrictModel):
     """A poll opened on a calendar (a weekly lunch vote)."""
 
     name: str = Field(pattern=_NAME)
-    channel: ChannelName
+    channel: ChannelTarget  # "#name", or a key of `channels` mapped per platform: one poll on each, one tally
     when: RecurrenceField
     question: str = Field(min_length=1, max_length=MAX_QUESTION)
     options: list[Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]]
