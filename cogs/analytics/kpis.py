@@ -118,6 +118,7 @@ class Kpis:
     feedback_votes: int = 0
     feedback_first_status: float | None = None  # median seconds
     sources: list[Source] = field(default_factory=list)
+    platforms: str = ""  # active people per platform, each once: ``10 people: discord 7, slack 4 (1 linked, ...)``
 
     @property
     def stickiness(self) -> float | None:

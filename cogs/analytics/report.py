@@ -44,7 +44,8 @@ def headline(k: Kpis) -> list[tuple[str, str]]:
             ("new members", str(k.new)), ("left", str(k.left)), ("returning", str(k.returning)),
             ("churned (active before, not now)", str(k.churned)), ("messages", str(k.messages)),
             ("median time to first reply", seconds(k.first_reply)),
-            ("median time to first message", seconds(k.first_message))]
+            ("median time to first message", seconds(k.first_message)),
+            *([("active people by platform", k.platforms)] if k.platforms else [])]
 
 
 def summary(k: Kpis, *, title: str = "Community stats") -> Content:
@@ -55,6 +56,8 @@ def summary(k: Kpis, *, title: str = "Community stats") -> Content:
     segments += fmt("\nMembers: {mau} active (WAU {wau}, average DAU {dau:.1f}, stickiness {st}); {new} new, "
                     "{left} left, {ret} returning, {ch} churned.", mau=k.mau, wau=k.wau, dau=k.dau,
                     st=pct(k.stickiness), new=k.new, left=k.left, ret=k.returning, ch=k.churned).segments
+    if k.platforms:
+        segments += fmt("\nBy platform: {split}.", split=k.platforms).segments
     segments += fmt("\nActivity: {m} messages, {r} replies, {x} reactions.", m=k.messages, r=k.replies,
                     x=k.reactions).segments
     if k.questions or k.answered:
