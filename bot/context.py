@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from bot.actions import Action, ActionResult, SendMessage
 from bot.calendars import Calendar, Recurrence
@@ -24,7 +23,7 @@ from bot.facts import Fact
 from bot.facts import read as read_facts
 from bot.members import Members
 from bot.outbox.effects import Effects
-from bot.outbox.table import DONE, outbox
+from bot.outbox.table import DONE
 from bot.permissions import Level, hierarchy_refusal
 from bot.persons import PersonId
 from bot.platforms import Platforms
@@ -156,15 +155,11 @@ class CogContext:
         confirmed it (None while it is pending, or when it failed).
 
         A job's post has no message ref when the job runs (it is sent after the job commits); a cog
-        that later edits it or counts replies to it reads the ref back here.
+        that later edits it or counts replies to it reads the ref back here. The one-key, delivered-only
+        form of :meth:`effects_of` (one read of the outbox for both).
         """
-        full = f"{self.community.name}:{key}"
-        async with self.db.session() as session:
-            row = (await session.execute(select(outbox.c.platform, outbox.c.result_channel, outbox.c.result_message)
-                                         .where(outbox.c.key == full, outbox.c.status == DONE))).first()
-        if row is None or not row.result_message:
-            return None
-        return MessageRef(row.platform, row.result_channel or "", row.result_message)
+        status, made = (await self.effects_of([key])).get(key, ("", None))
+        return made if status == DONE else None
 
     async def effects_of(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
         """Where this community's keyed effects stand: ``{key: (status, message made)}`` by the keys
