@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
 from bot.persons import accounts
@@ -22,27 +22,18 @@ from cogs.analytics.queries import Window, _active
 Query = Select[Any]
 
 
-def _held(w: Window) -> Any:
-    """The window's active persons with how many platform accounts each holds (a subquery)."""
+def active_by_platform(w: Window) -> Query:
+    """``(platform, accounts the person holds, active persons)``: the window's active persons (one pass over
+    the counters) under each platform they hold an account on, grouped by how many accounts they hold. A
+    person holding ``n`` accounts is in ``n`` rows of that ``n``, so the people are ``sum(persons / n)``
+    and the linked ones that sum over ``n > 1`` (:func:`split` does it)."""
     active = select(activity.c.person_id.label("pid")).where(_active(w)).distinct().subquery()
-    return (select(active.c.pid, func.count(accounts.c.platform).label("n"))
+    held = (select(active.c.pid, func.count(accounts.c.platform).label("n"))
             .join(accounts, (accounts.c.person_id == active.c.pid) & (accounts.c.community == w.community))
             .group_by(active.c.pid).subquery())
-
-
-def active_by_platform(w: Window) -> Query:
-    """``(platform, active persons holding an account there, of them linked to another platform)``, one row
-    per platform, by name. A person linked across two platforms is in both rows; see :func:`active_people`."""
-    held = _held(w)
-    return (select(accounts.c.platform, func.count(), func.sum(case((held.c.n > 1, 1), else_=0)))
+    return (select(accounts.c.platform, held.c.n, func.count())
             .join(held, accounts.c.person_id == held.c.pid).where(accounts.c.community == w.community)
-            .group_by(accounts.c.platform).order_by(accounts.c.platform))
-
-
-def active_people(w: Window) -> Query:
-    """``(active persons, of them holding accounts on two platforms or more)``: each person once."""
-    held = _held(w)
-    return select(func.count(), func.coalesce(func.sum(case((held.c.n > 1, 1), else_=0)), 0)).select_from(held)
+            .group_by(accounts.c.platform, held.c.n).order_by(accounts.c.platform, held.c.n))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +53,13 @@ class PlatformSplit:
         return f"{self.people} people: {each}{linked}"
 
 
-def split(people: Sequence[Any], rows: Iterable[Sequence[Any]]) -> PlatformSplit:
-    """The split from :func:`active_people`'s row and :func:`active_by_platform`'s rows."""
-    return PlatformSplit(int(people[0] or 0), int(people[1] or 0), {str(p): int(n or 0) for p, n, _l in rows})
+def split(rows: Iterable[Sequence[Any]]) -> PlatformSplit:
+    """The split from :func:`active_by_platform`'s rows."""
+    on: dict[str, int] = {}
+    people = linked = 0.0
+    for platform, held, persons in rows:
+        n, count = int(held), int(persons or 0)
+        on[str(platform)] = on.get(str(platform), 0) + count
+        people += count / n
+        linked += count / n if n > 1 else 0
+    return PlatformSplit(round(people), round(linked), on)

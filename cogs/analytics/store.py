@@ -17,7 +17,7 @@ from cogs.analytics import queries as q
 from cogs.analytics.kpis import Channel, Cohort, Contributor, EventFigures, Kpis, Source, health, mean_dau, median
 from cogs.analytics.models import activity, campaigns, members, unix
 from cogs.analytics.period import day_date
-from cogs.analytics.platforms import active_by_platform, active_people, split
+from cogs.analytics.platforms import active_by_platform, split
 from cogs.analytics.queries import Window
 
 COUNTERS = ("messages", "replies", "reactions_given", "reactions_received", "mentions")
@@ -115,7 +115,7 @@ async def compute(session: AsyncSession, w: Window, today: int, *, top: int = 10
     k.messages, k.replies, k.reactions, k.reactions_received, k.mentions = (
         sum(int(row[i] or 0) for row in days) for i in range(2, 7))
     k.mau, k.wau = (int(v or 0) for v in (await run(q.recent_active(w, today))).one())
-    k.platforms = split((await run(active_people(w))).one(), (await run(active_by_platform(w))).all()).line()
+    k.platforms = split((await run(active_by_platform(w))).all()).line()
     k.new, k.left, k.returning, k.churned = (int(v or 0) for v in (await run(q.growth(w))).one())
     k.cohorts = [Cohort(day_date(int(week) * 7 - 3), int(n), int(e1 or 0), int(r1 or 0), int(e4 or 0), int(r4 or 0))
                  for week, n, e1, r1, e4, r4 in (await run(q.retention(w, today))).all()]

@@ -18,7 +18,7 @@ import pytest
 from bot.testing import Harness, texts
 from cogs.analytics import COG
 from cogs.analytics.period import window
-from cogs.analytics.platforms import PlatformSplit, active_by_platform, active_people
+from cogs.analytics.platforms import PlatformSplit, active_by_platform, split
 from cogs.identity import COG as IDENTITY
 from tests.cogs.analytics.conftest import CONFIG, START, at, cog
 
@@ -59,9 +59,10 @@ async def test_a_linked_person_is_counted_once_with_a_breakdown_by_platform(h: H
     assert k.platforms == "4 people: discord 2, slack 3 (1 linked, counted once)"
     w = window("acme", 7, h.clock.now(), cog(h).ctx.community.tz)
     async with h.runtime.db.session() as session:
-        assert tuple((await session.execute(active_people(w))).one()) == (4, 1)
-        assert [tuple(r) for r in (await session.execute(active_by_platform(w))).all()] == [
-            ("discord", 2, 1), ("slack", 3, 1)]
+        rows = [tuple(r) for r in (await session.execute(active_by_platform(w))).all()]
+    # bob on Discord alone; alice (two accounts) under both; carol and Slack's dan on Slack alone
+    assert rows == [("discord", 1, 1), ("discord", 2, 1), ("slack", 1, 2), ("slack", 2, 1)]
+    assert split(rows) == PlatformSplit(4, 1, {"discord": 2, "slack": 3})
     [stats] = texts(await h.command("mo", "/stats 7d", platform="slack"))
     assert "\nBy platform: 4 people: discord 2, slack 3 (1 linked, counted once)." in stats
 
