@@ -103,3 +103,23 @@ async def test_a_deleted_message_reaches_no_later_handler(db_url: str) -> None:
         assert reader.read == ["hello", "still here", "an edit of a message that is there"]
     finally:
         await h.close()
+
+
+async def test_channel_look_ups_answer_as_the_scans_they_replace(db_url: str) -> None:
+    config = CONFIG.replace('channels: {modlog: "#mod-log"}',
+                            'channels: {modlog: "#mod-log", staff: "#mod-log", general: "#general"}')
+    h = await Harness.start(config, db_url=db_url, cogs={"deleter": Deleter, "reader": Reader})
+    try:
+        community = h.runtime.communities["acme"]
+        refs = [*community.channels.values(), MessageRef("memory", "elsewhere", "m1").channel,
+                MessageRef("other", "general", "m2").channel]
+        for ref in refs:
+            scanned = next((n for (p, n), r in community.channels.items() if r == ref and p == ref.platform), None)
+            assert community.channel_name(ref) == scanned
+            assert community.purposes_of(ref) == [p for p in community.config.channels
+                                                  if community.channel(p, ref.platform) == ref]
+        assert community.purposes_of(community.channels[("memory", "#mod-log")]) == ["modlog", "staff"]
+        message = MessageRef("memory", "general", "m3")
+        assert message.channel == message.channel and message.channel.id == "general"
+    finally:
+        await h.close()
