@@ -19,6 +19,10 @@ class Community:
     scopes: dict[str, str] = field(default_factory=dict)
     channels: dict[tuple[str, str], ChannelRef] = field(default_factory=dict)
     roles: dict[tuple[str, str], RoleRef] = field(default_factory=dict)
+    # reverse look-ups, asked by several cogs on every message: built from ``channels`` (filled once, when
+    # names are resolved) and built again whenever that dict is another one or holds more or fewer names
+    _index: tuple[int, int, dict[ChannelRef, str], dict[ChannelRef, list[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -37,15 +41,28 @@ class Community:
 
     def purposes_of(self, channel: ChannelRef) -> list[str]:
         """The purposes (``channels`` keys) that name this channel on its platform."""
-        return [purpose for purpose in self.config.channels
-                if self.channel(purpose, channel.platform) == channel]
+        return list(self._indexes()[1].get(channel, ()))
 
     def channel_name(self, channel: ChannelRef) -> str | None:
         """The configured ``#name`` of a resolved channel, if it is one of ours."""
-        for (platform, name), ref in self.channels.items():
-            if ref == channel and platform == channel.platform:
-                return name
-        return None
+        return self._indexes()[0].get(channel)
+
+    def _indexes(self) -> tuple[dict[ChannelRef, str], dict[ChannelRef, list[str]]]:
+        index, channels = self._index, self.channels
+        if index is not None and index[0] == id(channels) and index[1] == len(channels):
+            return index[2], index[3]
+        names: dict[ChannelRef, str] = {}
+        for (platform, name), ref in channels.items():
+            if platform == ref.platform:
+                names.setdefault(ref, name)  # the first name, as the scan in order found it
+        purposes: dict[ChannelRef, list[str]] = {}
+        for purpose in self.config.channels:
+            for platform in {p for p, _name in channels}:
+                found = self.channel(purpose, platform)
+                if found is not None and found.platform == platform:
+                    purposes.setdefault(found, []).append(purpose)
+        self._index = (id(channels), len(channels), names, purposes)
+        return names, purposes
 
     def role(self, name: str, platform: str) -> RoleRef | None:
         """A configured role by name on one platform."""

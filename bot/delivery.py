@@ -29,7 +29,7 @@ from bot.events import Event, MessagePosted
 from bot.members import Members
 from bot.platforms import Platforms
 from bot.preferences import zone
-from bot.refs import ChannelRef, UserRef
+from bot.refs import ChannelRef, MessageRef, UserRef
 
 
 class Preparer:
@@ -39,14 +39,24 @@ class Preparer:
         self.members = members
         self.platforms = platforms
         self.remember = remember
-        self._last_channel: OrderedDict[UserRef, ChannelRef] = OrderedDict()  # where a DM-off member is reached
+        # where a DM-off member is reached: the last message they posted, by (platform, user id). Every
+        # message passes here, so it keeps the message (its channel is made only when a DM needs it),
+        # keyed by a tuple of two strings whose hashes Python keeps (a UserRef's is computed each time).
+        self._last_message: OrderedDict[tuple[str, str], MessageRef] = OrderedDict()
 
     def seen(self, event: Event) -> None:
         """Note the channel a member last spoke in."""
         if isinstance(event, MessagePosted) and not event.is_dm:
-            self._last_channel[event.author] = event.message.channel
-            if len(self._last_channel) > self.remember:
-                self._last_channel.popitem(last=False)
+            author = event.author
+            last = self._last_message
+            last[(author.platform, author.id)] = event.message
+            if len(last) > self.remember:  # the member noted first
+                last.popitem(last=False)
+
+    def last_channel(self, user: UserRef) -> ChannelRef | None:
+        """The channel the member last posted in (outside DMs), if Steward saw one."""
+        message = self._last_message.get((user.platform, user.id))
+        return None if message is None else message.channel
 
     async def prepare(self, action: Action, community: Community) -> Action | ActionResult:
         """The action as it should go out, or a failure saying why it cannot."""
@@ -59,7 +69,7 @@ class Preparer:
         action = with_zone(action, zone(prefs, community.tz) if prefs is not None else community.tz)
         if not isinstance(action, SendDirect) or prefs is None or prefs.dms:
             return action
-        channel = action.fallback or self._last_channel.get(action.user) or community.channel(
+        channel = action.fallback or self.last_channel(action.user) or community.channel(
             "general", action.platform)
         if channel is None:
             return ActionResult.failure(action, "they turned DMs off and no channel was found to reach them",

@@ -5,12 +5,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import logging
-import math
 import uuid
-from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.actions import Action, DeleteMessage, Reply
@@ -18,7 +14,6 @@ from bot.clock import Clock
 from bot.commands import ArgumentError, CommandSpec, parse_args
 from bot.community import Community
 from bot.content import CommandMention, Content, Segment, fmt, text
-from bot.durations import format_duration
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -32,38 +27,19 @@ from bot.events import (
 )
 from bot.forms import form_refusal
 from bot.gate import CapabilityGate
+from bot.middleware import Dedupe, Dispatch, Middleware, Next, RateLimit, SeenElsewhere, only_for
 from bot.permissions import Level
 from bot.platforms import Platforms
 
 if TYPE_CHECKING:
     from bot.cog import Cog
 
+__all__ = ["Dedupe", "Dispatch", "Dispatcher", "Host", "Middleware", "Next", "RateLimit", "SeenElsewhere",
+           "help_content", "only_for"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Dispatch:
-    """Per-event state the middleware fills in."""
-
-    event: Event
-    community: Community | None = None
-    level: Level = Level.MEMBER
-    actions: list[Action] = field(default_factory=list)
-    relayed: bool = False  # handed over by another process, which already de-duplicated it (bot.relay)
-
-
-Next = Callable[[Dispatch], Awaitable[None]]
-Middleware = Callable[[Dispatch, Next], Awaitable[None]]
 INTERACTIONS = (CommandInvoked, ButtonPressed, FormSubmitted)
-
-
-def only_for(middleware: Middleware) -> tuple[type[Event], ...] | None:
-    """The event types a middleware declares it acts on (an ``only`` attribute), or None for all.
-
-    A middleware that acts only on commands and interactions says so, and the chain built for a
-    chat message leaves it out: every message would otherwise pass through it to no effect.
-    """
-    return getattr(middleware, "only", None)
+ROUTED = (CommandInvoked, ButtonPressed, FormSubmitted, FormCancelled)  # to one handler each, by name
 
 
 class Host(Protocol):
@@ -80,87 +56,13 @@ class Host(Protocol):
         ...
 
 
-class SeenElsewhere(Protocol):
-    """Event ids claimed across processes (:class:`bot.relay.SharedSeen`)."""
-
-    async def first(self, key: str) -> bool:
-        ...
-
-
-class Dedupe:
-    """Drop an event whose platform event id was seen in the last ``size`` events.
-
-    With several processes on one PostgreSQL, ``shared`` is also asked after the in-memory set,
-    so an event delivered to two processes (a Slack retry on another connection) has one effect.
-    """
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self.seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self.shared: SeenElsewhere | None = None
-        self.local: frozenset[str] = frozenset()  # platforms whose events reach one process only: no claim
-
-    async def __call__(self, d: Dispatch, nxt: Next) -> None:
-        key = (d.event.platform, d.event.event_id)
-        if key in self.seen:
-            log.debug("dedupe: dropped %s", key)
-            return
-        self.seen[key] = None
-        if len(self.seen) > self.size:
-            self.seen.popitem(last=False)
-        if (self.shared is not None and not d.relayed and key[0] not in self.local
-                and not await self.shared.first(f"{key[0]}:{key[1]}")):
-            log.info("dedupe: %s was already handled by another process", key)
-            return
-        await nxt(d)
-
-
-class RateLimit:
-    """A per-member sliding-window limit on commands, on the injected clock.
-
-    Every refused command is answered: the first of a burst with the limit, later ones briefly.
-    """
-
-    only = (CommandInvoked,)
-
-    def __init__(self, now: Callable[[], datetime]) -> None:
-        self.now = now
-        self.hits: dict[tuple[str, str, str], deque[datetime]] = {}
-        self.warned: dict[tuple[str, str, str], datetime] = {}
-
-    async def __call__(self, d: Dispatch, nxt: Next) -> None:
-        event = d.event
-        if not isinstance(event, CommandInvoked) or d.community is None or d.level >= Level.MODERATOR:
-            await nxt(d)
-            return
-        limits = d.community.config.commands
-        key = (d.community.name, event.user.platform, event.user.id)
-        now = self.now()
-        hits = self.hits.setdefault(key, deque())
-        while hits and now - hits[0] >= limits.window:
-            hits.popleft()
-        if len(hits) < limits.per_member:
-            hits.append(now)
-            await nxt(d)
-            return
-        wait = format_duration(timedelta(seconds=math.ceil((hits[0] + limits.window - now).total_seconds())))
-        warned = self.warned.get(key)
-        if warned is None or now - warned >= limits.window:
-            self.warned[key] = now
-            message = fmt("Slow down — you can use {n} commands every {w}. Try again in {wait}.",
-                          n=limits.per_member, w=format_duration(limits.window), wait=wait)
-        else:
-            message = fmt("Still too fast — try again in {wait}.", wait=wait)
-        d.actions.append(Reply(origin=event.origin, content=message))
-
-
 class Dispatcher:
     """Runs the middleware chain, then routes the event to the matching cog handlers."""
 
     def __init__(self, host: Host, middleware: Sequence[Middleware] | None = None) -> None:
         self.host = host
         self.middleware: list[Middleware] = list(middleware) if middleware is not None else [
-            Dedupe(), self._ignore_self, self._community, self._permissions, RateLimit(lambda: host.clock.now())]
+            Dedupe(), self._community, self._permissions, RateLimit(lambda: host.clock.now())]
         # the middleware list the chains were built from, and one chain per event type
         self._chains: tuple[tuple[Middleware, ...], dict[type[Event], Next]] = ((), {})
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
@@ -176,7 +78,9 @@ class Dispatcher:
             self._chains = (current, chains)
         chain = chains.get(etype)
         if chain is None:
-            chain = self._route
+            # the chain's end: commands and components are routed to one handler, other events go to
+            # every handler of their type (its own coroutine, not one more layer: every message ends there)
+            chain = self._route if issubclass(etype, ROUTED) else self._events
             for mw in reversed(current):
                 types = only_for(mw)
                 if types is None or issubclass(etype, types):
@@ -192,12 +96,11 @@ class Dispatcher:
             await self.host.gate.perform_all(state.actions, state.community)
         return state.actions
 
-    async def _ignore_self(self, d: Dispatch, nxt: Next) -> None:
+    async def _community(self, d: Dispatch, nxt: Next) -> None:
+        """Ignore what Steward itself caused, then find the event's community (one layer, not two: every
+        event passes here)."""
         if self.host.platforms.is_self(d.event):
             return
-        await nxt(d)
-
-    async def _community(self, d: Dispatch, nxt: Next) -> None:
         community = self.host.community_for(d.event.platform, d.event.scope)
         if community is None:
             if isinstance(d.event, (CommandInvoked, ButtonPressed, FormSubmitted)):
@@ -226,16 +129,10 @@ class Dispatcher:
                 await self._command(d, event, community, cogs)
             elif isinstance(event, (ButtonPressed, FormSubmitted, FormCancelled)):
                 await self._component(d, event, cogs)
-            else:
-                await self._events(d, event, cogs)
+            else:  # a chain built before the event types were routed apart
+                await self._events(d)
         except Exception:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
-            origin = getattr(event, "origin", None)
-            if isinstance(origin, Origin):
-                d.actions.append(Reply(origin=origin, content=fmt(
-                    "Something went wrong on Steward's side (ref {ref}). The error is logged; "
-                    "please try again or tell a moderator.", ref=ref)))
+            _failed(d, event)
 
     def _handlers_for(self, event: Event, cogs: Sequence[Cog]) -> list[tuple[Cog, str]]:
         key = (type(event), id(cogs))
@@ -254,16 +151,37 @@ class Dispatcher:
         self._handlers[key] = (cogs, handlers)
         return handlers
 
-    async def _events(self, d: Dispatch, event: Event, cogs: Sequence[Cog]) -> None:
-        for cog, method in self._handlers_for(event, cogs):
+    async def _events(self, d: Dispatch) -> None:
+        event, community = d.event, d.community
+        if community is None:
+            return
+        try:
+            handlers = self._handlers_for(event, self.host.cogs_of(community.name))
+        except Exception:
+            _failed(d, event)
+            return
+        posted = event if isinstance(event, (MessagePosted, MessageEdited)) else None
+        gate = self.host.gate
+        deletions = -1  # the gate's deletion count when this message was last looked up there
+        last = len(handlers) - 1
+        for i, (cog, method) in enumerate(handlers):
             try:
-                _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
+                result = await getattr(cog, method)(event)
+                if result is not None and result != []:  # most handlers return nothing for most events
+                    _collect(d.actions, result, f"{cog.name}.{method}")
             except Exception:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
                 continue
-            if isinstance(event, (MessagePosted, MessageEdited)) and (
-                    self.host.gate.was_deleted(event.message) or _stops(d.actions, event)):
-                break  # the message is gone: later handlers must not treat it as conversation
+            if posted is None or i == last:
+                continue  # after the last handler there is nothing left to stop
+            # the message is gone: later handlers must not treat it as conversation. Looking it up
+            # hashes a MessageRef, so it is asked again only when the gate deleted something since.
+            if deletions != gate.deletions:
+                deletions = gate.deletions
+                if gate.was_deleted(posted.message):
+                    break
+            if d.actions and _stops(d.actions, posted):
+                break
 
     async def _command(self, d: Dispatch, event: CommandInvoked, community: Community,
                        cogs: Sequence[Cog]) -> None:
@@ -321,6 +239,17 @@ class Dispatcher:
             return
         d.actions.append(Reply(origin=event.origin, content=text(
             "That button or form is no longer active here.")))
+
+
+def _failed(d: Dispatch, event: Event) -> None:
+    """Log a failure outside any one handler; a person who asked for something is told."""
+    ref = uuid.uuid4().hex[:8]
+    log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
+    origin = getattr(event, "origin", None)
+    if isinstance(origin, Origin):
+        d.actions.append(Reply(origin=origin, content=fmt(
+            "Something went wrong on Steward's side (ref {ref}). The error is logged; "
+            "please try again or tell a moderator.", ref=ref)))
 
 
 def _level_for(method: Callable[..., Any], level: Level) -> dict[str, Level]:

@@ -42,6 +42,7 @@ class CapabilityGate:
         self.preparer = preparer
         self.remember = remember
         self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
+        self.deletions = 0  # how many times messages were noted as deleted (the dispatcher asks again only then)
 
     async def perform(self, action: Action, community: Community | None) -> ActionResult:
         """Check the adapter's capability, perform, and report what could not be done."""
@@ -100,6 +101,7 @@ class CapabilityGate:
         return message in self._deleted
 
     def _forget_later(self, messages: Iterable[MessageRef]) -> None:
+        self.deletions += 1
         for ref in messages:
             self._deleted[ref] = None
         while len(self._deleted) > self.remember:

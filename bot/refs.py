@@ -42,8 +42,19 @@ class MessageRef:
 
     @property
     def channel(self) -> ChannelRef:
-        """The channel holding the message."""
-        return ChannelRef(self.platform, self.channel_id)
+        """The channel holding the message (one shared ref per channel: several cogs ask on every message,
+        and building a frozen ref costs more than finding it)."""
+        key = (self.platform, self.channel_id)
+        ref = _CHANNELS.get(key)
+        if ref is None:
+            if len(_CHANNELS) >= _KEEP:  # DMs are channels too: start over rather than grow
+                _CHANNELS.clear()
+            ref = _CHANNELS[key] = ChannelRef(self.platform, self.channel_id)
+        return ref
+
+
+_CHANNELS: dict[tuple[str, str], ChannelRef] = {}  # immutable refs, so sharing one is safe
+_KEEP = 10_000
 
 
 @dataclass(frozen=True, slots=True)

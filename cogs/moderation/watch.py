@@ -48,7 +48,7 @@ class Watch(RaidControl, Enforcement):
         if event.is_bot or event.is_dm:
             return []
         self._remember(event)
-        muted_until = self.soft_muted.get((event.author.platform, event.author.id))
+        muted_until = self.soft_muted.get((event.author.platform, event.author.id)) if self.soft_muted else None
         if muted_until is not None and self.ctx.can(event.platform, Capability.DELETE):
             if muted_until > self.ctx.now():
                 self.forget(event.message)
@@ -56,7 +56,8 @@ class Watch(RaidControl, Enforcement):
             self.soft_muted.pop((event.author.platform, event.author.id), None)
         actions = await self._check(event.text, event.author, event.author_name, event.message,
                                     event.channel_name or f"#{event.message.channel_id}", event.occurred_at,
-                                    mentions=len(set(event.mentions)), everyone=event.mentions_everyone,
+                                    mentions=len(set(event.mentions)) if event.mentions else 0,
+                                    everyone=event.mentions_everyone,
                                     attachments=tuple(a.filename for a in event.attachments) if event.attachments
                                     else (), edited=False)
         return actions

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.settings import Rule
 
 
@@ -18,9 +16,3 @@ def check(rule: Rule, seen: Seen) -> str | None:
     if spec.membership is not None and facts.membership_age is not None and facts.membership_age < spec.membership:
         return "joined too recently"
     return None
-
-
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """Whether any of these rules' age part may fire: only when an age is known at all."""
-    del rules
-    return lambda facts, tracker: facts.account_age is not None or facts.membership_age is not None

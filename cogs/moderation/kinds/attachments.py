@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.settings import Rule
 
 
@@ -18,9 +16,3 @@ def check(rule: Rule, seen: Seen) -> str | None:
         if ext in spec.deny or (spec.allow and ext not in spec.allow):
             return f"attachment type .{ext or '?'}"
     return None
-
-
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """Only a message with attachments can break an attachment rule."""
-    del rules
-    return lambda facts, tracker: bool(facts.attachments)

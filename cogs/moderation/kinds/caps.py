@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.settings import Rule
 
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -29,18 +28,9 @@ def check(rule: Rule, seen: Seen) -> str | None:
     return None
 
 
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """Long enough and with enough capitals for the most lenient of these rules."""
-    specs = [r.caps for r in rules if r.caps is not None]
-    length = min(s.min_length for s in specs)
-    capitals = min(s.ratio * s.min_length for s in specs)
-
-    def could(facts: MessageFacts, tracker: Tracker) -> bool:
-        text = facts.text
-        if len(text) < length or text.islower():
-            return False
-        if text.isascii():  # counted in C: the bytes less those left once capitals are dropped
-            data = text.encode("ascii")
-            return len(data) - len(data.translate(None, _ASCII_UPPER)) >= capitals
-        return sum(map(str.isupper, text)) >= capitals
-    return could
+def enough_capitals(text: str, plain: bool, capitals: float) -> bool:
+    """Whether the text holds at least ``capitals`` capital letters (``plain``: it is ASCII)."""
+    if plain:  # counted in C: the bytes less those left once capitals are dropped
+        data = text.encode("ascii")
+        return len(data) - len(data.translate(None, _ASCII_UPPER)) >= capitals
+    return sum(map(str.isupper, text)) >= capitals

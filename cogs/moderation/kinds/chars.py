@@ -6,9 +6,8 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Sequence
 
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.settings import Rule
 
 
@@ -32,26 +31,16 @@ def _repeat_run(count: int) -> re.Pattern[str]:
     return re.compile(r"(.)\1{" + str(count - 1) + ",}", re.S)
 
 
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """Longer than the shortest limit, or long enough to hold the shortest run."""
-    specs = [r.chars for r in rules if r.chars is not None]
-    longest = min((s.max_length for s in specs if s.max_length is not None), default=None)
-    run = min((s.max_repeat for s in specs if s.max_repeat is not None), default=None)
-    step = max(1, run // 2) if run is not None else 0
+def could_repeat(text: str, step: int) -> bool:
+    """Whether the text may hold a run of ``2 * step`` or more equal characters (it may say yes more often).
 
-    def could(facts: MessageFacts, tracker: Tracker) -> bool:
-        text = facts.text
-        if longest is not None and len(text) > longest:
-            return True
-        if run is None or len(text) < run:
-            return False
-        # a run of ``run`` >= 2 * step equal characters holds two neighbouring multiples of ``step`` and
-        # everything between: look for that only where one character in every ``step`` repeats
-        sample = text[::step]
-        if not any(map(operator.eq, sample, sample[1:])):
-            return False
-        for j, (here, there) in enumerate(itertools.pairwise(sample)):
-            if here == there and text.startswith(here * (step + 1), j * step):
-                return True
+    Such a run holds two neighbouring multiples of ``step`` and everything between: look for that
+    only where one character in every ``step`` repeats.
+    """
+    sample = text[::step]
+    if not any(map(operator.eq, sample, sample[1:])):
         return False
-    return could
+    for j, (here, there) in enumerate(itertools.pairwise(sample)):
+        if here == there and text.startswith(here * (step + 1), j * step):
+            return True
+    return False

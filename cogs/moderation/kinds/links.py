@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.links import find_invites, find_links, listed
 from cogs.moderation.settings import Rule
 
@@ -43,9 +41,3 @@ def domainish(text: str) -> bool:
             return True
         at = text.find(".", at + 1)
     return False
-
-
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """Only text with something domain-shaped can hold a link."""
-    del rules
-    return lambda facts, tracker: domainish(facts.text)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
 
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.settings import Rule
 
 _EVERYONE = re.compile(r"@(?:everyone|here)\b", re.IGNORECASE)
@@ -37,19 +36,3 @@ def check(rule: Rule, seen: Seen) -> str | None:
 # the characters whose NFKC form holds an ``@`` (tests/cogs/moderation/test_rule_set.py checks every code
 # point): without one of them a text has no @everyone attempt
 ATS = frozenset("@\ufe6b\uff20")
-
-
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """An @everyone flag or an ``@`` in any form, or more mentions than the lowest limit."""
-    specs = [r.mentions for r in rules if r.mentions is not None]
-    everyone = any(s.everyone for s in specs)
-    most = min((s.max for s in specs if s.max is not None), default=None)
-
-    def could(facts: MessageFacts, tracker: Tracker) -> bool:
-        if most is not None and facts.mentions > most:
-            return True
-        if not everyone:
-            return False
-        text = facts.text
-        return facts.everyone or "@" in text or (not text.isascii() and not ATS.isdisjoint(text))
-    return could

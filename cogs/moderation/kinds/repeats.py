@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from cogs.moderation.activity import MessageFacts, Seen, Tracker
+from cogs.moderation.activity import Seen
 from cogs.moderation.normalise import normalise
 from cogs.moderation.settings import Rule
 
@@ -26,21 +24,3 @@ def check(rule: Rule, seen: Seen) -> str | None:
     if same >= spec.count:
         return f"same message {same} times"
     return None
-
-
-def screen(rules: Sequence[Rule]) -> Callable[[MessageFacts, Tracker], bool]:
-    """The member's Nth newest message inside the window, for any of these rules (a check without
-    history, a line tried alone, always goes on)."""
-    specs = [(r.repeats.count, r.repeats.within) for r in rules if r.repeats is not None]
-
-    def could(facts: MessageFacts, tracker: Tracker) -> bool:
-        if facts.edited:
-            return False
-        history = tracker.member_texts.get(facts.author)
-        if not history:
-            return True
-        for count, within in specs:
-            if len(history) >= count and history[-count][0] >= facts.at - within:
-                return True
-        return False
-    return could
