@@ -1,16 +1,17 @@
-"""Channel commands: /slowmode /lock /unlock."""
+"""Channel commands: /slowmode /lock /unlock, and /raid with its end job (the raid guard does the work)."""
 
 from __future__ import annotations
 
 from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
-from bot.cog import command
+from bot.cog import command, job
 from bot.commands import Param, ParamType
 from bot.content import fmt
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import ChannelRef
+from bot.scheduler import JobRun
 from cogs.moderation import raid_store
 from cogs.moderation.base import ModerationBase
 
@@ -83,3 +84,23 @@ class ChannelCommands(ModerationBase):
     async def unlock(self, event: CommandInvoked, channel: ChannelRef | None) -> list[Action]:
         """/unlock [#channel]."""
         return await self._lock(event, channel, False)
+
+    @command("raid", "Switch raid mode on or off.", level=Level.MODERATOR,
+             params=[Param("state", ParamType.CHOICE, choices=("on", "off"))])
+    async def raid_command(self, event: CommandInvoked, state: str) -> Action:
+        """/raid on|off."""
+        actor = await self.target(event.user)
+        if state == "on":
+            if self.raid.active:
+                return self.reply(event, "Raid mode is already on.")
+            notes = await self.raid.switch_on("switched on by hand", by=actor.name)
+            extra = fmt(" Note: {n}", n="; ".join(notes)) if notes else ""
+            return self.reply(event, fmt("Raid mode is on.{extra}", extra=extra))
+        if not await self.raid.switch_off(actor.name):
+            return self.reply(event, "Raid mode is not on.")
+        return self.reply(event, "Raid mode is off.")
+
+    @job("raid_end")
+    async def raid_end(self, run: JobRun) -> None:
+        """Raid mode ends by itself after ``raid.ends_after`` (unless it was ended or restarted meanwhile)."""
+        await self.raid.switch_off("Steward (timer)", run)

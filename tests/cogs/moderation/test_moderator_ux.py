@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.actions import BanMember, KickMember, OpenForm, RemoveTimeout, TimeoutMember, UnbanMember
+from bot.actions import BanMember, EditMessage, KickMember, OpenForm, RemoveTimeout, TimeoutMember, UnbanMember
 from bot.testing import Harness, texts
 from cogs.moderation.commands_members import _checked_duration
 from tests.cogs.moderation.test_cog import buttons, modlog, of
@@ -148,16 +148,21 @@ async def test_raid_on_off_on_in_quick_succession_keeps_an_end_job(h: Harness) -
     assert any("Raid mode OFF" in t for t in texts(ended))
 
 
-async def test_two_hundred_raiders_are_a_few_summaries_not_two_hundred_posts(h: Harness) -> None:
+async def test_two_hundred_raiders_are_one_summary_updated_not_two_hundred_posts(h: Harness) -> None:
     posts: list[str] = []
+    edits: list[EditMessage] = []
     for i in range(200):
-        posts += modlog(await h.join(f"raider{i}"))
-        if i % 50 == 49:
-            posts += modlog(await h.advance(seconds=6))
-    assert len(posts) <= 6  # the raid alert and a summary every few seconds
-    joiners = sum(int(p.split(" joiner(s)")[0].rsplit(" ", 1)[1]) for p in posts if p.startswith("🚨 Raid:"))
-    assert joiners == 197  # the first three joins were before raid mode
-
+        done = [*await h.join(f"raider{i}"), *(await h.advance(seconds=6) if i % 50 == 49 else [])]
+        posts += modlog(done)
+        edits += of(done, EditMessage)
+    # the raid alert and the raid's one summary, edited as more join: 3 posts with the all-clear
+    assert [p.split(" ", 2)[1] for p in posts] == ["Raid", "Raid:"]
+    assert len({e.message for e in edits}) == 1 and len(edits) == 3
+    assert posts[1].startswith("🚨 Raid: 47 joiner(s)")  # the first three joins were before raid mode
+    assert edits[-1].content.plain().startswith("🚨 Raid: 197 joiner(s)")
+    assert [b.label for b in edits[-1].content.buttons] == ["Ban these 197", "Undo these cases"]
+    off = await h.command("mo", "/raid off")
+    assert modlog(off) == ["Raid mode OFF (by mo)."] and not of(off, EditMessage)  # nothing new to show
 
 
 CHANNEL_FLOOD = """
