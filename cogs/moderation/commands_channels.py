@@ -24,6 +24,10 @@ class ChannelCommands(ModerationBase):
     def _channel(self, event: CommandInvoked, channel: ChannelRef | None) -> ChannelRef | None:
         return channel or event.origin.channel
 
+    async def _named_channel(self, event: CommandInvoked, name: str) -> ChannelRef | None:
+        """A channel written on a text line, resolved as the command parser resolves one."""
+        return await self.ctx.services.platforms.resolver(event.platform).resolve_channel(event.scope, name)
+
     async def _remember_setting(self, where: ChannelRef, *, slowmode: int | None = None,
                                 locked: bool | None = None) -> None:
         """Keep the moderator's setting: raid mode puts it back, and its end no longer overrides it."""
@@ -35,9 +39,17 @@ class ChannelCommands(ModerationBase):
                                         slowmode=slowmode is not None, lock=locked is not None)
 
     @command("slowmode", "Limit how often members may post in a channel.", level=Level.MODERATOR,
-             params=[Param("interval", ParamType.TEXT, "e.g. 30s, or off"), CHANNEL])
-    async def slowmode(self, event: CommandInvoked, interval: str, channel: ChannelRef | None) -> list[Action]:
-        """/slowmode 30s|off [#channel]."""
+             params=[CHANNEL, Param("interval", ParamType.TEXT, "e.g. 30s, or off (before or after the channel)")])
+    async def slowmode(self, event: CommandInvoked, channel: ChannelRef | None, interval: str) -> list[Action]:
+        """/slowmode [#channel] 30s|off, or /slowmode 30s|off [#channel]: on a text line either order works."""
+        word, _, after = interval.strip().partition(" ")
+        if after.strip():  # `/slowmode 10s #general`: the channel came second
+            named = None if channel is not None else await self._named_channel(event, after.strip())
+            if named is None:
+                return [self.reply(event, fmt("/slowmode: give the interval and at most one channel "
+                                              "(`{usage}`), not `{extra}`.", usage="/slowmode #general 30s",
+                                              extra=after.strip()))]
+            channel, interval = named, word
         where = self._channel(event, channel)
         if where is None:
             return [self.reply(event, "Name a channel.")]
