@@ -149,9 +149,11 @@ def command_help(commands: list[CommandSpec], level: Level, name: str) -> Conten
         kind = "one of " + ", ".join(param.choices) if param.choices else param.type.value
         limits = "".join(f", {word} {n}" for word, n in (("from", param.min_value), ("to", param.max_value))
                          if n is not None)
-        segments.append(f"\n  {param.name} ({kind}{limits}{'' if param.required else ', optional'})")
+        optional = "" if param.required else ", optional"
+        segments.extend(fmt("\n  {name} ({kind}{limits}{optional})", name=text(param.name), kind=text(kind),
+                            limits=text(limits), optional=text(optional)).segments)
         if param.description:
-            segments.append(f": {param.description}")
+            segments.extend(fmt(": {what}", what=text(param.description)).segments)
     if not spec.params:
         segments.append("\n  (no parameters)")
     return Content(tuple(segments))
