@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import __version__
 from bot.actions import Reply
 from bot.cog import Cog, command
-from bot.commands import Param, ParamType
-from bot.content import fmt, text
+from bot.commands import CommandSpec, Param, ParamType
+from bot.content import CommandMention, Content, Segment, fmt, text
 from bot.dispatcher import help_content
 from bot.events import CommandInvoked
 from bot.facts import PreferenceChanged, facts_log
@@ -27,10 +27,13 @@ class CoreCog(Cog):
 
     name = "core"
 
-    @command("help", "List the commands you can use.")
-    async def help(self, event: CommandInvoked, level: Level) -> Reply:
-        """List commands by the invoker's level (the one the dispatcher resolved)."""
-        return Reply(origin=event.origin, content=help_content(self.ctx.commands(), level))
+    @command("help", "List the commands you can use, or every parameter of one: /help ban.", params=[
+        Param("command", ParamType.TEXT, "a command, to see each of its parameters", required=False)])
+    async def help(self, event: CommandInvoked, level: Level, command: str | None = None) -> Reply:
+        """List commands by the invoker's level (the one the dispatcher resolved), or explain one."""
+        if command is None:
+            return Reply(origin=event.origin, content=help_content(self.ctx.commands(), level))
+        return Reply(origin=event.origin, content=command_help(self.ctx.commands(), level, command))
 
     @command("about", "What Steward is and which features are on here.")
     async def about(self, event: CommandInvoked) -> Reply:
@@ -129,3 +132,28 @@ class CoreCog(Cog):
                 "Config not reloaded — the running config stays in force:\n{body}", body=body))
         extra = fmt(" ({p})", p=problems[0]) if problems else text("")
         return Reply(origin=event.origin, content=fmt("Config reloaded{extra}.", extra=extra))
+
+
+def command_help(commands: list[CommandSpec], level: Level, name: str) -> Content:
+    """``/help ban``: the command's usage, then each parameter with what it takes."""
+    wanted = name.strip().lstrip("/").lower()
+    spec = next((c for c in commands if wanted in (c.name, *c.aliases)), None)
+    if spec is None:
+        return fmt("No command /{name}. Type {help} for the list.", name=wanted[:40], help=CommandMention("help"))
+    if spec.level > level:
+        return fmt("{name} is for {level}s; you can't use it here.", name=CommandMention(spec.name),
+                   level=text(spec.level.label))
+    args = " ".join(p.usage() for p in spec.params)
+    segments: list[Segment] = [CommandMention(spec.name, args), " — ", spec.description]  # the cog's own words
+    for param in spec.params:
+        kind = "one of " + ", ".join(param.choices) if param.choices else param.type.value
+        limits = "".join(f", {word} {n}" for word, n in (("from", param.min_value), ("to", param.max_value))
+                         if n is not None)
+        optional = "" if param.required else ", optional"
+        segments.extend(fmt("\n  {name} ({kind}{limits}{optional})", name=text(param.name), kind=text(kind),
+                            limits=text(limits), optional=text(optional)).segments)
+        if param.description:
+            segments.extend(fmt(": {what}", what=text(param.description)).segments)
+    if not spec.params:
+        segments.append("\n  (no parameters)")
+    return Content(tuple(segments))

@@ -29,6 +29,11 @@ class Platforms:
                 await attach(db)
             await adapter.start(sink)
 
+    async def stop(self) -> None:
+        """Disconnect every adapter."""
+        for adapter in self.adapters.values():
+            await adapter.stop()
+
     def get(self, platform: str) -> Adapter | None:
         """The adapter of a platform, or None when it is not running."""
         return self.adapters.get(platform)

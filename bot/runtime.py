@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Table
 
+from bot import collector
 from bot.actions import Action, ActionResult
 from bot.adapter import Adapter
 from bot.clock import Clock, ManualClock, SystemClock
@@ -22,7 +23,7 @@ from bot.community import Community
 from bot.config.models import StewardConfig
 from bot.delivery import Preparer
 from bot.dispatcher import Dispatcher
-from bot.errors import StartupError
+from bot.errors import StartupError as StartupError
 from bot.events import Event
 from bot.factbus import FactBus
 from bot.inflight import InFlight
@@ -36,8 +37,6 @@ from bot.scheduler import Scheduler
 from bot.storage.batch import BatchWriter
 from bot.storage.database import Database
 from bot.storage.writers import Writers
-
-__all__ = ["Runtime", "StartupError"]
 
 
 class Runtime:
@@ -91,6 +90,7 @@ class Runtime:
         if isinstance(self.clock, ManualClock):  # a console or a test: moving the clock runs what became due
             self.clock.subscribe(self._clock_moved)
             self.clock.add_stops(self.scheduler.next_due)  # a jump runs each job at its own time
+        collector.settle(self.clock)  # a real process: what start-up built is kept out of the collector's way
         self.started = True
 
     async def _clock_moved(self) -> None:
@@ -105,13 +105,13 @@ class Runtime:
         await self.processes.stop()
         await self.effects.stop()
         await self.cogs.teardown()
-        for adapter in self.adapters.values():
-            await adapter.stop()
+        await self.platforms.stop()
         if self.writers is not None:
             await self.writers.close()
         if self.db is not None:
             await self.db.close()
         self.started = False
+        collector.release(self.clock)
 
     async def reload(self, *, tell_others: bool = True) -> list[str]:
         """Re-read the config (every process does); on error keep the running one and return the problems."""

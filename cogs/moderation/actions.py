@@ -45,41 +45,50 @@ def _duration(kind: str, value: Any) -> timedelta:
         raise ValueError(f"{kind}: {exc}") from None
 
 
+HINT = "use delete, alert, dm, kick, ban, warn, {warn: N}, {timeout: 10m}, {ban: 7d} or {slowmode: 30s}"
+
+
 def parse_action(value: Any) -> ActionSpec:
     """Read one action from YAML; ValueError with a message for admins."""
-    hint = "use delete, alert, dm, kick, ban, warn, {warn: N}, {timeout: 10m}, {ban: 7d} or {slowmode: 30s}"
     if isinstance(value, str):
-        kind = value.strip().lower()
-        if kind not in ACTION_KINDS:
-            raise ValueError(f"unknown action `{value}`; {hint}")
-        if kind == "timeout":
-            raise ValueError("timeout needs a duration: {timeout: 10m}")
-        if kind == "slowmode":
-            raise ValueError("slowmode needs a duration: {slowmode: 30s}")
-        return ActionSpec(kind, points=1 if kind == "warn" else 0)
+        return _word(value)
     if isinstance(value, dict) and len(value) == 1:
         (kind, arg), = value.items()
-        kind = str(kind).strip().lower()
-        if kind == "warn":
-            if isinstance(arg, bool) or not isinstance(arg, int) or arg < 1:
-                raise ValueError(f"warn takes a whole number of points (1 or more), got `{arg}`")
-            return ActionSpec("warn", points=arg)
-        if kind in ("timeout", "slowmode"):
-            span = _duration(kind, arg)
-            if kind == "timeout" and span > MAX_TIMEOUT:
-                raise ValueError(f"{TOO_LONG}: {{ban: {format_duration(span)}}}")
-            return ActionSpec(kind, duration=span)
-        if kind == "ban":
-            if isinstance(arg, dict):
-                unknown = set(arg) - {"duration", "delete_history"}
-                if unknown:
-                    raise ValueError(f"ban: unknown key `{sorted(unknown)[0]}` (duration, delete_history)")
-                duration = _duration("ban", arg["duration"]) if arg.get("duration") else None
-                history = _duration("ban", arg["delete_history"]) if arg.get("delete_history") else None
-                if history is not None and history > MAX_DELETE_HISTORY:
-                    raise ValueError(f"ban: delete_history is at most {format_duration(MAX_DELETE_HISTORY)} "
-                                     f"(got {format_duration(history)})")
-                return ActionSpec("ban", duration=duration, delete_history=history)
-            return ActionSpec("ban", duration=_duration("ban", arg))
-        raise ValueError(f"unknown action `{kind}`; {hint}")
-    raise ValueError(f"an action is a word or a one-key mapping; {hint}")
+        return _mapping(str(kind).strip().lower(), arg)
+    raise ValueError(f"an action is a word or a one-key mapping; {HINT}")
+
+
+def _word(value: str) -> ActionSpec:
+    kind = value.strip().lower()
+    if kind not in ACTION_KINDS:
+        raise ValueError(f"unknown action `{value}`; {HINT}")
+    if kind in ("timeout", "slowmode"):
+        raise ValueError(f"{kind} needs a duration: {{{kind}: {'10m' if kind == 'timeout' else '30s'}}}")
+    return ActionSpec(kind, points=1 if kind == "warn" else 0)
+
+
+def _mapping(kind: str, arg: Any) -> ActionSpec:
+    if kind == "warn":
+        if isinstance(arg, bool) or not isinstance(arg, int) or arg < 1:
+            raise ValueError(f"warn takes a whole number of points (1 or more), got `{arg}`")
+        return ActionSpec("warn", points=arg)
+    if kind in ("timeout", "slowmode"):
+        span = _duration(kind, arg)
+        if kind == "timeout" and span > MAX_TIMEOUT:
+            raise ValueError(f"{TOO_LONG}: {{ban: {format_duration(span)}}}")
+        return ActionSpec(kind, duration=span)
+    if kind == "ban":
+        return _ban(arg) if isinstance(arg, dict) else ActionSpec("ban", duration=_duration("ban", arg))
+    raise ValueError(f"unknown action `{kind}`; {HINT}")
+
+
+def _ban(arg: dict[Any, Any]) -> ActionSpec:
+    unknown = set(arg) - {"duration", "delete_history"}
+    if unknown:
+        raise ValueError(f"ban: unknown key `{sorted(unknown)[0]}` (duration, delete_history)")
+    duration = _duration("ban", arg["duration"]) if arg.get("duration") else None
+    history = _duration("ban", arg["delete_history"]) if arg.get("delete_history") else None
+    if history is not None and history > MAX_DELETE_HISTORY:
+        raise ValueError(f"ban: delete_history is at most {format_duration(MAX_DELETE_HISTORY)} "
+                         f"(got {format_duration(history)})")
+    return ActionSpec("ban", duration=duration, delete_history=history)

@@ -13,8 +13,7 @@ from bot.permissions import Level
 from bot.persons import PersonId
 from bot.refs import UserRef
 from cogs.moderation import repository as repo
-from cogs.moderation.base import excerpt
-from cogs.moderation.enforce import Enforcement
+from cogs.moderation.base import ModerationBase, excerpt
 from cogs.moderation.models import ACTIVE
 from cogs.moderation.repository import Case
 
@@ -25,7 +24,7 @@ APPEAL_FIELDS = (FormField("why", "Why should this be lifted?", "paragraph", max
 APPEAL_SHOWN = 1500  # characters of an appeal the mod-log post shows
 
 
-class Appeals(Enforcement):
+class Appeals(ModerationBase):
     """/appeal, the DM's Appeal button, the form, and the moderators' decision."""
 
     def _form(self, case: Case) -> Form:

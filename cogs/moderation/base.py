@@ -1,11 +1,18 @@
-"""Shared state and helpers of the moderation cog: cases, punishments, mod-log posts, DMs."""
+"""The casework the moderation cog's handlers share, and the parts it is built from.
+
+The cog is composed of collaborators with one job each, built here and reached only through
+their interfaces: the case file (:mod:`~cogs.moderation.casefile`), the sanctions
+(:mod:`~cogs.moderation.sanctions`: punish, lift, supersede, expire), the raid guard
+(:mod:`~cogs.moderation.raid`), the enforcer (:mod:`~cogs.moderation.enforce`) and the rule set
+(:mod:`~cogs.moderation.ruleset`). What stays here is the desk they share: mod-log posts (one per
+case, or a wave's summary), the member's DM, deletes (bulk in a wave) and the checks every
+command makes. The short methods below that hand over to a part keep the names other modules call.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,16 +20,10 @@ from typing import Any
 from bot.actions import (
     Action,
     ActionResult,
-    BanMember,
     BulkDelete,
     DeleteMessage,
-    KickMember,
-    RemoveTimeout,
     Reply,
     SendDirect,
-    SetSlowmode,
-    TimeoutMember,
-    UnbanMember,
 )
 from bot.capabilities import Capability
 from bot.cog import Cog
@@ -30,56 +31,33 @@ from bot.components import Button
 from bot.content import Content, Mention, Segment, UserText, fmt, text, with_commands
 from bot.durations import format_duration
 from bot.events import CommandInvoked
-from bot.facts import CaseClosed
-from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
 from bot.replies import reply
 from cogs.moderation import repository as repo
-from cogs.moderation.actions import MAX_TIMEOUT, SEVERITY, ActionSpec
+from cogs.moderation.actions import ActionSpec
 from cogs.moderation.activity import Tracker
 from cogs.moderation.batching import Batcher
 from cogs.moderation.casefile import CaseFile
-from cogs.moderation.casefile import Target as CaseTarget
-from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
+from cogs.moderation.display import EXCERPT, Target, excerpt, target_of
+from cogs.moderation.enforce import Enforcer
+from cogs.moderation.mirror import Mirror
+from cogs.moderation.models import ACTIVE, REVOKED
+from cogs.moderation.raid import RaidGuard
 from cogs.moderation.repository import Case
+from cogs.moderation.rules import Hit
 from cogs.moderation.ruleset import RuleSet
+from cogs.moderation.sanctions import Sanctions
 from cogs.moderation.settings import ModerationSettings
 from cogs.moderation.wave import RAID, WaveEntry, WaveGuard, summary_lines
 
-EXCERPT = 300
-NEVER_TOO_LATE = timedelta(days=3650)
+__all__ = ["EXCERPT", "ModerationBase", "Target", "excerpt"]
+
 # how long a wave's delete waits for the channel's next ones (Discord bulk-deletes up to 100 in one call)
 WAVE_DELETE_HOLD = 0.1
 
 
 async def _let_through(items: list[None]) -> list[None]:
     return items
-
-
-def excerpt(value: str, limit: int = EXCERPT) -> str:
-    """A message cut to a readable length for the case file."""
-    value = value.strip()
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-@dataclass
-class RaidState:
-    """Raid mode of one community: a cache of its database row (joins stay in memory only)."""
-
-    active: bool = False
-    since: datetime | None = None
-    key: str | None = None
-    joins: deque[datetime] = field(default_factory=lambda: deque(maxlen=500))
-
-
-class Target(CaseTarget):
-    """Who a case is about, as shown in the mod log."""
-
-    __slots__ = ()
-
-    def mention(self) -> Mention:
-        """A non-pinging mention."""
-        return Mention(self.user, self.name)
 
 
 class ModerationBase(Cog):
@@ -97,9 +75,11 @@ class ModerationBase(Cog):
         # a dict so that forgetting a deleted message costs O(1) in a wave of deletes; keyed by the message's
         # id (a string hashes in C, a MessageRef in Python, and every message is remembered)
         self.recent: dict[str, dict[str, tuple[MessageRef, str, datetime]]] = {}
-        self.raid = RaidState()
-        self.soft_muted: dict[tuple[str, str], datetime] = {}
         self.cases = CaseFile(ctx)  # the case file: every case through one group commit
+        self.sanctions = Sanctions(ctx, self.cases)
+        self.raid = RaidGuard(ctx, self.cases, self.sanctions, self.action_id)
+        self.enforcer = Enforcer(ctx, self, self.cases, self.sanctions)
+        self.mirror = Mirror(self)  # a ban carried over to a linked person's other accounts
         self.wave = WaveGuard()
         self._deleters: dict[ChannelRef, Batcher[MessageRef, ActionResult]] = {}
         # every message that broke a rule passes here before its case is made: a wave's handlers go on
@@ -135,8 +115,7 @@ class ModerationBase(Cog):
 
     async def target(self, user: UserRef, fallback: str = "") -> Target:
         """A member with the name to show."""
-        info = await self.ctx.member(user)
-        return Target(user, info.label if info is not None else (fallback or user.id))
+        return await target_of(self.ctx, user, fallback)
 
     def scope_of(self, user: UserRef) -> str:
         """The community's scope on the member's platform."""
@@ -257,21 +236,21 @@ class ModerationBase(Cog):
                                     {"channel": key, "platform": platform}, key=f"wave:{platform}:{key}:{case.id}")
 
     async def post_summary(self, channel: ChannelRef) -> None:
-        """Post what a wave (or a raid: ``channel.id == "raid"``) did since the last summary, if anything."""
+        """Post what a wave did in a channel since the last summary, if anything (a raid's summary:
+        ``channel.id == "raid"``, is the raid guard's one post, brought up to date)."""
+        if channel.id == RAID:
+            await self.raid.summarise()
+            return
         entries = self.wave.take(channel.id)
         if not entries:
             return
         rules, members, cases = summary_lines(entries)
         first, last = min(e.number for e in entries), max(e.number for e in entries)
         people = len({e.user_id for e in entries})
-        if channel.id == RAID:
-            content = fmt("🚨 Raid: {n} joiner(s) since the last summary, each a case.\nJoined: {members}\n"
-                          "Cases: {cases}", n=len(entries), members=UserText(members), cases=cases)
-        else:
-            content = fmt("🌊 Spam wave in {where}: {n} case(s), {people} member(s) since the last summary.\n"
-                          "By rule: {rules}\nBy member: {members}\nCases: {cases}",
-                          where=Mention(channel, channel.id), n=len(entries), people=people,
-                          rules=UserText(rules), members=UserText(members), cases=cases)
+        content = fmt("🌊 Spam wave in {where}: {n} case(s), {people} member(s) since the last summary.\n"
+                      "By rule: {rules}\nBy member: {members}\nCases: {cases}",
+                      where=Mention(channel, channel.id), n=len(entries), people=people,
+                      rules=UserText(rules), members=UserText(members), cases=cases)
         value = f"{channel.id}:{first}:{last}"
         await self.ctx.modlog(content.with_buttons(
             Button(f"Ban these {people}", self.action_id("wave_ban"), value, "danger"),
@@ -357,88 +336,35 @@ class ModerationBase(Cog):
             await self.notify(case, tell, extra, wave)
         return case
 
-    # -- punishments ------------------------------------------------------------------------
+    # -- the parts, by the names the handlers call -----------------------------------------
+
+    async def enforce(self, target: Target, hits: list[Hit], *, source_text: str,
+                      message: MessageRef | None = None, channel: ChannelRef | None = None,
+                      incident_at: datetime | None = None) -> list[Action]:
+        """Act on every matched rule (see :class:`~cogs.moderation.enforce.Enforcer`)."""
+        return await self.enforcer.enforce(target, hits, source_text=source_text, message=message, channel=channel,
+                                           incident_at=incident_at)
+
+    async def escalate(self, target: Target, added: int, incident_at: datetime | None) -> list[Action]:
+        """When new points cross a threshold, take the threshold's action as its own case."""
+        return await self.enforcer.escalate(target, added, incident_at)
 
     async def punish(self, target: Target, spec: ActionSpec, reason: str) -> tuple[list[Action], str | None]:
-        """The platform actions for one timeout/kick/ban, or a fallback note when the platform can't."""
-        user, scope = target.user, self.scope_of(target.user)
-        now = self.ctx.now()
-        if spec.kind == "timeout":
-            duration = spec.duration or timedelta(minutes=10)
-            if not self.ctx.can(user.platform, Capability.TIMEOUT):
-                if not self.ctx.can(user.platform, Capability.DELETE):
-                    # no soft mute either (Slack without an admin token): people must act
-                    return [], (f"{user.platform} can't time members out and Steward can't delete their "
-                                f"messages there: moderators, please keep an eye on them until the "
-                                f"timeout would have ended")
-                self.soft_muted[(user.platform, user.id)] = now + duration
-                return [], (f"{user.platform} can't time members out: Steward deletes their messages "
-                            f"until the timeout ends instead")
-            # longer timeouts are refused where they are typed (config load, /timeout)
-            return [TimeoutMember(scope=scope, user=user, until=now + min(duration, MAX_TIMEOUT),
-                                  reason=reason)], None
-        if spec.kind == "kick":
-            if not self.ctx.can(user.platform, Capability.KICK):
-                return [], f"{user.platform} can't kick members: moderators, please remove them by hand"
-            return [KickMember(scope=scope, user=user, reason=reason)], None
-        if spec.kind == "ban":
-            if not self.ctx.can(user.platform, Capability.BAN):
-                if self.ctx.can(user.platform, Capability.KICK):
-                    # the documented fallback (Slack): out of every channel Steward is in, admins told
-                    return [KickMember(scope=scope, user=user, reason=reason)], (
-                        f"{user.platform} can't ban members: Steward removed them from its channels; "
-                        f"a workspace admin must deactivate the account")
-                return [], f"{user.platform} can't ban members: moderators, please remove them by hand"
-            history = spec.delete_history if spec.delete_history is not None else self.conf.ban_delete_history
-            return [BanMember(scope=scope, user=user, delete_history=history, reason=reason)], None
-        return [], None
+        """The platform actions for one timeout/kick/ban, or a fallback note (see :class:`Sanctions`)."""
+        return await self.sanctions.punish(target, spec, reason)
+
+    async def mirror_ban(self, case: Case, *, manual: bool = False) -> list[Case]:
+        """Ban the person's other linked accounts when the config mirrors this ban (see mirror.py)."""
+        return await self.mirror.ban(case, manual=manual)
 
     async def schedule_expiry(self, case: Case) -> None:
         """Temporary timeouts and bans end through a job that survives restarts."""
-        if case.expires_at is not None and case.kind in ("timeout", "ban"):
-            # no lateness limit: a ban must still end if Steward was down when it came due
-            await self.ctx.schedule("expire", case.expires_at, {"case": case.id}, key=f"expire:{case.id}",
-                                    grace=NEVER_TOO_LATE)
+        await self.sanctions.schedule_expiry(case)
 
     async def lift(self, case: Case, *, by: str, state: str = REVOKED) -> list[Action]:
-        """End a case early (undo, pardon, appeal, manual unban): state change, job cancel, platform undo."""
-        changed = await self.update_case(case, only_if_state=ACTIVE, state=state, ended_at=self.ctx.now(),
-                                         ended_by=by[:100])
-        if not changed:
-            return []
-        await self.ctx.publish(CaseClosed(person=PersonId(case.person_id), number=case.number, action=case.kind,
-                                          how=state))
-        await self.ctx.cancel(f"expire:{case.id}")
-        user = UserRef(case.platform, case.user_id)
-        scope = self.scope_of(user)
-        still_running = case.expires_at is None or case.expires_at > self.ctx.now()
-        if case.kind == "timeout" and still_running:
-            self.soft_muted.pop((user.platform, user.id), None)
-            if self.ctx.can(user.platform, Capability.TIMEOUT):
-                return [RemoveTimeout(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
-        if case.kind == "slowmode" and still_running and self.ctx.can(user.platform, Capability.SLOWMODE):
-            return [SetSlowmode(channel=ChannelRef(case.platform, case.user_id), seconds=0,
-                                reason=f"case #{case.number} lifted by {by}")]
-        if case.kind == "ban" and still_running and self.ctx.can(user.platform, Capability.BAN):
-            return [UnbanMember(scope=scope, user=user, reason=f"case #{case.number} lifted by {by}")]
-        return []
+        """End a case early (undo, pardon, appeal): state change, job cancel, platform undo."""
+        return await self.sanctions.lift(case, by=by, state=state)
 
     async def supersede_active(self, user: UserRef, kind: str, by: str) -> list[Case]:
         """Mark running timeouts or bans as superseded by a manual act and cancel their expiry jobs."""
-        person = await self.ctx.person(user)
-        async with self.ctx.db.session() as session:
-            cases = await repo.active_of_kind(session, self.ctx.community.name, person, kind, self.ctx.now())
-        for case in cases:
-            await self.update_case(case, only_if_state=ACTIVE, state=SUPERSEDED, ended_at=self.ctx.now(),
-                                   ended_by=by[:100])
-            await self.ctx.cancel(f"expire:{case.id}")
-        if kind == "timeout":
-            self.soft_muted.pop((user.platform, user.id), None)
-        return cases
-
-    @staticmethod
-    def strongest(specs: list[ActionSpec]) -> str:
-        """The case kind of an incident: its most severe action."""
-        member_actions = [s for s in specs if s.kind in SEVERITY]
-        best = max(member_actions, key=lambda s: SEVERITY[s.kind], default=None)
-        return best.kind if best is not None else "alert"
+        return await self.sanctions.supersede_active(user, kind, by)

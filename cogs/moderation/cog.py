@@ -1,8 +1,10 @@
 """The moderation cog: rules on every message, cases, escalation, appeals, raids, commands.
 
-The class only composes the parts; each lives in its own module:
-``watch`` (events), ``enforce`` (rule hits -> actions), ``raid``, ``review`` (mod-log buttons,
-expiry jobs), ``appeals``, and the ``commands_*`` modules.
+A thin cog. Its state and work live in collaborators with one job each, built by
+:class:`~cogs.moderation.base.ModerationBase`: the case file (``casefile``), the sanctions
+(``sanctions``), the raid guard (``raid``), the enforcer (``enforce``) and the rule set
+(``ruleset``). The classes it is made of hold only the surface Steward calls: event handlers
+(``watch``), mod-log buttons and jobs (``review``), ``appeals``, and the ``commands_*`` modules.
 """
 
 from __future__ import annotations

@@ -1,16 +1,17 @@
-"""Channel commands: /slowmode /lock /unlock."""
+"""Channel commands: /slowmode /lock /unlock, and /raid with its end job (the raid guard does the work)."""
 
 from __future__ import annotations
 
 from bot.actions import Action, LockChannel, SetSlowmode
 from bot.capabilities import Capability
-from bot.cog import command
+from bot.cog import command, job
 from bot.commands import Param, ParamType
 from bot.content import fmt
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.refs import ChannelRef
+from bot.scheduler import JobRun
 from cogs.moderation import raid_store
 from cogs.moderation.base import ModerationBase
 
@@ -23,6 +24,10 @@ class ChannelCommands(ModerationBase):
     def _channel(self, event: CommandInvoked, channel: ChannelRef | None) -> ChannelRef | None:
         return channel or event.origin.channel
 
+    async def _named_channel(self, event: CommandInvoked, name: str) -> ChannelRef | None:
+        """A channel written on a text line, resolved as the command parser resolves one."""
+        return await self.ctx.services.platforms.resolver(event.platform).resolve_channel(event.scope, name)
+
     async def _remember_setting(self, where: ChannelRef, *, slowmode: int | None = None,
                                 locked: bool | None = None) -> None:
         """Keep the moderator's setting: raid mode puts it back, and its end no longer overrides it."""
@@ -34,9 +39,17 @@ class ChannelCommands(ModerationBase):
                                         slowmode=slowmode is not None, lock=locked is not None)
 
     @command("slowmode", "Limit how often members may post in a channel.", level=Level.MODERATOR,
-             params=[Param("interval", ParamType.TEXT, "e.g. 30s, or off"), CHANNEL])
-    async def slowmode(self, event: CommandInvoked, interval: str, channel: ChannelRef | None) -> list[Action]:
-        """/slowmode 30s|off [#channel]."""
+             params=[CHANNEL, Param("interval", ParamType.TEXT, "e.g. 30s, or off (before or after the channel)")])
+    async def slowmode(self, event: CommandInvoked, channel: ChannelRef | None, interval: str) -> list[Action]:
+        """/slowmode [#channel] 30s|off, or /slowmode 30s|off [#channel]: on a text line either order works."""
+        word, _, after = interval.strip().partition(" ")
+        if after.strip():  # `/slowmode 10s #general`: the channel came second
+            named = None if channel is not None else await self._named_channel(event, after.strip())
+            if named is None:
+                return [self.reply(event, fmt("/slowmode: give the interval and at most one channel "
+                                              "(`{usage}`), not `{extra}`.", usage="/slowmode #general 30s",
+                                              extra=after.strip()))]
+            channel, interval = named, word
         where = self._channel(event, channel)
         if where is None:
             return [self.reply(event, "Name a channel.")]
@@ -83,3 +96,23 @@ class ChannelCommands(ModerationBase):
     async def unlock(self, event: CommandInvoked, channel: ChannelRef | None) -> list[Action]:
         """/unlock [#channel]."""
         return await self._lock(event, channel, False)
+
+    @command("raid", "Switch raid mode on or off.", level=Level.MODERATOR,
+             params=[Param("state", ParamType.CHOICE, choices=("on", "off"))])
+    async def raid_command(self, event: CommandInvoked, state: str) -> Action:
+        """/raid on|off."""
+        actor = await self.target(event.user)
+        if state == "on":
+            if self.raid.active:
+                return self.reply(event, "Raid mode is already on.")
+            notes = await self.raid.switch_on("switched on by hand", by=actor.name)
+            extra = fmt(" Note: {n}", n="; ".join(notes)) if notes else ""
+            return self.reply(event, fmt("Raid mode is on.{extra}", extra=extra))
+        if not await self.raid.switch_off(actor.name):
+            return self.reply(event, "Raid mode is not on.")
+        return self.reply(event, "Raid mode is off.")
+
+    @job("raid_end")
+    async def raid_end(self, run: JobRun) -> None:
+        """Raid mode ends by itself after ``raid.ends_after`` (unless it was ended or restarted meanwhile)."""
+        await self.raid.switch_off("Steward (timer)", run)

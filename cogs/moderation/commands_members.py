@@ -18,13 +18,14 @@ from bot.refs import UserRef
 from bot.signatures import Arg
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import MAX_TIMEOUT, TOO_LONG, ActionSpec
-from cogs.moderation.enforce import WHAT, Enforcement
+from cogs.moderation.base import ModerationBase
+from cogs.moderation.enforce import WHAT
 
 MEMBER = Param("member", ParamType.MEMBER, "who")
 REASON = Param("reason", ParamType.TEXT, "why (the member sees it)", required=False)
 
 
-class MemberCommands(Enforcement):
+class MemberCommands(ModerationBase):
     """Manual punishments; each is a case, a mod-log post and a DM."""
 
     async def _manual(self, event: CommandInvoked, member: UserRef, spec: ActionSpec, reason: str | None,
@@ -136,7 +137,7 @@ class MemberCommands(Enforcement):
         if info is None:
             return f"{member.id} is not a member here"
         timed_out = info.timed_out_until is not None and info.timed_out_until > self.ctx.now()
-        if not timed_out and not running and (member.platform, member.id) not in self.soft_muted:
+        if not timed_out and not running and not self.sanctions.muted(member):
             return f"{info.label} is not timed out"
         return None
 

@@ -10,52 +10,62 @@ deactivate the account) and Steward's own hierarchy check (never the owner, neve
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.content import Content, fmt
 from bot.refs import UserRef
 from cogs.moderation.actions import ActionSpec
-from cogs.moderation.base import ModerationBase, Target
+from cogs.moderation.display import Target
 from cogs.moderation.models import ACTIVE
 from cogs.moderation.repository import Case
 
+if TYPE_CHECKING:
+    from cogs.moderation.base import ModerationBase
 
-class Mirroring(ModerationBase):
-    """Carries a ban over to the member's linked accounts when the config says so."""
+
+class Mirror:
+    """Carries a ban over to the member's linked accounts when the config says so; works through
+    the cog's casework (target, punish, open_case, carry_out, post_case), one case per account."""
+
+    def __init__(self, desk: ModerationBase) -> None:
+        self.desk = desk
 
     def mirrors(self, case: Case, *, manual: bool) -> bool:
         """Whether this ban case is one the config mirrors."""
         if case.kind != "ban":
             return False
-        mirror = self.conf.mirror
+        mirror = self.desk.conf.mirror
         if manual:
             return mirror.moderator_bans
         return bool(case.rule) and any(name.strip() in mirror.rules for name in (case.rule or "").split(","))
 
-    async def mirror_ban(self, case: Case, *, manual: bool = False) -> list[Case]:
+    async def ban(self, case: Case, *, manual: bool = False) -> list[Case]:
         """Ban the person's other accounts, each as its own case; returns the cases opened."""
         if not self.mirrors(case, manual=manual) or case.state != ACTIVE:
             return []
-        person = await self.ctx.person(UserRef(case.platform, case.user_id))
-        others = [u for u in await self.ctx.services.members.persons.accounts_of(person)
-                  if u.platform != case.platform and u.platform in self.ctx.platforms()]
+        desk = self.desk
+        person = await desk.ctx.person(UserRef(case.platform, case.user_id))
+        others = [u for u in await desk.ctx.services.members.persons.accounts_of(person)
+                  if u.platform != case.platform and u.platform in desk.ctx.platforms()]
         opened = []
         for user in others:
-            target = await self.target(user)
+            target = await desk.target(user)
             reason = f"mirrors case #{case.number} on {case.platform}: {case.reason}"
-            why = await self.ctx.hierarchy_refusal(None, user, absent_ok=True)
+            why = await desk.ctx.hierarchy_refusal(None, user, absent_ok=True)
             if why is not None:
-                await self.ctx.modlog(_not_mirrored(case, user, why))
+                await desk.ctx.modlog(_not_mirrored(case, user, why))
                 continue
             spec = ActionSpec("ban", duration=case.expires_at - case.created_at if case.expires_at else None)
-            acts, note = await self.punish(target, spec, reason[:400])
-            mirrored = await self.open_case(target, "ban", reason=reason[:500], rule=case.rule,
+            acts, note = await desk.punish(target, spec, reason[:400])
+            mirrored = await desk.open_case(target, "ban", reason=reason[:500], rule=case.rule,
                                             actor=Target(UserRef(case.platform, case.actor_id),
                                                          case.actor_name or case.actor_id)
                                             if case.actor_id else None,
                                             duration=spec.duration, note=note)
             # the person was told once, by the case mirrored; this one acts and is logged
-            mirrored = await self.carry_out(mirrored, acts, tell=None)
-            await self.schedule_expiry(mirrored)
-            await self.post_case(mirrored, self.case_content(mirrored))
+            mirrored = await desk.carry_out(mirrored, acts, tell=None)
+            await desk.schedule_expiry(mirrored)
+            await desk.post_case(mirrored, desk.case_content(mirrored))
             opened.append(mirrored)
         return opened
 

@@ -1,23 +1,24 @@
-"""Mod-log buttons (Undo / Ban / Dismiss) and the expiry of temporary punishments."""
+"""Mod-log buttons (Undo / Ban / Dismiss, a wave's Ban these / Undo these) and the jobs behind posts:
+the wave summary, and the expiry of temporary punishments (the sanctions' job)."""
 
 from __future__ import annotations
 
-from bot.actions import Action, RemoveTimeout, UnbanMember
+from bot.actions import Action
 from bot.capabilities import Capability
 from bot.cog import button, job
-from bot.content import Content, Mention, UserText, fmt, text
+from bot.content import Content, UserText, fmt, text
 from bot.events import ButtonPressed
 from bot.permissions import Level
 from bot.refs import ChannelRef, UserRef
 from bot.scheduler import JobRun
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import ActionSpec
-from cogs.moderation.enforce import Enforcement
-from cogs.moderation.models import ACTIVE, EXPIRED
+from cogs.moderation.base import ModerationBase
+from cogs.moderation.models import ACTIVE
 from cogs.moderation.wave import RAID
 
 
-class Review(Enforcement):
+class Review(ModerationBase):
     """What moderators do from a mod-log post, and what Steward does when a punishment runs out."""
 
     async def _pressed_case(self, event: ButtonPressed) -> tuple[repo.Case | None, Action | None]:
@@ -154,26 +155,4 @@ class Review(Enforcement):
     @job("expire")
     async def expire(self, run: JobRun) -> None:
         """A timeout or ban ran out: Steward lifts it (whoever imposed it), exactly once."""
-        case = await repo.by_id(run.session, int(run.payload["case"]))
-        if case is None or case.state != ACTIVE:
-            return  # revoked or superseded meanwhile: nothing to do
-        user = UserRef(case.platform, case.user_id)
-        scope = self.scope_of(user)
-        # the lift, the state change and the mod-log line are one transaction with the job's
-        # completion: the outbox sends each effect once after it commits
-        if case.kind == "timeout":
-            self.soft_muted.pop((user.platform, user.id), None)
-            if self.ctx.can(user.platform, Capability.TIMEOUT):
-                await self.ctx.effect(run.session, RemoveTimeout(scope=scope, user=user,
-                                                                 reason=f"case #{case.number} ended"),
-                                      key=f"{run.key}:lift")
-        elif case.kind == "ban" and self.ctx.can(user.platform, Capability.BAN):
-            await self.ctx.effect(run.session, UnbanMember(scope=scope, user=user, reason=f"case #{case.number} ended"),
-                                  key=f"{run.key}:lift")
-        await repo.change(run.session, case.id, only_if_state=ACTIVE, state=EXPIRED,
-                          ended_at=self.ctx.now(), ended_by="Steward")
-        late = f" (late: it came due at {self.ctx.when(run.due_at)})" if run.late else ""
-        await self.ctx.modlog_later(run.session, fmt(
-            "Case #{n} ended: the {kind} of {member} ran out; Steward lifted it{late}.",
-            n=case.number, kind=case.kind, member=Mention(user, case.user_name or user.id), late=late),
-            key=f"{run.key}:modlog")
+        await self.sanctions.expire(run)

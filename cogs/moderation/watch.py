@@ -12,26 +12,21 @@ from bot.permissions import Level
 from bot.refs import MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.activity import MessageFacts
-from cogs.moderation.enforce import Enforcement
+from cogs.moderation.base import ModerationBase
 from cogs.moderation.matcher import TextHit
-from cogs.moderation.raid import RaidControl
 from cogs.moderation.rules import Hit, applies
 from cogs.moderation.ruleset import RuleSet
 
 RECENT = 500  # messages remembered per channel, for /purge
 
 
-class Watch(RaidControl, Enforcement):
+class Watch(ModerationBase):
     """Checks every message, edit, join and display name against the community's rules."""
 
     async def setup(self) -> None:
         """Restore raid mode and soft mutes (platforms without timeouts) from the database."""
-        await self.restore_raid()
-        async with self.ctx.db.session() as session:
-            running = await repo.all_active_timeouts(session, self.ctx.community.name, self.ctx.now())
-        for case in running:
-            if case.expires_at is not None and not self.ctx.can(case.platform, Capability.TIMEOUT):
-                self.soft_muted[(case.platform, case.user_id)] = case.expires_at
+        await self.raid.restore()
+        await self.sanctions.restore()
 
     def _remember(self, event: MessagePosted) -> None:
         message = event.message
@@ -48,12 +43,10 @@ class Watch(RaidControl, Enforcement):
         if event.is_bot or event.is_dm:
             return []
         self._remember(event)
-        muted_until = self.soft_muted.get((event.author.platform, event.author.id)) if self.soft_muted else None
-        if muted_until is not None and self.ctx.can(event.platform, Capability.DELETE):
-            if muted_until > self.ctx.now():
-                self.forget(event.message)
-                return [DeleteMessage(message=event.message, reason="member is timed out")]
-            self.soft_muted.pop((event.author.platform, event.author.id), None)
+        if self.sanctions.soft_muted and self.sanctions.muted(event.author) and \
+                self.ctx.can(event.platform, Capability.DELETE):
+            self.forget(event.message)
+            return [DeleteMessage(message=event.message, reason="member is timed out")]
         actions = await self._check(event.text, event.author, event.author_name, event.message,
                                     event.channel_name or f"#{event.message.channel_id}", event.occurred_at,
                                     mentions=len(set(event.mentions)) if event.mentions else 0,
@@ -142,7 +135,7 @@ class Watch(RaidControl, Enforcement):
         """Raid detection, re-muting members who left while timed out, names and account age."""
         if event.is_bot:
             return []
-        actions = await self.raid_join(event)
+        actions = await self.raid.join(event)
         if actions is not None:
             return actions
         out: list[Action] = []
@@ -155,7 +148,7 @@ class Watch(RaidControl, Enforcement):
                 out.append(TimeoutMember(scope=event.scope, user=event.member, until=until,
                                          reason=f"timeout of case #{running[-1].number} still running"))
             else:
-                self.soft_muted[(event.member.platform, event.member.id)] = until
+                self.sanctions.mute(event.member, until)
             await self.ctx.modlog(self.case_content(running[-1], headline="Rejoined while timed out — muted again: "))
         hits = self._name_hits(event.display_name or event.name)
         if event.account_created_at is not None:

@@ -122,3 +122,31 @@ async def test_a_context_variable_set_before_the_first_wait_is_reset_after_it() 
 
     await InFlight().run(work())
     assert seen == ["inside"] and var.get() is None
+
+
+async def test_a_thousand_events_handed_in_at_once_begin_a_share_per_turn_and_all_finish() -> None:
+    turn = 0
+
+    def count() -> None:  # one tick per turn of the loop
+        nonlocal turn
+        turn += 1
+        loop.call_soon(count)
+
+    loop = asyncio.get_running_loop()
+    loop.call_soon(count)
+    began: list[int] = []
+    done: list[int] = []
+
+    async def work(i: int) -> None:
+        began.append(turn)
+        await asyncio.sleep(0)
+        done.append(i)
+
+    flight = InFlight(per_turn=50)
+    await asyncio.gather(*(flight.run(work(i)) for i in range(1000)))
+    per_turn = {t: began.count(t) for t in set(began)}
+    assert max(per_turn.values()) <= 50 and len(per_turn) >= 20  # spread over turns, never more than the share
+    assert sorted(done) == list(range(1000)) and not flight._tasks
+    now = turn
+    await flight.run(work(1000))  # once the queue is empty, an event begins inline again
+    assert began[-1] == now

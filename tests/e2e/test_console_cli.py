@@ -45,7 +45,7 @@ def test_help_through_a_pipe_exits_zero(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert "(m1) [#general] alice: hello" in lines
     assert any(line.startswith("(m2) [#general] steward → alice: Commands you can use:") for line in lines)
-    assert "  /help — List the commands you can use." in lines
+    assert "  /help [command] — List the commands you can use, or every parameter of one: /help ban." in lines
     assert "/reload" not in result.stdout  # admin-only commands are not offered to members
     assert "Traceback" not in result.stderr
 

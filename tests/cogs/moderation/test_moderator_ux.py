@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.actions import BanMember, KickMember, OpenForm, RemoveTimeout, TimeoutMember, UnbanMember
+from bot.actions import (
+    BanMember,
+    EditMessage,
+    KickMember,
+    OpenForm,
+    RemoveTimeout,
+    SetSlowmode,
+    TimeoutMember,
+    UnbanMember,
+)
 from bot.testing import Harness, texts
 from cogs.moderation.commands_members import _checked_duration
 from tests.cogs.moderation.test_cog import buttons, modlog, of
@@ -148,16 +157,21 @@ async def test_raid_on_off_on_in_quick_succession_keeps_an_end_job(h: Harness) -
     assert any("Raid mode OFF" in t for t in texts(ended))
 
 
-async def test_two_hundred_raiders_are_a_few_summaries_not_two_hundred_posts(h: Harness) -> None:
+async def test_two_hundred_raiders_are_one_summary_updated_not_two_hundred_posts(h: Harness) -> None:
     posts: list[str] = []
+    edits: list[EditMessage] = []
     for i in range(200):
-        posts += modlog(await h.join(f"raider{i}"))
-        if i % 50 == 49:
-            posts += modlog(await h.advance(seconds=6))
-    assert len(posts) <= 6  # the raid alert and a summary every few seconds
-    joiners = sum(int(p.split(" joiner(s)")[0].rsplit(" ", 1)[1]) for p in posts if p.startswith("🚨 Raid:"))
-    assert joiners == 197  # the first three joins were before raid mode
-
+        done = [*await h.join(f"raider{i}"), *(await h.advance(seconds=6) if i % 50 == 49 else [])]
+        posts += modlog(done)
+        edits += of(done, EditMessage)
+    # the raid alert and the raid's one summary, edited as more join: 3 posts with the all-clear
+    assert [p.split(" ", 2)[1] for p in posts] == ["Raid", "Raid:"]
+    assert len({e.message for e in edits}) == 1 and len(edits) == 3
+    assert posts[1].startswith("🚨 Raid: 47 joiner(s)")  # the first three joins were before raid mode
+    assert edits[-1].content.plain().startswith("🚨 Raid: 197 joiner(s)")
+    assert [b.label for b in edits[-1].content.buttons] == ["Ban these 197", "Undo these cases"]
+    off = await h.command("mo", "/raid off")
+    assert modlog(off) == ["Raid mode OFF (by mo)."] and not of(off, EditMessage)  # nothing new to show
 
 
 CHANNEL_FLOOD = """
@@ -225,3 +239,32 @@ async def test_a_banned_member_can_still_appeal_from_the_dm(h: Harness) -> None:
     [form] = of(await h.press("eve", appeal), OpenForm)
     sent = await h.submit("eve", form.form.action, {"why": "my account was stolen"}, value=form.form.value)
     assert any("Appeal of case #1 (ban)" in m for m in modlog(sent))
+
+
+async def test_slowmode_takes_the_channel_before_or_after_the_interval(h: Harness) -> None:
+    for line in ("/slowmode #events 10s", "/slowmode 10s #events"):
+        [slow] = of(await h.command("mo", line), SetSlowmode)
+        assert (slow.channel.id, slow.seconds) == ("events", 10)
+    [here] = of(await h.command("mo", "/slowmode off"), SetSlowmode)
+    assert (here.channel.id, here.seconds) == ("general", 0)
+    for line, extra in (("/slowmode 10s #events #general", "#events #general"), ("/slowmode 10s #nowhere", "#nowhere"),
+                        ("/slowmode #events 10s #general", "#general")):
+        answer = await h.command("mo", line)
+        assert of(answer, SetSlowmode) == []
+        assert texts(answer) == [f"/slowmode: give the interval and at most one channel (`/slowmode #general 30s`), "
+                                 f"not `{extra}`."]
+
+
+async def test_help_explains_every_parameter_of_a_command(h: Harness) -> None:
+    [ban] = texts(await h.command("mo", "/help ban"))
+    assert ban.splitlines() == [
+        "/ban <member> [duration] [reason] — Ban a member, optionally for a while.",
+        "  member (member): who", "  duration (duration, optional): how long (default: permanent)",
+        "  reason (text, optional): why (the member sees it)"]
+    [warn] = texts(await h.command("mo", "/help /warn"))
+    assert "  points (integer, from 1, to 100, optional): how many points (default 1)" in warn.splitlines()
+    assert "  state (one of on, off)" in texts(await h.command("mo", "/help raid"))[0].splitlines()
+    h.add_member("bob")
+    assert texts(await h.command("bob", "/help ban")) == ["/ban is for moderators; you can't use it here."]
+    assert texts(await h.command("bob", "/help nope")) == ["No command /nope. Type /help for the list."]
+    assert "/help [command] — List the commands you can use" in texts(await h.command("bob", "/help"))[0]
