@@ -16,9 +16,9 @@ from bot.events import MessagePosted
 from bot.facts import PromptPosted
 from bot.scheduler import JobRun
 from cogs.engagement import store
-from cogs.engagement.base import EngagementBase
 from cogs.engagement.cards import prompt_content, thread_title
 from cogs.engagement.models import PromptPostRow
+from cogs.engagement.paced import Paced
 from cogs.engagement.rotation import pick, prompt_id
 from cogs.engagement.settings import PromptSchedule
 from cogs.engagement.store import PromptPost
@@ -27,7 +27,7 @@ REFRESH = timedelta(minutes=1)  # how stale the in-memory list of recent prompts
 QUIET_REFRESH = timedelta(minutes=30)
 
 
-class Prompts(EngagementBase):
+class Prompts(Paced):
     """Question of the day, weekly wins, show and tell: posted on their calendars, replies counted."""
 
     def __init__(self, ctx: Any) -> None:
@@ -53,6 +53,9 @@ class Prompts(EngagementBase):
         if schedule is None:
             self.ctx.log.warning("prompt job %s: its schedule is no longer configured", run.key)
             return
+        channels = self.channels(schedule.channel)
+        if await self.defer_run(run, channels):
+            return
         community, now = self.ctx.community.name, self.ctx.now()
         pool = schedule.pool()
         state = await store.rotation(run.session, community, schedule.name)
@@ -63,7 +66,6 @@ class Prompts(EngagementBase):
             PromptPostRow.community == community, PromptPostRow.schedule == schedule.name))).scalar_one()) + 1
         content = prompt_content(schedule.template, prompt, at=run.due_at, tz=self.ctx.community.tz, number=number)
         title = thread_title(schedule.thread_name, schedule.name, run.due_at, self.ctx.community.tz)
-        channels = self.channels(schedule.channel)
         for channel in channels:
             key = f"prompt:{run.key}:{channel.platform}"
             threaded = schedule.thread and self.ctx.can(channel.platform, Capability.THREADS)

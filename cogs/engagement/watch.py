@@ -165,6 +165,9 @@ class Watch(Polls):
             self.ctx.log.warning("questions: the role %s does not exist on %s", conf.helpers, platform)
             self._sweeping.pop((platform, channel), None)
             return
+        if due and await self.defer_run(run, [ChannelRef(platform, channel)]):
+            self._sweeping[(platform, channel)] = self._minute(self.ctx.now())  # the moved run covers the rest
+            return
         minutes = max(int(conf.after.total_seconds() // 60), 1)
         for q in due:
             self._pinged.add((q.platform, q.message))
@@ -257,6 +260,8 @@ class Watch(Polls):
         """Post the hot topics to the staff channel."""
         conf = self.conf.hot_topics
         if conf is None:
+            return
+        if await self.defer_run(run, self.channels(conf.channel)):
             return
         content = hot_topics(await self.hot_report(run.session, self.ctx.now()), conf.window, conf.baseline)
         for channel in self.channels(conf.channel):
