@@ -183,7 +183,7 @@ class MemberRow(Base):
     person_id: Mapped[int] = mapped_column(Integer)
     platform: Mapped[str] = mapped_column(String(20))  # the account last seen (where a DM goes)
     user_id: Mapped[str] = mapped_column(String(64))
-    messages: Mapped[int] = mapped_column(Integer, default=0)
+    active_days: Mapped[int] = mapped_column(Integer, default=0)  # local days with a message
     last_active: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -200,7 +200,7 @@ class MarkRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     community: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(8))  # answer | reply
+    kind: Mapped[str] = mapped_column(String(8))  # answer | reply | seen (a member's first message of a day)
     platform: Mapped[str] = mapped_column(String(20), default="")
     ref: Mapped[str] = mapped_column(String(120))  # the question's message id, or the prompt post's id
     person_id: Mapped[int] = mapped_column(Integer, default=0)

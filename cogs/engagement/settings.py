@@ -211,7 +211,7 @@ class Reengage(StrictModel):
 
     after: Duration = Field(default_factory=lambda: timedelta(days=30))  # silent this long
     period: Duration = Field(default_factory=lambda: timedelta(days=90))  # at most one DM per member in this
-    active: int = Field(default=5, ge=1, le=10_000)  # messages that make a member "active" before going quiet
+    active_days: int = Field(default=5, ge=1, le=10_000)  # days with a message that make a member "active"
     when: RecurrenceField = Field(default_factory=lambda: Recurrence.parse("0 11 * * *"))
     per_run: int = Field(default=20, ge=1, le=500)  # DMs one run sends at most
     template: str = Field(default="👋 Hi {name}, we haven't seen you in {community} for a while — we'd love to hear "

@@ -227,15 +227,23 @@ class Watch(Polls):
         never a message). Not a calendar job, so a quiet community adds no job rows for it."""
         if self._flushed_at is None:
             self._flushed_at = now
-        if now - self._flushed_at < FLUSH_EVERY or (not self._terms and not self._replies and not self._answers):
+        if now - self._flushed_at < FLUSH_EVERY or not self.holding():
             return
         self._flushed_at = now
         await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # the rows answers update
         async with self.ctx.db.session() as session:
-            await self.flush_terms(session)
-            await self.flush_replies(session)
-            await self.write_answers(session)
+            await self.write_held(session)
             await session.commit()
+
+    def holding(self) -> bool:
+        """Whether anything counted in memory waits to be written."""
+        return bool(self._terms or self._replies or self._answers)
+
+    async def write_held(self, session: AsyncSession) -> None:
+        """Write everything counted in memory (in ``session``; the caller commits)."""
+        await self.flush_terms(session)
+        await self.flush_replies(session)
+        await self.write_answers(session)
 
     def _days(self, end: datetime, count: int, skip: int = 0) -> list[str]:
         local = end.astimezone(self.ctx.community.tz).date()

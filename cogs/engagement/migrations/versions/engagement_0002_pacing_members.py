@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer, nullable=False),
         sa.Column("platform", sa.String(20), nullable=False),
         sa.Column("user_id", sa.String(64), nullable=False),
-        sa.Column("messages", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("active_days", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_active", UTCDateTime, nullable=True),
         sa.Column("joined_at", UTCDateTime, nullable=True),
         sa.Column("left_at", UTCDateTime, nullable=True),
