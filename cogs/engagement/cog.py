@@ -17,7 +17,6 @@ from bot.events import CommandInvoked, MessagePosted
 from bot.persons import PersonId
 from cogs.engagement import roster, store
 from cogs.engagement.cards import prompt_report
-from cogs.engagement.models import QuestionRow
 from cogs.engagement.people import People
 
 ENGAGEMENT_HINT = ("/engagement optout stops the occasional \"we miss you\" message and anniversary mentions; "
@@ -42,9 +41,9 @@ class EngagementCog(People):
 
     async def teardown(self) -> None:
         """Write what was counted in memory before the instance goes (a reload or a stop)."""
+        await self.flush_marks()
         if not self.holding():
             return
-        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]
         async with self.ctx.db.session() as session:
             await self.write_held(session)
             await session.commit()
@@ -73,6 +72,7 @@ class EngagementCog(People):
             return self.reply(event.origin, ENGAGEMENT_HINT)
         if not await self.is_moderator(event.user):
             return self.reply(event.origin, "/engagement prompts is for moderators; you can't use it here.")
+        await self.flush_marks()
         async with self.ctx.db.session() as session:
             await self.flush_replies(session)
             await session.commit()

@@ -90,7 +90,7 @@ class People(Recognition):
         conf = self.conf.reengage
         if conf is None or await self.defer_run(run, []):
             return
-        await self.ctx.writer(MarkRow.__table__).flush()  # type: ignore[arg-type]
+        await self.flush_marks()
         await roster.fold_seen(run.session, self.ctx.community.name, self.ctx.community.tz)
         now, community = self.ctx.now(), self.ctx.community.name
         candidates = await roster.gone_quiet(run.session, community, active=conf.active_days,

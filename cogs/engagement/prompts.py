@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,8 @@ from bot.facts import PromptPosted
 from bot.scheduler import JobRun
 from cogs.engagement import store
 from cogs.engagement.cards import prompt_content, thread_title
-from cogs.engagement.models import PromptPostRow
+from cogs.engagement.marks import REPLY, fold_replies, mark
+from cogs.engagement.models import MarkRow, PromptPostRow, QuestionRow
 from cogs.engagement.paced import Paced
 from cogs.engagement.rotation import pick, prompt_id
 from cogs.engagement.settings import PromptSchedule
@@ -35,7 +35,6 @@ class Prompts(Paced):
         self._posts: list[PromptPost] = []
         self._posts_at: datetime | None = None
         self._expect_until: datetime | None = None
-        self._replies: Counter[int] = Counter()  # post id -> replies not yet written (flushed every few minutes)
 
     def declare_prompts(self) -> None:
         """One calendar per schedule (called in setup; a reload re-declares and reconciles them)."""
@@ -132,15 +131,23 @@ class Prompts(Paced):
             latest.add(post.channel)
             if (post.thread_channel and event.message.channel_id == post.thread_channel) or \
                     (event.reply_to is not None and post.message and event.reply_to.id == post.message):
-                self._replies[post.id] += 1
+                self._reply(post, event)
                 return
             if not post.thread and first_here and event.message.channel_id == post.channel \
                     and post.posted_at <= now <= post.posted_at + self.conf.count_window:
-                self._replies[post.id] += 1
+                self._reply(post, event)
                 return
 
+    async def flush_marks(self) -> None:
+        """Put the batching writers' pending rows (questions, marks) in the database: before a session writes,
+        as on SQLite a second writer waits for the first."""
+        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]
+        await self.ctx.writer(MarkRow.__table__).flush()  # type: ignore[arg-type]
+
+    def _reply(self, post: PromptPost, event: MessagePosted) -> None:
+        self.ctx.writer(MarkRow.__table__).submit(mark(  # type: ignore[arg-type]
+            self.ctx.community.name, REPLY, event.platform, str(post.id), 0, event.occurred_at))
+
     async def flush_replies(self, session: AsyncSession) -> None:
-        """Write the replies counted since the last flush."""
-        pending, self._replies = self._replies, Counter()
-        for post_id, n in pending.items():
-            await store.count_replies(session, post_id, n)
+        """Add the replies marked since the last fold to their posts' counts (after :meth:`flush_marks`)."""
+        await fold_replies(session, self.ctx.community.name)

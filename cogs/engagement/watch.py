@@ -20,7 +20,8 @@ from bot.scheduler import PENDING, JobRun, jobs
 from cogs.engagement import store
 from cogs.engagement.cards import hot_topics, ping_helpers
 from cogs.engagement.kudos import thanks_someone
-from cogs.engagement.models import QuestionRow
+from cogs.engagement.marks import ANSWER, fold_answers, mark
+from cogs.engagement.models import MarkRow, QuestionRow
 from cogs.engagement.polls import Polls
 from cogs.engagement.questions import is_question
 from cogs.engagement.store import Question
@@ -41,13 +42,16 @@ class Watch(Polls):
         self._by_message: dict[tuple[str, str], Question] = {}  # (platform, message id) -> open question
         self._terms: dict[str, Counter[str]] = {}  # local day -> messages per term, not yet written
         self._flushed_at: datetime | None = None
-        self._answers: list[tuple[str, str, int, datetime]] = []  # (platform, message, by, at) not yet written
         self._sweeping: dict[tuple[str, str], datetime] = {}  # (platform, channel) -> its pending sweep
         self._pinged: set[tuple[str, str]] = set()  # (platform, message) whose helpers were pinged
 
     async def load_questions(self) -> None:
         """At start: the questions still waiting for their first answer, and their sweeps."""
+        await self.flush_marks()
         async with self.ctx.db.session() as session:
+            await self.write_answers(session)  # a crash's answers are marks: none pings
+            await self.flush_replies(session)
+            await session.commit()
             found = await store.open_questions(session, self.ctx.community.name, self.ctx.now() - TRACKED)
         self._open, self._by_message = {}, {}
         for q in found:
@@ -107,7 +111,8 @@ class Watch(Polls):
             if q.person == int(by):
                 continue  # the asker's other account
             self._forget(q)
-            self._answers.append((q.platform, q.message, int(by), now))
+            self.ctx.writer(MarkRow.__table__).submit(mark(  # type: ignore[arg-type]
+                self.ctx.community.name, ANSWER, q.platform, q.message, int(by), now))
             channel = self.name_of(ChannelRef(q.platform, q.channel))
             await self.ctx.publish(QuestionAnswered(person=PersonId(q.person), channel=channel, message=q.message,
                                                     seconds=max((now - q.asked_at).total_seconds(), 0.0)))
@@ -144,10 +149,8 @@ class Watch(Polls):
             pass
 
     async def write_answers(self, session: AsyncSession) -> None:
-        """Store the answers noticed since the last write."""
-        pending, self._answers = self._answers, []
-        for platform, message, by, at in pending:
-            await store.answer_message(session, self.ctx.community.name, platform, message, PersonId(by), at)
+        """Fold the answers marked since the last fold into their questions (after :meth:`flush_marks`)."""
+        await fold_answers(session, self.ctx.community.name)
 
     @job("unanswered")
     async def unanswered(self, run: JobRun) -> None:
@@ -155,7 +158,7 @@ class Watch(Polls):
         conf = self.conf.questions
         if conf is None:
             return
-        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # before this job writes
+        await self.flush_marks()  # before this job writes
         await self.write_answers(run.session)
         platform, channel = str(run.payload.get("platform", "")), str(run.payload.get("channel", ""))
         role = self.ctx.community.role(conf.helpers, platform)
@@ -230,14 +233,14 @@ class Watch(Polls):
         if now - self._flushed_at < FLUSH_EVERY or not self.holding():
             return
         self._flushed_at = now
-        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # the rows answers update
+        await self.flush_marks()
         async with self.ctx.db.session() as session:
             await self.write_held(session)
             await session.commit()
 
     def holding(self) -> bool:
         """Whether anything counted in memory waits to be written."""
-        return bool(self._terms or self._replies or self._answers)
+        return bool(self._terms)
 
     async def write_held(self, session: AsyncSession) -> None:
         """Write everything counted in memory (in ``session``; the caller commits)."""
