@@ -15,6 +15,7 @@ from bot.events import MessagePosted
 from bot.facts import PromptPosted
 from bot.scheduler import JobRun
 from cogs.engagement import store
+from cogs.engagement.base import NOWHERE
 from cogs.engagement.cards import prompt_content, thread_title
 from cogs.engagement.marks import REPLY, fold_replies, mark
 from cogs.engagement.models import MarkRow, PromptPostRow, QuestionRow
@@ -33,7 +34,8 @@ class Prompts(Paced):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self._posts: list[PromptPost] = []
-        self._posts_at: datetime | None = None
+        self._fresh_until: datetime | None = None  # when the recent posts are read again (None: at once)
+        self._threads: frozenset[str] = frozenset()  # the recent posts' thread channels
         self._expect_until: datetime | None = None
 
     def declare_prompts(self) -> None:
@@ -77,18 +79,16 @@ class Prompts(Paced):
                                         outbox_key=key, posted_at=now)
         if not channels:
             self.ctx.log.warning("prompt %s: %s exists on no platform", schedule.name, schedule.channel)
-        self._posts_at = None  # the next message reloads the recent prompts (every minute for a while:
+        self._fresh_until = None  # the next message reloads the recent prompts (every minute for a while:
         self._expect_until = now + REFRESH * 5  # this job's transaction commits after that message perhaps)
         await self.ctx.publish(PromptPosted(prompt=f"{schedule.name}:{prompt_id(prompt)}", occurrence=run.key))
 
     # -- replies per prompt -------------------------------------------------------------------
 
     async def _recent(self, now: datetime) -> list[PromptPost]:
-        # read again after a prompt job (it clears _posts_at), every minute while a post is not
+        # read again after a prompt job (it clears _fresh_until), every minute while a post is not
         # delivered yet (its message is not known), else every half hour
-        busy = any(not p.message for p in self._posts) or (self._expect_until is not None and now < self._expect_until)
-        fresh = REFRESH if busy else QUIET_REFRESH
-        if self._posts_at is not None and now - self._posts_at < fresh:
+        if self._fresh_until is not None and now < self._fresh_until:
             return self._posts
         since = now - self.conf.count_window - timedelta(days=7)
         async with self.ctx.db.session() as session:
@@ -107,11 +107,10 @@ class Prompts(Paced):
                 changed = True
             if changed:
                 await session.commit()
-        self._posts, self._posts_at = posts, now
+        busy = any(not p.message for p in posts) or (self._expect_until is not None and now < self._expect_until)
+        self._posts, self._fresh_until = posts, now + (REFRESH if busy else QUIET_REFRESH)
+        self._threads = frozenset(p.thread_channel for p in posts if p.thread_channel)
         return posts
-
-    def _prompt_channel(self, event: MessagePosted) -> bool:
-        return any(self.ctx.community.channel(s.channel, event.platform) == event.channel for s in self.conf.prompts)
 
     async def count_reply(self, event: MessagePosted) -> None:
         """Count a message as a reply to the prompt it answers: in its thread, replying to it, or (a
@@ -119,9 +118,11 @@ class Prompts(Paced):
         if not self.conf.prompts:
             return
         now = event.occurred_at
-        recent = await self._recent(now)  # from memory, read again at most once a minute
-        if event.reply_to is None and not self._prompt_channel(event) \
-                and not any(p.thread_channel == event.message.channel_id for p in recent):
+        fresh = self._fresh_until
+        recent = self._posts if fresh is not None and now < fresh else await self._recent(now)
+        # cheap checks first: not a reply, not in a prompt's channel or thread -> nothing to count
+        if event.reply_to is None and event.channel.id not in self.routes.prompts.get(event.platform, NOWHERE) \
+                and event.message.channel_id not in self._threads:
             return
         latest: set[str] = set()
         for post in recent:
