@@ -88,9 +88,13 @@ class People(Recognition):
         """One gentle DM to each member who was active and went quiet (at most one per period), never to
         someone who opted out or turned DMs off."""
         conf = self.conf.reengage
-        if conf is None or await self.defer_run(run, []):
+        if conf is None:
             return
+        # the marks first: defer_run writes in the job's transaction, and on SQLite the batching writer's
+        # insert would then wait for that very transaction (busy for 10 s, twice, then the marks dropped)
         await self.flush_marks()
+        if await self.defer_run(run, []):
+            return
         await roster.fold_seen(run.session, self.ctx.community.name, self.ctx.community.tz)
         now, community = self.ctx.now(), self.ctx.community.name
         candidates = await roster.gone_quiet(run.session, community, active=conf.active_days,
