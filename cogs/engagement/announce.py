@@ -60,10 +60,15 @@ class Announce(Watch):
         except WhenError as exc:
             return self.reply(event.origin, fmt("{why}", why=str(exc)))
         author = await self.ctx.person(event.user)
+        held = ""
         async with self.ctx.db.session() as session:
+            if spec is None and (release := await self.release_at(session, channels, now)) > now:
+                spec, due = "paced", release  # quiet hours or a post just before: it waits, as a scheduled one
+                held = " (quiet hours or another post just before)"
             ann = await store.create_announcement(session, self.ctx.community.name, channel=head, text=body,
                                                   author=int(author), due_at=due, created_at=now)
             if spec is None:
+                await self.take_slots(session, channels, now, f"ann:{ann.id}")
                 await self._post(session, ann)
             await session.commit()
         if spec is None:
@@ -72,9 +77,9 @@ class Announce(Watch):
             return self.reply(event.origin, fmt("Announcement #{n} is posted in {c} ({where}).", n=ann.number,
                                                 c=head, where=where))
         await self.ctx.schedule("announce", due, {"announcement": ann.id}, key=f"ann:{ann.id}")
-        return self.reply(event.origin, fmt("Announcement #{n} will go out in {c} on {at}. Change it with "
+        return self.reply(event.origin, fmt("Announcement #{n} will go out in {c} on {at}{held}. Change it with "
                                             "/announce edit {n} …, or /announce cancel {n}.", n=ann.number, c=head,
-                                            at=Moment(due, "F", self.ctx.community.tz)))
+                                            at=Moment(due, "F", self.ctx.community.tz), held=held))
 
     async def _post(self, session: AsyncSession, ann: Announcement) -> None:
         content = Content(("📣 ", UserText(ann.text)))
@@ -126,7 +131,7 @@ class Announce(Watch):
     async def announce_due(self, run: JobRun) -> None:
         """A scheduled announcement's time: post it (the text as it was last edited) everywhere."""
         ann = await store.announcement_by_id(run.session, int(run.payload.get("announcement", 0)))
-        if ann is None or ann.status != "pending":
+        if ann is None or ann.status != "pending" or await self.defer_run(run, self.channels(ann.channel)):
             return
         await self._post(run.session, ann)
         await self.ctx.publish(AnnouncementPosted(person=None, announcement=str(ann.number)))

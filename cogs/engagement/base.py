@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.actions import Reply
 from bot.cog import Cog
@@ -13,6 +16,33 @@ from bot.refs import ChannelRef, UserRef
 from cogs.engagement.settings import EngagementSettings
 
 
+@dataclass(frozen=True)
+class Routes:
+    """The channels each watcher looks at, as channel ids per platform: worked out once per settings and
+    community (a reload builds new ones), so a message costs a set look-up, not a walk over the config."""
+
+    questions: dict[str, frozenset[str]]
+    ignored: dict[str, frozenset[str]]  # not counted for hot topics
+    prompts: dict[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, community: Any, platforms: Iterable[str], settings: EngagementSettings) -> Routes:
+        """The routes of these settings in this community."""
+        names = list(platforms)
+
+        def ids(channels: Iterable[str]) -> dict[str, frozenset[str]]:
+            wanted = list(channels)
+            return {p: frozenset(c.id for n in wanted if (c := community.channel(n, p)) is not None) for p in names}
+
+        questions = settings.questions
+        hot = settings.hot_topics
+        return cls(questions=ids(questions.channels if questions else ()), ignored=ids(hot.ignore if hot else ()),
+                   prompts=ids(s.channel for s in settings.prompts))
+
+
+NOWHERE: frozenset[str] = frozenset()
+
+
 class EngagementBase(Cog):
     """The engagement cog's shared state and helpers."""
 
@@ -20,11 +50,24 @@ class EngagementBase(Cog):
     settings_model = EngagementSettings
     migrations = Path(__file__).parent / "migrations" / "versions"
 
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._routes: tuple[EngagementSettings, Any, Routes] | None = None
+
     @property
     def conf(self) -> EngagementSettings:
         """This community's engagement settings."""
         settings: EngagementSettings = self.ctx.settings
         return settings
+
+    @property
+    def routes(self) -> Routes:
+        """The watchers' channels for the current settings (built again after a reload)."""
+        conf, community = self.conf, self.ctx.community
+        cached = self._routes
+        if cached is None or cached[0] is not conf or cached[1] is not community:
+            cached = self._routes = (conf, community, Routes.build(community, self.ctx.platforms(), conf))
+        return cached[2]
 
     @staticmethod
     def reply(origin: Origin, message: str | Content) -> Reply:

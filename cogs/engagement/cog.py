@@ -2,7 +2,8 @@
 
 ``prompts`` (scheduled prompts and their replies), ``polls`` (/poll and recurring polls), ``watch``
 (unanswered questions, hot-topic counts, "thanks @member"), ``announce`` (/announce) and
-``recognition`` (/kudos and the monthly post).
+``recognition`` (/kudos and the monthly post), ``people`` (re-engagement DMs, anniversaries and
+member-count milestones); ``paced`` holds every post to quiet hours and a gap per channel.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from bot.actions import Action
 from bot.cog import command, on
 from bot.commands import Param, ParamType
 from bot.events import CommandInvoked, MessagePosted
-from bot.permissions import Level
 from bot.persons import PersonId
-from cogs.engagement import store
+from cogs.engagement import roster, store
 from cogs.engagement.cards import prompt_report
-from cogs.engagement.models import QuestionRow
-from cogs.engagement.recognition import Recognition
+from cogs.engagement.people import People
+
+ENGAGEMENT_HINT = ("/engagement optout stops the occasional \"we miss you\" message and anniversary mentions; "
+                   "/engagement optin turns them back on. Moderators: /engagement prompts.")
 
 
-class EngagementCog(Recognition):
+class EngagementCog(People):
     """Starts conversations on a schedule, runs polls, notices unanswered questions and thanks people."""
 
     async def setup(self) -> None:
@@ -30,6 +32,7 @@ class EngagementCog(Recognition):
         self.declare_prompts()
         self.declare_polls()
         self.declare_monthly()
+        self.declare_people()
         hot = self.conf.hot_topics
         if hot is not None:
             self.ctx.calendar("hot-topics", hot.when, "hot")
@@ -38,13 +41,11 @@ class EngagementCog(Recognition):
 
     async def teardown(self) -> None:
         """Write what was counted in memory before the instance goes (a reload or a stop)."""
-        if not self._terms and not self._replies and not self._answers:
+        await self.flush_marks()
+        if not self.holding():
             return
-        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]
         async with self.ctx.db.session() as session:
-            await self.flush_terms(session)
-            await self.flush_replies(session)
-            await self.write_answers(session)
+            await self.write_held(session)
             await session.commit()
 
     @on(MessagePosted)
@@ -52,18 +53,26 @@ class EngagementCog(Recognition):
         """Every member message: a reply to a prompt, a question or its answer, term counts, thanks."""
         if event.is_bot or event.is_dm:
             return []
+        if self.conf.reengage is not None:
+            await self.seen(event.author, event.occurred_at)
         self.count_terms(event)
         await self.count_reply(event)
         await self.flush_if_due(event.occurred_at)
         await self.watch_questions(event)
         return await self.notice_thanks(event)
 
-    @command("engagement", "How prompts do: /engagement prompts.", level=Level.MODERATOR,
-             params=[Param("what", ParamType.CHOICE, "what to show", required=False, choices=("prompts",))])
+    @command("engagement", "Stop or allow the occasional hello (/engagement optout, optin); moderators: prompts.",
+             params=[Param("what", ParamType.CHOICE, "what to do", required=False,
+                           choices=("optout", "optin", "prompts"))])
     async def engagement_command(self, event: CommandInvoked, what: str | None = None) -> Action:
-        """``/engagement prompts``: replies per prompt, best first."""
+        """``/engagement optout|optin`` for every member; ``/engagement prompts`` (replies per prompt): moderators."""
+        if what in ("optout", "optin"):
+            return await self.opt(event, what == "optout")
         if what != "prompts":
-            return self.reply(event.origin, "Try /engagement prompts: replies per prompt, best first.")
+            return self.reply(event.origin, ENGAGEMENT_HINT)
+        if not await self.is_moderator(event.user):
+            return self.reply(event.origin, "/engagement prompts is for moderators; you can't use it here.")
+        await self.flush_marks()
         async with self.ctx.db.session() as session:
             await self.flush_replies(session)
             await session.commit()
@@ -71,9 +80,9 @@ class EngagementCog(Recognition):
         return self.reply(event.origin, prompt_report(stats, self.ctx.community.tz))
 
     async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
-        """Move the person's votes, questions and kudos to the kept person."""
-        return await store.merge_persons(session, source, into)
+        """Move the person's votes, questions, kudos, activity and opt-out to the kept person."""
+        return await store.merge_persons(session, source, into) + await roster.merge_persons(session, source, into)
 
     async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
-        """Erase the person's votes, questions and kudos."""
-        return await store.delete_member(session, person)
+        """Erase the person's votes, questions, kudos, activity, joins and opt-out."""
+        return await store.delete_member(session, person) + await roster.delete_member(session, person)

@@ -155,3 +155,53 @@ class AnnouncementRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SlotRow(Base):
+    """When one of this cog's posts goes (or went) out in a channel: what the gap between posts is kept from."""
+
+    __tablename__ = "engagement_slots"
+    __table_args__ = (Index("ix_engagement_slots_channel", "community", "platform", "channel", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(240), unique=True)
+    community: Mapped[str] = mapped_column(String(40))
+    platform: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberRow(Base):
+    """A person as this cog sees them: when they joined, how active they were, their last DM and opt-out."""
+
+    __tablename__ = "engagement_members"
+    __table_args__ = (UniqueConstraint("community", "person_id", name="uq_engagement_members"),
+                      Index("ix_engagement_members_quiet", "community", "last_active"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(20))  # the account last seen (where a DM goes)
+    user_id: Mapped[str] = mapped_column(String(64))
+    active_days: Mapped[int] = mapped_column(Integer, default=0)  # local days with a message
+    last_active: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MarkRow(Base):
+    """An answer to a question or a reply to a prompt, written through the batching writer within a second,
+    folded into the question or the post's count later (so a crash loses neither)."""
+
+    __tablename__ = "engagement_marks"
+    __table_args__ = (Index("ix_engagement_marks_community", "community", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(8))  # answer | reply | seen (a member's first message of a day)
+    platform: Mapped[str] = mapped_column(String(20), default="")
+    ref: Mapped[str] = mapped_column(String(120))  # the question's message id, or the prompt post's id
+    person_id: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

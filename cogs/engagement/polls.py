@@ -168,8 +168,8 @@ class Polls(Prompts):
         for platform, ref in refs.items():
             await self.ctx.effect(session, EditMessage(message=ref, content=final),
                                   key=f"poll:{poll.id}:final:{platform}")
-            await self.ctx.effect(session, SendMessage(channel=ref.channel, content=results, reply_to=ref),
-                                  key=f"poll:{poll.id}:results:{platform}")
+            await self.paced_effect(session, SendMessage(channel=ref.channel, content=results, reply_to=ref),
+                                    key=f"poll:{poll.id}:results:{platform}", channel=ref.channel)
         await self.ctx.publish(PollClosed(poll=str(poll.number), votes=sum(len(b) for b in ballots.values())))
 
     @job("close")
@@ -186,7 +186,7 @@ class Polls(Prompts):
         """Open a recurring poll: its card in the channel, its close in the same transaction."""
         conf: RecurringPoll | None = next((p for p in self.conf.polls.recurring if p.name == run.payload.get("poll")),
                                           None)
-        if conf is None:
+        if conf is None or await self.defer_run(run, self.channels(conf.channel)):
             return
         now = self.ctx.now()
         poll = await store.create_poll(run.session, self.ctx.community.name, question=conf.question,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,9 +15,11 @@ from bot.events import MessagePosted
 from bot.facts import PromptPosted
 from bot.scheduler import JobRun
 from cogs.engagement import store
-from cogs.engagement.base import EngagementBase
+from cogs.engagement.base import NOWHERE
 from cogs.engagement.cards import prompt_content, thread_title
-from cogs.engagement.models import PromptPostRow
+from cogs.engagement.marks import REPLY, fold_replies, mark
+from cogs.engagement.models import MarkRow, PromptPostRow, QuestionRow
+from cogs.engagement.paced import Paced
 from cogs.engagement.rotation import pick, prompt_id
 from cogs.engagement.settings import PromptSchedule
 from cogs.engagement.store import PromptPost
@@ -27,15 +28,15 @@ REFRESH = timedelta(minutes=1)  # how stale the in-memory list of recent prompts
 QUIET_REFRESH = timedelta(minutes=30)
 
 
-class Prompts(EngagementBase):
+class Prompts(Paced):
     """Question of the day, weekly wins, show and tell: posted on their calendars, replies counted."""
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self._posts: list[PromptPost] = []
-        self._posts_at: datetime | None = None
+        self._fresh_until: datetime | None = None  # when the recent posts are read again (None: at once)
+        self._threads: frozenset[str] = frozenset()  # the recent posts' thread channels
         self._expect_until: datetime | None = None
-        self._replies: Counter[int] = Counter()  # post id -> replies not yet written (flushed every few minutes)
 
     def declare_prompts(self) -> None:
         """One calendar per schedule (called in setup; a reload re-declares and reconciles them)."""
@@ -53,6 +54,9 @@ class Prompts(EngagementBase):
         if schedule is None:
             self.ctx.log.warning("prompt job %s: its schedule is no longer configured", run.key)
             return
+        channels = self.channels(schedule.channel)
+        if await self.defer_run(run, channels):
+            return
         community, now = self.ctx.community.name, self.ctx.now()
         pool = schedule.pool()
         state = await store.rotation(run.session, community, schedule.name)
@@ -63,7 +67,6 @@ class Prompts(EngagementBase):
             PromptPostRow.community == community, PromptPostRow.schedule == schedule.name))).scalar_one()) + 1
         content = prompt_content(schedule.template, prompt, at=run.due_at, tz=self.ctx.community.tz, number=number)
         title = thread_title(schedule.thread_name, schedule.name, run.due_at, self.ctx.community.tz)
-        channels = self.channels(schedule.channel)
         for channel in channels:
             key = f"prompt:{run.key}:{channel.platform}"
             threaded = schedule.thread and self.ctx.can(channel.platform, Capability.THREADS)
@@ -76,18 +79,16 @@ class Prompts(EngagementBase):
                                         outbox_key=key, posted_at=now)
         if not channels:
             self.ctx.log.warning("prompt %s: %s exists on no platform", schedule.name, schedule.channel)
-        self._posts_at = None  # the next message reloads the recent prompts (every minute for a while:
+        self._fresh_until = None  # the next message reloads the recent prompts (every minute for a while:
         self._expect_until = now + REFRESH * 5  # this job's transaction commits after that message perhaps)
         await self.ctx.publish(PromptPosted(prompt=f"{schedule.name}:{prompt_id(prompt)}", occurrence=run.key))
 
     # -- replies per prompt -------------------------------------------------------------------
 
     async def _recent(self, now: datetime) -> list[PromptPost]:
-        # read again after a prompt job (it clears _posts_at), every minute while a post is not
+        # read again after a prompt job (it clears _fresh_until), every minute while a post is not
         # delivered yet (its message is not known), else every half hour
-        busy = any(not p.message for p in self._posts) or (self._expect_until is not None and now < self._expect_until)
-        fresh = REFRESH if busy else QUIET_REFRESH
-        if self._posts_at is not None and now - self._posts_at < fresh:
+        if self._fresh_until is not None and now < self._fresh_until:
             return self._posts
         since = now - self.conf.count_window - timedelta(days=7)
         async with self.ctx.db.session() as session:
@@ -106,11 +107,10 @@ class Prompts(EngagementBase):
                 changed = True
             if changed:
                 await session.commit()
-        self._posts, self._posts_at = posts, now
+        busy = any(not p.message for p in posts) or (self._expect_until is not None and now < self._expect_until)
+        self._posts, self._fresh_until = posts, now + (REFRESH if busy else QUIET_REFRESH)
+        self._threads = frozenset(p.thread_channel for p in posts if p.thread_channel)
         return posts
-
-    def _prompt_channel(self, event: MessagePosted) -> bool:
-        return any(self.ctx.community.channel(s.channel, event.platform) == event.channel for s in self.conf.prompts)
 
     async def count_reply(self, event: MessagePosted) -> None:
         """Count a message as a reply to the prompt it answers: in its thread, replying to it, or (a
@@ -118,9 +118,11 @@ class Prompts(EngagementBase):
         if not self.conf.prompts:
             return
         now = event.occurred_at
-        recent = await self._recent(now)  # from memory, read again at most once a minute
-        if event.reply_to is None and not self._prompt_channel(event) \
-                and not any(p.thread_channel == event.message.channel_id for p in recent):
+        fresh = self._fresh_until
+        recent = self._posts if fresh is not None and now < fresh else await self._recent(now)
+        # cheap checks first: not a reply, not in a prompt's channel or thread -> nothing to count
+        if event.reply_to is None and event.channel.id not in self.routes.prompts.get(event.platform, NOWHERE) \
+                and event.message.channel_id not in self._threads:
             return
         latest: set[str] = set()
         for post in recent:
@@ -130,15 +132,23 @@ class Prompts(EngagementBase):
             latest.add(post.channel)
             if (post.thread_channel and event.message.channel_id == post.thread_channel) or \
                     (event.reply_to is not None and post.message and event.reply_to.id == post.message):
-                self._replies[post.id] += 1
+                self._reply(post, event)
                 return
             if not post.thread and first_here and event.message.channel_id == post.channel \
                     and post.posted_at <= now <= post.posted_at + self.conf.count_window:
-                self._replies[post.id] += 1
+                self._reply(post, event)
                 return
 
+    async def flush_marks(self) -> None:
+        """Put the batching writers' pending rows (questions, marks) in the database: before a session writes,
+        as on SQLite a second writer waits for the first."""
+        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]
+        await self.ctx.writer(MarkRow.__table__).flush()  # type: ignore[arg-type]
+
+    def _reply(self, post: PromptPost, event: MessagePosted) -> None:
+        self.ctx.writer(MarkRow.__table__).submit(mark(  # type: ignore[arg-type]
+            self.ctx.community.name, REPLY, event.platform, str(post.id), 0, event.occurred_at))
+
     async def flush_replies(self, session: AsyncSession) -> None:
-        """Write the replies counted since the last flush."""
-        pending, self._replies = self._replies, Counter()
-        for post_id, n in pending.items():
-            await store.count_replies(session, post_id, n)
+        """Add the replies marked since the last fold to their posts' counts (after :meth:`flush_marks`)."""
+        await fold_replies(session, self.ctx.community.name)

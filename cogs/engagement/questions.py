@@ -15,15 +15,22 @@ _QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
 MIN_WORDS = 3
 
 
+_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
 def is_question(text: str) -> bool:
     """A question: it ends in a question mark, or starts like one, and is more than a word or two."""
-    body = _QUOTED.sub(" ", unicodedata.normalize("NFKC", text))
-    body = _NOISE.sub(" ", body).strip()
-    words = re.findall(r"[^\W_]+(?:'[^\W_]+)?", body)
-    if len(words) < MIN_WORDS:
-        return False  # "what?", "huh?", "any news?" are reactions, not questions for the helpers
-    stripped = body.rstrip(" .!)\"'")
-    if stripped.endswith(("?", "？", "¿")) or "?" in body[-80:]:
-        return True
-    first_line = body.splitlines()[0] if body else ""
-    return bool(_ASKING.match(first_line.strip())) and len(words) >= MIN_WORDS + 1
+    if text.isascii():  # most chat: its own NFKC form, and a pattern runs only where its pieces could be
+        body = _QUOTED.sub(" ", text) if ">" in text else text
+        if "<" in body or "`" in body or "http" in body:
+            body = _NOISE.sub(" ", body)
+    else:
+        body = _NOISE.sub(" ", _QUOTED.sub(" ", unicodedata.normalize("NFKC", text)))
+    body = body.strip()
+    asks = body.rstrip(" .!)\"'").endswith(("?", "？", "¿")) or "?" in body[-80:]
+    # the first line's start is the body's (it is stripped), and no asking word spans a line break
+    if not asks and not _ASKING.match(body):
+        return False  # most messages end here, before their words are counted
+    words = len(_WORDS.findall(body))
+    # "what?", "huh?", "any news?" are reactions, not questions for the helpers
+    return words >= MIN_WORDS if asks else words >= MIN_WORDS + 1

@@ -87,7 +87,7 @@ class Recognition(Announce):
     async def monthly(self, run: JobRun) -> None:
         """The monthly recognition post: last month's most thanked members."""
         kudos = self.conf.kudos
-        if kudos is None or kudos.monthly is None:
+        if kudos is None or kudos.monthly is None or await self.defer_run(run, self.channels(kudos.monthly.channel)):
             return
         local = run.due_at.astimezone(self.ctx.community.tz)
         until = month_start(local)

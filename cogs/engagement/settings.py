@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from bot.calendars import Recurrence, RecurrenceField
 from bot.config.types import Bool, ChannelName, ChannelTarget, Duration, RoleName, StrictModel
 from bot.durations import format_duration
+from cogs.engagement.quiet import QuietHours
 from cogs.engagement.tally import MAX_LABEL, MAX_OPTIONS, MAX_QUESTION
 
 MAX_PROMPT = 1500  # a prompt fits one message on every platform, with its template around it
@@ -182,6 +183,73 @@ class Kudos(StrictModel):
     monthly: Monthly | None = None
 
 
+class Pacing(StrictModel):
+    """How often and when this cog posts: quiet hours (community time) and a gap between posts per channel."""
+
+    quiet_hours: str | None = None  # "22:00-08:00": what falls in them goes out when they end
+    gap: Duration = Field(default_factory=timedelta)  # at least this long between two posts in one channel
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        return None if value is None else str(QuietHours.parse(value))
+
+    @field_validator("gap")
+    @classmethod
+    def _gap(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) <= value <= timedelta(hours=12):
+            raise ValueError("`gap` is between 0s and 12h")
+        return value
+
+    def window(self) -> QuietHours | None:
+        """The quiet window, if any."""
+        return None if self.quiet_hours is None else QuietHours.parse(self.quiet_hours)
+
+
+class Reengage(StrictModel):
+    """One gentle DM to members who were active and went quiet (opt-in; /engagement optout stops it)."""
+
+    after: Duration = Field(default_factory=lambda: timedelta(days=30))  # silent this long
+    period: Duration = Field(default_factory=lambda: timedelta(days=90))  # at most one DM per member in this
+    active_days: int = Field(default=5, ge=1, le=10_000)  # days with a message that make a member "active"
+    when: RecurrenceField = Field(default_factory=lambda: Recurrence.parse("0 11 * * *"))
+    per_run: int = Field(default=20, ge=1, le=500)  # DMs one run sends at most
+    template: str = Field(default="👋 Hi {name}, we haven't seen you in {community} for a while — we'd love to hear "
+                                  "what you're up to. (Reply /engagement optout to stop these.)",
+                          max_length=1000)
+
+    @field_validator("after", "period")
+    @classmethod
+    def _days(cls, value: timedelta) -> timedelta:
+        if not timedelta(days=1) <= value <= timedelta(days=730):
+            raise ValueError("between 1d and 730d")
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            value.format(name="x", community="y", days=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"the template may use {{name}}, {{community}} and {{days}} only ({exc})") from None
+        return value
+
+
+class Milestones(StrictModel):
+    """Join anniversaries and member-count milestones, celebrated once each in a channel (opt-in)."""
+
+    channel: ChannelName
+    anniversaries: Bool = True
+    when: RecurrenceField = Field(default_factory=lambda: Recurrence.parse("0 10 * * *"))  # the anniversaries' post
+    members: list[Annotated[int, Field(ge=2, le=100_000_000)]] = Field(default_factory=list)  # counts to celebrate
+    members_before: int = Field(default=0, ge=0, le=100_000_000)  # members before Steward saw its first join
+
+    @field_validator("members")
+    @classmethod
+    def _counts(cls, value: list[int]) -> list[int]:
+        return sorted(set(value))
+
+
 class EngagementSettings(StrictModel):
     """Engagement: scheduled prompts, polls, announcements, unanswered questions, hot topics, kudos."""
 
@@ -191,6 +259,9 @@ class EngagementSettings(StrictModel):
     hot_topics: HotTopics | None = None
     kudos: Kudos | None = Field(default_factory=Kudos)
     count_window: Duration = Field(default_factory=lambda: timedelta(hours=24))  # replies counted per prompt
+    pacing: Pacing = Field(default_factory=Pacing)
+    reengage: Reengage | None = None
+    milestones: Milestones | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> EngagementSettings:

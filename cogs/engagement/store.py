@@ -88,12 +88,6 @@ async def resolve_prompt_post(session: AsyncSession, post_id: int, message: str,
         message=message, thread_channel=thread_channel))
 
 
-async def count_replies(session: AsyncSession, post_id: int, n: int) -> None:
-    """``n`` more replies to a prompt."""
-    await session.execute(update(PromptPostRow).where(PromptPostRow.id == post_id).values(
-        replies=PromptPostRow.replies + n))
-
-
 @dataclass(frozen=True)
 class PromptStat:
     """How a prompt did: times posted (per platform), replies in all, the last time."""
@@ -263,21 +257,6 @@ async def open_questions(session: AsyncSession, community: str, since: datetime)
         QuestionRow.community == community, QuestionRow.answered_at.is_(None), QuestionRow.asked_at >= since)
         .order_by(QuestionRow.asked_at, QuestionRow.id))).scalars().all()
     return [_question(r) for r in rows]
-
-
-async def answer(session: AsyncSession, question_id: int, by: PersonId, at: datetime) -> bool:
-    """Mark a question answered; False when it already was."""
-    result = await session.execute(update(QuestionRow).where(
-        QuestionRow.id == question_id, QuestionRow.answered_at.is_(None)).values(answered_at=at, answered_by=int(by)))
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def answer_message(session: AsyncSession, community: str, platform: str, message: str, by: PersonId,
-                         at: datetime) -> None:
-    """Mark the question posted as ``message`` answered (when it still was open)."""
-    await session.execute(update(QuestionRow).where(
-        QuestionRow.community == community, QuestionRow.platform == platform, QuestionRow.message == message,
-        QuestionRow.answered_at.is_(None)).values(answered_at=at, answered_by=int(by)))
 
 
 async def unpinged(session: AsyncSession, community: str, platform: str, channel: str, asked_by: datetime,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 MAX_TERM = 60
 MAX_TERMS_PER_MESSAGE = 40
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{3,}")
+_ASCII_WORD = re.compile(r"[a-z][a-z0-9_'-]*[a-z0-9]|[a-z]{3,}")  # _WORD on lower-case ASCII text, faster
 _NOISE = re.compile(r"<[^>]*>|https?://\S+|www\.\S+|`[^`]*`|\S+@\S+\.\S+")
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being below
@@ -33,17 +34,23 @@ well back going want know think see use used using make made way good new time d
 
 def terms(text: str) -> set[str]:
     """The distinct words (3+ letters, no stop words) and adjacent two-word phrases of a message."""
-    body = _NOISE.sub(" ", unicodedata.normalize("NFKC", text).casefold())
-    words = [w.strip("'’-") for w in _WORD.findall(body)]
+    # ASCII text (most chat) is its own NFKC form and casefolds as lower(); the noise pattern only
+    # runs where one of its pieces could be. A word _WORD finds starts with a letter and ends with a
+    # letter or digit, so it has no quote or hyphen to strip.
+    ascii = text.isascii()
+    body = text.lower() if ascii else unicodedata.normalize("NFKC", text).casefold()
+    if "<" in body or "`" in body or "@" in body or "http" in body or "www." in body:
+        body = _NOISE.sub(" ", body)
     out: set[str] = set()
+    add, stop = out.add, STOPWORDS
     previous = ""
-    for word in words:
-        if len(word) < 3 or len(word) > MAX_TERM or word in STOPWORDS:
+    for word in (_ASCII_WORD if ascii else _WORD).findall(body):
+        if word in stop or not 3 <= len(word) <= MAX_TERM:
             previous = ""
             continue
-        out.add(word)
+        add(word)
         if previous:
-            out.add(f"{previous} {word}")
+            add(previous + " " + word)
         previous = word
         if len(out) >= MAX_TERMS_PER_MESSAGE:
             break

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,11 +18,14 @@ from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
 from bot.scheduler import PENDING, JobRun, jobs
 from cogs.engagement import store
+from cogs.engagement.base import NOWHERE
 from cogs.engagement.cards import hot_topics, ping_helpers
 from cogs.engagement.kudos import thanks_someone
-from cogs.engagement.models import QuestionRow
+from cogs.engagement.marks import ANSWER, fold_answers, mark
+from cogs.engagement.models import MarkRow, QuestionRow
 from cogs.engagement.polls import Polls
 from cogs.engagement.questions import is_question
+from cogs.engagement.quiet import first_at
 from cogs.engagement.store import Question
 from cogs.engagement.terms import terms, trending
 
@@ -38,16 +41,20 @@ class Watch(Polls):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self._open: dict[tuple[str, str], list[Question]] = {}  # (platform, channel) -> open questions
-        self._by_message: dict[tuple[str, str], Question] = {}  # (platform, message id) -> open question
+        self._by_message: dict[str, dict[str, Question]] = {}  # platform -> message id -> open question
         self._terms: dict[str, Counter[str]] = {}  # local day -> messages per term, not yet written
-        self._flushed_at: datetime | None = None
-        self._answers: list[tuple[str, str, int, datetime]] = []  # (platform, message, by, at) not yet written
+        self._flush_at: datetime | None = None  # when the counts in memory are written next
+        self._day: tuple[datetime, datetime, str] | None = None  # the local day being counted: start, end, name
         self._sweeping: dict[tuple[str, str], datetime] = {}  # (platform, channel) -> its pending sweep
         self._pinged: set[tuple[str, str]] = set()  # (platform, message) whose helpers were pinged
 
     async def load_questions(self) -> None:
         """At start: the questions still waiting for their first answer, and their sweeps."""
+        await self.flush_marks()
         async with self.ctx.db.session() as session:
+            await self.write_answers(session)  # a crash's answers are marks: none pings
+            await self.flush_replies(session)
+            await session.commit()
             found = await store.open_questions(session, self.ctx.community.name, self.ctx.now() - TRACKED)
         self._open, self._by_message = {}, {}
         for q in found:
@@ -61,18 +68,13 @@ class Watch(Polls):
 
     def _remember(self, q: Question) -> None:
         self._open.setdefault((q.platform, q.channel), []).append(q)
-        self._by_message[(q.platform, q.message)] = q
+        self._by_message.setdefault(q.platform, {})[q.message] = q
 
     def _forget(self, q: Question) -> None:
         here = self._open.get((q.platform, q.channel), [])
         if q in here:
             here.remove(q)
-        self._by_message.pop((q.platform, q.message), None)
-
-    def _watched(self, event: MessagePosted) -> bool:
-        conf = self.conf.questions
-        return conf is not None and any(self.ctx.community.channel(n, event.platform) == event.channel
-                                        for n in conf.channels)
+        self._by_message.get(q.platform, {}).pop(q.message, None)
 
     # -- questions ----------------------------------------------------------------------------
     # A busy help channel must not cost a commit per message: a question's row goes through the
@@ -84,13 +86,17 @@ class Watch(Polls):
         conf = self.conf.questions
         if conf is None:
             return
-        watched = self._watched(event)
-        here = self._open.get((event.platform, event.channel.id), [])
+        # cheap checks first: a set look-up, then (with questions open) two dictionary look-ups
+        watched = event.channel.id in self.routes.questions.get(event.platform, NOWHERE)
+        open_here = self._by_message.get(event.platform)
+        if not watched and not open_here:
+            return
         # a thread started from the question (Discord: the thread's id is the question's) or a reply to it
-        threaded = self._by_message.get((event.platform, event.message.channel_id))
-        replied = None if event.reply_to is None else self._by_message.get((event.platform, event.reply_to.id))
+        threaded = open_here.get(event.message.channel_id) if open_here else None
+        replied = None if event.reply_to is None or not open_here else open_here.get(event.reply_to.id)
         if not watched and threaded is None and replied is None:
             return
+        here = self._open.get((event.platform, event.channel.id), [])
         asks = watched and is_question(event.text)
         answered: list[Question] = [q for q in (threaded, replied) if q is not None and q.user_id != event.author.id]
         if conf.answer == "any" and watched and not asks and event.reply_to is None:
@@ -107,7 +113,8 @@ class Watch(Polls):
             if q.person == int(by):
                 continue  # the asker's other account
             self._forget(q)
-            self._answers.append((q.platform, q.message, int(by), now))
+            self.ctx.writer(MarkRow.__table__).submit(mark(  # type: ignore[arg-type]
+                self.ctx.community.name, ANSWER, q.platform, q.message, int(by), now))
             channel = self.name_of(ChannelRef(q.platform, q.channel))
             await self.ctx.publish(QuestionAnswered(person=PersonId(q.person), channel=channel, message=q.message,
                                                     seconds=max((now - q.asked_at).total_seconds(), 0.0)))
@@ -144,10 +151,8 @@ class Watch(Polls):
             pass
 
     async def write_answers(self, session: AsyncSession) -> None:
-        """Store the answers noticed since the last write."""
-        pending, self._answers = self._answers, []
-        for platform, message, by, at in pending:
-            await store.answer_message(session, self.ctx.community.name, platform, message, PersonId(by), at)
+        """Fold the answers marked since the last fold into their questions (after :meth:`flush_marks`)."""
+        await fold_answers(session, self.ctx.community.name)
 
     @job("unanswered")
     async def unanswered(self, run: JobRun) -> None:
@@ -155,7 +160,7 @@ class Watch(Polls):
         conf = self.conf.questions
         if conf is None:
             return
-        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # before this job writes
+        await self.flush_marks()  # before this job writes
         await self.write_answers(run.session)
         platform, channel = str(run.payload.get("platform", "")), str(run.payload.get("channel", ""))
         role = self.ctx.community.role(conf.helpers, platform)
@@ -164,6 +169,9 @@ class Watch(Polls):
         if role is None:
             self.ctx.log.warning("questions: the role %s does not exist on %s", conf.helpers, platform)
             self._sweeping.pop((platform, channel), None)
+            return
+        if due and await self.defer_run(run, [ChannelRef(platform, channel)]):
+            self._sweeping[(platform, channel)] = self._minute(self.ctx.now())  # the moved run covers the rest
             return
         minutes = max(int(conf.after.total_seconds() // 60), 1)
         for q in due:
@@ -202,11 +210,17 @@ class Watch(Polls):
 
     def count_terms(self, event: MessagePosted) -> None:
         """Add one per distinct term of the message to today's counts (in memory until the next flush)."""
-        conf = self.conf.hot_topics
-        if conf is None or any(self.ctx.community.channel(n, event.platform) == event.channel for n in conf.ignore):
+        if self.conf.hot_topics is None or event.channel.id in self.routes.ignored.get(event.platform, NOWHERE):
             return
-        day = event.occurred_at.astimezone(self.ctx.community.tz).strftime("%Y-%m-%d")
-        counter = self._terms.setdefault(day, Counter())
+        at, day = event.occurred_at, self._day
+        if day is None or not day[0] <= at < day[1]:  # the local day's name, worked out once a day
+            local = at.astimezone(self.ctx.community.tz).date()
+            tz = self.ctx.community.tz
+            day = self._day = (first_at(local, time(0), tz), first_at(local + timedelta(days=1), time(0), tz),
+                               local.isoformat())
+        counter = self._terms.get(day[2])
+        if counter is None:
+            counter = self._terms[day[2]] = Counter()
         found = terms(event.text)
         if len(counter) > MAX_DAY_TERMS:
             found = {t for t in found if t in counter}
@@ -222,17 +236,25 @@ class Watch(Polls):
         """Hourly, on the next message: term counts and prompt replies go to the database in one
         transaction (a stop or a reload writes them too; a crash loses at most an hour's counts,
         never a message). Not a calendar job, so a quiet community adds no job rows for it."""
-        if self._flushed_at is None:
-            self._flushed_at = now
-        if now - self._flushed_at < FLUSH_EVERY or (not self._terms and not self._replies and not self._answers):
+        if self._flush_at is None:
+            self._flush_at = now + FLUSH_EVERY
+        if now < self._flush_at or not self.holding():
             return
-        self._flushed_at = now
-        await self.ctx.writer(QuestionRow.__table__).flush()  # type: ignore[arg-type]  # the rows answers update
+        self._flush_at = now + FLUSH_EVERY
+        await self.flush_marks()
         async with self.ctx.db.session() as session:
-            await self.flush_terms(session)
-            await self.flush_replies(session)
-            await self.write_answers(session)
+            await self.write_held(session)
             await session.commit()
+
+    def holding(self) -> bool:
+        """Whether anything counted in memory waits to be written."""
+        return bool(self._terms)
+
+    async def write_held(self, session: AsyncSession) -> None:
+        """Write everything counted in memory (in ``session``; the caller commits)."""
+        await self.flush_terms(session)
+        await self.flush_replies(session)
+        await self.write_answers(session)
 
     def _days(self, end: datetime, count: int, skip: int = 0) -> list[str]:
         local = end.astimezone(self.ctx.community.tz).date()
@@ -257,6 +279,8 @@ class Watch(Polls):
         """Post the hot topics to the staff channel."""
         conf = self.conf.hot_topics
         if conf is None:
+            return
+        if await self.defer_run(run, self.channels(conf.channel)):
             return
         content = hot_topics(await self.hot_report(run.session, self.ctx.now()), conf.window, conf.baseline)
         for channel in self.channels(conf.channel):

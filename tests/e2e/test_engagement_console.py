@@ -30,9 +30,9 @@ communities:
 PROMPT = re.compile(r"^\(m\d+\) \[#general\] steward: ❓ Question of the day: (.+)$", re.MULTILINE)
 
 
-def run(tmp_path: Path, lines: list[str], when: str = "0 9 * * *") -> str:
+def run(tmp_path: Path, lines: list[str], when: str = "0 9 * * *", extra: str = "") -> str:
     config = tmp_path / "steward.yaml"
-    config.write_text(CONFIG.format(db=tmp_path / "steward.db", when=when), encoding="utf-8")
+    config.write_text(CONFIG.format(db=tmp_path / "steward.db", when=when) + extra, encoding="utf-8")
     script = tmp_path / "script.txt"
     script.write_text("\n".join(lines) + "\n:quit\n", encoding="utf-8")
     result = steward("run", "--config", str(config), "--script", str(script), cwd=tmp_path)
@@ -104,3 +104,26 @@ def test_an_unanswered_question_pings_the_helpers_once(tmp_path: Path) -> None:
     pings = re.findall(r"\[#help\] steward: @Helpers: this question from @(\w+) has had no answer", out)
     assert pings == ["bob"]  # bob's, once; carol's was answered by dan in time
     assert out.index("time moves forward 2m") < out.index("this question from @bob")
+
+
+PACED = """\
+      pacing: {quiet_hours: "22:00-09:30"}
+      reengage: {after: 1d, period: 30d, active_days: 1, when: "0 11 * * *",
+                 template: "👋 Hi {name}, we miss you in {community}!"}
+"""
+
+
+def test_quiet_hours_hold_a_prompt_to_their_end_and_a_dm_respects_optout(tmp_path: Path) -> None:
+    # Monday 7 June 2027, 12:00 in London: two members chat, one opts out of the "we miss you" DMs
+    out = run(tmp_path, [_to(datetime(2027, 6, 7, 11, 0, tzinfo=UTC)), "bob: hello everyone, glad to be here",
+                         "carol: hi all, nice to meet you", "carol: /engagement optout",
+                         f":time +{21 * 3600 + 15 * 60}s",  # Tuesday 09:15: the 09:00 prompt is held
+                         ":time +30m",  # 09:45: quiet hours ended at 09:30
+                         ":time +2d"], extra=PACED)  # Wednesday 11:00: bob has been silent for a day
+    steps = out.split("[console] time moves forward")
+    assert len(steps) == 5
+    assert not PROMPT.search(steps[2]) and len(PROMPT.findall(steps[3])) == 1
+    assert "steward → carol: Done: no more" in steps[1]
+    dms = re.findall(r"\[dm:(\w+)\] steward: (.+)", steps[4])
+    assert dms == [("bob", "👋 Hi bob, we miss you in acme!")]  # carol opted out: nothing, not even in a channel
+    assert "carol, we miss you" not in out

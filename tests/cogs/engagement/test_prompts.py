@@ -84,7 +84,7 @@ async def test_replies_are_counted_per_prompt_and_shown_to_moderators(h: Harness
     report = replies(await h.command("mod", "/engagement prompts"))[0]
     assert report.startswith("Prompts by replies per post (best first):\n3.0 replies/post · 3 in 1 post(s) · qotd: ")
     assert replies(await h.command("bob", "/engagement prompts")) == [
-        "/engagement is for moderators; you can't use it here."]
+        "/engagement prompts is for moderators; you can't use it here."]
 
 
 THREADED = """      prompts:

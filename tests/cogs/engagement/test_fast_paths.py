@@ -1,0 +1,68 @@
+"""The watchers' fast paths (ASCII text, patterns skipped where their pieces can't be) give exactly what the
+plain versions give: each plain version is kept here as the reference, and any text is compared."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from cogs.engagement.questions import _ASKING, _NOISE, _QUOTED, MIN_WORDS, is_question
+from cogs.engagement.terms import _NOISE as _TERM_NOISE
+from cogs.engagement.terms import _WORD, MAX_TERM, MAX_TERMS_PER_MESSAGE, STOPWORDS, terms
+
+
+def plain_is_question(text: str) -> bool:
+    body = _QUOTED.sub(" ", unicodedata.normalize("NFKC", text))
+    body = _NOISE.sub(" ", body).strip()
+    words = re.findall(r"[^\W_]+(?:'[^\W_]+)?", body)
+    if len(words) < MIN_WORDS:
+        return False
+    stripped = body.rstrip(" .!)\"'")
+    if stripped.endswith(("?", "？", "¿")) or "?" in body[-80:]:
+        return True
+    first_line = body.splitlines()[0] if body else ""
+    return bool(_ASKING.match(first_line.strip())) and len(words) >= MIN_WORDS + 1
+
+
+def plain_terms(text: str) -> set[str]:
+    body = _TERM_NOISE.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+    words = [w.strip("'’-") for w in _WORD.findall(body)]
+    out: set[str] = set()
+    previous = ""
+    for word in words:
+        if len(word) < 3 or len(word) > MAX_TERM or word in STOPWORDS:
+            previous = ""
+            continue
+        out.add(word)
+        if previous:
+            out.add(f"{previous} {word}")
+        previous = word
+        if len(out) >= MAX_TERMS_PER_MESSAGE:
+            break
+    return out
+
+
+PIECES = st.sampled_from(["how", "What", "any one", "is there", "can", "the", "deploy", "Café", "naïve", "?", "？",
+                          "¿", "!", ".", " ", "\n", "\r\n", "\x1c", "> ", "<@123>", "`code`", "https://x.io/a?b",
+                          "www.x.io", "a@b.co", "don't", "it’s", "x_y", "A-B", "42", "ﬁle", "Ⅻ", "😀", "\u2028",
+                          "\t", "'", '"', ")", "_", "-", "does", "wie", "por qué"])
+TEXTS = st.one_of(st.text(max_size=120), st.lists(PIECES, max_size=25).map("".join))
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+@example("any\none two three")
+@example("how\x1c are you there")
+@example("> how do I?\nfine then ok")
+def test_is_question_is_the_plain_check(text: str) -> None:
+    assert is_question(text) == plain_is_question(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+@example("Deploy-it's the Staging_server's LOGS www.x.io a@b.co <#1> `x`")
+def test_terms_are_the_plain_terms(text: str) -> None:
+    assert terms(text) == plain_terms(text)
