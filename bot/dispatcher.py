@@ -37,6 +37,7 @@ from bot.platforms import Platforms
 
 if TYPE_CHECKING:
     from bot.cog import Cog
+    from bot.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ class Dispatcher:
         self._chains: tuple[tuple[Middleware, ...], dict[type[Event], Next]] = ((), {})
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
+        self.telemetry: Telemetry | None = None  # counts events and handler errors when operations are on
 
     def _bound(self, etype: type[Event]) -> Next:
         """The middleware chain for one event type, built once (and again only if the middleware list
@@ -187,6 +189,8 @@ class Dispatcher:
     async def dispatch(self, event: Event, *, relayed: bool = False) -> list[Action]:
         """Process one event; perform and return the actions its handlers produced."""
         state = Dispatch(event, relayed=relayed)
+        if self.telemetry is not None:
+            self.telemetry.event(type(event))
         await self._bound(type(event))(state)
         if state.actions:
             await self.host.gate.perform_all(state.actions, state.community)
@@ -231,6 +235,8 @@ class Dispatcher:
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
+            if self.telemetry is not None:
+                self.telemetry.failed(_culprit(event, cogs), type(event).__name__)
             origin = getattr(event, "origin", None)
             if isinstance(origin, Origin):
                 d.actions.append(Reply(origin=origin, content=fmt(
@@ -260,6 +266,8 @@ class Dispatcher:
                 _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
             except Exception:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
+                if self.telemetry is not None:
+                    self.telemetry.failed(cog.name, type(event).__name__)
                 continue
             if isinstance(event, (MessagePosted, MessageEdited)) and (
                     self.host.gate.was_deleted(event.message) or _stops(d.actions, event)):
@@ -321,6 +329,16 @@ class Dispatcher:
             return
         d.actions.append(Reply(origin=event.origin, content=text(
             "That button or form is no longer active here.")))
+
+
+def _culprit(event: Event, cogs: Sequence[Cog]) -> str:
+    """The cog whose command, button or form raised."""
+    if isinstance(event, CommandInvoked):
+        found = _find_command(event.command, cogs)
+        return found[0].name if found is not None else "core"
+    if isinstance(event, (ButtonPressed, FormSubmitted, FormCancelled)):
+        return event.action.partition(":")[0]
+    return "core"
 
 
 def _level_for(method: Callable[..., Any], level: Level) -> dict[str, Level]:
