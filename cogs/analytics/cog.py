@@ -23,8 +23,10 @@ from bot.scheduler import JobRun
 from cogs.analytics import store
 from cogs.analytics.base import AnalyticsBase
 from cogs.analytics.charts import Charts, render_all
+from cogs.analytics.models import activity
 from cogs.analytics.period import PeriodError, parse_days
 from cogs.analytics.report import as_csv, as_json, page, summary
+from cogs.analytics.retention import RolledUp, roll_up
 
 FORMATS = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
            "json": "application/json"}
@@ -166,6 +168,17 @@ class AnalyticsCog(AnalyticsBase):
                                       "to a channel declared under channels."))
             return
         await self.ctx.perform_all(actions)
+
+    @job("rollup")
+    async def rollup(self, run: JobRun) -> RolledUp:
+        """Roll up activity older than ``retention.keep`` (idempotent: a re-run finds nothing to do)."""
+        assert self.conf.retention is not None
+        before = self.today(run.due_at) + 1 - self.conf.retention.keep.days
+        await self.ctx.writer(activity).flush()  # rows still queued are summed in now, not on the next run
+        done = await roll_up(self.ctx.db, self.community, before)
+        if done.days:
+            self.ctx.log.info("rolled up %d row(s) of %d day(s) into %d", done.before, done.days, done.after)
+        return done
 
     async def page(self, name: str, query: Mapping[str, str]) -> Page | None:
         """``/report`` on the operations endpoint: ``?since=30d&format=html|csv|json`` (charts drawn off the loop)."""
