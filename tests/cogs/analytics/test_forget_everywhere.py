@@ -11,6 +11,7 @@ from sqlalchemy import Table as SATable
 from sqlalchemy.sql.schema import MetaData
 
 from bot.events import AccountDeleted
+from bot.facts import CaseOpened, read
 from bot.testing import Harness, texts
 from steward.catalog import discover
 
@@ -104,3 +105,14 @@ async def test_a_deleted_account_is_forgotten_and_the_mod_log_told(h: Harness) -
     assert "analytics " in note and community.name == "acme"
     await h.send(AccountDeleted(**h._base(), member=h.user("nobody")))  # unknown: nothing to say
     assert not [t for t in texts(h.performed) if t.count("account was deleted") and "nobody" in t]
+
+
+async def test_a_moderators_case_names_them_in_the_fact_and_the_kpis(h: Harness) -> None:
+    await leave_traces(h)  # root warned alice
+    root = await h.runtime.members.persons.find("acme", h.user("root"))
+    await h.runtime.writers.flush()  # type: ignore[union-attr]
+    [case] = await read(h.runtime.db, "acme", kinds=(CaseOpened,))
+    assert isinstance(case, CaseOpened)
+    assert case.moderator == root and case.automatic is False
+    analytics = next(c for c in h.runtime.cogs_of("acme") if c.name == "analytics")
+    assert (await analytics.kpis(7)).moderators == [("root", 1)]  # type: ignore[attr-defined]
