@@ -219,8 +219,9 @@ def page(k: Kpis, charts: Charts, *, generated: datetime) -> str:
             f"<p>Median time to first message: {_e(seconds(k.first_message))}</p>"),
         _section("moderation", t.get("moderation", "Moderation"), charts, _table(
             ["action", "by", "cases"], [[a, "rule" if auto else "moderator", n] for a, auto, n in k.cases]) +
-            f"<p>Appeals: {k.appeals} filed, {k.overturned} overturned. Median time from a report or message "
-            f"to a moderator's action: {_e(seconds(k.time_to_action))}.</p>" +
+            f"<p>Appeals: {k.appeals} filed, {k.overturned} overturned. " +
+            (f"Median time from a report or message to a moderator's action: {_e(seconds(k.time_to_action))}."
+             if k.moderators else "No case was opened by a moderator in this period.") + "</p>" +
             (_table(["moderator", "cases"], [[who, n] for who, n in k.moderators]) if k.moderators else "")),
         _section("events", t.get("events", "Events"), charts, _table(
             ["event", "going", "attended", "rating", "ratings"],
