@@ -8,18 +8,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import __version__
 from bot.actions import Reply
-from bot.cog import Cog, command
+from bot.cog import Cog, command, on
 from bot.commands import CommandSpec, Param, ParamType
 from bot.content import CommandMention, Content, Segment, fmt, text
 from bot.dispatcher import help_content
-from bot.events import CommandInvoked
+from bot.events import AccountDeleted, CommandInvoked
 from bot.facts import PreferenceChanged, facts_log
 from bot.permissions import Level
-from bot.persons import PersonId
+from bot.persons import PersonId, Report
 from bot.preferences import find_zone, preferences
 from bot.refs import UserRef
 
 _ON = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
+
+
+def forgotten(report: Report) -> Content:
+    """What a deletion did, per feature: ``Erased 4 row(s) that named that member: analytics 3, core 1.``"""
+    rows = sum(report.rows.values())
+    per = ", ".join(f"{cog} {n}" for cog, n in sorted(report.rows.items(), key=lambda kv: (-kv[1], kv[0])))
+    if report.failed:
+        return fmt("Erased {rows} row(s) ({per}), but {failed} failed and kept theirs (logged); run /forget again "
+                   "to retry.", rows=rows, per=per or "none", failed=", ".join(report.failed))
+    return fmt("Erased {rows} row(s) that named that member: {per}.", rows=rows, per=per or "no feature kept any")
 
 
 class CoreCog(Cog):
@@ -114,13 +124,17 @@ class CoreCog(Cog):
         if person is None:
             return Reply(origin=event.origin, content=text("Steward keeps nothing about that member."))
         report = await self.ctx.services.members.forget(person)
-        rows = sum(report.rows.values())
-        if report.failed:
-            return Reply(origin=event.origin, content=fmt(
-                "Erased {rows} row(s), but {failed} failed and kept theirs (logged); run /forget again to retry.",
-                rows=rows, failed=", ".join(report.failed)))
-        return Reply(origin=event.origin, content=fmt("Erased {rows} row(s) about that member in every feature.",
-                                                      rows=rows))
+        return Reply(origin=event.origin, content=forgotten(report))
+
+    @on(AccountDeleted)
+    async def account_deleted(self, event: AccountDeleted) -> None:
+        """The platform deleted an account: erase its person as /forget does, and tell the mod log."""
+        person = await self.ctx.services.members.persons.find(self.ctx.community.name, event.member)
+        if person is None:
+            return
+        report = await self.ctx.services.members.forget(person)
+        await self.ctx.modlog(fmt("A {platform} account was deleted, so Steward erased its member's data. {done}",
+                                  platform=event.platform, done=forgotten(report)))
 
     @command("reload", "Re-read the config file (keeps the running one on error).", level=Level.ADMIN)
     async def reload(self, event: CommandInvoked) -> Reply:

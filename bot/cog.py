@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -124,6 +124,15 @@ class CogTable:
     calendars: tuple[tuple[str, Recurrence, str, str], ...] = ()  # name, when, tz, method
 
 
+@dataclass(frozen=True)
+class Page:
+    """A page a cog serves on the operations endpoint (``/report``), behind its bearer token."""
+
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+
+
 class NoSettings(BaseModel):
     """Settings model of a cog that has none."""
 
@@ -214,4 +223,8 @@ class Cog:
     async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
         """Erase every row about ``person`` in the given transaction; returns how many went."""
         return 0
+
+    async def page(self, name: str, query: Mapping[str, str]) -> Page | None:
+        """The operations endpoint's page ``/<name>`` for this community, if this cog serves it (None: not)."""
+        return None
 

@@ -33,6 +33,7 @@ from bot.platforms import Platforms
 
 if TYPE_CHECKING:
     from bot.cog import Cog
+    from bot.telemetry import Telemetry
 
 __all__ = ["Dedupe", "Dispatch", "Dispatcher", "Host", "Middleware", "Next", "RateLimit", "SeenElsewhere",
            "help_content", "only_for"]
@@ -67,6 +68,7 @@ class Dispatcher:
         self._chains: tuple[tuple[Middleware, ...], dict[type[Event], Next]] = ((), {})
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
+        self.telemetry: Telemetry | None = None  # counts events and handler errors when operations are on
 
     def _bound(self, etype: type[Event]) -> Next:
         """The middleware chain for one event type, built once (and again only if the middleware list
@@ -91,6 +93,8 @@ class Dispatcher:
     async def dispatch(self, event: Event, *, relayed: bool = False) -> list[Action]:
         """Process one event; perform and return the actions its handlers produced."""
         state = Dispatch(event, relayed=relayed)
+        if self.telemetry is not None:
+            self.telemetry.event(type(event))
         await self._bound(type(event))(state)
         if state.actions:
             await self.host.gate.perform_all(state.actions, state.community)
@@ -132,6 +136,8 @@ class Dispatcher:
             else:  # a chain built before the event types were routed apart
                 await self._events(d)
         except Exception:
+            if self.telemetry is not None:
+                self.telemetry.failed(_culprit(event, cogs), type(event).__name__)
             _failed(d, event)
 
     def _handlers_for(self, event: Event, cogs: Sequence[Cog]) -> list[tuple[Cog, str]]:
@@ -171,6 +177,8 @@ class Dispatcher:
                     _collect(d.actions, result, f"{cog.name}.{method}")
             except Exception:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
+                if self.telemetry is not None:
+                    self.telemetry.failed(cog.name, type(event).__name__)
                 continue
             if posted is None or i == last:
                 continue  # after the last handler there is nothing left to stop
@@ -250,6 +258,16 @@ def _failed(d: Dispatch, event: Event) -> None:
         d.actions.append(Reply(origin=origin, content=fmt(
             "Something went wrong on Steward's side (ref {ref}). The error is logged; "
             "please try again or tell a moderator.", ref=ref)))
+
+
+def _culprit(event: Event, cogs: Sequence[Cog]) -> str:
+    """The cog whose command, button or form raised."""
+    if isinstance(event, CommandInvoked):
+        found = _find_command(event.command, cogs)
+        return found[0].name if found is not None else "core"
+    if isinstance(event, (ButtonPressed, FormSubmitted, FormCancelled)):
+        return event.action.partition(":")[0]
+    return "core"
 
 
 def _level_for(method: Callable[..., Any], level: Level) -> dict[str, Level]:

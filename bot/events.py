@@ -163,6 +163,14 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AccountDeleted(Event):
+    """The platform says an account was deleted (Slack: a ``user_change`` whose user is ``deleted``); the core
+    erases its person's data in every feature, as ``/forget`` does."""
+
+    member: UserRef
+
+
+@dataclass(frozen=True, kw_only=True)
 class MemberUpdated(Event):
     """A member's name or roles changed."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.actions import Action
 from bot.cog import Cog
@@ -18,6 +18,9 @@ from bot.facts import Fact, FactError, facts_log
 from bot.gate import CapabilityGate
 from bot.inflight import InFlight
 from bot.storage.batch import BatchWriter
+
+if TYPE_CHECKING:
+    from bot.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class FactBus:
     def __init__(self, host: FactHost) -> None:
         self.host = host
         self.refused = 0
+        self.telemetry: Telemetry | None = None  # counts failing handlers when operations are on
 
     async def publish(self, fact: Fact) -> bool:
         """Append a stamped fact to the log and schedule its handlers; False (logged) if refused."""
@@ -96,6 +100,9 @@ class FactBus:
                 result = await handler(fact)
             except Exception:
                 log.exception("%s failed on fact %s", getattr(handler, "__qualname__", handler), fact.kind())
+                if self.telemetry is not None:
+                    owner = getattr(getattr(handler, "__self__", None), "name", "core")
+                    self.telemetry.failed(str(owner), fact.kind())
                 continue
             if isinstance(result, Action):
                 actions.append(result)

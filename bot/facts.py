@@ -142,13 +142,20 @@ async def read(db: Database, community: str, *, kinds: tuple[type[Fact], ...] = 
 
 @dataclass(frozen=True, kw_only=True)
 class CaseOpened(Fact):
-    """A moderation case was opened (``action``: warn, timeout, kick, ban, note...)."""
+    """A moderation case was opened (``action``: warn, timeout, kick, ban, note...).
+
+    ``at`` is when the case was opened (the action taken); ``moderator`` the person who took it (None when
+    a rule did); ``incident_at`` when what it is about happened (the message, the report), so time to
+    action is ``at - incident_at``. Both were added later: facts logged before them read back as None.
+    """
 
     number: int
     action: str
     points: int = 0
     rule: str | None = None
     automatic: bool = False
+    moderator: PersonId | None = None
+    incident_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -43,9 +43,16 @@ class CapabilityGate:
         self.remember = remember
         self._deleted: OrderedDict[MessageRef, None] = OrderedDict()
         self.deletions = 0  # how many times messages were noted as deleted (the dispatcher asks again only then)
+        self.observe: Callable[[Action, ActionResult], None] | None = None  # the operations metrics
 
     async def perform(self, action: Action, community: Community | None) -> ActionResult:
         """Check the adapter's capability, perform, and report what could not be done."""
+        result = await self._perform(action, community)
+        if self.observe is not None:
+            self.observe(action, result)
+        return result
+
+    async def _perform(self, action: Action, community: Community | None) -> ActionResult:
         if community is not None and self.preparer is not None:
             prepared = await self.preparer.prepare(action, community)
             if isinstance(prepared, ActionResult):
@@ -59,7 +66,7 @@ class CapabilityGate:
         if fallback is not None:
             degraded, note = fallback
             log.info("fallback on %s: %s", action.platform, note)
-            result = await self.perform(degraded, community)
+            result = await self._perform(degraded, community)
             if community is not None:  # after the message, so the note reads as being about it
                 await self._note(community, action.platform, fmt("Note: {platform} {note}.",
                                                                  platform=action.platform, note=note))
@@ -86,7 +93,7 @@ class CapabilityGate:
             if instead is not None:
                 log.warning("%s on %s: %s, so %s instead", type(action).__name__, action.platform, result.code,
                          type(instead).__name__)
-                done = await self.perform(instead, community)
+                done = await self._perform(instead, community)
                 return (ActionResult.success(action, done.message) if done.ok
                         else ActionResult.failure(action, done.error, done.code))
         return result

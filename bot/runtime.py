@@ -1,8 +1,5 @@
-"""The running Steward: it wires the parts together and owns their life cycle, nothing more.
-
-Each job lives in its own module: platforms, communities, names, cogset, jobs, gate, reload, inflight,
-storage.writers, the outbox and processes (several on one PostgreSQL). Nothing is global.
-"""
+"""The running Steward: wires the parts and owns their life cycle, nothing more; each job lives in its own module
+(platforms, communities, cogset, jobs, gate, reload, inflight, writers, outbox, processes, operations); none global."""
 
 from __future__ import annotations
 
@@ -23,12 +20,12 @@ from bot.community import Community
 from bot.config.models import StewardConfig
 from bot.delivery import Preparer
 from bot.dispatcher import Dispatcher
-from bot.errors import StartupError as StartupError
 from bot.events import Event
 from bot.factbus import FactBus
 from bot.inflight import InFlight
 from bot.members import Members
 from bot.names import resolve_names
+from bot.operations import Operations
 from bot.outbox.effects import Effects
 from bot.platforms import Platforms
 from bot.processes import Processes
@@ -62,6 +59,7 @@ class Runtime:
         self.effects = Effects(self.clock, self.platforms, lambda: self.communities, self.preparer)  # the outbox
         self.gate = self.effects.gate  # prepares, falls back or refuses, then hands the action to the outbox
         self.processes = Processes(self)  # several processes on one PostgreSQL; one on SQLite
+        self.operations = Operations(self)  # /metrics, /healthz and cogs' pages, when configured
         self.started = False
 
     @property
@@ -87,6 +85,7 @@ class Runtime:
         await self.cogs.build(self.config, self.communities, self.cog_classes, self)
         await self.processes.start(self.db, self.scheduler)
         await self.scheduler.start()
+        await self.operations.start(self.config.operations)
         if isinstance(self.clock, ManualClock):  # a console or a test: moving the clock runs what became due
             self.clock.subscribe(self._clock_moved)
             self.clock.add_stops(self.scheduler.next_due)  # a jump runs each job at its own time
@@ -100,6 +99,7 @@ class Runtime:
     async def stop(self) -> None:
         """Finish in-flight work, stop timers and adapters, flush writers, close storage."""
         await self.idle()
+        await self.operations.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
         await self.processes.stop()

@@ -259,6 +259,9 @@ class Server:
         if kind == "user":
             user = event.get("user")
             directory.forget_user(team, str(user.get("id") if isinstance(user, dict) else user))
+            gone = translate.account_deleted(event, team=team, event_id=str(body.get("event_id") or ""))
+            if gone is not None and self._first(body, f"deleted:{gone.member.id}:{event.get('event_ts')}"):
+                await self.adapter.emit(gone)
         elif kind == "groups":
             # Apply what the event says at once (a member added to Moderators can moderate now), and
             # still reload on the next lookup: events can arrive out of order or be missed.

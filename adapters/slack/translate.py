@@ -10,6 +10,7 @@ from typing import Any
 from adapters.slack.blocks import form_values, metadata
 from bot.components import decode_custom_id
 from bot.events import (
+    AccountDeleted,
     Attachment,
     ButtonPressed,
     CommandInvoked,
@@ -128,6 +129,16 @@ def team_join(event: Payload, *, team: str, event_id: str) -> MemberJoined | Non
                         name=str(user.get("name", "")),
                         display_name=str(profile.get("display_name") or profile.get("real_name") or ""),
                         is_bot=bool(user.get("is_bot")))
+
+
+def account_deleted(event: Payload, *, team: str, event_id: str) -> AccountDeleted | None:
+    """A ``user_change`` whose user is now ``deleted`` (Slack's deactivation, its only deletion signal)."""
+    user = event.get("user")
+    if event.get("type") != "user_change" or not isinstance(user, Mapping) or not user.get("id"):
+        return None
+    if user.get("deleted") is not True or user.get("is_bot"):
+        return None
+    return AccountDeleted(**_base(team, event_id, event.get("event_ts")), member=UserRef(P, str(user["id"])))
 
 
 def channel_join(event: Payload, *, team: str, event_id: str, name: str = "") -> MemberJoined | None:

@@ -43,6 +43,31 @@ class SchedulerConfig(StrictModel):
     late_grace: Duration = timedelta(hours=6)
 
 
+class OperationsConfig(StrictModel):
+    """The operations endpoint (off unless the section is present): ``/metrics``, ``/healthz``, ``/report``."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(ge=0, le=65535)  # 0: any free port (tests)
+    # the bearer token ``/report`` wants; write ``${STEWARD_REPORT_TOKEN:-}`` so it comes from the environment.
+    # Empty: the pages behind it are refused.
+    report_token: str = Field(default="", repr=False)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value.strip() or any(c.isspace() for c in value) or "/" in value:
+            raise ValueError("a host is an address or name to listen on, e.g. 127.0.0.1 or 0.0.0.0")
+        return value
+
+    @field_validator("report_token")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if value and (len(value) < 16 or not value.isascii() or any(c.isspace() for c in value)):
+            raise ValueError("the report token is at least 16 ASCII characters without spaces "
+                             "(e.g. from `openssl rand -hex 24`)")
+        return value
+
+
 class CommandLimits(StrictModel):
     """A per-member command rate limit."""
 
@@ -126,6 +151,7 @@ class StewardConfig(StrictModel):
     timezone: str = "UTC"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     scheduler: SchedulerConfig = SchedulerConfig()
+    operations: OperationsConfig | None = None  # off by default
     platforms: Any = None
     communities: list[CommunityConfig] = Field(min_length=1)
 

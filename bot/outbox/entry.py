@@ -42,3 +42,8 @@ class Entry:
     def order(self) -> tuple[int, int]:
         """Where the entry stands in its channel's queue: by lane, then by age."""
         return rules.LANES.index(self.lane), self.seq
+
+
+def forget_staged(sync_session: Any, _previous: Any) -> None:
+    """A rolled-back transaction's entries are not sent (listened for on the session that staged them)."""
+    sync_session.info.pop("outbox", None)

@@ -16,6 +16,7 @@ import functools
 import itertools
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +33,7 @@ from bot.delivery import direct_to_channel
 from bot.outbox import rules
 from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
 from bot.outbox.codec import CodecError, encode
-from bot.outbox.entry import Entry
+from bot.outbox.entry import Entry, forget_staged
 from bot.outbox.pacer import Pacer
 from bot.outbox.report import REPORT_PREFIX, report_undelivered
 from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
@@ -179,7 +180,7 @@ class Outbox:
             staged: list[Entry] = session.info.setdefault("outbox", [])
             if not staged:
                 event.listen(session.sync_session, "after_commit", self._committed, once=True)
-                event.listen(session.sync_session, "after_soft_rollback", _forget, once=True)
+                event.listen(session.sync_session, "after_soft_rollback", forget_staged, once=True)
             staged.append(entry)
         self._observe("staged", entry)
         return entry
@@ -224,6 +225,9 @@ class Outbox:
         return True
 
     # -- sending ----------------------------------------------------------------------------
+    def waiting(self) -> Counter[tuple[str, str]]:
+        """Entries this process holds to send, by (platform, lane): the operations metrics' queue depths."""
+        return Counter((e.platform, e.lane) for held in self._entries.values() for e in held.values())
 
     def _add(self, entry: Entry) -> None:
         entries = self._entries[entry.platform]
@@ -394,7 +398,3 @@ class Outbox:
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:
             observer(step, entry)
-
-
-def _forget(sync_session: Any, _previous: Any) -> None:
-    sync_session.info.pop("outbox", None)

@@ -56,6 +56,8 @@ class AnalyticsBase(Cog):
                 self.invites[platform] = uses
         if self.conf.report is not None:
             self.ctx.calendar("weekly", self.conf.report.when, "weekly")
+        if self.conf.retention is not None:
+            self.ctx.calendar("rollup", self.conf.retention.when, "rollup")
 
     # -- recording --------------------------------------------------------------------------
 

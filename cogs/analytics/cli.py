@@ -124,6 +124,7 @@ async def simulate(config: Any, catalog: Any, community: str, days: int, members
     for other in config.communities:
         adapter.world(other.name, other.channel_names(PLATFORM), other.role_names())
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=days))
+    config = config.model_copy(update={"operations": None})  # a running Steward may hold the endpoint's port
     runtime = Runtime(config, cogs=catalog.cogs, adapters=[adapter], clock=clock,
                       migrations=catalog.adapter_migrations())
     await runtime.start()

@@ -5,12 +5,14 @@ Thin: counting rules are in :mod:`base`, queries in :mod:`queries`, words and pa
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, Reply
-from bot.cog import command, job, on
+from bot.cog import Page, command, job, on
 from bot.commands import Param, ParamType
 from bot.content import Content, Segment, UserText, fmt
 from bot.events import CommandInvoked, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
@@ -20,9 +22,14 @@ from bot.persons import PersonId
 from bot.scheduler import JobRun
 from cogs.analytics import store
 from cogs.analytics.base import AnalyticsBase
+from cogs.analytics.charts import Charts, render_all
+from cogs.analytics.models import activity
 from cogs.analytics.period import PeriodError, parse_days
-from cogs.analytics.report import summary
+from cogs.analytics.report import as_csv, as_json, page, summary
+from cogs.analytics.retention import RolledUp, roll_up
 
+FORMATS = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+           "json": "application/json"}
 CAMPAIGN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -161,6 +168,35 @@ class AnalyticsCog(AnalyticsBase):
                                       "to a channel declared under channels."))
             return
         await self.ctx.perform_all(actions)
+
+    @job("rollup")
+    async def rollup(self, run: JobRun) -> RolledUp:
+        """Roll up activity older than ``retention.keep`` (idempotent: a re-run finds nothing to do)."""
+        assert self.conf.retention is not None
+        before = self.today(run.due_at) + 1 - self.conf.retention.keep.days
+        await self.ctx.writer(activity).flush()  # rows still queued are summed in now, not on the next run
+        done = await roll_up(self.ctx.db, self.community, before)
+        if done.days:
+            self.ctx.log.info("rolled up %d row(s) of %d day(s) into %d", done.before, done.days, done.after)
+        return done
+
+    async def page(self, name: str, query: Mapping[str, str]) -> Page | None:
+        """``/report`` on the operations endpoint: ``?since=30d&format=html|csv|json`` (charts drawn off the loop)."""
+        if name != "report":
+            return None
+        try:
+            days = parse_days(query.get("since") or "30d")
+        except PeriodError as exc:
+            return Page(f"since: {exc}\n".encode(), "text/plain; charset=utf-8", 400)
+        form = query.get("format") or "html"
+        if form not in FORMATS:
+            return Page(b"format: html, csv or json\n", "text/plain; charset=utf-8", 400)
+        now = self.ctx.now()
+        k = await self.kpis(days, now)
+        if form != "html":
+            return Page((as_csv(k) if form == "csv" else as_json(k)).encode(), FORMATS[form])
+        charts = await asyncio.to_thread(render_all, k) if k.has_data else Charts()
+        return Page(page(k, charts, generated=now).encode(), FORMATS[form])
 
     async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
         """Re-key the person's counters."""

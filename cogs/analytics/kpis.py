@@ -110,6 +110,8 @@ class Kpis:
     top: list[Contributor] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
     cases: list[tuple[str, bool, int]] = field(default_factory=list)
+    moderators: list[tuple[str, int]] = field(default_factory=list)  # (who, cases they opened), most first
+    time_to_action: float | None = None  # median seconds from a report or message to a moderator's case
     appeals: int = 0
     overturned: int = 0
     events: list[EventFigures] = field(default_factory=list)

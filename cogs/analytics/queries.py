@@ -218,6 +218,25 @@ def moderation(w: Window) -> Query:
             .group_by(action, automatic).order_by(action, automatic))
 
 
+def by_moderator(w: Window) -> Query:
+    """Cases a moderator opened in the window, per moderator (person id), most first: ``(moderator, cases)``.
+    Facts logged before CaseOpened carried its moderator have none and are not in it."""
+    moderator = facts_log.c.payload["moderator"].as_integer().label("moderator")
+    cases = func.count().label("cases")
+    return (select(moderator, cases).where(_facts(w, CaseOpened), moderator.is_not(None))
+            .group_by(moderator).order_by(cases.desc(), moderator))
+
+
+def action_times(w: Window) -> Query:
+    """Cases a moderator opened in the window about something with a known time (a report, a message):
+    ``(opened at, incident at as ISO text)``; time to action is their difference (worked out in Python,
+    as date arithmetic differs between SQLite and PostgreSQL)."""
+    incident = facts_log.c.payload["incident_at"].as_string()
+    return (select(facts_log.c.at, incident).where(
+        _facts(w, CaseOpened), facts_log.c.payload["moderator"].as_integer().is_not(None), incident.is_not(None))
+        .order_by(facts_log.c.at))
+
+
 def appeals(w: Window) -> Query:
     """Appeals filed in the window, and how many of those cases were then closed (overturned)."""
     closed = facts_log.alias("closed")

@@ -77,6 +77,9 @@ def summary(k: Kpis, *, title: str = "Community stats") -> Content:
         by_action = ", ".join(f"{n} {a}{' (auto)' if auto else ''}" for a, auto, n in k.cases)
         segments += fmt("\nModeration: {c}; {ap} appeal(s), {ov} overturned.", c=by_action, ap=k.appeals,
                         ov=k.overturned).segments
+    if k.moderators:
+        segments += fmt("\nBy moderator: {m}; median time to action {t}.", t=seconds(k.time_to_action),
+                        m=", ".join(f"{who} {n}" for who, n in k.moderators)).segments
     if k.events:
         segments += fmt("\nEvents: {g} going, {a} attended.", g=sum(e.going for e in k.events),
                         a=sum(e.attended for e in k.events)).segments
@@ -125,6 +128,8 @@ def rows(k: Kpis) -> list[tuple[str, str, str, str]]:
     out += [("moderation", a, "automatic" if auto else "moderator", str(n)) for a, auto, n in k.cases]
     out += [("moderation", "appeals", "filed", str(k.appeals)), ("moderation", "appeals", "overturned",
                                                                  str(k.overturned))]
+    out += [("moderation", who, "cases by this moderator", str(n)) for who, n in k.moderators]
+    out += [("moderation", "time to action", "median", seconds(k.time_to_action))]
     for e in k.events:
         out += [("events", f"#{e.event}", "going", str(e.going)), ("events", f"#{e.event}", "attended",
                                                                      str(e.attended)),
@@ -217,7 +222,10 @@ def page(k: Kpis, charts: Charts, *, generated: datetime) -> str:
             f"<p>Median time to first message: {_e(seconds(k.first_message))}</p>"),
         _section("moderation", t.get("moderation", "Moderation"), charts, _table(
             ["action", "by", "cases"], [[a, "rule" if auto else "moderator", n] for a, auto, n in k.cases]) +
-            f"<p>Appeals: {k.appeals} filed, {k.overturned} overturned.</p>"),
+            f"<p>Appeals: {k.appeals} filed, {k.overturned} overturned. " +
+            (f"Median time from a report or message to a moderator's action: {_e(seconds(k.time_to_action))}."
+             if k.moderators else "No case was opened by a moderator in this period.") + "</p>" +
+            (_table(["moderator", "cases"], [[who, n] for who, n in k.moderators]) if k.moderators else "")),
         _section("events", t.get("events", "Events"), charts, _table(
             ["event", "going", "attended", "rating", "ratings"],
             [[f"#{e.event}", e.going, e.attended, "–" if e.rating is None else f"{e.rating:.1f}", e.ratings]

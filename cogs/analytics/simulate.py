@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.actions import SendDirect
 from bot.clock import ManualClock
-from bot.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
+from bot.events import ButtonPressed, MemberJoined, MemberLeft, MessagePosted, Origin, ReactionAdded
 from bot.facts import (
     AttendanceChecked,
     EventRated,
@@ -129,9 +130,12 @@ class Simulation:
 
     async def join(self, m: Member, at: datetime) -> None:
         self.adapter.world(self.community).members[m.name] = FakeMember(m.name, joined_at=at)
+        before = len(self.adapter.performed)
         await self.send(MemberJoined(**self.base(at), member=self.user(m), name=m.name, account_created_at=at))
         m.person = await self.runtime.members.persons.get(self.community, self.user(m))
-        if "onboarding" not in self.enabled:
+        if "onboarding" in self.enabled:
+            await self.onboard(m, at, before)
+        else:
             await self.publish(OnboardingStarted(person=m.person), at)
             if self.rng.random() < 0.8:
                 await self.publish(OnboardingAnswered(person=m.person, question="source",
@@ -139,6 +143,31 @@ class Simulation:
             if self.rng.random() < 0.65:
                 await self.publish(OnboardingCompleted(person=m.person, seconds=self.rng.uniform(60, 900)),
                                    at + timedelta(minutes=15))
+
+    async def onboard(self, m: Member, at: datetime, seen: int) -> None:
+        """Walk the onboarding cog's steps as a member does: on each card it sends them, pick one to three
+        choices (buttons that toggle, then the last one, Done; or a select) minutes apart; about one in
+        twelve stops on the way."""
+        for _step in range(8):
+            await self.runtime.idle()
+            sent = [a for a in self.adapter.performed[seen:] if isinstance(a, SendDirect) and a.user == self.user(m)
+                    and (a.content.buttons or a.content.select is not None)]
+            seen = len(self.adapter.performed)
+            if not sent or self.rng.random() < 0.08:
+                return
+            content = sent[-1].content
+            origin = Origin(PLATFORM, self.community, self.user(m))
+            at += timedelta(minutes=self.rng.uniform(0.5, 4))
+            if content.select is not None:
+                chosen = self.rng.sample(content.select.options, min(len(content.select.options),
+                                                                      self.rng.randint(1, 3)))
+                await self.send(ButtonPressed(**self.base(at), origin=origin, action=content.select.action,
+                                              value=content.select.value, values=tuple(o.value for o in chosen)))
+                continue
+            *choices, last = content.buttons
+            for button in [*self.rng.sample(choices, min(len(choices), self.rng.randint(1, 2))), last]:
+                await self.send(ButtonPressed(**self.base(at), origin=origin, action=button.action, value=button.value))
+                await self.runtime.idle()
 
     async def talk(self, m: Member, at: datetime) -> None:
         roll = self.rng.random()

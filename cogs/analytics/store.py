@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import utc
 from bot.persons import PersonId, accounts
 from cogs.analytics import queries as q
 from cogs.analytics.kpis import Channel, Cohort, Contributor, EventFigures, Kpis, Source, health, mean_dau, median
@@ -131,6 +132,11 @@ async def compute(session: AsyncSession, w: Window, today: int, *, top: int = 10
     k.channels = [Channel(c, int(n or 0), int(b or 0), int(a or 0), health(int(n or 0), int(b or 0)))
                   for c, n, b, a in (await run(q.channel_health(w))).all()]
     k.cases = [(str(a or "?"), bool(auto), int(n)) for a, auto, n in (await run(q.moderation(w))).all()]
+    mods = [(int(m), int(n)) for m, n in (await run(q.by_moderator(w))).all()]
+    names = await labels(session, w.community, [m for m, _n in mods])
+    k.moderators = [(names[m], n) for m, n in mods]
+    k.time_to_action = median([s for at, inc in (await run(q.action_times(w))).all()
+                               if (s := seconds_after(inc, at)) is not None])
     k.appeals, k.overturned = (int(v or 0) for v in (await run(q.appeals(w))).one())
     k.events = [EventFigures(str(e), int(g or 0), int(a or 0), None if r is None else float(r), int(n or 0))
                 for e, g, a, r, n in (await run(q.events(w))).all()]
@@ -140,6 +146,15 @@ async def compute(session: AsyncSession, w: Window, today: int, *, top: int = 10
     k.sources = [Source(str(s), int(n), int(e or 0), int(r or 0))
                  for s, n, e, r in (await run(q.promotion(w, today))).all()]
     return k
+
+
+def seconds_after(iso: object, at: datetime) -> float | None:
+    """Seconds from an ISO time in a fact's payload to ``at`` (never negative); None if it is not a time."""
+    try:
+        since = utc(datetime.fromisoformat(str(iso)))
+    except ValueError:
+        return None
+    return max((utc(at) - since).total_seconds(), 0.0)
 
 
 def period_label(k: Kpis) -> str:

@@ -48,6 +48,7 @@ class CaseFile:
         elif duration is not None:
             expires = now + duration
         person = await self.ctx.person(target.user)  # before the group commit: SQLite has one writer
+        moderator = await self.ctx.person(actor.user) if actor is not None else None
         case, total = await self.writer.submit(dict(
             person_id=person, platform=target.user.platform, user_id=target.user.id, user_name=target.name[:100],
             kind=kind, actor_id=actor.user.id if actor else None, actor_name=actor.name[:100] if actor else None,
@@ -56,7 +57,7 @@ class CaseFile:
             channel_id=message.channel_id if message else None, message_id=message.id if message else None,
             note=note))
         await self.ctx.publish(CaseOpened(person=person, number=case.number, action=kind, points=points, rule=rule,
-                                          automatic=actor is None))
+                                          automatic=actor is None, moderator=moderator, incident_at=incident_at))
         return case, total
 
     async def _write(self, rows: list[dict[str, Any]]) -> list[tuple[Case, int]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +16,8 @@ from bot.actions import Action, SendMessage
 from bot.cog import Cog, on
 from bot.content import text
 from bot.events import MessagePosted
-from bot.facts import MAX_PAYLOAD, Fact, FactError, FeedbackCreated, QuestionAsked, decode
+from bot.facts import MAX_PAYLOAD, CaseOpened, Fact, FactError, FeedbackCreated, QuestionAsked, decode
+from bot.persons import PersonId
 from bot.testing import Harness, texts
 
 CONFIG = """
@@ -111,3 +114,14 @@ def test_payloads_round_trip_through_the_log_shape(item: str, category: str) -> 
     back = decode(fact.kind(), "acme", None, fact.stamped("acme", __import__("datetime").datetime(2026, 1, 5)).at,
                   fact.payload())
     assert isinstance(back, FeedbackCreated) and (back.item, back.category) == (item, category)
+
+
+def test_a_case_logged_before_moderator_and_incident_time_still_reads() -> None:
+    when = datetime(2026, 1, 5, 10, tzinfo=UTC)
+    old = decode("CaseOpened", "acme", 7, when, {"number": 3, "action": "warn", "points": 1, "rule": "spam",
+                                                  "automatic": False})
+    assert isinstance(old, CaseOpened) and (old.number, old.moderator, old.incident_at) == (3, None, None)
+    new = CaseOpened(person=PersonId(7), number=4, action="ban", moderator=PersonId(2),
+                     incident_at=when - timedelta(minutes=5)).stamped("acme", when)
+    back = decode("CaseOpened", "acme", 7, when, json.loads(json.dumps(new.payload())))
+    assert back == new and isinstance(back, CaseOpened) and back.incident_at == when - timedelta(minutes=5)

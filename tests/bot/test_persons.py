@@ -163,10 +163,10 @@ async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:
     h.add_member("admin", "Admins")
     h.add_member("ann")
     [answer] = texts(await h.command("admin", "/forget ann"))
-    assert "broken failed and kept theirs" in answer
+    assert "Erased 1 row(s) (notes 1, core 0), but broken failed and kept theirs" in answer
     broken.fail = False
     [answer] = texts(await h.command("admin", "/forget ann"))
-    assert answer == "Erased 0 row(s) about that member in every feature."  # notes went the first time
+    assert answer == "Erased 0 row(s) that named that member: broken 0, core 0, notes 0."  # notes went the first time
     assert await bodies(h) == []
     [answer] = texts(await h.command("ann", "/forget admin"))
     assert "admin" in answer and "can't" in answer  # members may not

@@ -28,6 +28,7 @@ from bot.commands import Param, ParamType
 from bot.components import Button, Form, FormField
 from bot.content import Content, Mention, UserText, fmt, text
 from bot.events import (
+    AccountDeleted,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -92,7 +93,7 @@ class DemoCog(Cog):
             actions.append(SendMessage(channel=channel, content=log))
         return actions
 
-    @on(MemberJoined, ReactionAdded)
+    @on(MemberJoined, ReactionAdded, AccountDeleted)
     async def record(self, event: Event) -> None:
         """Joins and reactions are only recorded."""
         self.seen.append(event)

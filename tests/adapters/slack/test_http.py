@@ -7,6 +7,7 @@ import json
 from bot.actions import AddReaction, EditMessage, SendDirect, SendMessage
 from bot.content import text
 from bot.events import (
+    AccountDeleted,
     ButtonPressed,
     CommandInvoked,
     FormCancelled,
@@ -101,6 +102,19 @@ async def test_team_join_becomes_member_joined(start_steward: StartSteward) -> N
     assert isinstance(joined, MemberJoined)
     assert joined.member.id == "U0NEW" and joined.name == "newbie" and joined.display_name == "Newbie"
     assert joined.scope == "T0001" and joined.community == "acme"
+
+
+async def test_a_deleted_account_becomes_account_deleted_once(start_steward: StartSteward) -> None:
+    steward = await start_steward()
+    user = {"id": "U0GONE", "team_id": "T0001", "name": "gone", "deleted": True, "profile": {}}
+    change = {"type": "user_change", "user": user, "event_ts": "1700000300.000100"}
+    await steward.event({**change, "user": {**user, "deleted": False}})  # a profile edit is not a deletion
+    await steward.event(change)
+    await steward.event(change)  # redelivered under another event id
+    gone = await steward.wait_seen(lambda e: isinstance(e, AccountDeleted))
+    assert isinstance(gone, AccountDeleted) and gone.member.id == "U0GONE" and gone.community == "acme"
+    await steward.runtime.idle()
+    assert sum(isinstance(e, AccountDeleted) for e in steward.demo().seen) == 1
 
 
 def block_action(action_id: str, value: str, *, user: str = "U0MOD") -> dict[str, object]:

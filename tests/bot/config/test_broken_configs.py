@@ -72,6 +72,12 @@ CASES: list[tuple[str, str, int | None, str]] = [
     ("empty file", "", None, "the file is empty"),
     ("role given as id", GOOD.replace("[Moderators]", "[1234]"), 5, "name roles, not ids"),
     ("unknown log level", GOOD + "log_level: loud\n", 7, "log_level"),
+    ("operations port out of range", GOOD + "operations: {port: 70000}\n", 7, "operations.port"),
+    ("operations without a port", GOOD + "operations: {host: 127.0.0.1}\n", 7,
+     "operations.port: required key is missing"),
+    ("operations short token", GOOD + "operations:\n  port: 9464\n  report_token: abc\n", 9,
+     "operations.report_token: the report token is at least 16"),
+    ("operations bad host", GOOD + "operations: {host: 'http://x', port: 1}\n", 7, "operations.host"),
     ("rule missing name", GOOD + "    demo:\n      rules:\n        - enabled: true\n", 9,
      "communities[0].demo.rules[0].name: required key is missing"),
 ]

@@ -140,7 +140,8 @@ async def test_forgetting_a_person_leaves_no_row_naming_them(h: Harness) -> None
     await publish(h, OnboardingAnswered(person=alice, question="how", choices=["friend"], source=True))
     h.add_member("root", "Admins", rank=30)
     [answer] = await h.command("root", "/forget alice")
-    assert answer.content.plain() == "Erased 3 row(s) about that member in every feature."  # join, source, message
+    # her join, its source and her message
+    assert answer.content.plain() == "Erased 3 row(s) that named that member: analytics 3, core 0."
     [again] = await h.command("root", "/forget alice")
     assert again.content.plain() == "Steward keeps nothing about that member."
     async with h.runtime.db.session() as session:

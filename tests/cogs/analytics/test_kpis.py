@@ -40,6 +40,8 @@ from bot.testing import Harness
 from cogs.analytics.kpis import Kpis
 from tests.cogs.analytics.conftest import at, cog, publish
 
+MIN = timedelta(minutes=1)
+
 
 async def goto(h: Harness, when: datetime) -> None:
     """Move the harness clock to ``when`` (due work runs on the way)."""
@@ -76,7 +78,11 @@ async def fixture(h: Harness) -> None:
     await publish(h, QuestionAnswered(person=alice, channel="#help", message="q3", seconds=300))
     await publish(h, QuestionAsked(person=alice, channel="#help", message="q4"))  # never answered
     await publish(h, CaseOpened(person=bob, number=1, action="warn", automatic=True))
-    await publish(h, CaseOpened(person=bob, number=2, action="timeout"))
+    mo = await p("mo")
+    h.add_member("zed", "Moderators", rank=10)
+    zed = await p("zed")
+    # by a moderator, about what happened at 09:40: 20 minutes to action
+    await publish(h, CaseOpened(person=bob, number=2, action="timeout", moderator=mo, incident_at=at(0, 9) + MIN * 40))
     await publish(h, AppealFiled(person=bob, number=2))
     await publish(h, CaseClosed(person=bob, number=2, action="timeout", how="revoked"))
     await publish(h, RsvpChanged(person=alice, event="1", status="going"))
@@ -86,6 +92,9 @@ async def fixture(h: Harness) -> None:
     await publish(h, FeedbackCreated(person=carol, item="2", category="bug"))
     await publish(h, FeedbackVoted(person=bob, item="2", vote=1))
     await goto(h, at(0, 11))
+    await publish(h, CaseOpened(person=carol, number=3, action="warn", moderator=mo, incident_at=at(0, 10) + MIN * 30))
+    await publish(h, CaseOpened(person=carol, number=4, action="note", moderator=mo))  # no incident: no time
+    await publish(h, CaseOpened(person=alice, number=5, action="kick", moderator=zed, incident_at=at(0, 8)))
     await publish(h, RsvpChanged(person=bob, event="1", status="no"))
     await publish(h, FeedbackStatusChanged(item="1", status="planned"))
     await goto(h, at(0, 12))
@@ -161,7 +170,10 @@ async def test_contributors_channels_moderation_events_feedback_sources(k14: Kpi
         ("alice", 4, 1), ("bob", 1, 0), ("carol", 1, 0)]
     assert [(c.name, c.messages, c.before, c.active, c.health) for c in k14.channels] == [
         ("#general", 5, 0, 3, "growing"), ("#help", 1, 0, 1, "growing")]  # bob's reaction: active, no message
-    assert k14.cases == [("timeout", False, 1), ("warn", True, 1)]
+    assert k14.cases == [("kick", False, 1), ("note", False, 1), ("timeout", False, 1), ("warn", False, 1),
+                         ("warn", True, 1)]
+    assert k14.moderators == [("mo", 3), ("zed", 1)]
+    assert k14.time_to_action == 1800  # median of 20 min, 30 min and 3 h (the note had no incident time)
     assert (k14.appeals, k14.overturned) == (1, 1)
     [event] = k14.events
     assert (event.event, event.going, event.attended, event.rating, event.ratings) == ("1", 2, 1, 4.0, 2)

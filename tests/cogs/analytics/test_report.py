@@ -31,7 +31,8 @@ def sample(label: str = "alice") -> Kpis:
                 funnel=[("joined", 5), ("started onboarding", 4), ("completed onboarding", 3),
                         ("posted a message", 2)], first_message=5400, questions=7, answered=6, first_reply=300,
                 top=[Contributor(1, label, 40, 4, 9)], channels=[Channel(f"#{label}", 10, 30, 3, "dying")],
-                cases=[("warn", True, 3), ("timeout", False, 1)], appeals=1, overturned=1,
+                cases=[("warn", True, 3), ("timeout", False, 1)], moderators=[(label, 1)], time_to_action=1800,
+                appeals=1, overturned=1,
                 events=[EventFigures("1", 8, 6, 4.5, 4)], feedback_new=4, feedback_shipped=1, feedback_votes=9,
                 feedback_first_status=7200, sources=[Source("spring", 3, 1, 1), Source(f"={label}", 1, 0, 0)])
 
@@ -102,5 +103,7 @@ def test_csv_and_json_carry_every_kpi_and_defuse_formulas() -> None:
     assert sections == {"summary", "daily active", "retention", "onboarding funnel", "top contributors",
                         "channel health", "moderation", "events", "feedback", "promotion"}
     assert ["promotion", "'=alice", "joins", "1"] in rows  # a spreadsheet won't run it
+    assert ["moderation", "alice", "cases by this moderator", "1"] in rows
+    assert ["moderation", "time to action", "median", "30m"] in rows
     data = json.loads(as_json(sample()))
     assert data["mau"] == 12 and data["stickiness"] == 0.25 and data["cohorts"][0]["week1_active"] == 3
