@@ -165,6 +165,9 @@ class Dispatcher:
         self._chains: tuple[tuple[Middleware, ...], dict[type[Event], Next]] = ((), {})
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
+        # told of every handler that raised (exception, event, which handler): bot.outage counts the
+        # writes a database outage cost
+        self.failed: Callable[[BaseException, Event, str], None] = lambda _exc, _event, _where: None
 
     def _bound(self, etype: type[Event]) -> Next:
         """The middleware chain for one event type, built once (and again only if the middleware list
@@ -228,9 +231,10 @@ class Dispatcher:
                 await self._component(d, event, cogs)
             else:
                 await self._events(d, event, cogs)
-        except Exception:
+        except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed (ref %s) for %s", ref, type(event).__name__)
+            self.failed(exc, event, "a command or form" if isinstance(event, INTERACTIONS) else "a handler")
             origin = getattr(event, "origin", None)
             if isinstance(origin, Origin):
                 d.actions.append(Reply(origin=origin, content=fmt(
@@ -258,8 +262,9 @@ class Dispatcher:
         for cog, method in self._handlers_for(event, cogs):
             try:
                 _collect(d.actions, await getattr(cog, method)(event), f"{cog.name}.{method}")
-            except Exception:
+            except Exception as exc:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
+                self.failed(exc, event, cog.name)
                 continue
             if isinstance(event, (MessagePosted, MessageEdited)) and (
                     self.host.gate.was_deleted(event.message) or _stops(d.actions, event)):
