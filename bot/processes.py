@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -61,6 +61,8 @@ class Host(Protocol):
     async def reload(self, *, tell_others: bool = True) -> list[str]: ...
 
     async def handle(self, event: Event, *, relayed: bool = False) -> None: ...
+
+    def community_for(self, platform: str, scope: str) -> Community | None: ...
 
 
 class Processes:
@@ -167,6 +169,9 @@ class Processes:
         at = next((i for i, mw in enumerate(chain) if getattr(mw, "__name__", "") == "_community"), len(chain) - 1)
         chain.insert(at + 1, self._pin)
         self.relay = Relay(db, self.host.clock, cluster.notify, self.mine, self._arrived)
+        for adapter in self.host.adapters.values():
+            if hasattr(adapter, "hand_off"):
+                adapter.hand_off = self._hand_off
         cluster.on("relay", self._relay_waiting)
         cluster.on("reload", self._reload)
         self.relay.start()
@@ -272,7 +277,22 @@ class Processes:
         arrive: Callable[[Event, Mapping[str, Any]], None] | None = getattr(adapter, "arrive", None)
         if arrive is not None and context:
             arrive(event, context)
+        consume: Callable[[Event], Awaitable[bool]] | None = getattr(adapter, "consume", None)
+        if consume is not None and await consume(event):  # the adapter answers it itself (a form it offered)
+            return
         await self.host.handle(event, relayed=True)
+
+    async def _hand_off(self, event: Event) -> bool:
+        """Relay an adapter's own interaction to its community's process; False when that is this one."""
+        community = self.host.community_for(event.platform, event.scope)
+        target = self.owners.get(community.name, LEADER) if community is not None else None
+        if community is None or self.relay is None or target is None or target in self.mine():
+            return False
+        adapter = self.host.adapters.get(event.platform)
+        carry: Callable[[Event], Mapping[str, Any] | None] | None = getattr(adapter, "carry", None)
+        context = carry(event) if carry is not None else None
+        await self.relay.send(target, community.name, event, dict(context) if context else None)
+        return True
 
     # -- while the database is away (the rule in bot.outage) --------------------------------
 
