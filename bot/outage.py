@@ -28,7 +28,7 @@ from datetime import datetime
 
 from bot.actions import Action, BulkDelete, DeleteMessage, Reply
 from bot.clock import Clock
-from bot.content import Content, Segment
+from bot.content import Content, Segment, fmt
 
 log = logging.getLogger(__name__)
 
@@ -141,16 +141,16 @@ def report(since: datetime, until: datetime, losses: Losses) -> Content:
     """The mod-log post: how long the database was away, and what could not be recorded."""
     seconds = max(int((until - since).total_seconds()), 1)
     away = f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
-    segments: list[Segment] = [
-        f"The database was unreachable for about {away} (from {since:%H:%M:%S} UTC). Chat was handled from "
-        "memory meanwhile; this is what could not be recorded:"]
-    lines = [f"not recorded: {what} × {n}" for what, n in losses.lost.most_common()]
-    lines += [f"done without a record (cannot be retried or undone from Steward): {what} × {n}"
+    segments: list[Segment] = list(fmt(
+        "The database was unreachable for about {away} (from {start} UTC). Chat was handled from memory "
+        "meanwhile; this is what could not be recorded:", away=away, start=since.strftime("%H:%M:%S")).segments)
+    lines = [fmt("not recorded: {what} × {n}", what=what, n=n) for what, n in losses.lost.most_common()]
+    lines += [fmt("done without a record (cannot be retried or undone from Steward): {what} × {n}", what=what, n=n)
               for what, n in losses.unrecorded.most_common()]
-    lines += [f"not done (it needs its record; do it by hand if still wanted): {what} × {n}"
+    lines += [fmt("not done (it needs its record; do it by hand if still wanted): {what} × {n}", what=what, n=n)
               for what, n in losses.not_done.most_common()]
     for line in lines[:MAX_LINES]:
-        segments += ["\n• ", line]
+        segments += ["\n• ", *line.segments]
     if len(lines) > MAX_LINES:
-        segments.append(f"\n…and {len(lines) - MAX_LINES} more kinds (see the log).")
+        segments += fmt("\n…and {n} more kinds (see the log).", n=len(lines) - MAX_LINES).segments
     return Content(tuple(segments))
