@@ -65,8 +65,8 @@ async def worker(url: str, shards: list[int], count: int, run: str, mode: str) -
         def partition_of(self, cc: Any) -> str:
             return shard_partition(int(cc.name[1:]))
 
-    adapter = Sharded("c0", channels=community.channels.values(), roles=community.role_names())
-    adapter.world("c1", community.channels.values(), community.role_names())
+    adapter = Sharded("c0", channels=community.channel_names(), roles=community.role_names())
+    adapter.world("c1", community.channel_names(), community.role_names())
     clock = ManualClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
     runtime = Runtime(config, cogs=catalog.cogs, adapters=[adapter], clock=clock)
     await runtime.start()
@@ -75,7 +75,7 @@ async def worker(url: str, shards: list[int], count: int, run: str, mode: str) -
         for user in users:
             adapter.world(scope).members[user.id] = FakeMember(user.id, set(), 0, False, joined_at=clock.now())
     texts = chat(count)
-    channels = sorted(c for c in community.channels.values() if c not in ("#mod-log", "#staff", "#feedback"))
+    channels = sorted(c for c in community.channel_names("memory") if c not in ("#mod-log", "#staff", "#feedback"))
     targets = [f"c{i}" for i in shards] if mode != "relay-in" else ["c0", "c1"]
     start = clock.now()
 

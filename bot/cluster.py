@@ -93,6 +93,9 @@ class Cluster:
         self.handlers: dict[str, Handler] = {}
         self.leader: Callable[[], bool] = lambda: True
         self.lag: Callable[[], Awaitable[float | None]] = _no_lag
+        # told when a beat fails (the database is away) and after each beat that reached it
+        self.on_down: Callable[[], None] = lambda: None
+        self.on_up: Callable[[], Awaitable[None]] = _nothing
         self._conn: Any = None  # asyncpg connection holding the locks and the LISTEN
         self._file: IO[str] | None = None
         self._beat: asyncio.Task[None] | None = None
@@ -237,10 +240,17 @@ class Cluster:
                 log.critical("cluster: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
+                continue
             except Exception as exc:
+                self.on_down()
                 log.warning("cluster: database unreachable (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
+                continue
+            try:
+                await self.on_up()
+            except Exception:
+                log.exception("cluster: the work after a heartbeat failed; the next beat tries again")
 
     async def _reconnect(self) -> None:
         if self._conn is not None:
@@ -252,6 +262,10 @@ class Cluster:
 
 
 async def _no_lag() -> float | None:
+    return None
+
+
+async def _nothing() -> None:
     return None
 
 

@@ -69,6 +69,9 @@ class Dispatcher:
         # (event type, the cogs list it was built from) -> handlers in order; a reload builds new lists
         self._handlers: dict[tuple[type[Event], int], tuple[Sequence[Cog], list[tuple[Cog, str]]]] = {}
         self.telemetry: Telemetry | None = None  # counts events and handler errors when operations are on
+        # told of every handler that raised (exception, event, which handler): bot.outage counts the
+        # writes a database outage cost
+        self.failed: Callable[[BaseException, Event, str], None] = lambda _exc, _event, _where: None
 
     def _bound(self, etype: type[Event]) -> Next:
         """The middleware chain for one event type, built once (and again only if the middleware list
@@ -135,9 +138,10 @@ class Dispatcher:
                 await self._component(d, event, cogs)
             else:  # a chain built before the event types were routed apart
                 await self._events(d)
-        except Exception:
+        except Exception as exc:
             if self.telemetry is not None:
                 self.telemetry.failed(_culprit(event, cogs), type(event).__name__)
+            self.failed(exc, event, "a command or form" if isinstance(event, INTERACTIONS) else "a handler")
             _failed(d, event)
 
     def _handlers_for(self, event: Event, cogs: Sequence[Cog]) -> list[tuple[Cog, str]]:
@@ -175,10 +179,11 @@ class Dispatcher:
                 result = await getattr(cog, method)(event)
                 if result is not None and result != []:  # most handlers return nothing for most events
                     _collect(d.actions, result, f"{cog.name}.{method}")
-            except Exception:
+            except Exception as exc:
                 log.exception("%s.%s failed on %s", cog.name, method, type(event).__name__)
                 if self.telemetry is not None:
                     self.telemetry.failed(cog.name, type(event).__name__)
+                self.failed(exc, event, cog.name)
                 continue
             if posted is None or i == last:
                 continue  # after the last handler there is nothing left to stop

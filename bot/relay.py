@@ -56,6 +56,7 @@ class SharedSeen:
         self._waiting: dict[str, asyncio.Future[bool]] = {}
         self._flusher: asyncio.Task[None] | None = None
         self.statements = 0  # how many round trips the claims took (the bench reports it)
+        self.unchecked: Callable[[int], None] = lambda _n: None  # told how many ids went unclaimed (bot.outage)
 
     async def first(self, key: str) -> bool:
         """Whether no process claimed ``key`` before (this call claims it)."""
@@ -90,6 +91,7 @@ class SharedSeen:
                 # rather than lose them, and say so
                 log.warning("dedupe: could not record %d event id(s) in the database (%s); handled without "
                             "the cross-process check", len(keys), exc)
+                self.unchecked(len(keys))
                 for future in futures:
                     if not future.done():
                         future.set_result(True)

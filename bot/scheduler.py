@@ -22,10 +22,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, utc
 from bot.job_rows import JobInfo, info_of, jobs
+from bot.lease import Lease
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ PENDING, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = (
 MAX_ATTEMPTS = 3
 LATE_AFTER = timedelta(seconds=60)
 BATCH = 200
-LEASE_KEY = 0x5742_0001  # advisory-lock id of the scheduler leader
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self._started = False
         self._leader = False
-        self._lease_conn: AsyncConnection | None = None
+        self._lease, self._lease_checked = Lease(db), 0.0
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self.ran = 0
@@ -237,8 +237,7 @@ class Scheduler:
             if not self._started:
                 return
             try:
-                if not self._leader:
-                    await self._retry_lease()
+                await self._retry_lease()
                 if self.runs_jobs:
                     await self.run_due()
             except Exception:
@@ -371,28 +370,22 @@ class Scheduler:
         return 0.0 if due is None else max((self.clock.now() - utc(due)).total_seconds(), 0.0)
 
     async def _take_lease(self) -> bool:
-        """Become the leader: always on SQLite (one embedded process), else a PostgreSQL
-        advisory lock held on a dedicated connection, released by the server if we die."""
-        if self.db.dialect != "postgresql":
-            return True
-        if self._lease_conn is None:
-            self._lease_conn = await self.db.engine.connect()
-        got = (await self._lease_conn.execute(select(func.pg_try_advisory_lock(LEASE_KEY)))).scalar()
-        await self._lease_conn.commit()
-        return bool(got)
+        """Become the leader (always on SQLite; else the advisory lock of :mod:`bot.lease`)."""
+        return await self._lease.take()
 
     async def _release_lease(self) -> None:
-        if self._lease_conn is not None:
-            try:
-                await self._lease_conn.execute(select(func.pg_advisory_unlock(LEASE_KEY)))
-            finally:
-                await self._lease_conn.close()
-                self._lease_conn = None
+        await self._lease.release()
 
     async def _retry_lease(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._leader and now - self._lease_checked >= self.poll_interval:  # once a poll, not per alarm
+            self._lease_checked = now
+            if await self._lease.held():  # a PostgreSQL restart takes the lock away with the connection
+                return
+            self._leader = False
+            log.warning("scheduler: lost the leader lease with its connection; competing for it again")
         if self._leader or not await self._take_lease():
             return
         self._leader = True
         log.info("scheduler: took over as leader")
         await self.recover_and_run()
-

@@ -39,9 +39,17 @@ cleanup() {
 trap cleanup EXIT
 
 "${RUNAS[@]}" "$BINDIR/initdb" -D "$TMP/data" -U steward --auth=trust -E UTF8 >/dev/null
-"${RUNAS[@]}" "$BINDIR/pg_ctl" -D "$TMP/data" -l "$TMP/log" -w -t 60 \
-  -o "-p $PORT -k $TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-  start >/dev/null
+OPTIONS="-p $PORT -k $TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+"${RUNAS[@]}" "$BINDIR/pg_ctl" -D "$TMP/data" -l "$TMP/log" -w -t 60 -o "$OPTIONS" start >/dev/null
+
+# The server's stop and start, for the test that restarts it while Steward runs
+# (tests/bot/test_postgres_restart.py): STEWARD_TEST_PG_STOP / STEWARD_TEST_PG_START.
+printf '#!/usr/bin/env bash\nexec %s %q -D %q -m fast -w stop >/dev/null\n' "${RUNAS[*]}" "$BINDIR/pg_ctl" "$TMP/data" \
+  >"$TMP/pg-stop"
+printf '#!/usr/bin/env bash\nexec %s %q -D %q -l %q -w -t 60 -o %q start >/dev/null\n' "${RUNAS[*]}" "$BINDIR/pg_ctl" \
+  "$TMP/data" "$TMP/log" "$OPTIONS" >"$TMP/pg-start"
+chmod 755 "$TMP/pg-stop" "$TMP/pg-start"
+export STEWARD_TEST_PG_STOP="$TMP/pg-stop" STEWARD_TEST_PG_START="$TMP/pg-start"
 "${RUNAS[@]}" "$BINDIR/createdb" -h 127.0.0.1 -p "$PORT" -U steward steward_test
 
 export STEWARD_TEST_PG_URL="postgresql+asyncpg://steward@127.0.0.1:$PORT/steward_test"

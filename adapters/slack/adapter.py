@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,12 @@ from adapters.slack.dedupe import Seen
 from adapters.slack.names import Directory
 from adapters.slack.perform import Performer
 from adapters.slack.settings import SlackSettings
-from bot.actions import Action, ActionResult
+from bot.actions import Action, ActionResult, Reply
 from bot.adapter import EventSink
 from bot.commands import CommandSpec
 from bot.config.models import CommunityConfig, StewardConfig
 from bot.errors import StartupError
-from bot.events import Event, Origin, event_user
+from bot.events import ButtonPressed, Event, Origin, event_user
 from bot.refs import ChannelRef, MemberInfo, MessageRef, RoleRef, UserRef
 
 log = logging.getLogger("adapters.slack")
@@ -68,6 +68,9 @@ class SlackAdapter:
         self.store: Any = None
         self.server: Any = None  # adapters.slack.app.Server once started
         self.port: int | None = None
+        # hands an interaction to its community's process when that is another one (set by bot.processes;
+        # False: it is this one, or there is one process)
+        self.hand_off: Callable[[Event], Awaitable[bool]] = _not_handed
 
     def new_client(self, token: str | None) -> AsyncWebClient:
         """A Web API client whose look-ups wait out 429s and retry dropped connections.
@@ -209,6 +212,17 @@ class SlackAdapter:
                 str(response_url) if response_url else None, str(channel) if channel else None))
         self.learn(event)
 
+    async def consume(self, event: Event) -> bool:
+        """A relayed event this adapter answers itself (True): the "Open form" press of a form this process
+        offered (its trigger opens the form here), or a note that the offer expired."""
+        from adapters.slack.perform import OPEN_FORM, expired_note
+
+        if not isinstance(event, ButtonPressed) or event.action != OPEN_FORM:
+            return False
+        if not await self.performer.open_pending(event.scope, event.value, event.origin.token or ""):
+            await self.perform(Reply(origin=event.origin, content=expired_note()))
+        return True
+
     async def emit(self, event: Event) -> None:
         """Hand an event to the core (after the request was acknowledged)."""
         self.learn(event)
@@ -332,3 +346,7 @@ class _LookupsOnlyRateLimit(AsyncRateLimitErrorRetryHandler):
                                response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         return not _is_effect(request) and await super()._can_retry_async(
             state=state, request=request, response=response, error=error)
+
+
+async def _not_handed(_event: Event) -> bool:
+    return False

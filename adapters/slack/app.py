@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -59,6 +59,7 @@ class Link(Protocol):
     performer: Performer
     seen: Seen
     port: int | None
+    hand_off: Callable[[Event], Awaitable[bool]]
 
     def new_client(self, token: str | None) -> AsyncWebClient: ...
 
@@ -67,6 +68,7 @@ class Link(Protocol):
     def forget_team(self, team: str) -> None: ...
 
     async def perform(self, action: Action) -> ActionResult: ...
+
 
 
 class Server:
@@ -302,7 +304,10 @@ class Server:
         if core is None:
             return
         if decoded is not None and decoded[0] == OPEN_FORM:
-            if not await self.adapter.performer.open_pending(self._team(body, context), decoded[1], token):
+            if await self.adapter.performer.open_pending(self._team(body, context), decoded[1], token):
+                return
+            # offered by another process (several on one PostgreSQL): the press goes to it (adapter.consume)
+            if not await self.adapter.hand_off(core):
                 await self.adapter.perform(Reply(origin=core.origin, content=expired_note()))
             return
         await self.adapter.emit(core)

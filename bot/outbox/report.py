@@ -79,14 +79,19 @@ Stage = Callable[..., Awaitable[Any]]
 async def report_undelivered(db: Database, community: str | None,
                              modlog_of: Callable[[str | None, str], ChannelRef | None],
                              stage: Stage, running: set[str]) -> None:
-    """Mark a community's unreported undelivered entries reported and stage their summary, in one transaction."""
+    """Mark a community's unreported undelivered entries reported and stage their summary, in one transaction.
+
+    The rows are claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): of several processes reporting at
+    once, each entry is in one summary only."""
     async with db.session() as session, session.begin():
         where = outbox.c.community == community if community is not None else outbox.c.community.is_(None)
         rows = (await session.execute(select(outbox).where(where, outbox.c.status.in_(UNDELIVERED),
-                                                           outbox.c.reported == 0).order_by(outbox.c.id))).all()
+                                                           outbox.c.reported == 0).order_by(outbox.c.id)
+                                      .with_for_update(skip_locked=True))).all()
         if not rows:
             return
-        await session.execute(update(outbox).where(outbox.c.key.in_([r.key for r in rows])).values(reported=1))
+        await session.execute(update(outbox).where(outbox.c.key.in_([r.key for r in rows]), outbox.c.reported == 0)
+                              .values(reported=1))
         by_platform: dict[str, list[Any]] = {}
         for row in rows:
             by_platform.setdefault(row.platform, []).append(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -34,6 +35,8 @@ class BatchWriter:
         self._closing = False
         self.written = 0
         self.dropped = 0
+        # told of each batch given up (its rows and why): bot.outage counts what a database outage cost
+        self.on_drop: Callable[[Table, list[dict[str, Any]], BaseException], None] = lambda _t, _rows, _exc: None
 
     def start(self) -> None:
         """Start the writer task."""
@@ -84,8 +87,9 @@ class BatchWriter:
                         await conn.execute(insert(self.table), batch)
                     self.written += len(batch)
                     break
-                except Exception:
+                except Exception as exc:
                     if attempt == 2:
                         self.dropped += len(batch)
                         log.exception("batch writer: dropped %d rows for %s", len(batch), self.table.name)
+                        self.on_drop(self.table, batch, exc)
         self._idle.set()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Table
 
 from bot.storage.batch import BatchWriter
@@ -14,12 +17,14 @@ class Writers:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._writers: dict[str, BatchWriter] = {}
+        self.on_drop: Callable[[Table, list[dict[str, Any]], BaseException], None] = lambda _t, _rows, _exc: None
 
     def get(self, table: Table) -> BatchWriter:
         """The writer of ``table`` (started on first use)."""
         writer = self._writers.get(table.name)
         if writer is None:
             writer = self._writers[table.name] = BatchWriter(self.db, table)
+            writer.on_drop = lambda t, rows, exc: self.on_drop(t, rows, exc)  # set later by bot.processes
             writer.start()
         return writer
 

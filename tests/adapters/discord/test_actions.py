@@ -343,3 +343,15 @@ async def test_a_time_a_file_and_a_thread_through_real_discord_py(steward: Runni
     assert reply.ok and reply.message is not None and reply.message.channel_id == thread.ref
     [in_thread] = fake.find("POST", rf"/channels/{thread.ref}/messages$")
     assert in_thread.json["content"] == "see you there"
+
+
+async def test_a_ban_on_a_server_of_another_shard_is_lifted_by_its_ids(steward: Running) -> None:
+    # the leader runs the timers of a shard no process runs (bot.processes.ORPHAN_AFTER): a tempban's
+    # expiry there reaches Discord although that server is not in this process's cache
+    other, user = snowflake(), _user(steward.world.alice.id)
+    assert steward.adapter.client.get_guild(other) is None
+    steward.fake.bans[other] = {int(user.id)}  # banned there earlier, by the process running that shard
+    result = await steward.adapter.perform(UnbanMember(scope=str(other), user=user))
+    assert result.ok, result
+    assert [(c.method, c.path) for c in steward.fake.mutations()] == [("DELETE", f"/guilds/{other}/bans/{user.id}")]
+    assert steward.fake.bans[other] == set()

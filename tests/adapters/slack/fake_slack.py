@@ -99,6 +99,7 @@ class FakeSlack:
         self.clock: Any = None  # an injected clock (``.now()``): calls are stamped with it, storms follow it
         self.storms: list[Storm] = []
         self.deactivated: set[str] = set()  # users whose accounts are deactivated: no DM reaches them
+        self.expired_triggers: set[str] = set()  # trigger ids past Slack's 3 s: views.open refuses them
         self.lost_answers: list[tuple[str, str]] = []  # (method, channel): done, then the connection drops
         self.limited: list[tuple[datetime, str, float]] = []  # (when, channel, Retry-After) of each storm 429
         self._sockets: list[web.WebSocketResponse] = []
@@ -331,6 +332,8 @@ class FakeSlack:
     def _views_open(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any] | web.Response:
         if not args.get("trigger_id"):
             return _error("invalid_trigger_id")
+        if args["trigger_id"] in self.expired_triggers:
+            return _error("expired_trigger_id")
         return {"view": {"id": "V0VIEW", **(args.get("view") or {})}}
 
     def _views_publish(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.relay import relay_table, seen_table
 from tests.adapters.slack.conftest import StartSteward, Steward
 from tests.adapters.slack.test_http import message
-from tests.adapters.slack.test_moderation_integration import _joiner, cases_of, modlog, start
+from tests.adapters.slack.test_moderation_integration import _joiner, cases_of, dms_to, modlog, press, start
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="no STEWARD_TEST_PG_URL (run make test)")
@@ -104,3 +104,33 @@ async def test_a_reload_on_one_process_reaches_the_other(db_url: str, start_stew
                               event_id="Ev0LOTTO1") == 200
     deleted = await fake.wait_calls("chat.delete")
     assert deleted[0].args["ts"] == "1700000300.000100"
+
+
+async def test_a_form_opened_from_a_press_on_the_other_process_opens_or_falls_back_to_a_button_there(
+        db_url: str, start_steward: StartSteward) -> None:
+    leader, follower = await two(start_steward, db_url)
+    fake = leader.fake
+    assert await leader.event(message("badword here", user="U0BOB", ts="1700005000.000100"),
+                              event_id="Ev0FORM01") == 200
+    dm = (await fake.wait_for(lambda: dms_to(fake, "U0BOB")))[0]
+    # bob's Appeal press lands on the follower: relayed with its trigger_id, the leader opens the form
+    pressed = press(dm, "Appeal", user="U0BOB", hook="appeal-1", fake=fake)
+    assert await follower.interact(pressed) == 200
+    opened = (await fake.wait_calls("views.open"))[0]
+    assert opened.args["trigger_id"] == pressed["trigger_id"] and opened.args["view"]["type"] == "modal"
+    await settle(leader, follower)
+    assert follower.runtime.processes.relay is not None and follower.runtime.processes.relay.sent == 1
+
+    # a relay slower than Slack's 3 s: the trigger has expired, so the leader offers an "Open form" button
+    late = press(dm, "Appeal", user="U0BOB", hook="appeal-2", fake=fake)
+    fake.expired_triggers.add(late["trigger_id"])
+    assert await follower.interact(late) == 200
+    offer = (await fake.wait_for(lambda: [c for c in dms_to(fake, "U0BOB") if "Open form" in str(c.args)]))[0]
+    # its press lands on the follower too, which never saw the offer: handed to the leader, which opens it
+    again = press(offer, "Open form", user="U0BOB", hook="open", fake=fake)
+    assert await follower.interact(again) == 200
+    await fake.wait_calls("views.open", 3)
+    await settle(leader, follower)
+    last = fake.of("views.open")[2]
+    assert last.args["trigger_id"] == again["trigger_id"] and last.args["view"]["title"]["text"] == "Appeal case #1"
+    assert not [c for c in fake.of("response_url") if "expired" in str(c.args.get("text", ""))]
