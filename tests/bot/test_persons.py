@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cog import Cog
@@ -16,6 +15,7 @@ from bot.context import CogContext
 from bot.persons import PersonConflict, PersonId
 from bot.refs import UserRef
 from bot.testing import Harness, texts
+from tests.notes_cog import NotesCog, notes
 
 CONFIG = """
 communities:
@@ -25,35 +25,6 @@ communities:
     notes: {}
     broken: {}
 """
-
-_meta = MetaData()
-notes = Table("test_notes", _meta, Column("id", Integer, primary_key=True), Column("person_id", Integer),
-              Column("body", String(50)))
-
-
-class NotesCog(Cog):
-    """A cog that keeps rows per person."""
-
-    name = "notes"
-
-    async def setup(self) -> None:
-        async with self.ctx.db.engine.begin() as conn:
-            await conn.run_sync(_meta.create_all)
-
-    async def add(self, user: UserRef, body: str) -> PersonId:
-        person = await self.ctx.person(user)
-        async with self.ctx.db.session() as session, session.begin():
-            await session.execute(notes.insert().values(person_id=person, body=body))
-        return person
-
-    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
-        result = await session.execute(notes.update().where(notes.c.person_id == source).values(person_id=into))
-        return int(result.rowcount or 0)
-
-    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
-        result = await session.execute(notes.delete().where(notes.c.person_id == person))
-        return int(result.rowcount or 0)
-
 
 class BrokenCog(Cog):
     """A cog whose hooks write, then fail: its transaction must roll back alone."""
@@ -80,8 +51,7 @@ def cog(h: Harness, name: str) -> Cog:
 
 
 async def bodies(h: Harness) -> list[tuple[int, str]]:
-    async with h.runtime.db.session() as session:
-        return [(r.person_id, r.body) for r in (await session.execute(select(notes).order_by(notes.c.id))).all()]
+    return await cog(h, "notes").rows()  # type: ignore[attr-defined,no-any-return]
 
 
 @pytest.mark.pg
