@@ -30,8 +30,12 @@ run: $(VENV)/.installed
 check-config: $(VENV)/.installed
 	@$(BIN)/steward check-config $(CONFIG)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; each test gets its own database, port and files);
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev
-	@bash scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider
+	@bash scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot adapters cogs steward tests bench scripts
