@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -109,21 +110,29 @@ async def test_lock_serialises_one_person_across_cogs(h: Harness) -> None:
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.text(min_size=1, max_size=64), st.sampled_from(["memory", "discord", "slack"]))
-def test_any_account_id_round_trips(tmp_path_factory: pytest.TempPathFactory, user_id: str, platform: str) -> None:
-    async def run() -> None:
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('p') / 'p.db'}"
-        h = await Harness.start(CONFIG, db_url=url, cogs={"notes": NotesCog, "broken": BrokenCog})
-        try:
-            ctx = cog(h, "notes").ctx
+def test_any_account_id_round_trips(tmp_path: Path) -> None:
+    """One runtime for every example (a start per example cost most of this test); the cache is cleared
+    each time, so each id is read back from the database."""
+    loop = asyncio.new_event_loop()
+    h = loop.run_until_complete(Harness.start(CONFIG, db_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
+                                              cogs={"notes": NotesCog, "broken": BrokenCog}))
+    ctx = cog(h, "notes").ctx
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.text(min_size=1, max_size=64), st.sampled_from(["memory", "discord", "slack"]))
+    def round_trip(user_id: str, platform: str) -> None:
+        async def run() -> None:
             pid = await ctx.person(UserRef(platform, user_id))
             h.runtime.members.persons._cache.clear()
             assert await ctx.person(UserRef(platform, user_id)) == pid
             assert await h.runtime.members.persons.accounts_of(pid) == [UserRef(platform, user_id)]
-        finally:
-            await h.close()
-    asyncio.run(run())
+        loop.run_until_complete(run())
+
+    try:
+        round_trip()
+    finally:
+        loop.run_until_complete(h.close())
+        loop.close()
 
 
 async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:
