@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 PG_URL = os.environ.get("STEWARD_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("STEWARD_REQUIRE_PG") == "1"
@@ -16,10 +17,41 @@ for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY
     os.environ.pop(var, None)
 
 
+# How deep property tests search. ``ci`` (the default, what ``make test`` runs) keeps each test's own
+# ``max_examples``; ``nightly`` multiplies it by 10 for a long search; ``quick`` divides it by 5 while
+# working on one test file (tests without their own count start from Hypothesis' 100). Chosen with
+# STEWARD_HYPOTHESIS=ci|nightly|quick.
+PROFILES = {"ci": 1.0, "nightly": 10.0, "quick": 0.2}
+PROFILE = os.environ.get("STEWARD_HYPOTHESIS", "ci")
+# No deadlines: the suite runs on loaded machines, and most examples wait on a database or a fake (a
+# deadline there measures the machine, not the code; `make bench` measures speed).
+for _name in PROFILES:
+    settings.register_profile(_name, deadline=None, print_blob=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if PROFILE not in PROFILES:
+        raise pytest.UsageError(f"STEWARD_HYPOTHESIS={PROFILE!r}: pick one of {', '.join(PROFILES)}")
+    settings.load_profile(PROFILE)
     config.addinivalue_line("markers", "pg: runs against SQLite and PostgreSQL")
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError("STEWARD_REQUIRE_PG=1 but STEWARD_TEST_PG_URL is not set")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scale each property test's own ``max_examples`` by the profile (a test's settings win over a profile's)."""
+    factor = PROFILES[PROFILE]
+    if factor == 1.0:
+        return
+    seen: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is None or id(test) in seen:
+            continue
+        seen.add(id(test))
+        test._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+            own, max_examples=max(2, round(own.max_examples * factor)))
 
 
 def backends() -> list[object]:

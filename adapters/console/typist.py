@@ -189,14 +189,16 @@ class Typist:
     async def _meta(self, line: str) -> None:
         parts = line.split()
         if parts[0] == ":role" and len(parts) >= 3:
-            member = await self._join(parts[1], announce=False)
-            if member is None:
-                return
             role = " ".join(parts[2:])
             ref = await self.a.resolve_role(self.a.scope, role)
             if ref is None:
-                known = ", ".join(sorted(self.a.known_roles())) or "none"
-                self.a.out(f"[console] no role {role!r}; configured roles: {known}")
+                if not self._refused(parts[1], "join"):
+                    known = ", ".join(sorted(self.a.known_roles())) or "none"
+                    self.a.out(f"[console] no role {role!r}; configured roles: {known}")
+                return
+            # someone new arrives already holding the role (as staff do), so the join is theirs, not a newcomer's
+            member = await self._join(parts[1], announce=False, roles=frozenset({ref.id}))
+            if member is None:
                 return
             member.roles.add(ref.id)
             self.a.out(f"[console] {member.name} now has role {ref.id}")
@@ -240,7 +242,8 @@ class Typist:
             return True
         return False
 
-    async def _join(self, name: str, *, announce: bool) -> ConsoleMember | None:
+    async def _join(self, name: str, *, announce: bool, roles: frozenset[str] = frozenset()) -> ConsoleMember | None:
+        """``name`` arrives, holding ``roles`` from the first moment; None if refused."""
         if self._refused(name, "join"):
             return None
         member = self.a.members.get(name)
@@ -251,6 +254,7 @@ class Typist:
         now = self.a.clock.now()
         if member is None:
             member = self.a.members[name] = ConsoleMember(name, now)
+        member.roles.update(roles)
         member.present, member.joined_at = True, now
         if announce:
             self.a.out(f"[console] {name} joined")

@@ -53,8 +53,8 @@ class Journey(OnboardingBase):
     @on(MemberJoined)
     async def joined(self, event: MemberJoined) -> None:
         """Start (or resume) the flow; hold young accounts at the verification gate."""
-        if event.is_bot:
-            return
+        if event.is_bot or await self.is_moderator(event.member):
+            return  # staff arriving with a moderator or admin role are no newcomers to walk through the flow
         person = await self.ctx.person(event.member)
         now = self.ctx.now()
         name = event.display_name or event.name

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cog import Cog
@@ -16,6 +16,7 @@ from bot.context import CogContext
 from bot.persons import PersonConflict, PersonId
 from bot.refs import UserRef
 from bot.testing import Harness, texts
+from tests.notes_cog import NotesCog, notes
 
 CONFIG = """
 communities:
@@ -25,35 +26,6 @@ communities:
     notes: {}
     broken: {}
 """
-
-_meta = MetaData()
-notes = Table("test_notes", _meta, Column("id", Integer, primary_key=True), Column("person_id", Integer),
-              Column("body", String(50)))
-
-
-class NotesCog(Cog):
-    """A cog that keeps rows per person."""
-
-    name = "notes"
-
-    async def setup(self) -> None:
-        async with self.ctx.db.engine.begin() as conn:
-            await conn.run_sync(_meta.create_all)
-
-    async def add(self, user: UserRef, body: str) -> PersonId:
-        person = await self.ctx.person(user)
-        async with self.ctx.db.session() as session, session.begin():
-            await session.execute(notes.insert().values(person_id=person, body=body))
-        return person
-
-    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
-        result = await session.execute(notes.update().where(notes.c.person_id == source).values(person_id=into))
-        return int(result.rowcount or 0)
-
-    async def delete_member_data(self, session: AsyncSession, person: PersonId) -> int:
-        result = await session.execute(notes.delete().where(notes.c.person_id == person))
-        return int(result.rowcount or 0)
-
 
 class BrokenCog(Cog):
     """A cog whose hooks write, then fail: its transaction must roll back alone."""
@@ -80,8 +52,7 @@ def cog(h: Harness, name: str) -> Cog:
 
 
 async def bodies(h: Harness) -> list[tuple[int, str]]:
-    async with h.runtime.db.session() as session:
-        return [(r.person_id, r.body) for r in (await session.execute(select(notes).order_by(notes.c.id))).all()]
+    return await cog(h, "notes").rows()  # type: ignore[attr-defined,no-any-return]
 
 
 @pytest.mark.pg
@@ -139,21 +110,29 @@ async def test_lock_serialises_one_person_across_cogs(h: Harness) -> None:
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.text(min_size=1, max_size=64), st.sampled_from(["memory", "discord", "slack"]))
-def test_any_account_id_round_trips(tmp_path_factory: pytest.TempPathFactory, user_id: str, platform: str) -> None:
-    async def run() -> None:
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('p') / 'p.db'}"
-        h = await Harness.start(CONFIG, db_url=url, cogs={"notes": NotesCog, "broken": BrokenCog})
-        try:
-            ctx = cog(h, "notes").ctx
+def test_any_account_id_round_trips(tmp_path: Path) -> None:
+    """One runtime for every example (a start per example cost most of this test); the cache is cleared
+    each time, so each id is read back from the database."""
+    loop = asyncio.new_event_loop()
+    h = loop.run_until_complete(Harness.start(CONFIG, db_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
+                                              cogs={"notes": NotesCog, "broken": BrokenCog}))
+    ctx = cog(h, "notes").ctx
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.text(min_size=1, max_size=64), st.sampled_from(["memory", "discord", "slack"]))
+    def round_trip(user_id: str, platform: str) -> None:
+        async def run() -> None:
             pid = await ctx.person(UserRef(platform, user_id))
             h.runtime.members.persons._cache.clear()
             assert await ctx.person(UserRef(platform, user_id)) == pid
             assert await h.runtime.members.persons.accounts_of(pid) == [UserRef(platform, user_id)]
-        finally:
-            await h.close()
-    asyncio.run(run())
+        loop.run_until_complete(run())
+
+    try:
+        round_trip()
+    finally:
+        loop.run_until_complete(h.close())
+        loop.close()
 
 
 async def test_an_admin_forgets_a_member_with_a_command(h: Harness) -> None:

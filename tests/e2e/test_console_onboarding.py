@@ -58,5 +58,6 @@ def test_two_newcomers_walk_the_flow_and_a_restart_keeps_their_steps(tmp_path: P
     assert "Done: welcome, rules" in status
     assert "Left: 2 questions and your introduction." in status
     stats = second[second.index(next(x for x in second if x.endswith("Onboarding, last 30 days:"))):]
-    assert stats[1:4] == ["Joined: 3", "Accepted the rules: 2 (67%)", "Answered the questions: 1 (33%)"]
-    assert "Finished onboarding: 1 (33%)" in stats
+    # ada, typed in as an admin, is staff and not counted as a newcomer
+    assert stats[1:4] == ["Joined: 2", "Accepted the rules: 2 (100%)", "Answered the questions: 1 (50%)"]
+    assert "Finished onboarding: 1 (50%)" in stats

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.console import ConsoleAdapter
+from adapters.console.settings import ConsoleSettings
 from bot.clock import ManualClock
 from bot.config.models import StorageConfig
 from bot.runtime import Runtime
@@ -26,8 +29,10 @@ class Session:
         self.config = loaded.model_copy(update={"storage": StorageConfig(url=db_url)})
         self.clock = ManualClock(START)
         self.out: list[str] = []
+        self.files = tempfile.mkdtemp(prefix="steward-outbox-")  # files sent land here, not in the tree's data/
         self.adapter = ConsoleAdapter(self.config.community("acme"), self.clock, stdin=io.StringIO(""),
-                                      out=self.out.append, interactive=False)
+                                      out=self.out.append, interactive=False,
+                                      settings=ConsoleSettings(outbox=self.files))
         self.runtime = Runtime(self.config, cogs=catalog.cogs, adapters=[self.adapter], clock=self.clock)
 
     async def __aenter__(self) -> Session:
@@ -36,6 +41,7 @@ class Session:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.runtime.stop()
+        shutil.rmtree(self.files, ignore_errors=True)
 
     async def feed(self, *lines: str) -> list[str]:
         """Type lines; returns what they printed."""

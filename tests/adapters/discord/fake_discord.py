@@ -27,6 +27,9 @@ API = "/api/v10"
 PRIVILEGED = {"members": 1 << 1, "presences": 1 << 8, "message_content": 1 << 15}
 APP_FLAGS = {"members": 1 << 15, "message_content": 1 << 19}  # the "limited" flags of apps under 100 servers
 GUILD_SCHEDULED_EVENTS = 1 << 16  # the (unprivileged) intent for scheduled events and interest in them
+# How long a test polls for an effect before failing. A wait returns as soon as the effect is there, so a
+# generous bound costs a passing test nothing; 5 s failed on a loaded 2-core machine (deferrals, outbox pacing).
+WAIT = 30.0
 
 
 def perms(*names: str) -> int:
@@ -373,7 +376,7 @@ class FakeDiscord:
         """Every PATCH, PUT and DELETE recorded since :meth:`mark`."""
         return [c for c in self.calls[self._mark:] if c.method in ("PATCH", "PUT", "DELETE")]
 
-    async def wait_for(self, method: str, pattern: str, *, count: int = 1, within: float = 5.0) -> list[Call]:
+    async def wait_for(self, method: str, pattern: str, *, count: int = 1, within: float = WAIT) -> list[Call]:
         """Poll until ``count`` matching calls were recorded."""
         return await wait_until(lambda: (found := self.find(method, pattern)) and len(found) >= count and found,
                                 within=within, what=f"{count}× {method} {pattern}; got {self.calls}")
@@ -850,7 +853,7 @@ def _limited(retry_after: float, *, everything: bool) -> web.Response:
     return web.Response(status=429, text=json.dumps(body), content_type="application/json", headers=headers)
 
 
-async def wait_until(check: Callable[[], Any], *, within: float = 5.0, what: str = "condition") -> Any:
+async def wait_until(check: Callable[[], Any], *, within: float = WAIT, what: str = "condition") -> Any:
     """Poll ``check`` every 10 ms until it returns something truthy (or fail after ``within`` seconds)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:

@@ -22,7 +22,7 @@ from bot.runtime import Runtime
 from steward.app import build_adapters, load
 from steward.catalog import Catalog, discover
 from tests.adapters.slack.democog import DemoCog
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.fake_slack import WAIT, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -97,7 +97,7 @@ class Steward:
         """The demo cog instance of a community."""
         return next(c for c in self.runtime.cogs_of(community) if isinstance(c, DemoCog))
 
-    async def wait_seen(self, predicate: Callable[[Event], bool], within: float = 5.0) -> Event:
+    async def wait_seen(self, predicate: Callable[[Event], bool], within: float = WAIT) -> Event:
         """Wait until the demo cog saw a matching event."""
         found = await self.fake.wait_for(lambda: next((e for e in self.demo().seen if predicate(e)), None), within)
         assert isinstance(found, Event)

@@ -80,6 +80,9 @@ def default_workspace(team: str = "T0001", token: str = "xoxb-test") -> Workspac
 
 
 # Methods whose whole answer is {"ok": true} (recorded in `calls` like every other).
+# How long a test polls for an effect before failing: a wait ends as soon as the effect is there, so a generous
+# bound costs a passing test nothing, where 5 s failed on a loaded 2-core machine.
+WAIT = 30.0
 JUST_OK = {"chat.delete", "reactions.add", "conversations.join"}
 
 
@@ -164,7 +167,7 @@ class FakeSlack:
         """The recorded calls of one method."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], within: float = WAIT) -> Any:
         """Poll until ``predicate()`` is truthy; fail with the calls seen so far."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
@@ -175,7 +178,7 @@ class FakeSlack:
         seen = [(c.method, c.args) for c in self.calls]
         raise AssertionError(f"timed out; calls so far: {json.dumps(seen, default=str)[:3000]}")
 
-    async def wait_calls(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
+    async def wait_calls(self, method: str, count: int = 1, within: float = WAIT) -> list[Call]:
         """Wait until ``method`` was called ``count`` times."""
         await self.wait_for(lambda: len(self.of(method)) >= count, within)
         return self.of(method)

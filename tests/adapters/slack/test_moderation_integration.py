@@ -18,7 +18,7 @@ from bot.refs import ChannelRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.repository import Case
 from tests.adapters.slack.conftest import StartSteward, Steward
-from tests.adapters.slack.fake_slack import Call, FakeSlack
+from tests.adapters.slack.fake_slack import WAIT, Call, FakeSlack
 from tests.adapters.slack.test_http import block_action, message
 
 MODERATION = textwrap.dedent("""
@@ -66,7 +66,7 @@ def buttons(call: Call) -> dict[str, dict[str, Any]]:
     return {e["text"]["text"]: e for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]}
 
 
-async def posted(fake: FakeSlack, predicate: Any, within: float = 5.0) -> Call:
+async def posted(fake: FakeSlack, predicate: Any, within: float = WAIT) -> Call:
     """Wait for a chat.postMessage matching ``predicate``."""
     found = await fake.wait_for(lambda: [c for c in fake.of("chat.postMessage") if predicate(c)], within)
     call: Call = found[0]

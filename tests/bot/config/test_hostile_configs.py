@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
@@ -15,15 +13,7 @@ from hypothesis import strategies as st
 from bot.config import ConfigError, load_config, load_config_text
 from bot.config.types import Duration, StrictModel
 from bot.config.yamltree import MAX_DEPTH, MAX_NODES, YamlRefused, build
-
-GOOD = """\
-storage: {url: "sqlite+aiosqlite:///data/x.db"}
-timezone: UTC
-communities:
-  - name: acme
-    roles: {moderator: [Moderators], admin: [Admins]}
-    channels: {modlog: "#mod-log", general: "#general"}
-"""
+from tests.bot.config.test_broken_configs import GOOD, run_cli
 
 
 class Demo(StrictModel):
@@ -217,7 +207,6 @@ def test_check_config_names_a_rejected_tag_and_refuses_a_bomb(tmp_path: Path) ->
                            (laughs(9, 10), "expands to more than")):
         path = tmp_path / "example.yaml"
         path.write_text(text, encoding="utf-8")
-        result = subprocess.run([sys.executable, "-m", "steward.cli", "check-config", str(path)],
-                                capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+        result = run_cli("check-config", str(path))
         assert result.returncode == 1 and fragment in result.stderr, result.stderr
         assert "Traceback" not in result.stderr + result.stdout and "(got `info`)" not in result.stderr

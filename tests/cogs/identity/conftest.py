@@ -6,14 +6,12 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cog import Cog
 from bot.persons import PersonId
 from bot.refs import UserRef
 from bot.testing import Harness, texts
 from cogs.identity import COG
+from tests.notes_cog import NotesCog
 
 CONFIG = """
 communities:
@@ -24,33 +22,6 @@ communities:
     identity: {}
     notes: {}
 """
-
-_meta = MetaData()
-notes = Table("test_identity_notes", _meta, Column("id", Integer, primary_key=True), Column("person_id", Integer),
-              Column("body", String(50)))
-
-
-class NotesCog(Cog):
-    """Another cog keeping rows per person: a link must move them."""
-
-    name = "notes"
-
-    async def setup(self) -> None:
-        async with self.ctx.db.engine.begin() as conn:
-            await conn.run_sync(_meta.create_all)
-
-    async def add(self, user: UserRef, body: str) -> None:
-        person = await self.ctx.person(user)
-        async with self.ctx.db.session() as session, session.begin():
-            await session.execute(notes.insert().values(person_id=person, body=body))
-
-    async def rows(self) -> list[tuple[int, str]]:
-        async with self.ctx.db.session() as session:
-            return [(r.person_id, r.body) for r in (await session.execute(notes.select().order_by(notes.c.id))).all()]
-
-    async def merge_persons(self, session: AsyncSession, source: PersonId, into: PersonId) -> int:
-        done = await session.execute(notes.update().where(notes.c.person_id == source).values(person_id=into))
-        return int(done.rowcount or 0)
 
 
 @pytest.fixture
