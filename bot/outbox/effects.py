@@ -37,16 +37,22 @@ class Effects:
         self.gate = CapabilityGate(platforms, deliver=self._deliver, preparer=preparer)
 
     async def stage(self, session: AsyncSession, action: Action, community: Community, *, key: str,
-                    deliver_by: datetime | None = None) -> ActionResult:
+                    deliver_by: datetime | None = None, after: str | None = None,
+                    if_not: str | None = None) -> ActionResult:
         """Queue an effect in ``session``'s transaction (through the whole gate: preferences, fallbacks, refusals);
-        it goes out on commit, and so does any mod-log note the gate adds about it."""
-        with self.jobs.named(session, key, deliver_by):
+        it goes out on commit, and so does any mod-log note the gate adds about it. With ``after`` it
+        waits for that entry and then does what ``if_not`` says (:mod:`bot.outbox.chain`)."""
+        with self.jobs.named(session, key, deliver_by, after=after, if_not=if_not):
             return await self.gate.perform(action, community)
 
     async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
         """Where keyed effects stand, and the message each delivered one made (:func:`followup.outcome`)."""
         assert self.outbox.db is not None, "the outbox is not started"
         return await outcome(self.outbox.db, keys)
+
+    async def result(self, key: str) -> ActionResult | None:
+        """The platform's answer to a committed effect (:meth:`Outbox.result`)."""
+        return await self.outbox.result(key)
 
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an effect not sent yet (:meth:`Outbox.withdraw`)."""
@@ -70,7 +76,9 @@ class Effects:
         name = community.name if community is not None else None
         job = self.jobs.current()
         if job is not None:  # sent once after the job commits; a re-run stages the same keys again
-            await self.outbox.stage(job.session, action, community=name, key=job.next_key(), deliver_by=job.deliver_by)
+            first = job.named and job.count == 0  # what the gate adds (a note) follows nothing
+            await self.outbox.stage(job.session, action, community=name, key=job.next_key(), deliver_by=job.deliver_by,
+                                    after=job.after if first else None, if_not=job.if_not if first else None)
             return ActionResult(action, True, code=QUEUED)
         if not self.outbox.running:
             return ActionResult.failure(action, "Steward is not running", "no_platform")
