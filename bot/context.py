@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -161,6 +161,16 @@ class CogContext:
         /timeout says whether the platform refused it); a ``queued`` result when it waits (a
         storm, its turn in a queue), None when no such effect was staged."""
         return await self.services.effects.result(f"{self.community.name}:{key}")
+
+    def on_delivered(self, prefix: str, hook: Callable[[str, MessageRef], Awaitable[None]]) -> None:
+        """Call ``hook(key, message)`` (``key`` as given to :meth:`effect`) once an effect of this
+        community whose key starts with ``prefix`` has made a message: a case remembers where its
+        mod-log post is. Best effort (a crash between the two): :meth:`delivered` reads it back too."""
+        full = f"{self.community.name}:"
+
+        async def call(key: str, message: MessageRef) -> None:
+            await hook(key.removeprefix(full), message)
+        self.services.effects.on_delivered(full + prefix, call)
 
     async def delivered(self, key: str) -> MessageRef | None:
         """The message an effect staged with ``ctx.effect(..., key=key)`` became, once the platform

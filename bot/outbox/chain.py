@@ -43,7 +43,7 @@ def follow(action: Action, mode: str | None, status: str | None, error: str | No
     if mode == NOTE and failed:
         content = getattr(action, "content", None)
         if isinstance(content, Content):
-            noted = dataclasses.replace(content, segments=(*content.segments, "\nNot done: ",
+            noted = dataclasses.replace(content, segments=(*content.segments, "\nNote: not done: ",
                                                            UserText(error or str(status))))
             return dataclasses.replace(action, content=noted), ""  # type: ignore[call-arg]
     return action, ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,8 @@ class Effects:
         self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of,
                              intervals={p: float(getattr(a, "post_interval", 0.0)) for p, a in adapters.items()},
                              concurrency=1 if isinstance(clock, ManualClock) else 8)
+        self.outbox.landed = self._landed
+        self.hooks: dict[str, Callable[[str, MessageRef], Awaitable[None]]] = {}
         self.jobs = JobEffects()
         self.gate = CapabilityGate(platforms, deliver=self._deliver, preparer=preparer)
 
@@ -57,6 +59,16 @@ class Effects:
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an effect not sent yet (:meth:`Outbox.withdraw`)."""
         return await self.outbox.withdraw(key, why)
+
+    def on_delivered(self, prefix: str, hook: Callable[[str, MessageRef], Awaitable[None]]) -> None:
+        """Call ``hook(key, message)`` when an effect whose key starts with ``prefix`` made a message
+        (a later call for the same prefix replaces it: a reloaded cog's)."""
+        self.hooks[prefix] = hook
+
+    async def _landed(self, key: str, message: MessageRef) -> None:
+        for prefix, hook in list(self.hooks.items()):
+            if key.startswith(prefix):
+                await hook(key, message)
 
     async def settle(self, inflight: InFlight) -> None:
         """Wait until the events in flight are handled and the outbox has sent what it can now."""

@@ -10,7 +10,7 @@ import asyncio
 import bisect
 
 from bot.clock import Clock
-from bot.outbox import rules
+from bot.outbox import chain, rules
 from bot.outbox.entry import Entry
 from bot.outbox.pacer import Pacer
 
@@ -47,8 +47,12 @@ class Queues:
         return [self.entries[k] for k in self.inflight if k in self.entries]
 
     def waits(self, entry: Entry) -> bool:
-        """Whether the entry it follows is still undelivered here."""
-        return entry.after is not None and entry.after in self.entries
+        """Whether the entry it follows is still undelivered here; a ``go`` follower waits only while that
+        one is going now (a ban doesn't wait behind its DM's storm), the others until it has finished."""
+        followed = self.entries.get(entry.after) if entry.after else None
+        if followed is None:
+            return False
+        return entry.if_not != chain.GO or self.goes_now(followed)
 
     def ready_now(self) -> list[Entry]:
         """The first entry (by lane, then age) of each idle channel whose time has come."""
@@ -71,9 +75,11 @@ class Queues:
         followed = self.entries.get(entry.after) if entry.after else None
         if followed is not None and not self.goes_now(followed):
             return False
-        queue = self.channels.get(entry.channel, ())
-        return (not any(e is not entry for e in queue) and entry.not_before <= self.clock.now()
-                and self.pacer.ready(entry.channel, rules.paced(entry.action)))
+        now, queue = self.clock.now(), self.channels.get(entry.channel, ())
+        if any(e.key in self.inflight for e in queue):
+            return False  # its channel is busy with another send
+        first = next((e for e in queue if e.not_before <= now and not self.waits(e)), None)
+        return first is entry and self.pacer.ready(entry.channel, rules.paced(entry.action))
 
     def next_wait(self) -> float:
         """Seconds until something may be ready (at most 5: the sender looks again then anyway)."""

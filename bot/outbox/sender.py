@@ -51,6 +51,7 @@ DM_REFUSED = frozenset({"dm_closed", "forbidden"})
 
 ModlogOf = Callable[[str | None, str], ChannelRef | None]
 Observer = Callable[[str, "Entry"], None]
+Landed = Callable[[str, MessageRef], Awaitable[None]]
 
 
 class Outbox:
@@ -73,6 +74,7 @@ class Outbox:
         self._running = False
         self.writes = GroupedWrites()  # the senders' own row updates, sharing commits
         self.ended: Ended = Ended()  # how entries finished lately, for those that follow them
+        self.landed: Landed | None = None  # told of each message a delivered entry made (its key, the message)
         self.sent = 0
         self.owner: str | None = None
         self.live: Callable[[], Awaitable[set[str]]] | None = None
@@ -242,7 +244,8 @@ class Outbox:
     async def _followed(self, entry: Entry) -> bool:
         """A follower's turn (:mod:`bot.outbox.chain`): whether it goes, perhaps noting what was not done."""
         assert entry.after is not None and self.db is not None
-        status, error = self.ended.get(entry.after) or await ended_as(self.db, entry.after)
+        status, error = (None, None) if entry.if_not == chain.GO else (  # a ``go`` follower needn't know
+            self.ended.get(entry.after) or await ended_as(self.db, entry.after))
         action, why = chain.follow(entry.action, entry.if_not, status, error)
         if action is None:
             await self._drop(entry, why, "dropped")
@@ -354,6 +357,11 @@ class Outbox:
         await self._finish_row(entry.key, status, error, message)
         self.queues[entry.platform].remove(entry)
         self.ended[entry.key] = (status, error)
+        if message is not None and self.landed is not None:
+            try:  # where a case's mod-log post landed, say (a crash here: readers find it in the row)
+                await self.landed(entry.key, message)
+            except Exception:
+                log.exception("outbox: recording where %s landed failed", entry.key)
         if status != DONE:
             log.warning("outbox: %s %s: %s", entry.key, status, error)
             if not entry.key.startswith(REPORT_PREFIX):

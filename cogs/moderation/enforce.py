@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.actions import Action, SendDirect, SetSlowmode
+from bot.actions import Action, SetSlowmode
 from bot.capabilities import Capability
 from bot.components import Button
 from bot.content import Content, Mention, UserText, fmt
@@ -13,6 +13,7 @@ from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import SEVERITY, ActionSpec
 from cogs.moderation.base import ModerationBase, Target, excerpt
+from cogs.moderation.repository import Case
 from cogs.moderation.rules import Hit
 
 WHAT = {"warn": "You were warned", "timeout": "You were timed out", "kick": "You were removed",
@@ -100,21 +101,23 @@ class Enforcement(ModerationBase):
                 f"{rule.name} — {hit.detail} ({', '.join(s.describe() for s in rule.actions)})"
                 for rule, hit in zip(rules, real, strict=True)))
         duration = strongest.duration if strongest is not None and kind in ("timeout", "ban") else None
-        case, total = await self.record_case(target, kind, reason=reason, rule=names[:60],
-                                             evidence=excerpt(source_text), points=points, duration=duration,
-                                             incident_at=incident_at, message=message,
-                                             note="; ".join(notes) or None)
         tell = WHAT.get(kind, "A moderator was alerted") if kind in repo.PUNISHMENTS or "dm" in kinds else None
         if tell is not None and duration is not None:
             tell += f" for {format_duration(duration)}"  # the member hears what the mod log shows
-        case = await self.carry_out(case, member_actions, tell=tell, extra=ask, wave=where)
-        if tell is None and ask is not None and self.can_dm(target.user.platform):
-            await self.ctx.perform(SendDirect(user=target.user, scope=self.scope_of(target.user), content=ask))
-        await self.schedule_expiry(case)
         headline = "⚠ Alert: " if "alert" in kinds else ""
-        await self.post_case(case, self.case_content(case, headline=headline, detail=detail,
-                                                     excerpt_text=source_text), self.review_buttons(case),
-                             wave=where)
+        held: list[ChannelRef] = []  # the channel, if its wave's summary lists the case instead of a post
+        # the sanction, the DM and the mod-log post are staged with the case, in its transaction
+        case, total = await self.record_case(
+            target, kind, reason=reason, rule=names[:60], evidence=excerpt(source_text), points=points,
+            duration=duration, incident_at=incident_at, message=message, note="; ".join(notes) or None,
+            effects=lambda c: self.case_effects(
+                c, member_actions, tell=tell, extra=ask, wave=where, ask=ask if tell is None else None,
+                post=self.case_content(c, headline=headline, detail=detail, excerpt_text=source_text)
+                .with_buttons(*self.review_buttons(c)), held=held))
+        case = await self.refused(case, member_actions)
+        await self.schedule_expiry(case)
+        for wave in held:
+            await self.hold_for_summary(case, wave.id, wave.platform)
         if points:
             returned.extend(await self.escalate(target, points, incident_at, total=total, where=where))
         return returned
@@ -136,16 +139,16 @@ class Enforcement(ModerationBase):
                 notes.append(f"{channel.platform} has no slowmode: nothing was slowed")
         kind = "slowmode" if acts else "alert"
         where = Target(UserRef(channel.platform, channel.id), "#" + self.ctx.channel_mention(channel).name)
-        case = await self.open_case(where, kind, reason="; ".join(dict.fromkeys(r.why() for r in rules)),
-                                    rule=names[:60], incident_at=incident_at,
-                                    note="; ".join(notes) or None, message=message)
-        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
-        if refused:
-            await self.update_case(case, note=f"not done: {refused}")
-            case = await self.case_by_id(case.id) or case
         headline = "⚠ Alert: " if any(s.kind == "alert" for s in specs) else ""
-        undo = (Button("Undo", self.action_id("undo"), str(case.id), "secondary"),) if acts and not refused else ()
-        await self.post_case(case, self.case_content(case, headline=headline, detail=hits[0].detail), undo)
+
+        def undo(c: Case) -> tuple[Button, ...]:
+            return (Button("Undo", self.action_id("undo"), str(c.id), "secondary"),) if acts else ()
+        case = await self.open_case(
+            where, kind, reason="; ".join(dict.fromkeys(r.why() for r in rules)), rule=names[:60],
+            incident_at=incident_at, note="; ".join(notes) or None, message=message,
+            effects=lambda c: self.case_effects(c, acts, tell=None, post=self.case_content(
+                c, headline=headline, detail=hits[0].detail).with_buttons(*undo(c))))
+        await self.refused(case, acts)
         self.tracker.channel_times.pop(channel.id, None)  # one flood is one case
         return []
 
@@ -177,15 +180,18 @@ class Enforcement(ModerationBase):
         reason = f"reached {total} warning points (threshold {points}: {spec.describe()})"
         acts, note = await self.punish(target, spec, reason)
         kind = spec.kind if spec.kind in ("timeout", "kick", "ban") else "alert"
-        case = await self.open_case(target, kind, reason=reason, rule="escalation",
-                                    duration=spec.duration if kind in ("timeout", "ban") else None,
-                                    incident_at=incident_at, note=note)
         what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "") \
             if kind in repo.PUNISHMENTS else None
-        case = await self.carry_out(case, acts, tell=what, wave=where)
+        held: list[ChannelRef] = []
+        case = await self.open_case(
+            target, kind, reason=reason, rule="escalation", incident_at=incident_at, note=note,
+            duration=spec.duration if kind in ("timeout", "ban") else None,
+            effects=lambda c: self.case_effects(c, acts, tell=what, wave=where, held=held, post=self.case_content(
+                c, headline="⚠ Escalation: " if kind == "alert" else "").with_buttons(*self.review_buttons(c))))
+        case = await self.refused(case, acts)
         await self.schedule_expiry(case)
-        await self.post_case(case, self.case_content(case, headline="⚠ Escalation: " if kind == "alert" else ""),
-                             self.review_buttons(case), wave=where)
+        for wave in held:
+            await self.hold_for_summary(case, wave.id, wave.platform)
         return []
 
     @staticmethod
