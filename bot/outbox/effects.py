@@ -16,6 +16,7 @@ from bot.gate import CapabilityGate
 from bot.inflight import InFlight
 from bot.outbox.followup import outcome
 from bot.outbox.jobs import JobEffects
+from bot.outbox.report import STAFF
 from bot.outbox.sender import Outbox
 from bot.platforms import Platforms
 from bot.refs import ChannelRef, MessageRef
@@ -30,7 +31,7 @@ class Effects:
         adapters = platforms.adapters
         # one sender per platform; Slack's ~1 post/s per channel is paced there, Discord's buckets
         # by discord.py from its headers (see the README's "Outgoing effects")
-        self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of,
+        self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of, staff_of=self._staff_of,
                              intervals={p: float(getattr(a, "post_interval", 0.0)) for p, a in adapters.items()},
                              concurrency=1 if isinstance(clock, ManualClock) else 8)
         self.outbox.landed = self._landed
@@ -99,3 +100,7 @@ class Effects:
     def _modlog_of(self, community: str | None, platform: str) -> ChannelRef | None:
         found = self.communities().get(community or "")
         return None if found is None else found.channel("modlog", platform)
+
+    def _staff_of(self, community: str | None, platform: str) -> ChannelRef | None:
+        found = self.communities().get(community or "")
+        return None if found is None else found.channel(STAFF, platform)

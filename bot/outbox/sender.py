@@ -35,7 +35,7 @@ from bot.outbox.entry import Ended, Entry
 from bot.outbox.followup import answer_of, ended_as
 from bot.outbox.pacer import Pacer
 from bot.outbox.queues import Queues
-from bot.outbox.report import REPORT_PREFIX, report_undelivered
+from bot.outbox.report import REPORT_PREFIX, report_undelivered, to_staff
 from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
 from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
@@ -58,10 +58,11 @@ class Outbox:
     """Every outgoing effect, delivered once per idempotency key."""
 
     def __init__(self, clock: Clock, adapters: Mapping[str, Platform], *, modlog_of: ModlogOf,
-                 intervals: Mapping[str, float] | None = None, concurrency: int = 8) -> None:
+                 staff_of: ModlogOf | None = None, intervals: Mapping[str, float] | None = None,
+                 concurrency: int = 8) -> None:
         self.clock = clock
         self.adapters = adapters
-        self.modlog_of = modlog_of
+        self.modlog_of, self.staff_of = modlog_of, staff_of  # where reports go, and where the mod log can't
         self.concurrency = max(1, concurrency)
         self.db: Database | None = None
         self.observers: list[Observer] = []  # ("staged" | "sending" | "sent" | "finished", entry)
@@ -366,6 +367,9 @@ class Outbox:
             log.warning("outbox: %s %s: %s", entry.key, status, error)
             if not entry.key.startswith(REPORT_PREFIX):
                 self._unreported.add(entry.community)
+            elif self.db is not None:  # the mod log refused the report itself: the staff channel hears it
+                await to_staff(self.db, entry.key, entry.community, entry.action, error or status, self.staff_of,
+                               self.stage)
         if entry.done is not None and not entry.done.done():
             entry.done.set_result(result or ActionResult.failure(entry.action, error or status, status))
         self._observe("finished", entry)
@@ -384,7 +388,8 @@ class Outbox:
         assert self.db is not None
         communities, self._unreported = self._unreported, set()
         for community in communities:
-            await report_undelivered(self.db, community, self.modlog_of, self.stage, set(self.adapters))
+            await report_undelivered(self.db, community, self.modlog_of, self.stage, set(self.adapters),
+                                     self.staff_of)
 
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:
