@@ -61,11 +61,13 @@ class Mirror:
                                             actor=Target(UserRef(case.platform, case.actor_id),
                                                          case.actor_name or case.actor_id)
                                             if case.actor_id else None,
-                                            duration=spec.duration, note=note)
-            # the person was told once, by the case mirrored; this one acts and is logged
-            mirrored = await desk.carry_out(mirrored, acts, tell=None)
+                                            duration=spec.duration, note=note,
+                                            # the person was told once, by the case mirrored; this one acts
+                                            # and is logged, staged with the case like every case's effects
+                                            effects=lambda c: desk.case_effects(c, acts, tell=None,
+                                                                                post=desk.case_content(c)))
+            mirrored = await desk.refused(mirrored, acts)
             await desk.schedule_expiry(mirrored)
-            await desk.post_case(mirrored, desk.case_content(mirrored))
             opened.append(mirrored)
         return opened
 
