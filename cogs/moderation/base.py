@@ -25,9 +25,6 @@ from bot.actions import (
     Reply,
     SendDirect,
     SendMessage,
-    SetSlowmode,
-    TimeoutMember,
-    UnbanMember,
 )
 from bot.capabilities import Capability
 from bot.cog import Cog
@@ -41,16 +38,13 @@ from cogs.moderation import repository as repo
 from cogs.moderation.actions import ActionSpec
 from cogs.moderation.activity import Tracker
 from cogs.moderation.batching import Batcher
-from cogs.moderation.casefile import CaseFile
+from cogs.moderation.casefile import CaseEffect, CaseFile, Effects, effect_key
 from cogs.moderation.display import EXCERPT, Target, excerpt, target_of
+from cogs.moderation.effects import plan
 from cogs.moderation.enforce import Enforcer
 from cogs.moderation.mirror import Mirror
 from cogs.moderation.models import ACTIVE, REVOKED
 from cogs.moderation.raid import RaidGuard
-from cogs.moderation.casefile import CaseEffect, CaseFile, Effects, effect_key
-from cogs.moderation.casefile import Target as CaseTarget
-from cogs.moderation.effects import plan
-from cogs.moderation.models import ACTIVE, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
 from cogs.moderation.rules import Hit
 from cogs.moderation.ruleset import RuleSet

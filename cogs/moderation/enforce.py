@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.actions import Action, ActionResult, SendDirect, SetSlowmode
+from bot.actions import Action, ActionResult, SetSlowmode
 from bot.capabilities import Capability
 from bot.components import Button
 from bot.content import Content, Mention, UserText, fmt
