@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, inspect, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, func, inspect, select
 
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler
 from bot.storage import BatchWriter, Database, StorageError, mask_url
+from bot.storage.base import UTCDateTime
 
 meta = MetaData()
 activity = Table("test_activity", meta, Column("id", Integer, primary_key=True, autoincrement=True),
                  Column("member", String(40), nullable=False), Column("n", Integer, nullable=False))
+typed = Table("test_typed", meta, Column("id", Integer, primary_key=True, autoincrement=True),
+              Column("at", UTCDateTime, nullable=False), Column("payload", JSON, nullable=True),
+              Column("note", String(20), nullable=True))
+defaulted = Table("test_defaulted", meta, Column("id", Integer, primary_key=True, autoincrement=True),
+                  Column("member", String(40), nullable=False), Column("n", Integer, nullable=False, default=7))
 
 
 async def test_migrations_create_core_tables_and_are_idempotent(db_url: str) -> None:
@@ -40,6 +46,35 @@ async def test_batch_writer_stores_everything_in_few_commits(db_url: str) -> Non
         total = (await conn.execute(select(func.sum(activity.c.n)))).scalar_one()
     assert count == 5000 and total == sum(range(5000))
     assert writer.written == 5000 and writer.dropped == 0
+    await db.close()
+
+
+async def test_batch_writer_keeps_every_type_and_key_set(db_url: str) -> None:
+    """Rows go to the driver as tuples where they can: a zone-aware time comes back the same instant, JSON
+    the same value; a table with a Python default is written as SQLAlchemy would."""
+    db = await Database.open(db_url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(meta.create_all)
+    berlin = timezone(timedelta(hours=1))
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=berlin)
+    writer = BatchWriter(db, typed)
+    writer.submit({"at": at, "payload": {"k": [1, "two", None]}, "note": "a"})
+    writer.submit({"at": at + timedelta(seconds=1), "payload": None, "note": None})
+    await writer.flush()
+    other = BatchWriter(db, defaulted)
+    other.submit({"member": "bob"})
+    other.submit({"member": "carol"})
+    await other.flush()
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(select(typed.c.at, typed.c.payload, typed.c.note).order_by(typed.c.id))).all()
+        given = (await conn.execute(select(defaulted.c.member, defaulted.c.n).order_by(defaulted.c.id))).all()
+    assert [tuple(r) for r in rows] == [(at, {"k": [1, "two", None]}, "a"), (at + timedelta(seconds=1), None, None)]
+    assert all(r[0].utcoffset() == timedelta(0) for r in rows)
+    assert [tuple(r) for r in given] == [("bob", 7), ("carol", 7)]
+    # the typed rows took the driver path, the defaulted ones SQLAlchemy's
+    assert [p is not None for p in writer._plans.values()] == [True]
+    assert [p is not None for p in other._plans.values()] == [False]
+    assert writer.written == 2 and other.written == 2 and writer.dropped == other.dropped == 0
     await db.close()
 
 
