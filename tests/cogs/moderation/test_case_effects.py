@@ -1,0 +1,95 @@
+"""A case's effects (its DM, sanction, mod-log post) are staged in the case's own transaction: a crash
+right after the case's commit neither loses nor repeats them, and a case rolled back sends nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.actions import Action, SendDirect, SendMessage
+from bot.outbox import outbox_table
+from bot.testing import Harness
+from cogs.moderation import COG
+from cogs.moderation.models import CaseRow
+from tests.cogs.moderation.conftest import CONFIG
+
+
+class Crash(Exception):
+    """The process dying: nothing after this point runs."""
+
+
+def told(actions: list[Action], case: int) -> tuple[list[SendDirect], list[SendMessage]]:
+    dms = [a for a in actions if isinstance(a, SendDirect) and f"case #{case}" in a.content.plain()]
+    posts = [a for a in actions if isinstance(a, SendMessage) and a.channel.id == "mod-log"
+             and f"Case #{case} · warn" in a.content.plain()]
+    return dms, posts
+
+
+async def cases(h: Harness) -> int:
+    async with h.runtime.db.session() as session:
+        return int((await session.execute(select(func.count()).select_from(CaseRow))).scalar_one())
+
+
+@pytest.mark.parametrize("how", ["warn", "automatic"])
+async def test_a_crash_right_after_the_case_commits_still_sends_its_effects_once(db_url: str, how: str) -> None:
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    h.add_member("mo", "Moderators", rank=10)
+    h.add_member("bob")
+    cog = h.runtime.cogs_of("acme")[1]
+    outbox = h.runtime.effects.outbox
+    write = cog.cases._write
+
+    async def dies_after_the_commit(items: list[Any]) -> Any:
+        await outbox.stop()  # the senders die with the process: nothing goes out in this run
+        await write(items)  # the case (and whatever was staged with it) commits...
+        raise Crash  # ...and the process dies before the handler goes on
+    cog.cases.writer._run = dies_after_the_commit
+    try:
+        if how == "warn":
+            first = await h.command("mo", "/warn bob rude")
+        else:
+            first = await h.post("bob", "win at the casino")
+        assert await cases(h) == 1
+        assert told(first, 1) == ([], [])  # nothing reached the platform before the crash
+    finally:
+        await h.close()
+    again = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        await again.advance(seconds=1)
+        dms, posts = told(list(again.performed), 1)  # from start-up on
+        assert len(dms) == 1 and len(posts) == 1, (dms, posts)  # after the restart: each once
+        assert await cases(again) == 1
+        await again.advance(minutes=5)
+        assert told(list(again.performed), 1) == (dms, posts)  # and never again
+    finally:
+        await again.close()
+    third = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        await third.advance(minutes=1)
+        assert told(list(third.performed), 1) == ([], [])  # nor after another restart
+    finally:
+        await third.close()
+
+
+async def test_a_case_rolled_back_sends_nothing(h: Harness) -> None:
+    h.add_member("bob")
+    cog = h.runtime.cogs_of("acme")[1]
+    effect = cog.ctx.effect
+    staged: list[str] = []
+
+    async def fails_on_the_post(session: Any, action: Action, *, key: str, **kw: Any) -> Any:
+        staged.append(key)
+        if ":modlog:" in key:
+            raise RuntimeError("the database went away")  # inside the case's transaction
+        return await effect(session, action, key=key, **kw)
+    cog.ctx.effect = fails_on_the_post
+    performed = await h.post("bob", "win at the casino")
+    performed += await h.advance(minutes=5)
+    assert staged and any(":dm" in k for k in staged)  # the DM was staged before the post failed...
+    assert await cases(h) == 0  # ...the case rolled back...
+    assert told(performed, 1) == ([], [])  # ...and so did its DM: nobody hears of a case that isn't on file
+    async with h.runtime.db.session() as session:
+        keys = (await session.execute(select(outbox_table.c.key))).scalars().all()
+    assert not [k for k in keys if ":case:" in k]
