@@ -69,7 +69,8 @@ class Queues:
         return ready
 
     def goes_now(self, entry: Entry) -> bool:
-        """Whether an entry is being sent or is first in line now (and so is what it follows)."""
+        """Whether an entry is being sent or is first in line now, or follows one that is and is first in
+        line behind it (a ban right after its DM: a moderator's /ban waits for the ban, not only the DM)."""
         if entry.key in self.inflight:
             return True
         followed = self.entries.get(entry.after) if entry.after else None
@@ -78,7 +79,8 @@ class Queues:
         now, queue = self.clock.now(), self.channels.get(entry.channel, ())
         if any(e.key in self.inflight for e in queue):
             return False  # its channel is busy with another send
-        first = next((e for e in queue if e.not_before <= now and not self.waits(e)), None)
+        # its own wait is for what it follows, which goes now: it is next once that is done
+        first = next((e for e in queue if e.not_before <= now and (e is entry or not self.waits(e))), None)
         return first is entry and self.pacer.ready(entry.channel, rules.paced(entry.action))
 
     def next_wait(self) -> float:

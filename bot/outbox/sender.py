@@ -222,8 +222,36 @@ class Outbox:
             entry.done = asyncio.get_running_loop().create_future()
         if entry.done.done():
             return entry.done.result()
-        goes = self.queues[entry.platform].goes_now(entry)
-        return await entry.done if goes else ActionResult(entry.action, True, code=QUEUED)
+        if not self.queues[entry.platform].goes_now(entry):
+            return ActionResult(entry.action, True, code=QUEUED)
+        followers = self._followers(key)  # known now: a follower forgets what it followed once it goes
+        answer = await entry.done
+        if answer.code != QUEUED:
+            await self._followed_now(followers)
+        return answer
+
+    def _followers(self, key: str) -> list[Entry]:
+        """The entries that follow ``key``, and those that follow them, in chain order."""
+        found: list[Entry] = []
+        keys = [key]
+        while keys:
+            after = keys.pop(0)
+            step = [e for q in self.queues.values() for e in q.entries.values() if e.after == after]
+            found += step
+            keys += [e.key for e in step]
+        return found
+
+    async def _followed_now(self, followers: list[Entry]) -> None:
+        """Wait for the followers of a delivered entry that go now, in turn (a sanction's DM and mod-log
+        post): what the caller says next (a moderator's answer) comes after them, not between them.
+        Those that can't go now (a storm on the mod log) are not waited for."""
+        for follower in followers:
+            queues = self.queues[follower.platform]
+            if follower.key not in queues.entries or not queues.goes_now(follower):
+                continue
+            if follower.done is None:
+                follower.done = asyncio.get_running_loop().create_future()
+            await follower.done
 
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an entry not yet going out (False when sent, sending or unknown); marked failed and
