@@ -294,11 +294,13 @@ class CogContext:
         return self.services.commands_for(self.community)
 
     async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
-                       key: str | None = None, grace: timedelta | None = None) -> int:
-        """Schedule a job of this cog (``kind`` as declared with ``@job``)."""
+                       key: str | None = None, grace: timedelta | None = None,
+                       session: AsyncSession | None = None) -> int:
+        """Schedule a job of this cog (``kind`` as declared with ``@job``); with ``session``, in that
+        transaction (it exists exactly when what it ends does)."""
         return await self.services.scheduler.schedule(
             f"{self.cog}.{kind}", due_at, payload, key=key and f"{self.community.name}:{key}",
-            community=self.community.name, grace=grace)
+            community=self.community.name, grace=grace, session=session)
 
     async def cancel(self, key: str) -> bool:
         """Cancel a pending job of this community by the key it was scheduled with."""

@@ -413,10 +413,6 @@ class ModerationBase(Cog):
         """Ban the person's other linked accounts when the config mirrors this ban (see mirror.py)."""
         return await self.mirror.ban(case, manual=manual)
 
-    async def schedule_expiry(self, case: Case) -> None:
-        """Temporary timeouts and bans end through a job that survives restarts."""
-        await self.sanctions.schedule_expiry(case)
-
     async def lift(self, case: Case, *, by: str, state: str = REVOKED) -> list[Action]:
         """End a case early (undo, pardon, appeal): state change, job cancel, platform undo."""
         return await self.sanctions.lift(case, by=by, state=state)

@@ -6,15 +6,18 @@ case exists before it does), read by number or id, and changed. It knows nothing
 DMs or the mod log, but a case's effects on them (its DM, sanction, mod-log post: ``effects``,
 worked out from the case once it has its number) are staged in the outbox in the transaction
 that writes the case, one ``ctx.effect`` each under the key ``case:<id>:<name>``: a crash before
-that commit leaves neither, and after it both, each sent once.
+that commit leaves neither, and after it both, each sent once. So is what its ``hooks`` write (a
+tempban's end, booked with the ban): no crash leaves a ban without its end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action
 from bot.facts import CaseOpened
@@ -45,6 +48,8 @@ class CaseEffect:
 
 
 Effects = Callable[[Case], list[CaseEffect]]
+# what else is written with every case, in its transaction (the sanctions book a tempban's end)
+WriteHook = Callable[[AsyncSession, Case], Awaitable[None]]
 
 
 def effect_key(case_id: int, name: str) -> str:
@@ -58,6 +63,7 @@ class CaseFile:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.writer: Batcher[tuple[dict[str, Any], Effects | None], tuple[Case, int]] = Batcher(self._write)
+        self.hooks: list[WriteHook] = []  # each called for each case written, in the case's transaction
         on_delivered = getattr(ctx, "on_delivered", None)
         if on_delivered is not None:
             on_delivered("case:", self._landed)
@@ -116,6 +122,8 @@ class CaseFile:
                     await self.ctx.effect(session, effect.action, key=effect_key(case.id, effect.name),
                                           after=effect.after and effect_key(case.id, effect.after),
                                           if_not=effect.if_not)
+                for hook in self.hooks:
+                    await hook(session, case)
         return [(c, totals.get(c.person_id, 0)) for c in cases]
 
     async def by_number(self, number: int) -> Case | None:

@@ -57,7 +57,6 @@ class MemberCommands(ModerationBase):
                                                                         post=self.case_content(c)))
         case = await self.refused(case, acts)
         note = case.note
-        await self.schedule_expiry(case)
         await self.mirror_ban(case, manual=True)
         out: list[Action] = []
         if spec.points:

@@ -192,7 +192,6 @@ class Enforcer:
                 post=desk.case_content(c, headline=headline, detail=what.detail, excerpt_text=source_text)
                 .with_buttons(*desk.review_buttons(c)), held=held))
         case = await desk.refused(case, member_actions)
-        await self.sanctions.schedule_expiry(case)
         await desk.mirror_ban(case)
         for wave in held:
             await desk.hold_for_summary(case, wave.id, wave.platform)
@@ -276,7 +275,6 @@ class Enforcer:
             effects=lambda c: desk.case_effects(c, acts, tell=what, wave=where, held=held, post=desk.case_content(
                 c, headline="⚠ Escalation: " if kind == "alert" else "").with_buttons(*desk.review_buttons(c))))
         case = await desk.refused(case, acts)
-        await self.sanctions.schedule_expiry(case)
         await desk.mirror_ban(case)
         for wave in held:
             await desk.hold_for_summary(case, wave.id, wave.platform)

@@ -73,7 +73,6 @@ class Mirror:
                                             # and is logged, staged with the case like every case's effects
                                             effects=self._effects(acts))
             mirrored = await desk.refused(mirrored, acts)
-            await desk.schedule_expiry(mirrored)
             opened.append(mirrored)
         return opened
 

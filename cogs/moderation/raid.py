@@ -77,7 +77,6 @@ class RaidGuard:
         case, _points = await self.cases.record(target, spec.kind, reason=reason, rule=RAID,
                                                 duration=spec.duration if spec.kind in TIMED else None,
                                                 incident_at=event.occurred_at, note=note)
-        await self.sanctions.schedule_expiry(case)
         self.raiders.append(WaveEntry(case.id, case.number, RAID, target.name, target.user.id))
         await self._summary_later()
         return acts

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.actions import Action, SendDirect, SendMessage
+from bot.actions import Action, BanMember, SendDirect, SendMessage, UnbanMember
 from bot.outbox import outbox_table
 from bot.testing import Harness
 from cogs.moderation import COG
@@ -93,3 +93,36 @@ async def test_a_case_rolled_back_sends_nothing(h: Harness) -> None:
     async with h.runtime.db.session() as session:
         keys = (await session.execute(select(outbox_table.c.key))).scalars().all()
     assert not [k for k in keys if ":case:" in k]
+
+
+async def test_a_crash_right_after_a_tempban_commits_still_ends_the_ban_once(db_url: str) -> None:
+    """The ban's end is booked with the case and its ban: a process dying after that commit, before the
+    handler goes on, leaves a ban that still ends, once (the e2e SIGKILL test does it through the CLI)."""
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    h.add_member("mo", "Moderators", rank=10)
+    h.add_member("bob")
+    cog = h.runtime.cogs_of("acme")[1]
+    write = cog.cases._write
+
+    async def dies_after_the_commit(items: list[Any]) -> Any:
+        await write(items)  # the case, its ban (sent once this commits) and its end...
+        raise Crash  # ...and the handler never goes on
+    cog.cases.writer._run = dies_after_the_commit
+    try:
+        performed = await h.command("mo", "/ban bob 1h raiding")
+        assert [a for a in performed if isinstance(a, BanMember)] and "bob" in h.adapter.banned
+        job = await cog.ctx.job("expire:1")
+        assert job is not None and job.status == "pending"
+    finally:
+        await h.close()
+    again = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    again.adapter.banned.add("bob")  # the platform still has the ban; the new fake starts empty
+    try:
+        performed = await again.advance(hours=1, minutes=1)
+        lifts = [a for a in performed if isinstance(a, UnbanMember)]
+        ended = [a for a in performed if isinstance(a, SendMessage) and "Case #1 ended" in a.content.plain()]
+        assert len(lifts) == 1 and len(ended) == 1 and "bob" not in again.adapter.banned
+        performed = await again.advance(hours=2)
+        assert not [a for a in performed if isinstance(a, UnbanMember)]  # once
+    finally:
+        await again.close()
