@@ -220,19 +220,6 @@ class ModerationBase(Cog):
             segments += ["\nNote: ", UserText(case.note)]  # often a platform's error text
         return Content(tuple(segments))
 
-    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = (),
-                        wave: ChannelRef | None = None) -> None:
-        """Post the case's one mod-log entry (in a wave: hold it for the summary); the case remembers where
-        it is once it is delivered, at once or after a storm (CaseFile's delivery hook). A case's own
-        post is staged with it (``case_effects``); this is for a case already written."""
-        if wave is not None and self.wave.waving(wave.id, self.ctx.now()):
-            await self.hold_for_summary(case, wave.id, wave.platform)
-            return
-        posts = self.modlog_posts(content.with_buttons(*buttons) if buttons else content)
-        async with self.ctx.db.session() as session, session.begin():
-            for post in posts:
-                await self.ctx.effect(session, post, key=effect_key(case.id, f"modlog:{post.platform}"))
-
     async def hold_for_summary(self, case: Case, key: str, platform: str) -> None:
         """Keep a case for the next summary of ``key`` (a channel in a wave, or ``raid``)."""
         entry = WaveEntry(case.id, case.number, case.rule or case.kind, case.user_name or case.user_id, case.user_id)
@@ -291,16 +278,6 @@ class ModerationBase(Cog):
     def can_dm(self, platform: str) -> bool:
         """Whether members get DMs from moderation here (the config allows it and the platform can)."""
         return self.conf.dm.enabled and self.ctx.can(platform, Capability.DIRECT)
-
-    async def notify(self, case: Case, what: str, extra: Content | None = None,
-                     wave: ChannelRef | None = None) -> None:
-        """DM the member: what happened, why, anything they must do (``extra``), and how to appeal."""
-        dm = self.dm_for(case, what, extra, wave)
-        if dm is None:
-            return
-        result = await self.ctx.perform(dm)
-        if not result[0].ok:
-            self.ctx.log.info("DM to %s failed: %s", dm.user.id, result[0].error)
 
     def dm_for(self, case: Case, what: str, extra: Content | None = None,
                wave: ChannelRef | None = None) -> SendDirect | None:
@@ -366,31 +343,6 @@ class ModerationBase(Cog):
         note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
         await self.update_case(case, note=note)
         return await self.case_by_id(case.id) or case
-
-    async def carry_out(self, case: Case, acts: list[Action], *, tell: str | None,
-                        extra: Content | None = None, wave: ChannelRef | None = None) -> Case:
-        """Perform a case's platform actions and tell the member in the order that reaches them.
-
-        Before a kick or ban the DM goes first (afterwards Discord has no way to reach them);
-        after anything else it follows the action, so nobody hears of a punishment that did not
-        happen. A refusal the platform gives past Steward's own checks is written into the case
-        (and a member told in advance gets a correction).
-        """
-        dm_first = case.kind in ("kick", "ban")
-        if tell is not None and dm_first:
-            await self.notify(case, tell, extra, wave)
-        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
-        if refused:
-            note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
-            await self.update_case(case, note=note)
-            case = await self.case_by_id(case.id) or case
-            if tell is not None and dm_first and self.can_dm(case.platform):
-                user = UserRef(case.platform, case.user_id)
-                await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=fmt(
-                    "Correction: the {kind} in case #{n} could not be carried out.", kind=case.kind, n=case.number)))
-        elif tell is not None and not dm_first:
-            await self.notify(case, tell, extra, wave)
-        return case
 
     # -- the parts, by the names the handlers call -----------------------------------------
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 class Mirror:
     """Carries a ban over to the member's linked accounts when the config says so; works through
-    the cog's casework (target, punish, open_case, carry_out, post_case), one case per account."""
+    the cog's casework (target, punish, open_case with its effects, refused), one case per account."""
 
     def __init__(self, desk: ModerationBase) -> None:
         self.desk = desk

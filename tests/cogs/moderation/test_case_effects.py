@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.actions import Action, BanMember, SendDirect, SendMessage, UnbanMember
+from bot.actions import Action, BanMember, KickMember, SendDirect, SendMessage, UnbanMember
+from bot.components import Button
 from bot.outbox import outbox_table
 from bot.testing import Harness
 from cogs.moderation import COG
@@ -126,3 +127,63 @@ async def test_a_crash_right_after_a_tempban_commits_still_ends_the_ban_once(db_
         assert not [a for a in performed if isinstance(a, UnbanMember)]  # once
     finally:
         await again.close()
+
+
+def button(actions: list[Action], label: str) -> Button:
+    return next(b for a in actions if isinstance(a, SendMessage) for b in a.content.buttons if b.label == label)
+
+
+@pytest.mark.parametrize("how", ["review-ban", "raid"])
+async def test_a_crash_between_writing_and_sending_neither_loses_nor_doubles_a_ban_or_a_raid_kick(
+        db_url: str, how: str) -> None:
+    """The review's Ban button and a raider's kick are staged with their case, as every case's effects."""
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    h.add_member("mo", "Moderators", rank=10)
+    h.add_member("bob")
+    cog = h.runtime.cogs_of("acme")[1]
+    outbox = h.runtime.effects.outbox
+    write = cog.cases._write
+
+    async def dies_after_the_commit(items: list[Any]) -> Any:
+        await outbox.stop()  # the senders die with the process: nothing goes out in this run
+        await write(items)
+        raise Crash
+    try:
+        if how == "review-ban":
+            alert = await h.post("bob", "freenitro")
+            cog.cases.writer._run = dies_after_the_commit
+            first = await h.press("mo", button(alert, "Ban"))
+        else:
+            for name in ("r1", "r2", "r3"):
+                await h.join(name)
+            cog.cases.writer._run = dies_after_the_commit
+            first = await h.join("r4")
+        assert not [a for a in first if isinstance(a, (BanMember, KickMember))]  # nothing reached the platform
+    finally:
+        await h.close()
+
+    def effects(actions: list[Action]) -> list[str]:
+        out = []
+        for a in actions:
+            if (isinstance(a, BanMember) and a.user.id == "bob") or (isinstance(a, KickMember) and a.user.id == "r4"):
+                out.append(type(a).__name__)
+            elif isinstance(a, SendDirect) and "You were banned" in a.content.plain():
+                out.append("dm")
+            elif isinstance(a, SendMessage) and a.channel.id == "mod-log" and "Case #2 · ban" in a.content.plain():
+                out.append("mod-log")
+        return out
+    again = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        await again.advance(seconds=1)
+        wanted = ["dm", "BanMember", "mod-log"] if how == "review-ban" else ["KickMember"]
+        assert effects(list(again.performed)) == wanted  # after the restart: each once, in order
+        await again.advance(minutes=5)
+        assert effects(list(again.performed)) == wanted  # and never again
+    finally:
+        await again.close()
+    third = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    try:
+        await third.advance(minutes=1)
+        assert effects(list(third.performed)) == []  # nor after another restart
+    finally:
+        await third.close()
