@@ -178,7 +178,7 @@ async def _run(db: str, deliver: str, limits: Limits, platform: str, attendees: 
             await h.close()
             h = await start(db, deliver, limits, at)
             crashed = True
-        elif crashed and total >= attendees and not h.runtime.effects.outbox._entries[h.adapter.platform]:
+        elif crashed and total >= attendees and not h.runtime.effects.outbox.queues[h.adapter.platform].entries:
             break
     wall = time.perf_counter() - wall
     delivered, refused = list(limits.delivered), limits.refused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -141,14 +141,35 @@ class CogContext:
         return await self.perform(*actions)
 
     async def effect(self, session: AsyncSession, action: Action, *, key: str,
-                     deliver_by: datetime | None = None) -> ActionResult:
+                     deliver_by: datetime | None = None, after: str | None = None,
+                     if_not: str | None = None) -> ActionResult:
         """Queue an effect in ``session``'s transaction: it is sent, once, after that commits.
 
         ``key`` names the effect (the same key again is the same effect); ``deliver_by`` is when
-        it stops being worth sending (a reminder of something that has started).
+        it stops being worth sending (a reminder of something that has started). ``after`` names
+        an effect of this cog it waits for, and ``if_not`` what it does when that one was not
+        delivered (``go``, ``drop``, ``note``, or ``else``: only then — :mod:`bot.outbox.chain`).
         """
-        return await self.services.effects.stage(session, action, self.community, key=f"{self.community.name}:{key}",
-                                         deliver_by=deliver_by)
+        prefix = f"{self.community.name}:"
+        return await self.services.effects.stage(session, action, self.community, key=prefix + key,
+                                                 deliver_by=deliver_by, after=after and prefix + after,
+                                                 if_not=if_not)
+
+    async def effect_result(self, key: str) -> ActionResult | None:
+        """The platform's answer to a committed :meth:`effect` when it goes at once (a moderator's
+        /timeout says whether the platform refused it); a ``queued`` result when it waits (a
+        storm, its turn in a queue), None when no such effect was staged."""
+        return await self.services.effects.result(f"{self.community.name}:{key}")
+
+    def on_delivered(self, prefix: str, hook: Callable[[str, MessageRef], Awaitable[None]]) -> None:
+        """Call ``hook(key, message)`` (``key`` as given to :meth:`effect`) once an effect of this
+        community whose key starts with ``prefix`` has made a message: a case remembers where its
+        mod-log post is. Best effort (a crash between the two): :meth:`delivered` reads it back too."""
+        full = f"{self.community.name}:"
+
+        async def call(key: str, message: MessageRef) -> None:
+            await hook(key.removeprefix(full), message)
+        self.services.effects.on_delivered(full + prefix, call)
 
     async def delivered(self, key: str) -> MessageRef | None:
         """The message an effect staged with ``ctx.effect(..., key=key)`` became, once the platform
@@ -273,11 +294,13 @@ class CogContext:
         return self.services.commands_for(self.community)
 
     async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
-                       key: str | None = None, grace: timedelta | None = None) -> int:
-        """Schedule a job of this cog (``kind`` as declared with ``@job``)."""
+                       key: str | None = None, grace: timedelta | None = None,
+                       session: AsyncSession | None = None) -> int:
+        """Schedule a job of this cog (``kind`` as declared with ``@job``); with ``session``, in that
+        transaction (it exists exactly when what it ends does)."""
         return await self.services.scheduler.schedule(
             f"{self.cog}.{kind}", due_at, payload, key=key and f"{self.community.name}:{key}",
-            community=self.community.name, grace=grace)
+            community=self.community.name, grace=grace, session=session)
 
     async def cancel(self, key: str) -> bool:
         """Cancel a pending job of this community by the key it was scheduled with."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.adapter import Adapter, EventSink
 from bot.capabilities import Capability
@@ -21,12 +21,16 @@ class Platforms:
     def __init__(self, adapters: Iterable[Adapter]) -> None:
         self.adapters: dict[str, Adapter] = {a.platform: a for a in adapters}
 
-    async def start(self, db: Database, sink: EventSink) -> None:
-        """Connect every adapter; those that keep state (Slack installations) get the database first."""
+    async def start(self, db: Database, sink: EventSink, idle: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Connect every adapter; those that keep state (Slack installations) get the database first, and
+        those that take one input at a time (the console) ``idle``: a wait until what it caused is done."""
         for adapter in self.adapters.values():
             attach = getattr(adapter, "attach_storage", None)
             if attach is not None:
                 await attach(db)
+            waits = getattr(adapter, "attach_idle", None)
+            if waits is not None and idle is not None:
+                waits(idle)
             await adapter.start(sink)
 
     async def stop(self) -> None:

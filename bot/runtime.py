@@ -79,7 +79,7 @@ class Runtime:
                                    concurrency=1 if isinstance(self.clock, ManualClock) else 8)
         self.book = CommunityBook.build(self.config, self.platforms)
         self.cogs.check(self.communities, self.cog_classes, self.platforms)
-        await self.platforms.start(self.db, self.handle)
+        await self.platforms.start(self.db, self.handle, self.idle)
         await resolve_names(self.communities.values(), self.platforms)
         await self.effects.outbox.start(self.db)  # before the cogs: their set-up may already send
         await self.cogs.build(self.config, self.communities, self.cog_classes, self)

@@ -20,7 +20,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import ColumnElement, false, func, or_, select, update
+from sqlalchemy import ColumnElement, event, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +82,7 @@ class Scheduler:
         self._lease, self._lease_checked = Lease(db), 0.0
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._arming: set[asyncio.Task[None]] = set()
         self.ran = 0
         # Several processes (bot.partitions): (communities pinned to this process, pinned to others).
         # The leader runs every job but those pinned elsewhere; a follower runs those pinned here,
@@ -110,37 +111,58 @@ class Scheduler:
 
     async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
                        key: str | None = None, community: str | None = None,
-                       grace: timedelta | None = None) -> int:
-        """Add a job (or move a still-pending job with the same key); returns its id."""
+                       grace: timedelta | None = None, session: AsyncSession | None = None) -> int:
+        """Add a job (or move a still-pending job with the same key); returns its id.
+
+        With ``session`` the job is written in that transaction (a tempban's end with the case that
+        bans): it exists exactly when what it ends does, and the timer is re-armed once that commits.
+        """
         key = key or f"{kind}:{uuid.uuid4().hex}"
         row = {"key": key, "kind": kind, "community": community, "payload": payload or {},
                "due_at": utc(due_at), "status": PENDING, "attempts": 0, "late": False,
                "grace_seconds": None if grace is None else int(grace.total_seconds()), "created_at": self.clock.now()}
-        async with self.db.session() as session, session.begin():
-            existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
-            if existing is None:
-                try:
-                    async with session.begin_nested():
-                        result = await session.execute(jobs.insert().values(**row))
-                    job_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
-                except IntegrityError:  # raced with another writer of the same key
-                    existing = (await session.execute(
-                        select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).one()
-            if existing is not None and existing.status == CANCELLED:
-                # a cancelled job never ran: its key is free again (/raid on, off, on in quick succession)
-                job_id = int(existing.id)
-                await session.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == CANCELLED).values(
-                    **{k: v for k, v in row.items() if k != "key"}, runner=None, started_at=None, finished_at=None,
-                    error=None))
-                existing = None
-            elif existing is not None:
-                job_id = int(existing.id)
-                if existing.status != PENDING:
-                    raise ValueError(f"job {key!r} already exists with status {existing.status}")
-                await session.execute(update(jobs).where(jobs.c.id == job_id).values(
-                    due_at=row["due_at"], payload=row["payload"], community=community,
-                    grace_seconds=row["grace_seconds"]))
+        if session is not None:
+            job_id = await self._write(session, key, row, community)
+            if not session.info.get("scheduler_arms"):  # once per transaction, however many jobs it books
+                session.info["scheduler_arms"] = True
+                event.listen(session.sync_session, "after_commit", self._arm_after_commit, once=True)
+            return job_id
+        async with self.db.session() as own, own.begin():
+            job_id = await self._write(own, key, row, community)
         await self._arm()
+        return job_id
+
+    def _arm_after_commit(self, sync_session: Any) -> None:
+        sync_session.info.pop("scheduler_arms", None)
+        task = asyncio.get_running_loop().create_task(self._arm())
+        self._arming.add(task)  # held until it ends: a task nobody references may vanish
+        task.add_done_callback(self._arming.discard)
+
+    async def _write(self, session: AsyncSession, key: str, row: dict[str, Any], community: str | None) -> int:
+        """Insert or move the job in ``session`` (not committed here)."""
+        existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
+        if existing is None:
+            try:
+                async with session.begin_nested():
+                    result = await session.execute(jobs.insert().values(**row))
+                job_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+            except IntegrityError:  # raced with another writer of the same key
+                existing = (await session.execute(
+                    select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).one()
+        if existing is not None and existing.status == CANCELLED:
+            # a cancelled job never ran: its key is free again (/raid on, off, on in quick succession)
+            job_id = int(existing.id)
+            await session.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == CANCELLED).values(
+                **{k: v for k, v in row.items() if k != "key"}, runner=None, started_at=None, finished_at=None,
+                error=None))
+            existing = None
+        elif existing is not None:
+            job_id = int(existing.id)
+            if existing.status != PENDING:
+                raise ValueError(f"job {key!r} already exists with status {existing.status}")
+            await session.execute(update(jobs).where(jobs.c.id == job_id).values(
+                due_at=row["due_at"], payload=row["payload"], community=community,
+                grace_seconds=row["grace_seconds"]))
         return job_id
 
     async def schedule_many(self, items: list[tuple[str, datetime, dict[str, Any], str]], *,

@@ -7,7 +7,7 @@ import itertools
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Any, TextIO
@@ -91,6 +91,7 @@ class ConsoleAdapter:
         self._ids = itertools.count(1)
         self._events = itertools.count(1)
         self._sink: EventSink | None = None
+        self._idle: Callable[[], Awaitable[None]] | None = None
         self._reader: asyncio.Task[None] | None = None
         self.done = asyncio.Event()
         self.table = self._table()
@@ -117,6 +118,11 @@ class ConsoleAdapter:
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
+
+    def attach_idle(self, idle: Callable[[], Awaitable[None]]) -> None:
+        """How to wait until what a line caused is done: its events handled and the effects that can go
+        now sent (chained ones too), so the next line's output never overtakes this one's."""
+        self._idle = idle
 
     def run_input(self) -> None:
         """Start reading the input stream (after the runtime is fully started)."""
@@ -372,9 +378,12 @@ class ConsoleAdapter:
                 "occurred_at": self.clock.now()}
 
     async def emit(self, event: Event) -> None:
-        """Hand an event to the runtime and wait until it is handled."""
+        """Hand an event to the runtime and wait until it is handled and its effects are out (where they
+        can go now: one typed line's output comes before the next's, whatever the timing)."""
         if self._sink is not None:
             await self._sink(event)
+        if self._idle is not None:
+            await self._idle()
 
     def next_id(self) -> int:
         """The next message number."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from bot.gate import CapabilityGate
 from bot.inflight import InFlight
 from bot.outbox.followup import outcome
 from bot.outbox.jobs import JobEffects
+from bot.outbox.report import STAFF
 from bot.outbox.sender import Outbox
 from bot.platforms import Platforms
 from bot.refs import ChannelRef, MessageRef
@@ -30,17 +31,21 @@ class Effects:
         adapters = platforms.adapters
         # one sender per platform; Slack's ~1 post/s per channel is paced there, Discord's buckets
         # by discord.py from its headers (see the README's "Outgoing effects")
-        self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of,
+        self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of, staff_of=self._staff_of,
                              intervals={p: float(getattr(a, "post_interval", 0.0)) for p, a in adapters.items()},
                              concurrency=1 if isinstance(clock, ManualClock) else 8)
+        self.outbox.landed = self._landed
+        self.hooks: dict[str, Callable[[str, MessageRef], Awaitable[None]]] = {}
         self.jobs = JobEffects()
         self.gate = CapabilityGate(platforms, deliver=self._deliver, preparer=preparer)
 
     async def stage(self, session: AsyncSession, action: Action, community: Community, *, key: str,
-                    deliver_by: datetime | None = None) -> ActionResult:
+                    deliver_by: datetime | None = None, after: str | None = None,
+                    if_not: str | None = None) -> ActionResult:
         """Queue an effect in ``session``'s transaction (through the whole gate: preferences, fallbacks, refusals);
-        it goes out on commit, and so does any mod-log note the gate adds about it."""
-        with self.jobs.named(session, key, deliver_by):
+        it goes out on commit, and so does any mod-log note the gate adds about it. With ``after`` it
+        waits for that entry and then does what ``if_not`` says (:mod:`bot.outbox.chain`)."""
+        with self.jobs.named(session, key, deliver_by, after=after, if_not=if_not):
             return await self.gate.perform(action, community)
 
     async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
@@ -48,9 +53,23 @@ class Effects:
         assert self.outbox.db is not None, "the outbox is not started"
         return await outcome(self.outbox.db, keys)
 
+    async def result(self, key: str) -> ActionResult | None:
+        """The platform's answer to a committed effect (:meth:`Outbox.result`)."""
+        return await self.outbox.result(key)
+
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an effect not sent yet (:meth:`Outbox.withdraw`)."""
         return await self.outbox.withdraw(key, why)
+
+    def on_delivered(self, prefix: str, hook: Callable[[str, MessageRef], Awaitable[None]]) -> None:
+        """Call ``hook(key, message)`` when an effect whose key starts with ``prefix`` made a message
+        (a later call for the same prefix replaces it: a reloaded cog's)."""
+        self.hooks[prefix] = hook
+
+    async def _landed(self, key: str, message: MessageRef) -> None:
+        for prefix, hook in list(self.hooks.items()):
+            if key.startswith(prefix):
+                await hook(key, message)
 
     async def settle(self, inflight: InFlight) -> None:
         """Wait until the events in flight are handled and the outbox has sent what it can now."""
@@ -70,7 +89,9 @@ class Effects:
         name = community.name if community is not None else None
         job = self.jobs.current()
         if job is not None:  # sent once after the job commits; a re-run stages the same keys again
-            await self.outbox.stage(job.session, action, community=name, key=job.next_key(), deliver_by=job.deliver_by)
+            first = job.named and job.count == 0  # what the gate adds (a note) follows nothing
+            await self.outbox.stage(job.session, action, community=name, key=job.next_key(), deliver_by=job.deliver_by,
+                                    after=job.after if first else None, if_not=job.if_not if first else None)
             return ActionResult(action, True, code=QUEUED)
         if not self.outbox.running:
             return ActionResult.failure(action, "Steward is not running", "no_platform")
@@ -79,3 +100,7 @@ class Effects:
     def _modlog_of(self, community: str | None, platform: str) -> ChannelRef | None:
         found = self.communities().get(community or "")
         return None if found is None else found.channel("modlog", platform)
+
+    def _staff_of(self, community: str | None, platform: str) -> ChannelRef | None:
+        found = self.communities().get(community or "")
+        return None if found is None else found.channel(STAFF, platform)

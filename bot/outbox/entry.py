@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,13 +32,15 @@ class Entry:
     seq: int = 0
     done: asyncio.Future[ActionResult] | None = field(default=None, repr=False)
     inserted: bool = True  # False when an entry with this key already existed
+    after: str | None = None  # the entry this one follows (bot.outbox.chain)
+    if_not: str | None = None
 
     @classmethod
     def from_row(cls, row: Any, seq: int) -> Entry:
         """The entry of a ``core_outbox`` row; raises CodecError or TypeError when its action is unreadable."""
         return cls(row.key, row.community, row.platform, row.lane, row.channel, decode(row.action),
                    utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
-                   recheck=row.status == SENDING, seq=seq)
+                   recheck=row.status == SENDING, seq=seq, after=row.after, if_not=row.if_not)
 
     def order(self) -> tuple[int, int]:
         """Where the entry stands in its channel's queue: by lane, then by age."""
@@ -47,3 +50,17 @@ class Entry:
 def forget_staged(sync_session: Any, _previous: Any) -> None:
     """A rolled-back transaction's entries are not sent (listened for on the session that staged them)."""
     sync_session.info.pop("outbox", None)
+
+
+class Ended(OrderedDict[str, tuple[str, str | None]]):
+    """How the entries a sender finished lately ended (status, error), the newest kept: what a follower
+    of one of them reads without asking the database."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def __setitem__(self, key: str, value: tuple[str, str | None]) -> None:
+        super().__setitem__(key, value)
+        if len(self) > self.keep:
+            self.popitem(last=False)

@@ -27,6 +27,8 @@ class JobTransaction:
     closed: bool = False
     named: bool = False  # the first effect is the one the caller named: it takes the key itself
     deliver_by: datetime | None = None
+    after: str | None = None  # the named effect follows this key (bot.outbox.chain), in this mode
+    if_not: str | None = None
 
     def next_key(self) -> str:
         """The idempotency key of the next effect (a fallback's mod-log note follows the one it is about)."""
@@ -47,9 +49,11 @@ class JobEffects:
             yield job
 
     @contextmanager
-    def named(self, session: AsyncSession, key: str, deliver_by: datetime | None = None) -> Iterator[JobTransaction]:
+    def named(self, session: AsyncSession, key: str, deliver_by: datetime | None = None, *,
+              after: str | None = None, if_not: str | None = None) -> Iterator[JobTransaction]:
         """Join ``session`` for one effect named ``key`` (and what the gate adds to it) until the block ends."""
-        with self._joined(JobTransaction(session, key, named=True, deliver_by=deliver_by)) as job:
+        with self._joined(JobTransaction(session, key, named=True, deliver_by=deliver_by, after=after,
+                                         if_not=if_not)) as job:
             yield job
 
     @contextmanager

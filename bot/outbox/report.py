@@ -1,4 +1,10 @@
-"""The mod-log summary of entries that were not delivered."""
+"""The mod-log summary of entries that were not delivered.
+
+Where the mod log can't take it — the community has none on that platform, or the summary itself
+fails for good there (the channel was deleted, Steward lost access) — the summary goes once to
+the community's ``staff`` channel on that platform, saying why it is there; only without one is
+it written to the log file alone.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 REPORT_PREFIX = "outbox-report:"
+STAFF_PREFIX = REPORT_PREFIX + "staff:"  # a report the mod log could not take, in the staff channel
+STAFF = "staff"  # the community's channel (a ``channels`` key) for what the mod log can't take
 
 MAX_LISTED = 15
 _WHAT = {SendDirect: "a DM to", BanMember: "the ban of", UnbanMember: "lifting the ban of",
@@ -74,11 +82,30 @@ def summary(channel: ChannelRef, rows: list[Any]) -> SendMessage:
 
 
 Stage = Callable[..., Awaitable[Any]]
+ChannelOf = Callable[[str | None, str], ChannelRef | None]
 
 
-async def report_undelivered(db: Database, community: str | None,
-                             modlog_of: Callable[[str | None, str], ChannelRef | None],
-                             stage: Stage, running: set[str]) -> None:
+def for_staff(report: SendMessage, channel: ChannelRef, why: str) -> SendMessage:
+    """A report for the mod log, headed with why it comes to the staff channel instead."""
+    heading = fmt("This report is for the mod log, which could not take it ({why}):\n", why=UserText(why))
+    return SendMessage(channel=channel, content=Content((*heading.segments, *report.content.segments)))
+
+
+async def to_staff(db: Database, key: str, community: str | None, report: Action, why: str,
+                   staff_of: ChannelOf | None, stage: Stage) -> None:
+    """A mod-log report that failed for good goes, once, to the staff channel (else only to the log file)."""
+    channel = staff_of(community, report.platform) if staff_of is not None else None
+    if key.startswith(STAFF_PREFIX) or channel is None or not isinstance(report, SendMessage) \
+            or channel == report.channel:
+        log.error("outbox: the mod log of %s could not take a report (%s) and there is no staff channel "
+                  "to take it: %s", community, why, getattr(getattr(report, "content", None), "plain", str)())
+        return
+    async with db.session() as session, session.begin():
+        await stage(session, for_staff(report, channel, why), community=community, key=STAFF_PREFIX + key)
+
+
+async def report_undelivered(db: Database, community: str | None, modlog_of: ChannelOf,
+                             stage: Stage, running: set[str], staff_of: ChannelOf | None = None) -> None:
     """Mark a community's unreported undelivered entries reported and stage their summary, in one transaction.
 
     The rows are claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): of several processes reporting at
@@ -97,6 +124,11 @@ async def report_undelivered(db: Database, community: str | None,
             by_platform.setdefault(row.platform, []).append(row)
         for platform, items in by_platform.items():
             channel = modlog_of(community, platform)
+            staff = staff_of(community, platform) if staff_of is not None else None
+            if channel is None and staff is not None and platform in running:
+                await stage(session, for_staff(summary(staff, items), staff, f"there is no mod log on {platform}"),
+                            community=community, key=f"{STAFF_PREFIX}{REPORT_PREFIX}{items[0].key}")
+                continue
             if channel is None or platform not in running:
                 log.error("outbox: not delivered in %s and no mod log to say so: %s", community,
                           "; ".join(f"{r.key} ({r.error})" for r in items))

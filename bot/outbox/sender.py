@@ -11,7 +11,6 @@ sending (:mod:`bot.outbox.rules`); what was not delivered is summarised in the m
 from __future__ import annotations
 
 import asyncio
-import bisect
 import functools
 import itertools
 import logging
@@ -30,12 +29,14 @@ from bot.actions import QUEUED, Action, ActionResult, SendDirect
 from bot.actions import UNSURE as UNSURE_CODE
 from bot.clock import Clock, ManualClock
 from bot.delivery import direct_to_channel
-from bot.outbox import rules
+from bot.outbox import chain, rules
 from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
 from bot.outbox.codec import CodecError, encode
-from bot.outbox.entry import Entry, forget_staged
+from bot.outbox.entry import Ended, Entry, forget_staged
+from bot.outbox.followup import answer_of, ended_as
 from bot.outbox.pacer import Pacer
-from bot.outbox.report import REPORT_PREFIX, report_undelivered
+from bot.outbox.queues import Queues
+from bot.outbox.report import REPORT_PREFIX, report_undelivered, to_staff
 from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
 from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
@@ -51,32 +52,31 @@ DM_REFUSED = frozenset({"dm_closed", "forbidden"})
 
 ModlogOf = Callable[[str | None, str], ChannelRef | None]
 Observer = Callable[[str, "Entry"], None]
+Landed = Callable[[str, MessageRef], Awaitable[None]]
 
 
 class Outbox:
     """Every outgoing effect, delivered once per idempotency key."""
 
     def __init__(self, clock: Clock, adapters: Mapping[str, Platform], *, modlog_of: ModlogOf,
-                 intervals: Mapping[str, float] | None = None, concurrency: int = 8) -> None:
+                 staff_of: ModlogOf | None = None, intervals: Mapping[str, float] | None = None,
+                 concurrency: int = 8) -> None:
         self.clock = clock
         self.adapters = adapters
-        self.modlog_of = modlog_of
+        self.modlog_of, self.staff_of = modlog_of, staff_of  # where reports go, and where the mod log can't
         self.concurrency = max(1, concurrency)
         self.db: Database | None = None
         self.observers: list[Observer] = []  # ("staged" | "sending" | "sent" | "finished", entry)
         self.pacers = {p: Pacer(clock, (intervals or {}).get(p, 0.0)) for p in adapters}
-        self._entries: dict[str, dict[str, Entry]] = {p: {} for p in adapters}
-        # each channel's entries in the order they go (lane, then age), so choosing what is ready
-        # looks at the front of each channel's queue instead of every entry
-        self._queues: dict[str, dict[str, list[Entry]]] = {p: {} for p in adapters}
-        self._inflight: dict[str, dict[str, asyncio.Task[None]]] = {p: {} for p in adapters}
+        self.queues = {p: Queues(clock, self.pacers[p]) for p in adapters}
         self._wake: dict[str, asyncio.Event] = {p: asyncio.Event() for p in adapters}
         self._workers: dict[str, asyncio.Task[None]] = {}
-        self._waiters: dict[str, asyncio.Future[ActionResult]] = {}
         self._unreported: set[str | None] = set()
         self._seq = itertools.count()
         self._running = False
         self.writes = GroupedWrites()  # the senders' own row updates, sharing commits
+        self.ended: Ended = Ended()  # how entries finished lately, for those that follow them
+        self.landed: Landed | None = None  # told of each message a delivered entry made (its key, the message)
         self.sent = 0
         self.owner: str | None = None
         self.live: Callable[[], Awaitable[set[str]]] | None = None
@@ -112,7 +112,7 @@ class Outbox:
             if row.platform not in self.adapters:
                 continue  # a platform not running now: its entries wait for it
             try:
-                self._add(Entry.from_row(row, next(self._seq)))
+                self.queues[row.platform].add(Entry.from_row(row, next(self._seq)))
             except (CodecError, TypeError) as exc:
                 await self._finish_row(row.key, FAILED, f"unreadable entry: {exc}")
         return rows
@@ -130,7 +130,7 @@ class Outbox:
         for worker in self._workers.values():
             await worker
         self._workers.clear()
-        for tasks in self._inflight.values():
+        for tasks in (q.inflight for q in self.queues.values()):
             if tasks:
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
 
@@ -145,11 +145,11 @@ class Outbox:
     async def settle(self) -> None:
         """Wait until nothing is in flight and nothing is ready to go now (tests, the console)."""
         while True:
-            busy = [t for tasks in self._inflight.values() for t in tasks.values()]
+            busy = [t for q in self.queues.values() for t in q.inflight.values()]
             if busy:
                 await asyncio.gather(*busy, return_exceptions=True)
                 continue
-            if not any(self._ready_now(p) for p in self.adapters) and not self._unreported:
+            if not any(q.ready_now() for q in self.queues.values()) and not self._unreported:
                 return
             self.wake()
             await asyncio.sleep(0)
@@ -158,8 +158,10 @@ class Outbox:
 
     async def stage(self, session: AsyncSession, action: Action, *, community: str | None,
                     key: str | None = None, deliver_by: datetime | None = None,
-                    done: asyncio.Future[ActionResult] | None = None) -> Entry:
-        """Write an entry in ``session``'s transaction; it goes out once that commits.
+                    done: asyncio.Future[ActionResult] | None = None, after: str | None = None,
+                    if_not: str | None = None) -> Entry:
+        """Write an entry in ``session``'s transaction; it goes out once that commits (once ``after``
+        has finished, when given: :mod:`bot.outbox.chain`).
 
         The same key twice is one entry: the second stage is ignored by the database.
         """
@@ -169,12 +171,13 @@ class Outbox:
         lane = rules.lane_of(action, modlog)
         entry = Entry(key or f"auto:{uuid.uuid4().hex}", community, action.platform, lane,
                       rules.channel_of(action), action, now, rules.expiry(lane, now, deliver_by),
-                      seq=next(self._seq), done=done)
+                      seq=next(self._seq), done=done, after=after, if_not=if_not)
         insert = pg_insert(outbox) if self.db.dialect == "postgresql" else sqlite_insert(outbox)
         result = await session.execute(insert.values(
             key=entry.key, community=community, platform=entry.platform, lane=lane, channel=entry.channel,
             action=encode(action), status=PENDING, attempts=0, not_before=now, expires_at=entry.expires_at,
-            created_at=now, reported=0, owner=self.owner).on_conflict_do_nothing(index_elements=["key"]))
+            created_at=now, reported=0, owner=self.owner, after=after, if_not=if_not,
+        ).on_conflict_do_nothing(index_elements=["key"]))
         entry.inserted = bool(result.rowcount)  # type: ignore[attr-defined]
         if entry.inserted:
             staged: list[Entry] = session.info.setdefault("outbox", [])
@@ -187,8 +190,8 @@ class Outbox:
 
     def _committed(self, sync_session: Any) -> None:
         for entry in sync_session.info.pop("outbox", []):
-            if entry.platform in self._entries:
-                self._add(entry)
+            if entry.platform in self.queues:
+                self.queues[entry.platform].add(entry)
                 self._wake[entry.platform].set()
 
     async def perform(self, action: Action, community: str | None, *, key: str | None = None) -> ActionResult:
@@ -206,70 +209,92 @@ class Outbox:
             return ActionResult(action, True, code=QUEUED)  # this key was delivered or is queued already
         if done.done():
             return done.result()
-        pacer = self.pacers[entry.platform]
-        behind = any(e is not entry for e in self._queues[entry.platform].get(entry.channel, ()))
-        if behind or not pacer.ready(entry.channel, rules.paced(action)):
-            return ActionResult(action, True, code=QUEUED)
-        return await done
+        return await done if self.queues[entry.platform].goes_now(entry) else ActionResult(action, True, code=QUEUED)
+
+    async def result(self, key: str) -> ActionResult | None:
+        """The platform's answer to a committed entry if it goes now (and what it follows does), else a
+        ``queued`` result: nobody waits out a storm. None for a key never staged."""
+        entry = next((q.entries[key] for q in self.queues.values() if key in q.entries), None)
+        if entry is None:
+            assert self.db is not None, "the outbox is not started"
+            return await answer_of(self.db, key)
+        if entry.done is None:
+            entry.done = asyncio.get_running_loop().create_future()
+        if entry.done.done():
+            return entry.done.result()
+        if not self.queues[entry.platform].goes_now(entry):
+            return ActionResult(entry.action, True, code=QUEUED)
+        followers = self._followers(key)  # known now: a follower forgets what it followed once it goes
+        answer = await entry.done
+        if answer.code != QUEUED:
+            await self._followed_now(followers)
+        return answer
+
+    def _followers(self, key: str) -> list[Entry]:
+        """The entries that follow ``key``, and those that follow them, in chain order."""
+        found: list[Entry] = []
+        keys = [key]
+        while keys:
+            after = keys.pop(0)
+            step = [e for q in self.queues.values() for e in q.entries.values() if e.after == after]
+            found += step
+            keys += [e.key for e in step]
+        return found
+
+    async def _followed_now(self, followers: list[Entry]) -> None:
+        """Wait for the followers of a delivered entry that go now, in turn (a sanction's DM and mod-log
+        post): what the caller says next (a moderator's answer) comes after them, not between them.
+        Those that can't go now (a storm on the mod log) are not waited for."""
+        for follower in followers:
+            queues = self.queues[follower.platform]
+            if follower.key not in queues.entries or not queues.goes_now(follower):
+                continue
+            if follower.done is None:
+                follower.done = asyncio.get_running_loop().create_future()
+            await follower.done
 
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an entry not yet going out (False when sent, sending or unknown); marked failed and
         reported: a decision (a relay of a deleted message), not a loss for the mod log."""
-        entry = next((e[key] for p, e in self._entries.items() if key in e and key not in self._inflight[p]), None)
+        entry = next((q.entries[key] for q in self.queues.values() if key in q.entries and key not in q.inflight), None)
         if entry is None:
             return False
-        self._remove(entry)
-        await self._write(key, status=FAILED, error=f"withdrawn: {why}", finished_at=self.clock.now(), reported=1)
+        await self._drop(entry, f"withdrawn: {why}", "withdrawn")
+        return True
+
+    async def _drop(self, entry: Entry, why: str, code: str) -> None:
+        """Take an entry out unsent, by decision (withdrawn, or a follower not needed): failed, not reported."""
+        self.queues[entry.platform].remove(entry)
+        await self._write(entry.key, status=FAILED, error=why, finished_at=self.clock.now(), reported=1)
+        self.ended[entry.key] = (FAILED, why)
         if entry.done is not None and not entry.done.done():
-            entry.done.set_result(ActionResult.failure(entry.action, f"withdrawn: {why}", "withdrawn"))
+            entry.done.set_result(ActionResult.failure(entry.action, why, code))
+        self._observe("finished", entry)
+
+    async def _followed(self, entry: Entry) -> bool:
+        """A follower's turn (:mod:`bot.outbox.chain`): whether it goes, perhaps noting what was not done."""
+        assert entry.after is not None and self.db is not None
+        status, error = (None, None) if entry.if_not == chain.GO else (  # a ``go`` follower needn't know
+            self.ended.get(entry.after) or await ended_as(self.db, entry.after))
+        action, why = chain.follow(entry.action, entry.if_not, status, error)
+        if action is None:
+            await self._drop(entry, why, "dropped")
+            return False
+        entry.action, entry.after = action, None
         return True
 
     # -- sending ----------------------------------------------------------------------------
     def waiting(self) -> Counter[tuple[str, str]]:
         """Entries this process holds to send, by (platform, lane): the operations metrics' queue depths."""
-        return Counter((e.platform, e.lane) for held in self._entries.values() for e in held.values())
-
-    def _add(self, entry: Entry) -> None:
-        entries = self._entries[entry.platform]
-        if entry.key in entries:
-            return
-        entries[entry.key] = entry
-        bisect.insort(self._queues[entry.platform].setdefault(entry.channel, []), entry, key=Entry.order)
-
-    def _remove(self, entry: Entry) -> None:
-        if self._entries[entry.platform].pop(entry.key, None) is None:
-            return
-        queue = self._queues[entry.platform].get(entry.channel, [])
-        if entry in queue:
-            queue.remove(entry)
-        if not queue:
-            self._queues[entry.platform].pop(entry.channel, None)
-
-    def _ready_now(self, platform: str) -> list[Entry]:
-        """The first entry (by lane, then age) of each idle channel whose time has come."""
-        now, pacer = self.clock.now(), self.pacers[platform]
-        busy = {x.channel for x in self._busy(platform)}
-        ready = []
-        for channel, queue in self._queues[platform].items():  # the pacer is asked once per channel
-            if channel in busy:
-                continue
-            first = next((e for e in queue if e.not_before <= now), None)
-            if first is not None and pacer.ready(channel, rules.paced(first.action)):
-                ready.append(first)
-        ready.sort(key=Entry.order)
-        return ready
-
-    def _busy(self, platform: str) -> list[Entry]:
-        entries = self._entries[platform]
-        return [entries[k] for k in self._inflight[platform] if k in entries]
+        return Counter((e.platform, e.lane) for queues in self.queues.values() for e in queues.entries.values())
 
     async def _run(self, platform: str) -> None:
-        wake = self._wake[platform]
+        wake, queues = self._wake[platform], self.queues[platform]
         while self._running:
             wake.clear()
-            inflight = self._inflight[platform]
-            channels = {e.channel for e in self._busy(platform)}
-            for entry in self._ready_now(platform):
+            inflight = queues.inflight
+            channels = {e.channel for e in queues.busy()}
+            for entry in queues.ready_now():
                 if len(inflight) >= self.concurrency:
                     break
                 if entry.channel in channels:
@@ -283,22 +308,13 @@ class Outbox:
                 inflight[REPORT_PREFIX] = report
                 report.add_done_callback(functools.partial(self._landed, platform, REPORT_PREFIX))
             try:
-                await asyncio.wait_for(wake.wait(), timeout=self._next_wait(platform))
+                await asyncio.wait_for(wake.wait(), timeout=queues.next_wait())
             except TimeoutError:
                 pass
 
     def _landed(self, platform: str, key: str, _task: asyncio.Task[None]) -> None:
-        self._inflight[platform].pop(key, None)
+        self.queues[platform].inflight.pop(key, None)
         self._wake[platform].set()
-
-    def _next_wait(self, platform: str) -> float:
-        pacer, now = self.pacers[platform], self.clock.now()
-        queues = self._queues[platform]
-        if not queues:
-            return 5.0
-        first = min(max(q[0].not_before if q[0].not_before <= now else min(e.not_before for e in q),
-                        pacer.ready_at(channel)) for channel, q in queues.items())
-        return min(max((first - now).total_seconds(), 0.001), 5.0)
 
     async def _attempt(self, entry: Entry) -> None:
         adapter = self.adapters[entry.platform]
@@ -307,6 +323,8 @@ class Outbox:
         if entry.expires_at is not None and now > entry.expires_at:
             await self._finish(entry, EXPIRED, f"not delivered by {entry.expires_at:%Y-%m-%d %H:%M} UTC; "
                                                "no longer worth sending")
+            return
+        if entry.after is not None and not await self._followed(entry):
             return
         if entry.recheck:
             found = await recheck(adapter, entry.action)
@@ -350,13 +368,13 @@ class Outbox:
         """A DM the member doesn't accept becomes, under the same key, a post in the channel it names,
         mentioning (and pinging) only them; it goes as soon as that channel allows."""
         post = direct_to_channel(dm, channel, dm.user.id)
-        self._remove(entry)
+        self.queues[entry.platform].remove(entry)
         entry.action, entry.channel = post, rules.channel_of(post)
         entry.lane = rules.lane_of(post, self.modlog_of(entry.community, entry.platform))
         entry.not_before, entry.attempts = self.clock.now(), 0
         await self._write(entry.key, action=encode(post), channel=entry.channel, lane=entry.lane, status=PENDING,
                           attempts=0, not_before=entry.not_before, error=f"DM refused ({why}); posted in the channel")
-        self._add(entry)
+        self.queues[entry.platform].add(entry)
         log.info("outbox: %s: DM refused (%s); posting in the channel instead", entry.key, why)
 
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
@@ -370,11 +388,20 @@ class Outbox:
                       result: ActionResult | None = None) -> None:
         message = result.message if result is not None else None
         await self._finish_row(entry.key, status, error, message)
-        self._remove(entry)
+        self.queues[entry.platform].remove(entry)
+        self.ended[entry.key] = (status, error)
+        if message is not None and self.landed is not None:
+            try:  # where a case's mod-log post landed, say (a crash here: readers find it in the row)
+                await self.landed(entry.key, message)
+            except Exception:
+                log.exception("outbox: recording where %s landed failed", entry.key)
         if status != DONE:
             log.warning("outbox: %s %s: %s", entry.key, status, error)
             if not entry.key.startswith(REPORT_PREFIX):
                 self._unreported.add(entry.community)
+            elif self.db is not None:  # the mod log refused the report itself: the staff channel hears it
+                await to_staff(self.db, entry.key, entry.community, entry.action, error or status, self.staff_of,
+                               self.stage)
         if entry.done is not None and not entry.done.done():
             entry.done.set_result(result or ActionResult.failure(entry.action, error or status, status))
         self._observe("finished", entry)
@@ -393,7 +420,8 @@ class Outbox:
         assert self.db is not None
         communities, self._unreported = self._unreported, set()
         for community in communities:
-            await report_undelivered(self.db, community, self.modlog_of, self.stage, set(self.adapters))
+            await report_undelivered(self.db, community, self.modlog_of, self.stage, set(self.adapters),
+                                     self.staff_of)
 
     def _observe(self, step: str, entry: Entry) -> None:
         for observer in self.observers:

@@ -30,6 +30,10 @@ outbox = Table(
     Column("error", Text),
     Column("reported", Integer, nullable=False, default=0),  # 1 once a failure was told to the mod log
     Column("owner", String(64)),  # the process delivering it (several on one PostgreSQL; bot.cluster)
+    # the key of an entry this one waits for, and what it does when that one was not delivered
+    # (bot.outbox.chain: GO anyway, DROP, NOTE it in the post, or only then: ELSE)
+    Column("after", String(200)),
+    Column("if_not", String(8)),
 )
 
 # pending -> sending (handed to the adapter) -> done | failed | expired | unsure (may have reached a

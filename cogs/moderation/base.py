@@ -24,6 +24,7 @@ from bot.actions import (
     DeleteMessage,
     Reply,
     SendDirect,
+    SendMessage,
 )
 from bot.capabilities import Capability
 from bot.cog import Cog
@@ -37,8 +38,9 @@ from cogs.moderation import repository as repo
 from cogs.moderation.actions import ActionSpec
 from cogs.moderation.activity import Tracker
 from cogs.moderation.batching import Batcher
-from cogs.moderation.casefile import CaseFile
+from cogs.moderation.casefile import CaseEffect, CaseFile, Effects, effect_key
 from cogs.moderation.display import EXCERPT, Target, excerpt, target_of
+from cogs.moderation.effects import plan
 from cogs.moderation.enforce import Enforcer
 from cogs.moderation.mirror import Mirror
 from cogs.moderation.models import ACTIVE, REVOKED
@@ -150,22 +152,23 @@ class ModerationBase(Cog):
                         rule: str | None = None, evidence: str | None = None, points: int = 0,
                         duration: timedelta | None = None, incident_at: datetime | None = None,
                         message: MessageRef | None = None, note: str | None = None,
-                        state: str = ACTIVE) -> Case:
-        """Record a case (numbered per community)."""
+                        state: str = ACTIVE, effects: Effects | None = None) -> Case:
+        """Record a case (numbered per community), with the effects ``effects`` gives staged with it."""
         case, _total = await self.record_case(target, kind, reason=reason, actor=actor, rule=rule,
                                               evidence=evidence, points=points, duration=duration,
-                                              incident_at=incident_at, message=message, note=note, state=state)
+                                              incident_at=incident_at, message=message, note=note, state=state,
+                                              effects=effects)
         return case
 
     async def record_case(self, target: Target, kind: str, *, reason: str, actor: Target | None = None,
                           rule: str | None = None, evidence: str | None = None, points: int = 0,
                           duration: timedelta | None = None, incident_at: datetime | None = None,
                           message: MessageRef | None = None, note: str | None = None,
-                          state: str = ACTIVE) -> tuple[Case, int]:
+                          state: str = ACTIVE, effects: Effects | None = None) -> tuple[Case, int]:
         """Record a case; with it, the member's active points once it is committed."""
         return await self.cases.record(target, kind, reason=reason, actor=actor, rule=rule, evidence=evidence,
                                        points=points, duration=duration, incident_at=incident_at, message=message,
-                                       note=note, state=state)
+                                       note=note, state=state, effects=effects)
 
     async def get_case(self, number: int) -> Case | None:
         """A case by number."""
@@ -216,17 +219,6 @@ class ModerationBase(Cog):
         if case.note:
             segments += ["\nNote: ", UserText(case.note)]  # often a platform's error text
         return Content(tuple(segments))
-
-    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = (),
-                        wave: ChannelRef | None = None) -> None:
-        """Post the case's one mod-log entry and remember where it is (in a wave: hold it for the summary)."""
-        if wave is not None and self.wave.waving(wave.id, self.ctx.now()):
-            await self.hold_for_summary(case, wave.id, wave.platform)
-            return
-        results = await self.ctx.modlog(content.with_buttons(*buttons) if buttons else content)
-        posted = next((r.message for r in results if r.ok and r.message is not None), None)
-        if posted is not None:
-            await self.update_case(case, modlog_channel=posted.channel_id, modlog_message=posted.id)
 
     async def hold_for_summary(self, case: Case, key: str, platform: str) -> None:
         """Keep a case for the next summary of ``key`` (a channel in a wave, or ``raid``)."""
@@ -287,15 +279,15 @@ class ModerationBase(Cog):
         """Whether members get DMs from moderation here (the config allows it and the platform can)."""
         return self.conf.dm.enabled and self.ctx.can(platform, Capability.DIRECT)
 
-    async def notify(self, case: Case, what: str, extra: Content | None = None,
-                     wave: ChannelRef | None = None) -> None:
-        """DM the member: what happened, why, anything they must do (``extra``), and how to appeal."""
+    def dm_for(self, case: Case, what: str, extra: Content | None = None,
+               wave: ChannelRef | None = None) -> SendDirect | None:
+        """The member's DM about a case, or None (no DMs here, or they had one in this wave already)."""
         user = UserRef(case.platform, case.user_id)
         if not self.can_dm(user.platform):
-            return
+            return None
         if wave is not None and self.wave.waving(wave.id, self.ctx.now()) and \
                 not self.wave.dm_allowed(user.platform, user.id, self.ctx.now(), self.conf.wave.dm_every):
-            return  # one DM per member during a wave: the case file and the summary hold the rest
+            return None  # one DM per member during a wave: the case file and the summary hold the rest
         body = fmt("{what} in {community} (case #{number}). Reason: {reason}\n",
                    what=what, community=self.ctx.community.name, number=case.number,
                    reason=UserText(case.reason))
@@ -306,35 +298,51 @@ class ModerationBase(Cog):
             names = [n for spec in self.ctx.commands() for n in (spec.name, *spec.aliases)]
             body = Content((*body.segments, *with_commands(self.conf.dm.appeal_hint, names)))
             buttons = (Button("Appeal", self.action_id("appeal"), str(case.id), "primary"),)
-        result = await self.ctx.perform(SendDirect(user=user, content=body.with_buttons(*buttons),
-                                                   scope=self.scope_of(user)))
-        if not result[0].ok:
-            self.ctx.log.info("DM to %s failed: %s", user.id, result[0].error)
+        return SendDirect(user=user, content=body.with_buttons(*buttons), scope=self.scope_of(user))
 
-    async def carry_out(self, case: Case, acts: list[Action], *, tell: str | None,
-                        extra: Content | None = None, wave: ChannelRef | None = None) -> Case:
-        """Perform a case's platform actions and tell the member in the order that reaches them.
-
-        Before a kick or ban the DM goes first (afterwards Discord has no way to reach them);
-        after anything else it follows the action, so nobody hears of a punishment that did not
-        happen. A refusal the platform gives past Steward's own checks is written into the case
-        (and a member told in advance gets a correction).
-        """
+    def case_effects(self, case: Case, acts: list[Action], *, tell: str | None, extra: Content | None = None,
+                     wave: ChannelRef | None = None, post: Content | None = None,
+                     ask: Content | None = None, held: list[ChannelRef] | None = None) -> list[CaseEffect]:
+        """What a case does on the platforms, to be staged with it (CaseFile.record's ``effects``): the
+        sanction, the member's DM (before a kick or ban, else after the sanction and only if it
+        happened), a correction if a ban they were told of is refused, and the mod-log ``post``
+        (none when ``wave``, the channel the case came from, is in a wave now: that channel goes into
+        ``held`` and, once the case is committed, the case into the wave's summary)."""
+        dm = self.dm_for(case, tell, extra, wave) if tell is not None else None
+        user = UserRef(case.platform, case.user_id)
         dm_first = case.kind in ("kick", "ban")
-        if tell is not None and dm_first:
-            await self.notify(case, tell, extra, wave)
-        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
-        if refused:
-            note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
-            await self.update_case(case, note=note)
-            case = await self.case_by_id(case.id) or case
-            if tell is not None and dm_first and self.can_dm(case.platform):
-                user = UserRef(case.platform, case.user_id)
-                await self.ctx.perform(SendDirect(user=user, scope=self.scope_of(user), content=fmt(
-                    "Correction: the {kind} in case #{n} could not be carried out.", kind=case.kind, n=case.number)))
-        elif tell is not None and not dm_first:
-            await self.notify(case, tell, extra, wave)
-        return case
+        correction = SendDirect(user=user, scope=self.scope_of(user), content=fmt(
+            "Correction: the {kind} in case #{n} could not be carried out.", kind=case.kind, n=case.number))
+        asked = SendDirect(user=user, scope=self.scope_of(user), content=ask) \
+            if ask is not None and self.can_dm(user.platform) else None
+        waving = self.in_wave(wave)
+        if waving is not None and held is not None:
+            held.append(waving)
+        return plan(acts, dm=dm, dm_first=dm_first, correction=correction, ask=asked,
+                    posts=self.modlog_posts(post) if post is not None and waving is None else ())
+
+    def in_wave(self, channel: ChannelRef | None) -> ChannelRef | None:
+        """The channel if it is in a wave now (its cases' posts wait for the summary), else None."""
+        return channel if channel is not None and self.wave.waving(channel.id, self.ctx.now()) else None
+
+    def modlog_posts(self, content: Content) -> list[SendMessage]:
+        """One mod-log post per platform the community has a mod log on."""
+        posts = [SendMessage(channel=channel, content=content) for p in self.ctx.platforms()
+                 if (channel := self.ctx.community.channel("modlog", p)) is not None]
+        if not posts:
+            self.ctx.log.warning("no mod-log channel; dropped: %s", content.plain())
+        return posts
+
+    async def refused(self, case: Case, acts: list[Action]) -> Case:
+        """Once a case and its effects are committed: a sanction the platform refused at once is written
+        into the case (its mod-log post says so by itself; one refused later the outbox reports)."""
+        results = [await self.ctx.effect_result(effect_key(case.id, f"act{i}")) for i in range(len(acts))]
+        refused = "; ".join(r.error for r in results if r is not None and not r.ok)
+        if not refused:
+            return case
+        note = f"{case.note}; not done: {refused}" if case.note else f"not done: {refused}"
+        await self.update_case(case, note=note)
+        return await self.case_by_id(case.id) or case
 
     # -- the parts, by the names the handlers call -----------------------------------------
 
@@ -356,10 +364,6 @@ class ModerationBase(Cog):
     async def mirror_ban(self, case: Case, *, manual: bool = False) -> list[Case]:
         """Ban the person's other linked accounts when the config mirrors this ban (see mirror.py)."""
         return await self.mirror.ban(case, manual=manual)
-
-    async def schedule_expiry(self, case: Case) -> None:
-        """Temporary timeouts and bans end through a job that survives restarts."""
-        await self.sanctions.schedule_expiry(case)
 
     async def lift(self, case: Case, *, by: str, state: str = REVOKED) -> list[Action]:
         """End a case early (undo, pardon, appeal): state change, job cancel, platform undo."""

@@ -8,7 +8,7 @@ from bot.commands import Param, ParamType
 from bot.content import Content, Mention, Segment, fmt, text
 from bot.events import CommandInvoked
 from bot.permissions import Level
-from bot.refs import MessageRef, UserRef
+from bot.refs import UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.base import ModerationBase
 from cogs.moderation.models import ACTIVE
@@ -74,8 +74,8 @@ class CaseCommands(ModerationBase):
         updated = await self.get_case(number)
         assert updated is not None
         out: list[Action] = []
-        if updated.modlog_channel and updated.modlog_message:
-            ref = MessageRef(event.platform, updated.modlog_channel, updated.modlog_message)
+        ref = await self.cases.modlog_post(updated, updated.platform)
+        if ref is not None:
             out.append(EditMessage(message=ref, content=self.case_content(updated, excerpt_text=updated.evidence)))
         out.append(self.reply(event, fmt("Case #{n}: reason updated.", n=number)))
         return out
@@ -85,8 +85,8 @@ class CaseCommands(ModerationBase):
     async def note(self, event: CommandInvoked, member: UserRef, text: str) -> Action:
         """/note @member text: a case of kind note."""
         actor, target = await self.target(event.user), await self.target(member)
-        case = await self.open_case(target, "note", reason=text, actor=actor)
-        await self.post_case(case, self.case_content(case))
+        case = await self.open_case(target, "note", reason=text, actor=actor, effects=lambda c: self.case_effects(
+            c, [], tell=None, post=self.case_content(c)))
         return self.reply(event, fmt("Case #{n}: note on {who} saved.", n=case.number, who=target.name))
 
     @command("pardon", "Revoke a case (points stop counting; a running timeout or ban ends).",

@@ -48,16 +48,16 @@ class MemberCommands(ModerationBase):
         if kind in ("timeout", "ban"):
             await self.supersede_active(member, kind, actor.name)  # a new timeout/ban replaces the running one
         acts, note = await self.punish(target, spec, f"{actor.name}: {why}")
-        case = await self.open_case(target, kind, reason=why, actor=actor, points=spec.points,
-                                    duration=spec.duration, note=note)
-        # Performed here, not returned: the platform may still refuse (a 403 past Steward's own
-        # checks), and then the case, the mod log and the moderator must say so, not "done".
         span = f" for {format_duration(spec.duration)}" if spec.duration else ""
-        case = await self.carry_out(case, acts, tell=WHAT[kind] + span)
+        # Staged with the case, not returned: the platform may still refuse (a 403 past Steward's own
+        # checks), and then the case, the mod log and the moderator must say so, not "done".
+        case = await self.open_case(target, kind, reason=why, actor=actor, points=spec.points,
+                                    duration=spec.duration, note=note,
+                                    effects=lambda c: self.case_effects(c, acts, tell=WHAT[kind] + span,
+                                                                        post=self.case_content(c)))
+        case = await self.refused(case, acts)
         note = case.note
-        await self.schedule_expiry(case)
         await self.mirror_ban(case, manual=True)
-        await self.post_case(case, self.case_content(case))
         out: list[Action] = []
         if spec.points:
             out.extend(await self.escalate(target, spec.points, None))
@@ -118,12 +118,13 @@ class MemberCommands(ModerationBase):
         actor, target = await self.target(event.user), await self.target(member)
         lifted = await self.supersede_active(member, kind, actor.name)
         note = ("supersedes " + ", ".join(f"#{c.number}" for c in lifted)) if lifted else None
-        case = await self.open_case(target, undo, reason=reason or "lifted by a moderator", actor=actor, note=note)
-        await self.post_case(case, self.case_content(case))
         scope = self.scope_of(member)
         action: Action = (RemoveTimeout(scope=scope, user=member, reason=reason or "")
                           if kind == "timeout" else UnbanMember(scope=scope, user=member, reason=reason or ""))
-        return [action, self.reply(event, fmt("Case #{n}: {undo} {who}.", n=case.number, undo=undo, who=target.name))]
+        case = await self.open_case(target, undo, reason=reason or "lifted by a moderator", actor=actor, note=note,
+                                    effects=lambda c: self.case_effects(c, [action], tell=None,
+                                                                        post=self.case_content(c)))
+        return [self.reply(event, fmt("Case #{n}: {undo} {who}.", n=case.number, undo=undo, who=target.name))]
 
     async def _nothing_to_lift(self, member: UserRef, kind: str) -> str | None:
         """Why there is no timeout or ban to lift, or None when there is one (or may be one)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.actions import Action, ActionResult, SendDirect, SetSlowmode
+from bot.actions import Action, ActionResult, SetSlowmode
 from bot.capabilities import Capability
 from bot.components import Button
 from bot.content import Content, Mention, UserText, fmt
@@ -22,7 +22,7 @@ from bot.refs import ChannelRef, MessageRef, UserRef
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import SEVERITY, ActionSpec
 from cogs.moderation.activity import Tracker
-from cogs.moderation.casefile import CaseFile
+from cogs.moderation.casefile import CaseEffect, CaseFile
 from cogs.moderation.display import Target, excerpt
 from cogs.moderation.repository import Case
 from cogs.moderation.rules import Hit
@@ -49,10 +49,11 @@ class Desk(Protocol):
                      excerpt_text: str | None = None) -> Content: ...
     async def delete_now(self, message: MessageRef, reason: str, *, wave: bool) -> ActionResult: ...
     async def mirror_ban(self, case: Case, *, manual: bool = False) -> list[Case]: ...
-    async def post_case(self, case: Case, content: Content, buttons: tuple[Button, ...] = (),
-                        wave: ChannelRef | None = None) -> None: ...
-    async def carry_out(self, case: Case, acts: list[Action], *, tell: str | None,
-                        extra: Content | None = None, wave: ChannelRef | None = None) -> Case: ...
+    def case_effects(self, case: Case, acts: list[Action], *, tell: str | None, extra: Content | None = None,
+                     wave: ChannelRef | None = None, ask: Content | None = None, post: Content | None = None,
+                     held: list[ChannelRef] | None = None) -> list[CaseEffect]: ...
+    async def refused(self, case: Case, acts: list[Action]) -> Case: ...
+    async def hold_for_summary(self, case: Case, key: str, platform: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,20 +174,23 @@ class Enforcer:
         waving = where is not None and self.desk.wave.record(where.id, self.ctx.now(), cases=self.conf.wave.cases,
                                                              within=self.conf.wave.within)
         ask = await self._remove(message, what.names, notes, waving=waving) if "delete" in what.kinds else None
-        case, total = await self.cases.record(target, what.kind, reason=what.reason, rule=what.names[:60],
-                                              evidence=excerpt(source_text), points=what.points,
-                                              duration=what.duration, incident_at=incident_at, message=message,
-                                              note="; ".join(notes) or None)
         tell = what.tell()
-        case = await self.desk.carry_out(case, member_actions, tell=tell, extra=ask, wave=where)
-        if tell is None and ask is not None and self.desk.can_dm(target.user.platform):
-            await self.ctx.perform(SendDirect(user=target.user, scope=self._scope(target.user), content=ask))
-        await self.sanctions.schedule_expiry(case)
-        await self.desk.mirror_ban(case)
         headline = "⚠ Alert: " if "alert" in what.kinds else ""
-        await self.desk.post_case(case, self.desk.case_content(case, headline=headline, detail=what.detail,
-                                                               excerpt_text=source_text),
-                                  self.desk.review_buttons(case), wave=where)
+        held: list[ChannelRef] = []  # the channel, if its wave's summary lists the case instead of a post
+        desk = self.desk
+        # the sanction, the DM and the mod-log post are staged with the case, in its transaction
+        case, total = await self.cases.record(
+            target, what.kind, reason=what.reason, rule=what.names[:60], evidence=excerpt(source_text),
+            points=what.points, duration=what.duration, incident_at=incident_at, message=message,
+            note="; ".join(notes) or None,
+            effects=lambda c: desk.case_effects(
+                c, member_actions, tell=tell, extra=ask, wave=where, ask=ask if tell is None else None,
+                post=desk.case_content(c, headline=headline, detail=what.detail, excerpt_text=source_text)
+                .with_buttons(*desk.review_buttons(c)), held=held))
+        case = await desk.refused(case, member_actions)
+        await desk.mirror_ban(case)
+        for wave in held:
+            await desk.hold_for_summary(case, wave.id, wave.platform)
         if what.points:
             returned += await self.escalate(target, what.points, incident_at, total=total, where=where)
         return returned
@@ -225,18 +229,17 @@ class Enforcer:
         notes: list[str] = []
         acts = self._slow(channel, slowest(specs), names, notes)
         where = Target(UserRef(channel.platform, channel.id), "#" + self.ctx.channel_mention(channel).name)
-        case, _points = await self.cases.record(where, "slowmode" if acts else "alert",
-                                                reason="; ".join(dict.fromkeys(r.why() for r in rules)),
-                                                rule=names[:60], incident_at=incident_at,
-                                                note="; ".join(notes) or None, message=message)
-        refused = "; ".join(r.error for r in await self.ctx.perform(*acts) if not r.ok)
-        if refused:
-            await self.cases.change(case, note=f"not done: {refused}")
-            case = await self.cases.by_id(case.id) or case
         headline = "⚠ Alert: " if any(s.kind == "alert" for s in specs) else ""
-        undo = (Button("Undo", self.desk.action_id("undo"), str(case.id), "secondary"),) if acts and not refused \
-            else ()
-        await self.desk.post_case(case, self.desk.case_content(case, headline=headline, detail=hits[0].detail), undo)
+        desk = self.desk
+
+        def undo(c: Case) -> tuple[Button, ...]:
+            return (Button("Undo", desk.action_id("undo"), str(c.id), "secondary"),) if acts else ()
+        case, _points = await self.cases.record(
+            where, "slowmode" if acts else "alert", reason="; ".join(dict.fromkeys(r.why() for r in rules)),
+            rule=names[:60], incident_at=incident_at, note="; ".join(notes) or None, message=message,
+            effects=lambda c: desk.case_effects(c, acts, tell=None, post=desk.case_content(
+                c, headline=headline, detail=hits[0].detail).with_buttons(*undo(c))))
+        await desk.refused(case, acts)
         self.desk.tracker.channel_times.pop(channel.id, None)  # one flood is one case
         return []
 
@@ -258,16 +261,19 @@ class Enforcer:
         reason = f"reached {total} warning points (threshold {points}: {spec.describe()})"
         acts, note = await self.sanctions.punish(target, spec, reason)
         kind = spec.kind if spec.kind in ("timeout", "kick", "ban") else "alert"
-        case, _points = await self.cases.record(target, kind, reason=reason, rule="escalation",
-                                                duration=spec.duration if kind in TIMED else None,
-                                                incident_at=incident_at, note=note)
         what = WHAT[kind] + (f" for {format_duration(spec.duration)}" if spec.duration else "") \
             if kind in repo.PUNISHMENTS else None
-        case = await self.desk.carry_out(case, acts, tell=what, wave=where)
-        await self.sanctions.schedule_expiry(case)
-        await self.desk.mirror_ban(case)
-        await self.desk.post_case(case, self.desk.case_content(
-            case, headline="⚠ Escalation: " if kind == "alert" else ""), self.desk.review_buttons(case), wave=where)
+        held: list[ChannelRef] = []
+        desk = self.desk
+        case, _points = await self.cases.record(
+            target, kind, reason=reason, rule="escalation", duration=spec.duration if kind in TIMED else None,
+            incident_at=incident_at, note=note,
+            effects=lambda c: desk.case_effects(c, acts, tell=what, wave=where, held=held, post=desk.case_content(
+                c, headline="⚠ Escalation: " if kind == "alert" else "").with_buttons(*desk.review_buttons(c))))
+        case = await desk.refused(case, acts)
+        await desk.mirror_ban(case)
+        for wave in held:
+            await desk.hold_for_summary(case, wave.id, wave.platform)
         return []
 
 

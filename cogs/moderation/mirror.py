@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.actions import Action
 from bot.content import Content, fmt
 from bot.refs import UserRef
 from cogs.moderation.actions import ActionSpec
+from cogs.moderation.casefile import Effects
 from cogs.moderation.display import Target
 from cogs.moderation.models import ACTIVE
 from cogs.moderation.repository import Case
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 class Mirror:
     """Carries a ban over to the member's linked accounts when the config says so; works through
-    the cog's casework (target, punish, open_case, carry_out, post_case), one case per account."""
+    the cog's casework (target, punish, open_case with its effects, refused), one case per account."""
 
     def __init__(self, desk: ModerationBase) -> None:
         self.desk = desk
@@ -38,6 +40,11 @@ class Mirror:
         if manual:
             return mirror.moderator_bans
         return bool(case.rule) and any(name.strip() in mirror.rules for name in (case.rule or "").split(","))
+
+    def _effects(self, acts: list[Action]) -> Effects:
+        """A mirrored case's effects: the ban and its mod-log post, no DM (the case mirrored told them)."""
+        desk = self.desk
+        return lambda c: desk.case_effects(c, acts, tell=None, post=desk.case_content(c))
 
     async def ban(self, case: Case, *, manual: bool = False) -> list[Case]:
         """Ban the person's other accounts, each as its own case; returns the cases opened."""
@@ -61,11 +68,11 @@ class Mirror:
                                             actor=Target(UserRef(case.platform, case.actor_id),
                                                          case.actor_name or case.actor_id)
                                             if case.actor_id else None,
-                                            duration=spec.duration, note=note)
-            # the person was told once, by the case mirrored; this one acts and is logged
-            mirrored = await desk.carry_out(mirrored, acts, tell=None)
-            await desk.schedule_expiry(mirrored)
-            await desk.post_case(mirrored, desk.case_content(mirrored))
+                                            duration=spec.duration, note=note,
+                                            # the person was told once, by the case mirrored; this one acts
+                                            # and is logged, staged with the case like every case's effects
+                                            effects=self._effects(acts))
+            mirrored = await desk.refused(mirrored, acts)
             opened.append(mirrored)
         return opened
 

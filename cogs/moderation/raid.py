@@ -24,6 +24,7 @@ from bot.scheduler import JobRun
 from cogs.moderation import raid_store
 from cogs.moderation.casefile import CaseFile
 from cogs.moderation.display import target_of
+from cogs.moderation.effects import plan as case_plan
 from cogs.moderation.sanctions import TIMED, Sanctions
 from cogs.moderation.wave import RAID, WaveEntry, summary_lines
 
@@ -73,14 +74,15 @@ class RaidGuard:
         reason = "joined during a raid"
         acts, note = await self.sanctions.punish(target, spec, reason)
         # every raider is a case (an alert where the raid action only alerts), listed in the raid's
-        # one summary rather than a post per joiner
+        # one summary rather than a post per joiner; its sanction is staged with it (and a timed
+        # one's end booked with it), so a crash leaves both or neither, sent once
         case, _points = await self.cases.record(target, spec.kind, reason=reason, rule=RAID,
                                                 duration=spec.duration if spec.kind in TIMED else None,
-                                                incident_at=event.occurred_at, note=note)
-        await self.sanctions.schedule_expiry(case)
+                                                incident_at=event.occurred_at, note=note,
+                                                effects=lambda _c: case_plan(acts))
         self.raiders.append(WaveEntry(case.id, case.number, RAID, target.name, target.user.id))
         await self._summary_later()
-        return acts
+        return []
 
     async def summarise(self) -> None:
         """Post the raid's summary, or bring the one posted up to date (nothing when nothing is new).

@@ -231,3 +231,11 @@ async def merge_persons(session: AsyncSession, source: int, into: int) -> int:
 def expiry_for_warn(now: datetime, expire_after: timedelta) -> datetime:
     """When a warning's points stop counting."""
     return now + expire_after
+
+
+async def set_modlog(session: AsyncSession, case_id: int, platform: str, channel_id: str, message_id: str) -> bool:
+    """Remember where a case's mod-log post is: its post on the case's own platform, the first one recorded."""
+    result = await session.execute(update(CaseRow).where(CaseRow.id == case_id, CaseRow.platform == platform,
+                                                         CaseRow.modlog_message.is_(None))
+                                   .values(modlog_channel=channel_id, modlog_message=message_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from bot.scheduler import JobRun
 from cogs.moderation import repository as repo
 from cogs.moderation.actions import ActionSpec
 from cogs.moderation.base import ModerationBase
+from cogs.moderation.casefile import Effects
 from cogs.moderation.models import ACTIVE
 from cogs.moderation.wave import RAID
 
@@ -65,12 +66,17 @@ class Review(ModerationBase):
             return [self.reply(event, fmt("Can't: {why}", why=why))]
         actor, target = await self.target(event.user), await self.target(user, case.user_name)
         acts, note = await self.punish(target, ActionSpec("ban"), f"{actor.name}: from case #{case.number}")
+        # the ban, its DM (first: afterwards the member can't be reached) and its mod-log post are
+        # staged with the case, in its transaction: a crash leaves all of them or none, each sent once
         ban = await self.open_case(target, "ban", reason=f"{case.reason} (from case #{case.number})",
-                                   actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note)
-        await self.notify(ban, "You were banned")
-        await self.post_case(ban, self.case_content(ban, excerpt_text=ban.evidence))
+                                   actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note,
+                                   effects=lambda c: self.case_effects(
+                                       c, acts, tell="You were banned",
+                                       post=self.case_content(c, excerpt_text=c.evidence)))
+        ban = await self.refused(ban, acts)
         await self.mirror_ban(ban, manual=True)
-        return [*acts, self.reply(event, fmt("Case #{n}: banned {who}.", n=ban.number, who=target.name))]
+        said = fmt(" Note: {x}", x=ban.note) if ban.note else ""
+        return [self.reply(event, fmt("Case #{n}: banned {who}.{said}", n=ban.number, who=target.name, said=said))]
 
     @button("dismiss", level=Level.MODERATOR)
     async def dismiss(self, event: ButtonPressed) -> Action | None:
@@ -100,6 +106,10 @@ class Review(ModerationBase):
         return [c for c in cases if (c.rule == RAID if channel == RAID else c.channel_id == channel)
                 and c.actor_id is None and c.state == ACTIVE and c.person_id != presser], None
 
+    def _told_banned(self, acts: list[Action]) -> Effects:
+        """A wave ban's effects: the ban and its DM (the wave's one mod-log post says the rest)."""
+        return lambda c: self.case_effects(c, acts, tell="You were banned")
+
     @button("wave_ban", level=Level.MODERATOR)
     async def wave_ban(self, event: ButtonPressed) -> list[Action]:
         """Ban every member of a wave summary who is not banned yet (each with its own case)."""
@@ -121,9 +131,11 @@ class Review(ModerationBase):
                 skipped.append(target.name)
                 continue
             acts, note = await self.punish(target, ActionSpec("ban"), f"{actor.name}: spam wave")
+            # staged with the case like every case's effects (the wave's one mod-log post comes after)
             ban = await self.open_case(target, "ban", reason=f"{case.reason} (spam wave, case #{case.number})",
-                                       actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note)
-            await self.carry_out(ban, acts, tell="You were banned")
+                                       actor=actor, evidence=case.evidence, incident_at=case.created_at, note=note,
+                                       effects=self._told_banned(acts))
+            await self.refused(ban, acts)
             banned.append(target.name)
         if banned:
             await self.ctx.modlog(fmt("{who} banned {n} member(s) of a spam wave: {names}.", who=actor.mention(),

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.actions import (
     Action,
     BanMember,
@@ -45,6 +47,7 @@ class Sanctions:
     def __init__(self, ctx: Any, cases: CaseFile) -> None:
         self.ctx = ctx
         self.cases = cases
+        cases.hooks.append(self.book_expiry)  # a timed case's end is written with the case
         # platforms without timeouts: until when each member's messages are deleted instead
         self.soft_muted: dict[tuple[str, str], datetime] = {}
 
@@ -116,12 +119,13 @@ class Sanctions:
                 f"a workspace admin must deactivate the account")
         return [], f"{user.platform} can't ban members: moderators, please remove them by hand"
 
-    async def schedule_expiry(self, case: Case) -> None:
-        """Temporary timeouts and bans end through a job that survives restarts."""
-        if case.expires_at is not None and case.kind in TIMED:
+    async def book_expiry(self, session: AsyncSession, case: Case) -> None:
+        """Temporary timeouts and bans end through a job that survives restarts, written in the case's
+        own transaction (with its sanction's outbox entry): a kill anywhere leaves both or neither."""
+        if case.expires_at is not None and case.kind in TIMED and case.state == ACTIVE:
             # no lateness limit: a ban must still end if Steward was down when it came due
             await self.ctx.schedule("expire", case.expires_at, {"case": case.id}, key=f"expire:{case.id}",
-                                    grace=NEVER_TOO_LATE)
+                                    grace=NEVER_TOO_LATE, session=session)
 
     # -- ending -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.actions import BanMember, File, Reply, SendDirect, SendMessage
+from bot.actions import ActionResult, BanMember, File, Reply, SendDirect, SendMessage
 from bot.content import CommandMention, Content, Mention, Moment, UserText
 from bot.outbox import outbox_table
 from bot.outbox.codec import decode, encode
@@ -138,3 +138,49 @@ def test_moments_files_threads_and_command_mentions_read_back_exactly(at: dateti
     action = SendMessage(channel=ChannelRef("discord", "1"), content=content, files=(File(label or "f", data),),
                          thread=MessageRef("discord", "1", "2") if threaded else None)
     assert decode(encode(action)) == action
+
+
+STAFF_CONFIG = CONFIG.replace('channels: {modlog: "#mod-log",', 'channels: {modlog: "#mod-log", staff: "#staff",', 1)
+
+
+def staff_posts(actions: list) -> list[str]:  # type: ignore[type-arg]
+    return [a.content.plain() for a in actions if isinstance(a, SendMessage) and a.channel.id == "staff"]
+
+
+async def test_a_mod_log_that_fails_for_good_is_reported_once_in_the_staff_channel(db_url: str) -> None:
+    """Steward lost access to the mod log: what it could not post there (the case, and the report of it)
+    reaches the staff channel, once, summarised, instead of only the log file."""
+    assert STAFF_CONFIG != CONFIG
+    h = await Harness.start(STAFF_CONFIG, db_url=db_url, cogs={"moderation": COG})
+    perform = h.adapter.perform
+
+    async def no_mod_log(action):  # type: ignore[no-untyped-def]
+        if isinstance(action, SendMessage) and action.channel.id == "mod-log":
+            h.adapter.performed.append(action)
+            return ActionResult.failure(action, "Missing Access", "forbidden")
+        return await perform(action)
+    h.adapter.perform = no_mod_log  # type: ignore[method-assign]
+    try:
+        performed = await h.post("bob", "win at the casino")
+        performed += await h.advance(seconds=5) + await h.advance(minutes=5)
+        [notice] = staff_posts(performed)
+        assert notice.startswith("This report is for the mod log, which could not take it (Missing Access)")
+        assert "Steward could not deliver 1 thing" in notice and "a post in #mod-log" in notice
+        assert "Case #1 · warn" in notice  # what the mod log missed
+        performed = await h.advance(minutes=10)
+        assert staff_posts(performed) == []  # once
+    finally:
+        await h.close()
+
+
+async def test_without_a_mod_log_the_report_goes_to_the_staff_channel(db_url: str) -> None:
+    config = STAFF_CONFIG.replace('modlog: "#mod-log", ', "", 1)
+    h = await Harness.start(config, db_url=db_url, cogs={"moderation": COG})
+    try:
+        h.adapter.refusals[SendDirect] = "that member does not accept direct messages"
+        performed = await h.post("bob", "win at the casino")
+        performed += await h.advance(seconds=5) + await h.advance(minutes=5)
+        [notice] = staff_posts(performed)
+        assert "there is no mod log on memory" in notice and "a DM to @bob" in notice
+    finally:
+        await h.close()

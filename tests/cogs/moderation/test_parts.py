@@ -79,7 +79,8 @@ async def test_the_sanctions_need_only_a_context_and_a_case_file(h: Harness) -> 
     [act], note = await sanctions.punish(bob, ActionSpec("timeout", duration=timedelta(hours=1)), "spam")
     assert isinstance(act, TimeoutMember) and note is None
     case, _points = await sanctions.cases.record(bob, "timeout", reason="spam", duration=timedelta(hours=1))
-    await sanctions.schedule_expiry(case)
+    job = await cog.ctx.job(f"expire:{case.id}")  # its end was booked with the case, in its transaction
+    assert job is not None and job.status == "pending" and job.due_at == case.expires_at
     [undo] = await sanctions.lift(case, by="mo")
     assert isinstance(undo, RemoveTimeout)
     assert await sanctions.lift(case, by="mo") == []  # a case is lifted once

@@ -1,0 +1,93 @@
+"""What one platform's sender holds in memory: its entries, each channel's queue, what is in flight.
+
+Each channel's entries are kept in the order they go (lane, then age), so choosing what is ready
+looks at the front of each channel's queue instead of at every entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+
+from bot.clock import Clock
+from bot.outbox import chain, rules
+from bot.outbox.entry import Entry
+from bot.outbox.pacer import Pacer
+
+
+class Queues:
+    """One platform's entries by key and by channel, and its sends in flight."""
+
+    def __init__(self, clock: Clock, pacer: Pacer) -> None:
+        self.clock = clock
+        self.pacer = pacer
+        self.entries: dict[str, Entry] = {}
+        self.channels: dict[str, list[Entry]] = {}
+        self.inflight: dict[str, asyncio.Task[None]] = {}
+
+    def add(self, entry: Entry) -> None:
+        """Hold an entry (once per key)."""
+        if entry.key in self.entries:
+            return
+        self.entries[entry.key] = entry
+        bisect.insort(self.channels.setdefault(entry.channel, []), entry, key=Entry.order)
+
+    def remove(self, entry: Entry) -> None:
+        """Let an entry go (sent, failed, dropped, or moved to another channel)."""
+        if self.entries.pop(entry.key, None) is None:
+            return
+        queue = self.channels.get(entry.channel, [])
+        if entry in queue:
+            queue.remove(entry)
+        if not queue:
+            self.channels.pop(entry.channel, None)
+
+    def busy(self) -> list[Entry]:
+        """The entries being sent now."""
+        return [self.entries[k] for k in self.inflight if k in self.entries]
+
+    def waits(self, entry: Entry) -> bool:
+        """Whether the entry it follows is still undelivered here; a ``go`` follower waits only while that
+        one is going now (a ban doesn't wait behind its DM's storm), the others until it has finished."""
+        followed = self.entries.get(entry.after) if entry.after else None
+        if followed is None:
+            return False
+        return entry.if_not != chain.GO or self.goes_now(followed)
+
+    def ready_now(self) -> list[Entry]:
+        """The first entry (by lane, then age) of each idle channel whose time has come."""
+        now, pacer = self.clock.now(), self.pacer
+        busy = {x.channel for x in self.busy()}
+        ready = []
+        for channel, queue in self.channels.items():  # the pacer is asked once per channel
+            if channel in busy:
+                continue
+            first = next((e for e in queue if e.not_before <= now and not self.waits(e)), None)
+            if first is not None and pacer.ready(channel, rules.paced(first.action)):
+                ready.append(first)
+        ready.sort(key=Entry.order)
+        return ready
+
+    def goes_now(self, entry: Entry) -> bool:
+        """Whether an entry is being sent or is first in line now, or follows one that is and is first in
+        line behind it (a ban right after its DM: a moderator's /ban waits for the ban, not only the DM)."""
+        if entry.key in self.inflight:
+            return True
+        followed = self.entries.get(entry.after) if entry.after else None
+        if followed is not None and not self.goes_now(followed):
+            return False
+        now, queue = self.clock.now(), self.channels.get(entry.channel, ())
+        if any(e.key in self.inflight for e in queue):
+            return False  # its channel is busy with another send
+        # its own wait is for what it follows, which goes now: it is next once that is done
+        first = next((e for e in queue if e.not_before <= now and (e is entry or not self.waits(e))), None)
+        return first is entry and self.pacer.ready(entry.channel, rules.paced(entry.action))
+
+    def next_wait(self) -> float:
+        """Seconds until something may be ready (at most 5: the sender looks again then anyway)."""
+        now = self.clock.now()
+        if not self.channels:
+            return 5.0
+        first = min(max(q[0].not_before if q[0].not_before <= now else min(e.not_before for e in q),
+                        self.pacer.ready_at(channel)) for channel, q in self.channels.items())
+        return min(max((first - now).total_seconds(), 0.001), 5.0)
