@@ -57,7 +57,9 @@ class CaseFile:
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
-        self.writer: Batcher[tuple[dict[str, Any], Effects | None], tuple[Case, int]] = Batcher(self._write)
+        # a wave's cases gather into few transactions (each caller answered once its batch is committed)
+        self.writer: Batcher[tuple[dict[str, Any], Effects | None], tuple[Case, int]] = Batcher(
+            self._write, gather=True)
         on_delivered = getattr(ctx, "on_delivered", None)
         if on_delivered is not None:
             on_delivered("case:", self._landed)
