@@ -1,7 +1,9 @@
 """What one platform's sender holds in memory: its entries, each channel's queue, what is in flight.
 
 Each channel's entries are kept in the order they go (lane, then age), so choosing what is ready
-looks at the front of each channel's queue instead of at every entry.
+looks at the front of each channel's queue instead of at every entry; and the channels are kept in
+the order of their first entries, so a sender with a few free slots looks only at the channels that
+can fill them (a wave's backlog holds hundreds of channels, and the sender looks after every send).
 """
 
 from __future__ import annotations
@@ -24,23 +26,42 @@ class Queues:
         self.entries: dict[str, Entry] = {}
         self.channels: dict[str, list[Entry]] = {}
         self.inflight: dict[str, asyncio.Task[None]] = {}
+        # (order of its first entry, channel) for every channel with entries, sorted
+        self._heads: list[tuple[tuple[int, int], str]] = []
+        self._head: dict[str, tuple[tuple[int, int], str]] = {}
 
     def add(self, entry: Entry) -> None:
         """Hold an entry (once per key)."""
         if entry.key in self.entries:
             return
         self.entries[entry.key] = entry
-        bisect.insort(self.channels.setdefault(entry.channel, []), entry, key=Entry.order)
+        queue = self.channels.setdefault(entry.channel, [])
+        bisect.insort(queue, entry, key=Entry.order)
+        if queue[0] is entry:
+            self._rehead(entry.channel)
 
     def remove(self, entry: Entry) -> None:
         """Let an entry go (sent, failed, dropped, or moved to another channel)."""
         if self.entries.pop(entry.key, None) is None:
             return
         queue = self.channels.get(entry.channel, [])
+        first = bool(queue) and queue[0] is entry
         if entry in queue:
             queue.remove(entry)
         if not queue:
             self.channels.pop(entry.channel, None)
+        if first or not queue:
+            self._rehead(entry.channel)
+
+    def _rehead(self, channel: str) -> None:
+        """The channel's first entry changed (or it has none left): move it in ``_heads``."""
+        old = self._head.pop(channel, None)
+        if old is not None:
+            del self._heads[bisect.bisect_left(self._heads, old)]
+        queue = self.channels.get(channel)
+        if queue:
+            head = self._head[channel] = (queue[0].order(), channel)
+            bisect.insort(self._heads, head)
 
     def busy(self) -> list[Entry]:
         """The entries being sent now."""
@@ -68,6 +89,26 @@ class Queues:
         ready.sort(key=Entry.order)
         return ready
 
+    def first_ready(self, limit: int) -> list[Entry]:
+        """The first ``limit`` entries of :meth:`ready_now` (the same ones, in the same order), looking at
+        the channels in the order of their first entries and stopping once no other can come earlier:
+        an entry never goes before its channel's first."""
+        if limit <= 0:
+            return []
+        now, pacer = self.clock.now(), self.pacer
+        busy = {x.channel for x in self.busy()}
+        ready: list[tuple[tuple[int, int], Entry]] = []
+        for head, channel in self._heads:
+            if len(ready) >= limit and head > ready[-1][0]:
+                break
+            if channel in busy:
+                continue
+            first = next((e for e in self.channels[channel] if e.not_before <= now and not self.waits(e)), None)
+            if first is not None and pacer.ready(channel, rules.paced(first.action)):
+                bisect.insort(ready, (first.order(), first), key=lambda found: found[0])
+                del ready[limit:]
+        return [e for _, e in ready]
+
     def goes_now(self, entry: Entry) -> bool:
         """Whether an entry is being sent or is first in line now, or follows one that is and is first in
         line behind it (a ban right after its DM: a moderator's /ban waits for the ban, not only the DM)."""
@@ -76,9 +117,10 @@ class Queues:
         followed = self.entries.get(entry.after) if entry.after else None
         if followed is not None and not self.goes_now(followed):
             return False
-        now, queue = self.clock.now(), self.channels.get(entry.channel, ())
-        if any(e.key in self.inflight for e in queue):
+        entries = self.entries
+        if any((busy := entries.get(k)) is not None and busy.channel == entry.channel for k in self.inflight):
             return False  # its channel is busy with another send
+        now, queue = self.clock.now(), self.channels.get(entry.channel, ())
         # its own wait is for what it follows, which goes now: it is next once that is done
         first = next((e for e in queue if e.not_before <= now and (e is entry or not self.waits(e))), None)
         return first is entry and self.pacer.ready(entry.channel, rules.paced(entry.action))

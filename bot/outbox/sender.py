@@ -294,7 +294,9 @@ class Outbox:
             wake.clear()
             inflight = queues.inflight
             channels = {e.channel for e in queues.busy()}
-            for entry in queues.ready_now():
+            # only as many as there are free slots: the rest wait for one anyway, and looking at every
+            # channel after every send made a backlog cost its square
+            for entry in queues.first_ready(self.concurrency - len(inflight)):
                 if len(inflight) >= self.concurrency:
                     break
                 if entry.channel in channels:
@@ -307,8 +309,10 @@ class Outbox:
                 report = asyncio.create_task(self._report())
                 inflight[REPORT_PREFIX] = report
                 report.add_done_callback(functools.partial(self._landed, platform, REPORT_PREFIX))
+            # with every slot taken nothing can start before a send lands, and a landing wakes the sender
+            timeout = 5.0 if len(inflight) >= self.concurrency else queues.next_wait()
             try:
-                await asyncio.wait_for(wake.wait(), timeout=queues.next_wait())
+                await asyncio.wait_for(wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
 

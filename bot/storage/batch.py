@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Table, insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.database import Database
@@ -20,7 +21,10 @@ class BatchWriter:
 
     A batch is written when ``max_batch`` rows are waiting or ``max_delay`` seconds have passed.
     ``flush`` waits until everything submitted so far is stored. A failed batch is retried once
-    and then logged with its size, so a bad row cannot wedge the writer.
+    and then logged with its size, so a bad row cannot wedge the writer; but a batch the database
+    only refused because it was busy (SQLite's one writer held by another transaction past the
+    busy timeout, as in a spam wave) is kept and tried again, never dropped, for as long as the
+    writer runs (at :meth:`close`, ``close_retries`` more times).
     """
 
     def __init__(self, db: Database, table: Table, *, max_batch: int = 2000, max_delay: float = 0.25) -> None:
@@ -37,6 +41,8 @@ class BatchWriter:
         self.written = 0
         self._plans: dict[tuple[str, ...], _Plan | None] = {}  # the rows' keys -> how to write them
         self.dropped = 0
+        self.busy = 0  # batches the database was too busy to take, kept and tried again
+        self.close_retries = 10
         # told of each batch given up (its rows and why): bot.outage counts what a database outage cost
         self.on_drop: Callable[[Table, list[dict[str, Any]], BaseException], None] = lambda _t, _rows, _exc: None
 
@@ -81,6 +87,7 @@ class BatchWriter:
                 return
 
     async def _write_all(self) -> None:
+        waits = closing = 0
         while self._rows:
             batch, self._rows = self._rows[: self.max_batch], self._rows[self.max_batch:]
             for attempt in (1, 2):
@@ -90,6 +97,16 @@ class BatchWriter:
                     self.written += len(batch)
                     break
                 except Exception as exc:
+                    if busy(exc) and (not self._closing or closing < self.close_retries):
+                        # the rows are fine, the database was busy: keep them, first in line, and wait a little
+                        self.busy += 1
+                        waits += 1
+                        closing += self._closing
+                        self._rows[:0] = batch
+                        log.warning("batch writer: database busy, %d rows for %s kept for the next try",
+                                    len(batch), self.table.name)
+                        await asyncio.sleep(min(self.max_delay * 2 ** min(waits, 6), 5.0))
+                        break
                     if attempt == 2:
                         self.dropped += len(batch)
                         log.exception("batch writer: dropped %d rows for %s", len(batch), self.table.name)
@@ -141,3 +158,10 @@ class _Plan:
             return [tuple([row[k] for k in order]) for row in batch]
         pairs = list(zip(order, processors, strict=True))
         return [tuple([row[k] if p is None else p(row[k]) for k, p in pairs]) for row in batch]
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether a failed write failed only because the database was busy (SQLite: locked by another writer)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError) and ("database is locked" in text or "database is busy" in text
+                                                  or "database table is locked" in text)

@@ -12,7 +12,7 @@ command makes. The short methods below that hand over to a part keep the names o
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -301,13 +301,14 @@ class ModerationBase(Cog):
         return SendDirect(user=user, content=body.with_buttons(*buttons), scope=self.scope_of(user))
 
     def case_effects(self, case: Case, acts: list[Action], *, tell: str | None, extra: Content | None = None,
-                     wave: ChannelRef | None = None, post: Content | None = None,
+                     wave: ChannelRef | None = None, post: Content | Callable[[], Content] | None = None,
                      ask: Content | None = None, held: list[ChannelRef] | None = None) -> list[CaseEffect]:
         """What a case does on the platforms, to be staged with it (CaseFile.record's ``effects``): the
         sanction, the member's DM (before a kick or ban, else after the sanction and only if it
         happened), a correction if a ban they were told of is refused, and the mod-log ``post``
         (none when ``wave``, the channel the case came from, is in a wave now: that channel goes into
-        ``held`` and, once the case is committed, the case into the wave's summary)."""
+        ``held`` and, once the case is committed, the case into the wave's summary; a ``post`` given as a
+        function is built only when it is posted: in a wave most cases never are)."""
         dm = self.dm_for(case, tell, extra, wave) if tell is not None else None
         user = UserRef(case.platform, case.user_id)
         dm_first = case.kind in ("kick", "ban")
@@ -318,8 +319,10 @@ class ModerationBase(Cog):
         waving = self.in_wave(wave)
         if waving is not None and held is not None:
             held.append(waving)
+        if callable(post) and waving is None:
+            post = post()
         return plan(acts, dm=dm, dm_first=dm_first, correction=correction, ask=asked,
-                    posts=self.modlog_posts(post) if post is not None and waving is None else ())
+                    posts=self.modlog_posts(post) if isinstance(post, Content) and waving is None else ())
 
     def in_wave(self, channel: ChannelRef | None) -> ChannelRef | None:
         """The channel if it is in a wave now (its cases' posts wait for the summary), else None."""

@@ -62,7 +62,9 @@ class CaseFile:
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
-        self.writer: Batcher[tuple[dict[str, Any], Effects | None], tuple[Case, int]] = Batcher(self._write)
+        # a wave's cases gather into few transactions (each caller answered once its batch is committed)
+        self.writer: Batcher[tuple[dict[str, Any], Effects | None], tuple[Case, int]] = Batcher(
+            self._write, gather=True)
         self.hooks: list[WriteHook] = []  # each called for each case written, in the case's transaction
         on_delivered = getattr(ctx, "on_delivered", None)
         if on_delivered is not None:

@@ -9,6 +9,7 @@ deletes, the DM and the mod-log post, which batch and coalesce during a wave.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -50,7 +51,8 @@ class Desk(Protocol):
     async def delete_now(self, message: MessageRef, reason: str, *, wave: bool) -> ActionResult: ...
     async def mirror_ban(self, case: Case, *, manual: bool = False) -> list[Case]: ...
     def case_effects(self, case: Case, acts: list[Action], *, tell: str | None, extra: Content | None = None,
-                     wave: ChannelRef | None = None, ask: Content | None = None, post: Content | None = None,
+                     wave: ChannelRef | None = None, ask: Content | None = None,
+                     post: Content | Callable[[], Content] | None = None,
                      held: list[ChannelRef] | None = None) -> list[CaseEffect]: ...
     async def refused(self, case: Case, acts: list[Action]) -> Case: ...
     async def hold_for_summary(self, case: Case, key: str, platform: str) -> None: ...
@@ -185,7 +187,7 @@ class Enforcer:
             note="; ".join(notes) or None,
             effects=lambda c: desk.case_effects(
                 c, member_actions, tell=tell, extra=ask, wave=where, ask=ask if tell is None else None,
-                post=desk.case_content(c, headline=headline, detail=what.detail, excerpt_text=source_text)
+                post=lambda: desk.case_content(c, headline=headline, detail=what.detail, excerpt_text=source_text)
                 .with_buttons(*desk.review_buttons(c)), held=held))
         case = await desk.refused(case, member_actions)
         await desk.mirror_ban(case)
@@ -268,8 +270,9 @@ class Enforcer:
         case, _points = await self.cases.record(
             target, kind, reason=reason, rule="escalation", duration=spec.duration if kind in TIMED else None,
             incident_at=incident_at, note=note,
-            effects=lambda c: desk.case_effects(c, acts, tell=what, wave=where, held=held, post=desk.case_content(
-                c, headline="⚠ Escalation: " if kind == "alert" else "").with_buttons(*desk.review_buttons(c))))
+            effects=lambda c: desk.case_effects(
+                c, acts, tell=what, wave=where, held=held, post=lambda: desk.case_content(
+                    c, headline="⚠ Escalation: " if kind == "alert" else "").with_buttons(*desk.review_buttons(c))))
         case = await desk.refused(case, acts)
         await desk.mirror_ban(case)
         for wave in held:

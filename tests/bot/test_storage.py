@@ -158,3 +158,37 @@ async def test_unwritable_sqlite_path_is_clear(tmp_path) -> None:  # type: ignor
 
 def test_mask_url() -> None:
     assert mask_url("postgresql+asyncpg://u:p@h/db") == "postgresql+asyncpg://u:***@h/db"
+
+
+async def test_batch_writer_keeps_its_rows_while_the_database_is_busy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import sqlite3
+
+    from sqlalchemy import event
+
+    path = tmp_path / "busy.db"
+    db = await Database.open(f"sqlite+aiosqlite:///{path}")
+    # the writer's connections give up on a lock at once instead of after the usual ten seconds
+    event.listen(db.engine.sync_engine, "connect", lambda conn, _record: conn.cursor().execute("PRAGMA busy_timeout=1"))
+    await db.engine.dispose()
+    async with db.engine.begin() as conn:
+        await conn.run_sync(meta.create_all)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's one write lock
+    writer = BatchWriter(db, activity, max_batch=50, max_delay=0.01)
+    writer.start()
+    for i in range(120):
+        writer.submit({"member": f"m{i % 7}", "n": i})
+    for _ in range(3000):  # until it has tried, been refused as busy, and tried again a few times
+        if writer.busy >= 5:
+            break
+        await asyncio.sleep(0.01)
+    assert writer.busy >= 5 and writer.dropped == 0 and writer.written == 0
+    other.execute("COMMIT")
+    other.close()
+    await writer.flush()
+    await writer.close()
+    async with db.engine.connect() as conn:
+        total = (await conn.execute(select(func.sum(activity.c.n)))).scalar_one()
+    assert writer.written == 120 and writer.dropped == 0 and total == sum(range(120))
+    await db.close()
