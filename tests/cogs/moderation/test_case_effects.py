@@ -28,13 +28,9 @@ def told(actions: list[Action], case: int) -> tuple[list[SendDirect], list[SendM
     return dms, posts
 
 
-async def cases(h: Harness) -> int:
-    async with h.runtime.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(CaseRow))).scalar_one())
-
-
-@pytest.mark.parametrize("how", ["warn", "automatic"])
-async def test_a_crash_right_after_the_case_commits_still_sends_its_effects_once(db_url: str, how: str) -> None:
+async def dying_moderation(db_url: str) -> tuple[Harness, Any, Any]:
+    """A Steward with a moderator and bob, its moderation cog, and a case writer that commits its batch
+    and then dies with the process (its senders stopped first, so nothing goes out in that run)."""
     h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
     h.add_member("mo", "Moderators", rank=10)
     h.add_member("bob")
@@ -46,6 +42,17 @@ async def test_a_crash_right_after_the_case_commits_still_sends_its_effects_once
         await outbox.stop()  # the senders die with the process: nothing goes out in this run
         await write(items)  # the case (and whatever was staged with it) commits...
         raise Crash  # ...and the process dies before the handler goes on
+    return h, cog, dies_after_the_commit
+
+
+async def cases(h: Harness) -> int:
+    async with h.runtime.db.session() as session:
+        return int((await session.execute(select(func.count()).select_from(CaseRow))).scalar_one())
+
+
+@pytest.mark.parametrize("how", ["warn", "automatic"])
+async def test_a_crash_right_after_the_case_commits_still_sends_its_effects_once(db_url: str, how: str) -> None:
+    h, cog, dies_after_the_commit = await dying_moderation(db_url)
     cog.cases.writer._run = dies_after_the_commit
     try:
         if how == "warn":
@@ -137,17 +144,7 @@ def button(actions: list[Action], label: str) -> Button:
 async def test_a_crash_between_writing_and_sending_neither_loses_nor_doubles_a_ban_or_a_raid_kick(
         db_url: str, how: str) -> None:
     """The review's Ban button and a raider's kick are staged with their case, as every case's effects."""
-    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
-    h.add_member("mo", "Moderators", rank=10)
-    h.add_member("bob")
-    cog = h.runtime.cogs_of("acme")[1]
-    outbox = h.runtime.effects.outbox
-    write = cog.cases._write
-
-    async def dies_after_the_commit(items: list[Any]) -> Any:
-        await outbox.stop()  # the senders die with the process: nothing goes out in this run
-        await write(items)
-        raise Crash
+    h, cog, dies_after_the_commit = await dying_moderation(db_url)
     try:
         if how == "review-ban":
             alert = await h.post("bob", "freenitro")
