@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.actions import Action, SendMessage
 from bot.cog import command, job
 from bot.commands import Param, ParamType
-from bot.content import fmt
+from bot.content import Mention, fmt
 from bot.events import CommandInvoked
 from bot.facts import KudosGiven
 from bot.scheduler import JobRun
@@ -64,13 +64,23 @@ class Recognition(Announce):
             if given >= self.conf.kudos.per_day:
                 return self.reply(event.origin, fmt("You've given {n} kudos in the last 24 hours, the most a day; "
                                                     "thank you for thanking!", n=given))
-            await store.add_kudos(session, self.ctx.community.name, giver=int(giver), receiver=int(receiver),
-                                  platform=user.platform, user_id=user.id, name=member.label[:100], reason=reason,
-                                  source="command", at=now)
+            number = await store.add_kudos(session, self.ctx.community.name, giver=int(giver), receiver=int(receiver),
+                                           platform=user.platform, user_id=user.id, name=member.label[:100],
+                                           reason=reason, source="command", at=now)
+            why = fmt(" for “{r}”", r=reason) if reason else fmt("")
+            public = self.conf.kudos.post_in
+            where = self.ctx.community.channel(public, user.platform) if public else None
+            if where is not None:  # thanked in public too, once (staged with the kudos), paced like every post
+                giver_member = await self.ctx.member(event.user)
+                post = fmt("🙌 {giver} thanks {who}{why}!", who=Mention(user, member.label), why=why,
+                           giver=giver_member.label if giver_member is not None else "Someone")
+                await self.paced_effect(session, SendMessage(channel=where, content=post),
+                                        key=f"kudos:{self.ctx.community.name}:{number}", channel=where)
             await session.commit()
         await self.ctx.publish(KudosGiven(person=giver, to=int(receiver)))
-        why = fmt(" for “{r}”", r=reason) if reason else fmt("")
-        return self.reply(event.origin, fmt("🙌 Kudos to {who}{why}, from you.", who=member.label, why=why))
+        said = fmt(" I've thanked them in {c}.", c=public) if where is not None and public else fmt("")
+        return self.reply(event.origin, fmt("🙌 Kudos to {who}{why}, from you.{said}", who=member.label, why=why,
+                                            said=said))
 
     async def _top(self, event: CommandInvoked) -> Action:
         since = month_start(self.ctx.now().astimezone(self.ctx.community.tz))

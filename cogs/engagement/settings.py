@@ -180,6 +180,7 @@ class Kudos(StrictModel):
 
     notice_thanks: Bool = True
     per_day: int = Field(default=10, ge=1, le=100)  # kudos one member may give a day
+    post_in: ChannelName | None = None  # each /kudos also thanked there in public, naming the member
     monthly: Monthly | None = None
 
 

@@ -316,10 +316,12 @@ async def prune_terms(session: AsyncSession, community: str, before: str) -> Non
 # -- kudos --------------------------------------------------------------------------------------
 
 
-async def add_kudos(session: AsyncSession, community: str, **values: object) -> None:
-    """Record a thank-you."""
-    session.add(KudosRow(community=community, **values))
+async def add_kudos(session: AsyncSession, community: str, **values: object) -> int:
+    """Record a thank-you; its row id."""
+    row = KudosRow(community=community, **values)
+    session.add(row)
     await session.flush()
+    return int(row.id)
 
 
 async def kudos_given_since(session: AsyncSession, community: str, giver: PersonId, since: datetime,

@@ -8,7 +8,7 @@ from bot.actions import AddReaction, SendMessage
 from bot.facts import KudosGiven, QuestionAnswered, QuestionAsked
 from bot.refs import MessageRef, RoleRef
 from bot.testing import Harness
-from tests.cogs.engagement.conftest import cog, posts, replies, start
+from tests.cogs.engagement.conftest import BASIC, cog, posts, replies, start
 
 ASK = "How do I reset my password on the staging server?"
 
@@ -121,5 +121,25 @@ async def test_with_answer_reply_only_a_reply_answers(db_url: str) -> None:
         assert not pings(await h.advance(hours=1))
         [answered] = await cog(h).ctx.facts((QuestionAnswered,))
         assert answered.seconds == 0
+    finally:
+        await h.close()
+
+
+async def test_kudos_are_thanked_in_public_once_and_held_through_quiet_hours(db_url: str) -> None:
+    extra = BASIC + '      kudos: {post_in: "#general"}\n      pacing: {quiet_hours: "22:00-08:00"}\n'
+    h = await start(db_url, extra)
+    try:
+        h.add_member("carol")
+        done = await h.command("dan", "/kudos @carol for the staging fix")
+        assert replies(done) == ["🙌 Kudos to carol for “the staging fix”, from you. I've thanked them in #general."]
+        [post] = [p for p in posts(done) if "thanks" in p.content.plain()]
+        assert post.content.plain() == "🙌 dan thanks @carol for “the staging fix”!"
+        assert any(getattr(s, "target", None) == h.user("carol") for s in post.content.segments)  # a real mention
+        assert not [p for p in posts(await h.advance(hours=2)) if "thanks" in p.content.plain()]  # once
+        await h.advance(hours=9)  # 23:00 in London: quiet hours
+        late = await h.command("erin", "/kudos @carol for the late deploy")
+        assert not [p for p in posts(late) if "thanks" in p.content.plain()]  # held for the morning
+        morning = [p for p in posts(await h.advance(hours=10)) if "thanks" in p.content.plain()]
+        assert [p.content.plain() for p in morning] == ["🙌 erin thanks @carol for “the late deploy”!"]
     finally:
         await h.close()
