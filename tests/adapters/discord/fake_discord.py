@@ -163,6 +163,7 @@ class Call:
     reason: str | None = None
     at: float = 0.0  # the event loop's clock when the fake received it
     limited: bool = False  # answered 429
+    answer: Any = None  # what the fake answered (a posted message, with its id)
 
     def __repr__(self) -> str:
         return f"{self.method} {self.path} {json.dumps(self.json)[:200] if self.json is not None else ''}"
@@ -643,6 +644,7 @@ class FakeDiscord:
                     failure.times -= 1
                 return _json({"message": failure.message, "code": failure.code}, status=failure.status)
         status, answer = self._answer(call)
+        call.answer = answer
         await self._overwrites_changed(call)
         while self._pending:  # what Discord tells the gateway about the change, after it answered
             name, guild, data = self._pending.pop(0)

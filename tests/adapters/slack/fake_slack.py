@@ -29,6 +29,7 @@ class Call:
     token: str
     at: float
     when: datetime | None = None  # the fake's clock (``FakeSlack.clock``) when set
+    answer: dict[str, Any] | None = None  # what the fake answered when ok (a post's ``ts``)
 
 
 @dataclass
@@ -208,7 +209,8 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else str(args.get("token", ""))
         now = self.clock.now() if self.clock is not None else None
-        self.calls.append(Call(method, args, token, time.monotonic(), now))
+        call = Call(method, args, token, time.monotonic(), now)
+        self.calls.append(call)
         for storm in self.storms:
             hit = storm.method == method and args.get("channel") == storm.channel
             if hit and now is not None and now < storm.until:
@@ -239,6 +241,8 @@ class FakeSlack:
             self.unmodelled.append(method)
             return _error("unknown_method")
         result = handler(ws, args)
+        if not isinstance(result, web.Response):
+            call.answer = result
         lost = (method, str(args.get("channel", "")))
         if lost in self.lost_answers:  # Slack did it, but its answer never reaches Steward
             self.lost_answers.remove(lost)
