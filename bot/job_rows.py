@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utc
 from bot.storage.base import UTCDateTime
+
+PENDING, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = (
+    "pending", "running", "done", "failed", "skipped", "cancelled")
 
 _meta = MetaData()
 jobs = Table(
@@ -52,3 +57,31 @@ def info_of(row: Any) -> JobInfo:
     return JobInfo(id=row.id, key=row.key, kind=row.kind, community=row.community,
                    payload=dict(row.payload or {}), due_at=utc(row.due_at), status=row.status,
                    attempts=row.attempts, late=bool(row.late), error=row.error)
+
+
+async def write_job(session: AsyncSession, key: str, row: dict[str, Any], community: str | None) -> int:
+    """Insert or move the job in ``session`` (not committed here)."""
+    existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
+    if existing is None:
+        try:
+            async with session.begin_nested():
+                result = await session.execute(jobs.insert().values(**row))
+            job_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+        except IntegrityError:  # raced with another writer of the same key
+            existing = (await session.execute(
+                select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).one()
+    if existing is not None and existing.status == CANCELLED:
+        # a cancelled job never ran: its key is free again (/raid on, off, on in quick succession)
+        job_id = int(existing.id)
+        await session.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == CANCELLED).values(
+            **{k: v for k, v in row.items() if k != "key"}, runner=None, started_at=None, finished_at=None,
+            error=None))
+        existing = None
+    elif existing is not None:
+        job_id = int(existing.id)
+        if existing.status != PENDING:
+            raise ValueError(f"job {key!r} already exists with status {existing.status}")
+        await session.execute(update(jobs).where(jobs.c.id == job_id).values(
+            due_at=row["due_at"], payload=row["payload"], community=community,
+            grace_seconds=row["grace_seconds"]))
+    return job_id

@@ -21,18 +21,15 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import ColumnElement, event, false, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, utc
-from bot.job_rows import JobInfo, info_of, jobs
+from bot.job_rows import CANCELLED, DONE, FAILED, PENDING, RUNNING, SKIPPED, JobInfo, info_of, jobs, write_job
 from bot.lease import Lease
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-PENDING, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = (
-    "pending", "running", "done", "failed", "skipped", "cancelled")
 MAX_ATTEMPTS = 3
 LATE_AFTER = timedelta(seconds=60)
 BATCH = 200
@@ -122,13 +119,13 @@ class Scheduler:
                "due_at": utc(due_at), "status": PENDING, "attempts": 0, "late": False,
                "grace_seconds": None if grace is None else int(grace.total_seconds()), "created_at": self.clock.now()}
         if session is not None:
-            job_id = await self._write(session, key, row, community)
+            job_id = await write_job(session, key, row, community)
             if not session.info.get("scheduler_arms"):  # once per transaction, however many jobs it books
                 session.info["scheduler_arms"] = True
                 event.listen(session.sync_session, "after_commit", self._arm_after_commit, once=True)
             return job_id
         async with self.db.session() as own, own.begin():
-            job_id = await self._write(own, key, row, community)
+            job_id = await write_job(own, key, row, community)
         await self._arm()
         return job_id
 
@@ -137,33 +134,6 @@ class Scheduler:
         task = asyncio.get_running_loop().create_task(self._arm())
         self._arming.add(task)  # held until it ends: a task nobody references may vanish
         task.add_done_callback(self._arming.discard)
-
-    async def _write(self, session: AsyncSession, key: str, row: dict[str, Any], community: str | None) -> int:
-        """Insert or move the job in ``session`` (not committed here)."""
-        existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
-        if existing is None:
-            try:
-                async with session.begin_nested():
-                    result = await session.execute(jobs.insert().values(**row))
-                job_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
-            except IntegrityError:  # raced with another writer of the same key
-                existing = (await session.execute(
-                    select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).one()
-        if existing is not None and existing.status == CANCELLED:
-            # a cancelled job never ran: its key is free again (/raid on, off, on in quick succession)
-            job_id = int(existing.id)
-            await session.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == CANCELLED).values(
-                **{k: v for k, v in row.items() if k != "key"}, runner=None, started_at=None, finished_at=None,
-                error=None))
-            existing = None
-        elif existing is not None:
-            job_id = int(existing.id)
-            if existing.status != PENDING:
-                raise ValueError(f"job {key!r} already exists with status {existing.status}")
-            await session.execute(update(jobs).where(jobs.c.id == job_id).values(
-                due_at=row["due_at"], payload=row["payload"], community=community,
-                grace_seconds=row["grace_seconds"]))
-        return job_id
 
     async def schedule_many(self, items: list[tuple[str, datetime, dict[str, Any], str]], *,
                             community: str | None = None) -> int:

@@ -6,6 +6,8 @@ import logging
 from typing import Protocol
 
 from bot.actions import Action, ActionResult
+from bot.outbox import rules
+from bot.outbox.table import DONE, UNSURE
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,18 @@ async def recheck(adapter: Platform, action: Action) -> str:
     except Exception:
         log.exception("outbox: could not check whether %s already happened", type(action).__name__)
         return UNKNOWN
+
+
+async def rechecked(adapter: Platform, action: Action) -> tuple[str, str | None] | None:
+    """How an entry found ``sending`` at start ends without being sent (``done`` or ``unsure``, and why), or
+    None when it is to be sent (again)."""
+    found = await recheck(adapter, action)
+    if found == DONE_RECHECK:
+        return DONE, None
+    if found == UNKNOWN and rules.seen_by_people(action):
+        # the platform can't tell whether it arrived: a repeat is worse than a gap
+        return UNSURE, "may have been delivered just before a restart; not repeated"
+    return None
 
 
 async def send(adapter: Platform, action: Action, key: str) -> ActionResult:

@@ -42,6 +42,11 @@ class Entry:
                    utc(row.not_before), row.expires_at and utc(row.expires_at), int(row.attempts),
                    recheck=row.status == SENDING, seq=seq, after=row.after, if_not=row.if_not)
 
+    def redirect(self, action: Action, lane: str, now: datetime) -> None:
+        """The entry sends ``action`` instead (a refused DM posted in a channel), from ``now``, afresh."""
+        self.action, self.channel, self.lane = action, rules.channel_of(action), lane
+        self.not_before, self.attempts = now, 0
+
     def order(self) -> tuple[int, int]:
         """Where the entry stands in its channel's queue: by lane, then by age."""
         return rules.LANES.index(self.lane), self.seq

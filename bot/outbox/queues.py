@@ -29,6 +29,7 @@ class Queues:
         # (order of its first entry, channel) for every channel with entries, sorted
         self._heads: list[tuple[tuple[int, int], str]] = []
         self._head: dict[str, tuple[tuple[int, int], str]] = {}
+        self._looking: set[str] = set()  # the entries goes_now is deciding about (a ring of followers)
 
     def add(self, entry: Entry) -> None:
         """Hold an entry (once per key)."""
@@ -111,9 +112,22 @@ class Queues:
 
     def goes_now(self, entry: Entry) -> bool:
         """Whether an entry is being sent or is first in line now, or follows one that is and is first in
-        line behind it (a ban right after its DM: a moderator's /ban waits for the ban, not only the DM)."""
+        line behind it (a ban right after its DM: a moderator's /ban waits for the ban, not only the DM).
+
+        Followers in several channels can wait on each other in a ring (an urgent entry ahead of another's
+        leader): asked again about an entry it is still looking at, it answers no, so none of the ring is
+        taken to go now, and a ``go`` follower in it does not wait for its leader."""
         if entry.key in self.inflight:
             return True
+        if entry.key in self._looking:
+            return False
+        self._looking.add(entry.key)
+        try:
+            return self._first_in_line(entry)
+        finally:
+            self._looking.discard(entry.key)
+
+    def _first_in_line(self, entry: Entry) -> bool:
         followed = self.entries.get(entry.after) if entry.after else None
         if followed is not None and not self.goes_now(followed):
             return False

@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import QUEUED, Action, ActionResult, SendDirect
@@ -30,14 +28,15 @@ from bot.actions import UNSURE as UNSURE_CODE
 from bot.clock import Clock, ManualClock
 from bot.delivery import direct_to_channel
 from bot.outbox import chain, rules
-from bot.outbox.calls import DONE_RECHECK, UNKNOWN, Platform, recheck, send
+from bot.outbox.calls import Platform, rechecked, send
 from bot.outbox.codec import CodecError, encode
 from bot.outbox.entry import Ended, Entry, forget_staged
+from bot.outbox.following import followed_now, followers_of
 from bot.outbox.followup import answer_of, ended_as
 from bot.outbox.pacer import Pacer
 from bot.outbox.queues import Queues
 from bot.outbox.report import REPORT_PREFIX, report_undelivered, to_staff
-from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
+from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, insert_new, outbox, take_over
 from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
@@ -172,13 +171,11 @@ class Outbox:
         entry = Entry(key or f"auto:{uuid.uuid4().hex}", community, action.platform, lane,
                       rules.channel_of(action), action, now, rules.expiry(lane, now, deliver_by),
                       seq=next(self._seq), done=done, after=after, if_not=if_not)
-        insert = pg_insert(outbox) if self.db.dialect == "postgresql" else sqlite_insert(outbox)
-        result = await session.execute(insert.values(
-            key=entry.key, community=community, platform=entry.platform, lane=lane, channel=entry.channel,
-            action=encode(action), status=PENDING, attempts=0, not_before=now, expires_at=entry.expires_at,
-            created_at=now, reported=0, owner=self.owner, after=after, if_not=if_not,
-        ).on_conflict_do_nothing(index_elements=["key"]))
-        entry.inserted = bool(result.rowcount)  # type: ignore[attr-defined]
+        entry.inserted = await insert_new(session, self.db.dialect, key=entry.key, community=community,
+                                          platform=entry.platform, lane=lane, channel=entry.channel,
+                                          action=encode(action), status=PENDING, attempts=0, not_before=now,
+                                          expires_at=entry.expires_at, created_at=now, reported=0,
+                                          owner=self.owner, after=after, if_not=if_not)
         if entry.inserted:
             staged: list[Entry] = session.info.setdefault("outbox", [])
             if not staged:
@@ -224,34 +221,11 @@ class Outbox:
             return entry.done.result()
         if not self.queues[entry.platform].goes_now(entry):
             return ActionResult(entry.action, True, code=QUEUED)
-        followers = self._followers(key)  # known now: a follower forgets what it followed once it goes
+        followers = followers_of(self.queues, key)  # known now: a follower forgets what it followed once it goes
         answer = await entry.done
         if answer.code != QUEUED:
-            await self._followed_now(followers)
+            await followed_now(self.queues, followers)
         return answer
-
-    def _followers(self, key: str) -> list[Entry]:
-        """The entries that follow ``key``, and those that follow them, in chain order."""
-        found: list[Entry] = []
-        keys = [key]
-        while keys:
-            after = keys.pop(0)
-            step = [e for q in self.queues.values() for e in q.entries.values() if e.after == after]
-            found += step
-            keys += [e.key for e in step]
-        return found
-
-    async def _followed_now(self, followers: list[Entry]) -> None:
-        """Wait for the followers of a delivered entry that go now, in turn (a sanction's DM and mod-log
-        post): what the caller says next (a moderator's answer) comes after them, not between them.
-        Those that can't go now (a storm on the mod log) are not waited for."""
-        for follower in followers:
-            queues = self.queues[follower.platform]
-            if follower.key not in queues.entries or not queues.goes_now(follower):
-                continue
-            if follower.done is None:
-                follower.done = asyncio.get_running_loop().create_future()
-            await follower.done
 
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an entry not yet going out (False when sent, sending or unknown); marked failed and
@@ -331,15 +305,10 @@ class Outbox:
         if entry.after is not None and not await self._followed(entry):
             return
         if entry.recheck:
-            found = await recheck(adapter, entry.action)
             entry.recheck = False
-            if found == DONE_RECHECK:
-                await self._finish(entry, DONE, None, result=ActionResult.success(entry.action))
-                return
-            if found == UNKNOWN and rules.seen_by_people(entry.action):
-                # the platform can't tell whether it arrived: a repeat is worse than a gap
-                await self._finish(entry, UNSURE, "may have been delivered just before a restart; "
-                                                  "not repeated")
+            if (found := await rechecked(adapter, entry.action)) is not None:
+                done = ActionResult.success(entry.action) if found[0] == DONE else None
+                await self._finish(entry, *found, result=done)
                 return
         entry.attempts += 1
         await self._mark(entry, SENDING)
@@ -373,9 +342,7 @@ class Outbox:
         mentioning (and pinging) only them; it goes as soon as that channel allows."""
         post = direct_to_channel(dm, channel, dm.user.id)
         self.queues[entry.platform].remove(entry)
-        entry.action, entry.channel = post, rules.channel_of(post)
-        entry.lane = rules.lane_of(post, self.modlog_of(entry.community, entry.platform))
-        entry.not_before, entry.attempts = self.clock.now(), 0
+        entry.redirect(post, rules.lane_of(post, self.modlog_of(entry.community, entry.platform)), self.clock.now())
         await self._write(entry.key, action=encode(post), channel=entry.channel, lane=entry.lane, status=PENDING,
                           attempts=0, not_before=entry.not_before, error=f"DM refused ({why}); posted in the channel")
         self.queues[entry.platform].add(entry)

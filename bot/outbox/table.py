@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.base import UTCDateTime
@@ -54,3 +56,10 @@ async def take_over(session: AsyncSession, live: set[str] | None, owner: str | N
     if not claimed:
         return []
     return list((await session.execute(select(outbox).where(outbox.c.id.in_(claimed)).order_by(outbox.c.id))).all())
+
+
+async def insert_new(session: AsyncSession, dialect: str, **row: Any) -> bool:
+    """Insert an entry's row in ``session``; False when its key is there already (the same effect twice)."""
+    insert = pg_insert(outbox) if dialect == "postgresql" else sqlite_insert(outbox)
+    result = await session.execute(insert.values(**row).on_conflict_do_nothing(index_elements=["key"]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
