@@ -28,6 +28,7 @@ from bot.dispatcher import Dispatcher
 from bot.factbus import FactBus
 from bot.gate import CapabilityGate
 from bot.outbox.effects import Effects
+from bot.outbox.queues import depths
 from bot.partitions import LEADER
 from bot.processes import Processes
 from bot.scheduler import Scheduler
@@ -101,7 +102,7 @@ class Operations:
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         t = self.telemetry
-        t.queues = self.host.effects.outbox.waiting()
+        t.queues = depths(self.host.effects.outbox.queues)
         t.lag = await self._lag()
         return web.Response(body=t.text(), headers={"Content-Type": CONTENT_TYPE})
 
@@ -114,7 +115,7 @@ class Operations:
                 "shards": list(cluster.partitions) if cluster else [],
                 "scheduler_lag_seconds": await self._lag(),
                 "platforms": sorted(self.host.adapters), "communities": sorted(self.host.communities),
-                "outbox_waiting": sum(self.host.effects.outbox.waiting().values()),
+                "outbox_waiting": sum(depths(self.host.effects.outbox.queues).values()),
                 "detail": processes.detail()}
 
     async def _healthz(self, _request: web.Request) -> web.Response:

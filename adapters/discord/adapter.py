@@ -69,6 +69,11 @@ class DiscordAdapter:
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
+    def edit_window(self) -> float:
+        """Edits of one message this close together collapse into the latest (:mod:`bot.outbox.coalesce`)."""
+        return self.settings.edit_window_seconds
+
+    @property
     def client(self) -> discord.Client:
         """The discord.py client (built by :meth:`start`)."""
         return self.state.client

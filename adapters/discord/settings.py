@@ -50,6 +50,9 @@ class DiscordSettings(StrictModel):
     # Circuit breaker: after this many 403s in a row in one guild, pause calls there for `breaker_cooldown`.
     breaker_threshold: int = Field(default=5, ge=1)
     breaker_cooldown: Duration = timedelta(minutes=5)
+    # Edits of one message within this many seconds of the last collapse into one, the latest (a poll's card:
+    # Discord allows about five edits per channel in five seconds).
+    edit_window_seconds: float = Field(default=1.0, ge=0, le=60)
 
 
 class DiscordCommunity(PlatformSection):

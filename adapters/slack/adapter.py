@@ -88,6 +88,11 @@ class SlackAdapter:
         """The outbox spaces posts in one channel this far apart (Slack allows about one a second)."""
         return self.settings.post_interval_seconds
 
+    @property
+    def edit_window(self) -> float:
+        """Edits of one message this close together collapse into the latest (:mod:`bot.outbox.coalesce`)."""
+        return self.settings.edit_window_seconds
+
     # -- life cycle -------------------------------------------------------------------------
 
     def scope_of(self, community: CommunityConfig) -> str | None:

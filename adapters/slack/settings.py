@@ -53,6 +53,8 @@ class SlackSettings(StrictModel):
     """The Web API base (GovSlack and tests use another one)."""
     post_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     """Minimum gap between two messages Steward posts in one channel (Slack allows about one a second)."""
+    edit_window_seconds: float = Field(default=1.0, ge=0, le=60)
+    """Edits of one message within this long of the last collapse into one, the latest (a poll's live card)."""
     ping_interval_seconds: float = Field(default=10.0, gt=0, le=300)
     watchdog_seconds: float = Field(default=120.0, gt=0, le=3600)
     """Socket Mode: warn in the log when the connection has been silent this long."""

@@ -33,6 +33,7 @@ class Effects:
         # by discord.py from its headers (see the README's "Outgoing effects")
         self.outbox = Outbox(clock, adapters, modlog_of=self._modlog_of, staff_of=self._staff_of,
                              intervals={p: float(getattr(a, "post_interval", 0.0)) for p, a in adapters.items()},
+                             edit_windows={p: float(getattr(a, "edit_window", 0.0)) for p, a in adapters.items()},
                              concurrency=1 if isinstance(clock, ManualClock) else 8)
         self.outbox.landed = self._landed
         self.hooks: dict[str, Callable[[str, MessageRef], Awaitable[None]]] = {}

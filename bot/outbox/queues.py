@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+from collections import Counter
+from collections.abc import Mapping
 
 from bot.clock import Clock
 from bot.outbox import chain, rules
@@ -147,3 +149,8 @@ class Queues:
         first = min(max(q[0].not_before if q[0].not_before <= now else min(e.not_before for e in q),
                         self.pacer.ready_at(channel)) for channel, q in self.channels.items())
         return min(max((first - now).total_seconds(), 0.001), 5.0)
+
+
+def depths(queues: Mapping[str, Queues]) -> Counter[tuple[str, str]]:
+    """Entries a process holds to send, by (platform, lane): the operations metrics' queue depths."""
+    return Counter((e.platform, e.lane) for held in queues.values() for e in held.entries.values())

@@ -73,6 +73,15 @@ def paced(action: Action) -> bool:
     return isinstance(action, (SendMessage, SendDirect, EditMessage, CreateThread))
 
 
+def replaces(action: Action) -> str | None:
+    """What a newer entry of the same kind makes obsolete before it is sent (None: nothing): an edit replaces
+    a message's whole content, so of several edits of one message waiting, only the latest need go."""
+    if isinstance(action, EditMessage):
+        message = action.message
+        return f"edit:{message.channel_id}:{message.id}"
+    return None
+
+
 def seen_by_people(action: Action) -> bool:
     """Whether a repeat would be seen (a second post or DM); a repeated lift or delete is not."""
     return isinstance(action, (SendMessage, SendDirect, Reply, CreateThread, AddReaction))

@@ -15,8 +15,7 @@ import functools
 import itertools
 import logging
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,10 +28,11 @@ from bot.clock import Clock, ManualClock
 from bot.delivery import direct_to_channel
 from bot.outbox import chain, rules
 from bot.outbox.calls import Platform, rechecked, send
+from bot.outbox.coalesce import MARKING, Edits
 from bot.outbox.codec import CodecError, encode
 from bot.outbox.entry import Ended, Entry, forget_staged
-from bot.outbox.following import followed_now, followers_of
-from bot.outbox.followup import answer_of, ended_as
+from bot.outbox.following import answer_now
+from bot.outbox.followup import ended_as
 from bot.outbox.pacer import Pacer
 from bot.outbox.queues import Queues
 from bot.outbox.report import REPORT_PREFIX, report_undelivered, to_staff
@@ -59,7 +59,7 @@ class Outbox:
 
     def __init__(self, clock: Clock, adapters: Mapping[str, Platform], *, modlog_of: ModlogOf,
                  staff_of: ModlogOf | None = None, intervals: Mapping[str, float] | None = None,
-                 concurrency: int = 8) -> None:
+                 edit_windows: Mapping[str, float] | None = None, concurrency: int = 8) -> None:
         self.clock = clock
         self.adapters = adapters
         self.modlog_of, self.staff_of = modlog_of, staff_of  # where reports go, and where the mod log can't
@@ -68,6 +68,7 @@ class Outbox:
         self.observers: list[Observer] = []  # ("staged" | "sending" | "sent" | "finished", entry)
         self.pacers = {p: Pacer(clock, (intervals or {}).get(p, 0.0)) for p in adapters}
         self.queues = {p: Queues(clock, self.pacers[p]) for p in adapters}
+        self.edits = Edits(clock, adapters, edit_windows)  # edits of one message coalesced (bot.outbox.coalesce)
         self._wake: dict[str, asyncio.Event] = {p: asyncio.Event() for p in adapters}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._unreported: set[str | None] = set()
@@ -111,7 +112,7 @@ class Outbox:
             if row.platform not in self.adapters:
                 continue  # a platform not running now: its entries wait for it
             try:
-                self.queues[row.platform].add(Entry.from_row(row, next(self._seq)))
+                self._hold(Entry.from_row(row, next(self._seq)))
             except (CodecError, TypeError) as exc:
                 await self._finish_row(row.key, FAILED, f"unreadable entry: {exc}")
         return rows
@@ -132,6 +133,8 @@ class Outbox:
         for tasks in (q.inflight for q in self.queues.values()):
             if tasks:
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for platform in self.adapters:
+            await self.edits.mark(platform, self._write)
 
     async def _clock_moved(self) -> None:
         self.wake()
@@ -148,7 +151,8 @@ class Outbox:
             if busy:
                 await asyncio.gather(*busy, return_exceptions=True)
                 continue
-            if not any(q.ready_now() for q in self.queues.values()) and not self._unreported:
+            if not any(q.ready_now() for q in self.queues.values()) and not self._unreported and \
+                    not self.edits.any_waiting():
                 return
             self.wake()
             await asyncio.sleep(0)
@@ -188,8 +192,12 @@ class Outbox:
     def _committed(self, sync_session: Any) -> None:
         for entry in sync_session.info.pop("outbox", []):
             if entry.platform in self.queues:
-                self.queues[entry.platform].add(entry)
+                self._hold(entry)
                 self._wake[entry.platform].set()
+
+    def _hold(self, entry: Entry) -> None:
+        for replaced in self.edits.hold(self.queues[entry.platform], entry):
+            self._observe("replaced", replaced)
 
     async def perform(self, action: Action, community: str | None, *, key: str | None = None) -> ActionResult:
         """Stage and commit an entry, then wait for the platform's answer.
@@ -211,21 +219,8 @@ class Outbox:
     async def result(self, key: str) -> ActionResult | None:
         """The platform's answer to a committed entry if it goes now (and what it follows does), else a
         ``queued`` result: nobody waits out a storm. None for a key never staged."""
-        entry = next((q.entries[key] for q in self.queues.values() if key in q.entries), None)
-        if entry is None:
-            assert self.db is not None, "the outbox is not started"
-            return await answer_of(self.db, key)
-        if entry.done is None:
-            entry.done = asyncio.get_running_loop().create_future()
-        if entry.done.done():
-            return entry.done.result()
-        if not self.queues[entry.platform].goes_now(entry):
-            return ActionResult(entry.action, True, code=QUEUED)
-        followers = followers_of(self.queues, key)  # known now: a follower forgets what it followed once it goes
-        answer = await entry.done
-        if answer.code != QUEUED:
-            await followed_now(self.queues, followers)
-        return answer
+        assert self.db is not None, "the outbox is not started"
+        return await answer_now(self.queues, self.db, key)
 
     async def withdraw(self, key: str, why: str) -> bool:
         """Take back an entry not yet going out (False when sent, sending or unknown); marked failed and
@@ -258,10 +253,6 @@ class Outbox:
         return True
 
     # -- sending ----------------------------------------------------------------------------
-    def waiting(self) -> Counter[tuple[str, str]]:
-        """Entries this process holds to send, by (platform, lane): the operations metrics' queue depths."""
-        return Counter((e.platform, e.lane) for queues in self.queues.values() for e in queues.entries.values())
-
     async def _run(self, platform: str) -> None:
         wake, queues = self._wake[platform], self.queues[platform]
         while self._running:
@@ -276,19 +267,23 @@ class Outbox:
                 if entry.channel in channels:
                     continue  # one send per channel at a time, so the pacer sees them in order
                 channels.add(entry.channel)
-                task = asyncio.create_task(self._attempt(entry))
-                inflight[entry.key] = task
-                task.add_done_callback(functools.partial(self._landed, platform, entry.key))
-            if not inflight and self._unreported:  # tracked like a send, so settle() waits for it
-                report = asyncio.create_task(self._report())
-                inflight[REPORT_PREFIX] = report
-                report.add_done_callback(functools.partial(self._landed, platform, REPORT_PREFIX))
+                self._track(platform, entry.key, self._attempt(entry))
+            # marking replaced edits and reporting are tracked like sends, so settle() waits for them
+            if self.edits.waiting(platform) and MARKING not in inflight:
+                self._track(platform, MARKING, self.edits.mark(platform, self._write))
+            if not inflight and self._unreported:
+                self._track(platform, REPORT_PREFIX, self._report())
             # with every slot taken nothing can start before a send lands, and a landing wakes the sender
             timeout = 5.0 if len(inflight) >= self.concurrency else queues.next_wait()
             try:
                 await asyncio.wait_for(wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
+
+    def _track(self, platform: str, key: str, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self.queues[platform].inflight[key] = task
+        task.add_done_callback(functools.partial(self._landed, platform, key))
 
     def _landed(self, platform: str, key: str, _task: asyncio.Task[None]) -> None:
         self.queues[platform].inflight.pop(key, None)
@@ -310,9 +305,12 @@ class Outbox:
                 done = ActionResult.success(entry.action) if found[0] == DONE else None
                 await self._finish(entry, *found, result=done)
                 return
+        if self.edits.waiting(entry.platform):  # what this edit makes obsolete is marked so before it goes
+            await self.edits.mark(entry.platform, self._write)
         entry.attempts += 1
         await self._mark(entry, SENDING)
         pacer.started(entry.channel, rules.paced(entry.action))
+        self.edits.started(entry)
         self._observe("sending", entry)
         result = await send(adapter, entry.action, entry.key)
         self._observe("sent", entry)

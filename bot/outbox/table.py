@@ -39,8 +39,10 @@ outbox = Table(
 )
 
 # pending -> sending (handed to the adapter) -> done | failed | expired | unsure (may have reached a
-# person and the platform can't tell: not repeated)
+# person and the platform can't tell: not repeated); pending -> replaced (an edit of a message made
+# obsolete by a newer edit of it before it went: nothing is lost, the newer one carries the content)
 PENDING, SENDING, DONE, FAILED, EXPIRED, UNSURE = "pending", "sending", "done", "failed", "expired", "unsure"
+REPLACED = "replaced"  # see bot.outbox.coalesce
 UNDELIVERED = (FAILED, EXPIRED, UNSURE)
 
 

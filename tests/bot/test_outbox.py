@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.actions import ActionResult, BanMember, File, Reply, SendDirect, SendMessage
+from bot.actions import ActionResult, BanMember, EditMessage, File, Reply, SendDirect, SendMessage
 from bot.content import CommandMention, Content, Mention, Moment, UserText
 from bot.outbox import outbox_table
 from bot.outbox.codec import decode, encode
@@ -106,6 +106,45 @@ async def test_what_a_lane_could_not_deliver_is_reported_in_the_mod_log(db_url: 
         assert (row.lane, row.status, row.reported) == (lane, "expired", 1)
     finally:
         await h.close()
+
+
+async def test_of_several_edits_of_one_message_waiting_only_the_latest_goes_even_after_a_restart(
+        db_url: str) -> None:
+    h = await Harness.start(CONFIG, db_url=db_url, cogs={"moderation": COG})
+    card, other = MessageRef("memory", "general", "m1"), MessageRef("memory", "general", "m2")
+    for ref in (card, other):
+        h.adapter.messages[ref] = h.adapter.bot_user.id  # Steward's own messages
+
+    def edit(ref: MessageRef, n: int) -> EditMessage:
+        return EditMessage(message=ref, content=Content((f"tally {n}",)))
+
+    try:
+        cog = h.runtime.cogs_of("acme")[1]
+        h.runtime.effects.outbox.pacers["memory"].hold("ch:general", 60)  # the channel must wait a minute
+        for n, ref in ((1, card), (2, card), (3, other), (4, card)):  # each in its own transaction
+            async with h.runtime.db.session() as session, session.begin():
+                await cog.ctx.effect(session, edit(ref, n), key=f"edit:{n}")
+        await h.runtime.idle()
+        assert not [a for a in h.adapter.performed if isinstance(a, EditMessage)]
+        runtime = h.runtime
+    finally:
+        await h.close()  # a stop while they wait: every entry is in the database
+    again = Runtime(runtime.config, cogs={"moderation": COG}, adapters=[h.adapter], clock=h.clock)
+    before = len(h.adapter.performed)
+    await again.start()  # the new sender has no hold: what was waiting goes, coalesced as it is read back
+    try:
+        await h.clock.advance(timedelta(minutes=2))
+        await again.idle()
+        sent = [a for a in h.adapter.performed[before:] if isinstance(a, EditMessage)]
+        assert sorted(a.content.plain() for a in sent) == ["tally 3", "tally 4"]  # the other message keeps its own
+        assert reports(h.adapter.performed[before:]) == []  # a replaced edit is not a loss
+        async with again.db.session() as session:
+            rows = dict((await session.execute(select(outbox_table.c.key, outbox_table.c.status)
+                                               .where(outbox_table.c.key.like("acme:edit:%")))).all())
+        assert rows == {"acme:edit:1": "replaced", "acme:edit:2": "replaced", "acme:edit:3": "done",
+                        "acme:edit:4": "done"}
+    finally:
+        await again.stop()
 
 
 def test_expiry_rules() -> None:

@@ -65,6 +65,31 @@ async def test_presses_through_the_cog_match_the_model(sqlite_url: str, presses:
         await h.close()
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["bob", "carol", "dan"]), st.integers(0, 2), st.sampled_from([0, 300, 1200])),
+                min_size=1, max_size=15))
+async def test_coalesced_card_edits_end_on_the_model_tally(sqlite_url: str,
+                                                           presses: list[tuple[str, int, int]]) -> None:
+    h: Harness = await start(sqlite_url.replace("steward.db", f"c{abs(hash(tuple(presses)))}.db"))
+    try:
+        h.runtime.effects.outbox.edits.windows["memory"] = timedelta(seconds=1)
+        card = posts(await h.command("alice", '/poll "Pick one" Red Green Blue'))[0]
+        buttons = card.content.buttons
+        model: dict[str, frozenset[int]] = {}
+        shown = []
+        for who, option, gap in presses:
+            shown += edits(await h.press(who, buttons[option]) + await h.advance(milliseconds=gap))
+            model[who] = press(model.get(who, frozenset()), option, multiple=False).ballot
+        shown += edits(await h.advance(seconds=1))
+        elapsed = sum(gap for _, _, gap in presses) / 1000
+        assert 1 <= len(shown) <= min(len(presses), 2 + int(elapsed))  # at most one edit per window
+        last = shown[-1].content.plain()
+        for label, n in zip(("Red", "Green", "Blue"), counts(dict(enumerate(model.values())), 3), strict=True):
+            assert f"{label} — {n} ·" in last  # the last edit shows the final tally: nothing lost
+    finally:
+        await h.close()
+
+
 @given(st.text(max_size=400))
 def test_any_poll_line_makes_a_poll_or_says_why(raw: str) -> None:
     try:

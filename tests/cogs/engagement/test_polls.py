@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
 from bot.facts import PollClosed
+from bot.outbox import outbox_table
 from bot.testing import Harness
 from tests.cogs.engagement.conftest import cog, edits, posts, replies
 
@@ -73,3 +78,30 @@ async def test_bad_polls_are_answered(h: Harness) -> None:
     }
     for i, (line, expected) in enumerate(cases.items()):
         assert expected in replies(await h.command(f"member{i}", line))[0], line
+
+
+async def test_a_burst_of_presses_edits_the_card_twice_and_the_last_edit_has_the_final_tally(h: Harness) -> None:
+    outbox = h.runtime.effects.outbox
+    outbox.edits.windows["memory"] = timedelta(seconds=1)  # as on Discord and Slack
+    card = posts(await h.command("alice", '/poll "Pizza or sushi?" Pizza Sushi'))[0]
+    pizza, sushi = card.content.buttons
+    burst = []
+    presses = [(f"m{i}", pizza) for i in range(10)] + [(f"m{i}", sushi) for i in range(5)] + \
+              [(f"m{i}", sushi) for i in range(10, 15)]  # inside one second: ten vote, five move, five more vote
+    for who, option in presses:
+        burst += await h.press(who, option)
+    assert len(replies(burst)) == 20  # every member is answered at once
+    [first] = edits(burst)  # the first press edits at once; the rest wait for the window
+    assert "1 voter(s)" in first.content.plain()
+    later = await h.advance(seconds=1)
+    [last] = edits(later)  # one edit for the 19 presses since, showing the last tally
+    assert last.message == first.message
+    assert "Pizza — 5 ·" in last.content.plain() and "Sushi — 10 ·" in last.content.plain()
+    assert "15 voter(s)" in last.content.plain()
+    assert edits(await h.advance(minutes=5)) == []  # nothing was left behind
+    async with h.runtime.db.session() as session:
+        rows = (await session.execute(select(outbox_table.c.status, func.count()).where(
+            outbox_table.c.key.like("%poll:1:v%")).group_by(outbox_table.c.status))).all()  # the presses' edits
+    assert dict(rows) == {"done": 2, "replaced": 18}  # none pending, none reported as undelivered
+    closed = await h.command("alice", "/poll close 1")
+    assert "closed" in edits(closed + await h.advance(seconds=1))[-1].content.plain()  # the final card, always
