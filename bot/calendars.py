@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utc
+from bot.job_rows import add_job
 from bot.scheduler import PENDING, Scheduler, jobs
 
 log = logging.getLogger(__name__)
@@ -245,9 +246,5 @@ async def schedule_next(session: AsyncSession, cal: Calendar, community: str, af
     if due is None:
         return None
     key = cal.key(community, due)
-    exists = (await session.execute(select(jobs.c.id).where(jobs.c.key == key))).first()
-    if exists is None:
-        await session.execute(jobs.insert().values(
-            key=key, kind=cal.kind, community=community, payload=cal.job_payload(), due_at=due,
-            status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=now))
+    await add_job(session, cal.kind, due, cal.job_payload(), key=key, community=community, now=now)
     return key

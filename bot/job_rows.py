@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, select, update
@@ -85,3 +85,19 @@ async def write_job(session: AsyncSession, key: str, row: dict[str, Any], commun
             due_at=row["due_at"], payload=row["payload"], community=community,
             grace_seconds=row["grace_seconds"]))
     return job_id
+
+
+NEVER_TOO_LATE = timedelta(days=3650)  # a job's grace when it is to run however late Steward comes back
+
+
+async def add_job(session: AsyncSession, kind: str, due_at: datetime, payload: dict[str, Any], *, key: str,
+                  community: str | None, now: datetime, grace: timedelta | None = None) -> bool:
+    """Insert a pending job in ``session``'s transaction unless one with ``key`` exists (whatever its status);
+    True when inserted. For jobs a running job books in its own transaction: the scheduler's alarm is set
+    for them when that job's batch ends."""
+    if (await session.execute(select(jobs.c.id).where(jobs.c.key == key))).first() is not None:
+        return False
+    await session.execute(jobs.insert().values(
+        key=key, kind=kind, community=community, payload=payload, due_at=utc(due_at), status=PENDING, attempts=0,
+        late=False, grace_seconds=None if grace is None else int(grace.total_seconds()), created_at=now))
+    return True

@@ -4,7 +4,8 @@ Every post of this cog comes from a job (a prompt, a poll's card or results, an 
 helpers' ping, a recognition or milestone post, a DM). A job that may not post now stores itself
 again, due when it may, in its own transaction, with its slot taken in each channel: a restart
 in between finds both in the database, and the later run's effects are keyed by that run, so
-nothing is lost and nothing goes twice.
+nothing is lost and nothing goes twice. Pacing only delays: a held post or run goes however late
+Steward comes back (a long outage past the scheduler's usual grace does not drop it).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action
 from bot.cog import job
+from bot.job_rows import NEVER_TOO_LATE, add_job
 from bot.outbox.codec import decode, encode
 from bot.refs import ChannelRef
-from bot.scheduler import PENDING, JobRun, jobs
+from bot.scheduler import JobRun
 from cogs.engagement.base import EngagementBase
 from cogs.engagement.models import SlotRow
 from cogs.engagement.quiet import slot
@@ -74,10 +76,8 @@ class Paced(EngagementBase):
             return False
         key = f"{self.ctx.community.name}:{PACED}:{run.key}"[:200]  # not under the calendars' key prefix
         await self.take_slots(run.session, channels, at, key)
-        if (await run.session.execute(select(jobs.c.id).where(jobs.c.key == key))).first() is None:
-            await run.session.execute(jobs.insert().values(
-                key=key, kind=run.kind, community=run.community, payload=_moved(run.payload, at),
-                due_at=at, status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=now))
+        await add_job(run.session, run.kind, at, _moved(run.payload, at), key=key, community=run.community,
+                      now=now, grace=NEVER_TOO_LATE)
         self.ctx.log.info("pacing: %s waits until %s", run.key, at.isoformat())
         return True
 
@@ -93,10 +93,8 @@ class Paced(EngagementBase):
         await self.take_slots(session, [channel], at, key)
         name = self.ctx.community.name
         job_key = f"{name}:{PACED}:{key}"[:200]
-        if (await session.execute(select(jobs.c.id).where(jobs.c.key == job_key))).first() is None:
-            await session.execute(jobs.insert().values(
-                key=job_key, kind=f"{self.name}.post", community=name, payload={"key": key, "action": encode(action)},
-                due_at=at, status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=now))
+        await add_job(session, f"{self.name}.post", at, {"key": key, "action": encode(action)}, key=job_key,
+                      community=name, now=now, grace=NEVER_TOO_LATE)
 
     @job("post")
     async def paced_post(self, run: JobRun) -> None:

@@ -16,8 +16,9 @@ from bot.community import Community
 from bot.content import Moment, fmt
 from bot.events import ButtonPressed, CommandInvoked
 from bot.facts import PollClosed
+from bot.job_rows import NEVER_TOO_LATE, add_job
 from bot.refs import ChannelRef, MessageRef
-from bot.scheduler import PENDING, JobRun, jobs
+from bot.scheduler import JobRun
 from cogs.engagement import store
 from cogs.engagement.cards import poll_card, poll_results
 from cogs.engagement.prompts import Prompts
@@ -79,7 +80,8 @@ class Polls(Prompts):
                                       key=keys[target.platform])
             await session.commit()
         # after the commit: on SQLite the scheduler's own session must not wait on this one's lock
-        await self.ctx.schedule("close", poll.closes_at, {"poll": poll.id}, key=f"poll:{poll.id}:close")
+        await self.ctx.schedule("close", poll.closes_at, {"poll": poll.id}, key=f"poll:{poll.id}:close",
+                                grace=NEVER_TOO_LATE)  # a poll closes however late Steward comes back
         return self.reply(event.origin, fmt("Poll #{n} is up; it closes {at}. Close it sooner with /poll close {n}.",
                                             n=poll.number, at=Moment(poll.closes_at, "F", self.ctx.community.tz)))
 
@@ -199,9 +201,8 @@ class Polls(Prompts):
             await self.ctx.effect(run.session, SendMessage(channel=channel, content=poll_card(poll, {}, [])), key=key)
         await store.change_poll(run.session, poll.id, card_keys=keys)
         name = self.ctx.community.name
-        await run.session.execute(jobs.insert().values(  # in this job's transaction (one writer on SQLite)
-            key=f"{name}:poll:{poll.id}:close", kind="engagement.close", community=name, payload={"poll": poll.id},
-            due_at=poll.closes_at, status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=now))
+        await add_job(run.session, "engagement.close", poll.closes_at, {"poll": poll.id},  # in this job's transaction
+                      key=f"{name}:poll:{poll.id}:close", community=name, now=now, grace=NEVER_TOO_LATE)
 
     async def replan_polls(self) -> None:
         """At start: every open poll has its close job (one lost to a crash after the commit comes back)."""
@@ -210,7 +211,7 @@ class Polls(Prompts):
         for poll in polls:
             key = f"poll:{poll.id}:close"
             if await self.ctx.job(key) is None:
-                await self.ctx.schedule("close", poll.closes_at, {"poll": poll.id}, key=key)
+                await self.ctx.schedule("close", poll.closes_at, {"poll": poll.id}, key=key, grace=NEVER_TOO_LATE)
 
 
 def counterparts(community: Community, channel: ChannelRef) -> list[ChannelRef]:

@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import AddReaction, SendMessage
@@ -14,9 +13,10 @@ from bot.capabilities import Capability
 from bot.cog import job
 from bot.events import MessagePosted
 from bot.facts import KudosGiven, QuestionAnswered, QuestionAsked
+from bot.job_rows import add_job
 from bot.persons import PersonId
 from bot.refs import ChannelRef, MessageRef, UserRef
-from bot.scheduler import PENDING, JobRun, jobs
+from bot.scheduler import JobRun
 from cogs.engagement import store
 from cogs.engagement.base import NOWHERE
 from cogs.engagement.cards import hot_topics, ping_helpers
@@ -200,11 +200,8 @@ class Watch(Polls):
         self._sweeping[(platform, channel)] = minute  # set with no wait since reading the questions
         name = self.ctx.community.name
         key = f"{name}:qsweep:{platform}:{channel}:{minute:%Y%m%dT%H%M}"
-        if (await run.session.execute(select(jobs.c.id).where(jobs.c.key == key))).first() is None:
-            await run.session.execute(jobs.insert().values(
-                key=key, kind="engagement.unanswered", community=name, payload={"platform": platform,
-                                                                                "channel": channel},
-                due_at=minute, status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=self.ctx.now()))
+        await add_job(run.session, "engagement.unanswered", minute, {"platform": platform, "channel": channel},
+                      key=key, community=name, now=self.ctx.now())
 
     # -- hot topics ---------------------------------------------------------------------------
 

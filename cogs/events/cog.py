@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cog import job
+from bot.job_rows import add_job
 from bot.persons import PersonId
-from bot.scheduler import PENDING, JobRun, jobs
+from bot.scheduler import JobRun
 from cogs.events import store
 from cogs.events.personal import Personal
 from cogs.events.rsvp import Standing
@@ -36,11 +37,9 @@ class EventsCog(Personal):
         erased, promoted = await store.delete_member(session, person, self.ctx.now())
         now = self.ctx.now()
         for event_id, a in promoted:  # in this transaction: a second writer would wait on SQLite's lock
-            await session.execute(jobs.insert().values(
-                key=f"{self.ctx.community.name}:seat:{event_id}:{int(a.person)}:{now:%Y%m%dT%H%M%S%f}",
-                kind="events.seat", community=self.ctx.community.name, payload={"person": int(a.person),
-                                                                                "event": event_id},
-                due_at=now, status=PENDING, attempts=0, late=False, grace_seconds=None, created_at=now))
+            await add_job(session, "events.seat", now, {"person": int(a.person), "event": event_id},
+                          key=f"{self.ctx.community.name}:seat:{event_id}:{int(a.person)}:{now:%Y%m%dT%H%M%S%f}",
+                          community=self.ctx.community.name, now=now)
         return erased
 
     @job("seat")

@@ -27,6 +27,7 @@ from bot.actions import (
 from bot.capabilities import Capability
 from bot.content import Mention, fmt
 from bot.facts import CaseClosed
+from bot.job_rows import NEVER_TOO_LATE
 from bot.persons import PersonId
 from bot.refs import ChannelRef, UserRef
 from bot.scheduler import JobRun
@@ -36,7 +37,6 @@ from cogs.moderation.casefile import CaseFile, Target
 from cogs.moderation.models import ACTIVE, EXPIRED, REVOKED, SUPERSEDED
 from cogs.moderation.repository import Case
 
-NEVER_TOO_LATE = timedelta(days=3650)
 DEFAULT_TIMEOUT = timedelta(minutes=10)
 TIMED = ("timeout", "ban")  # the kinds that end by themselves
 

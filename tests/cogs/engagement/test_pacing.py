@@ -137,3 +137,22 @@ async def test_a_restart_in_quiet_hours_loses_nothing_and_sends_nothing_twice(db
         assert posts(await second.advance(hours=20)) == []  # nothing again before the next day's
     finally:
         await second.close()
+
+
+async def test_held_posts_go_however_long_steward_was_down_and_a_missed_poll_still_closes(db_url: str) -> None:
+    """Pacing only delays: Steward down from 09:20 to 16:45 (over seven hours past the 09:30 release, beyond
+    the scheduler's six-hour grace for late jobs) still posts both held prompts, a gap apart; a poll whose
+    close (10:00) fell inside the outage closes when Steward is back, with its results."""
+    first = await start(db_url, PACED, now=datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+    assert "Poll #1" in posts(await first.command("mod", '/poll "Lunch?" Soup Salad 22h'))[0].content.plain()
+    assert posts(await first.advance(hours=21, minutes=20)) == []  # both prompts held until 09:30
+    await first.close()
+    second = await start(db_url, PACED, now=datetime(2026, 1, 6, 16, 45, tzinfo=UTC))
+    try:
+        await second.advance(hours=2)
+        texts = [p.content.plain() for p in posts(second.performed)]  # start-up's runs included
+        assert [t[0] for t in texts if t[0] in "❓🌅"] == ["❓", "🌅"]
+        assert len([t for t in texts if "Poll #1 closed" in t]) == 1, texts  # the poll's results, once
+        assert posts(await second.advance(hours=13)) == []  # nothing again before the next day's
+    finally:
+        await second.close()
