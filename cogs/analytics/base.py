@@ -17,7 +17,7 @@ from cogs.analytics import store
 from cogs.analytics.charts import Charts, render_all
 from cogs.analytics.kpis import Kpis
 from cogs.analytics.models import activity, members
-from cogs.analytics.period import day_number, window
+from cogs.analytics.period import day_bounds, window
 from cogs.analytics.report import summary
 from cogs.analytics.settings import AnalyticsSettings
 
@@ -36,6 +36,7 @@ class AnalyticsBase(Cog):
         self.authors: OrderedDict[MessageRef, PersonId] = OrderedDict()
         self.invites: dict[str, dict[str, int]] = {}  # platform → invite code → uses, as last seen
         self.invite_lock = asyncio.Lock()
+        self._day = (0, 0, 0)  # unix start and end of the local day last counted in, and its number
 
     @property
     def conf(self) -> AnalyticsSettings:
@@ -62,8 +63,13 @@ class AnalyticsBase(Cog):
     # -- recording --------------------------------------------------------------------------
 
     def today(self, at: datetime | None = None) -> int:
-        """The community-local day number of ``at`` (default now)."""
-        return day_number(at or self.ctx.now(), self.ctx.community.tz)
+        """The community-local day number of ``at`` (default now); the day's bounds are worked out once a day,
+        not a time-zone conversion per message."""
+        at = at or self.ctx.now()
+        ts, (start, end, day) = at.timestamp(), self._day
+        if not start <= ts < end:
+            start, end, day = self._day = day_bounds(at, self.ctx.community.tz)
+        return day
 
     def ignored(self, channel: ChannelRef) -> bool:
         """Whether a channel is left uncounted."""

@@ -50,10 +50,13 @@ class AnalyticsCog(AnalyticsBase):
     @on(MessagePosted, priority=50)
     async def counted_message(self, event: MessagePosted) -> None:
         """One message: messages, a reply if it answers one, its mentions."""
-        if event.is_bot or event.is_dm or self.ignored(event.channel):
+        if event.is_bot or event.is_dm:
+            return
+        name = self.ctx.community.channel_name(event.channel)  # looked up once
+        if name is not None and name in self.conf.ignore_channels:
             return
         person = await self.ctx.person(event.author)
-        channel = self.ctx.community.channel_name(event.channel) or event.channel_name or event.channel.id
+        channel = name or event.channel_name or event.channel.id
         self.count(person, channel, event.occurred_at, messages=1, replies=int(event.reply_to is not None),
                    mentions=len(event.mentions) + len(event.role_mentions))
         self.remember(event.message, person)

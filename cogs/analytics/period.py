@@ -21,6 +21,17 @@ def day_number(at: datetime, tz: ZoneInfo) -> int:
     return at.astimezone(tz).date().toordinal() - EPOCH
 
 
+def day_bounds(at: datetime, tz: ZoneInfo) -> tuple[int, int, int]:
+    """``(start, end, day)``: the day number of ``at`` and unix seconds ``start`` ≤ t < ``end`` that all
+    fall on it (its local day, or only ``at``'s second on a day whose midnight the zone skips)."""
+    day = day_number(at, tz)
+    start, end = (int(local_midnight(d, tz).timestamp()) for d in (day, day + 1))
+    ts = int(at.timestamp())
+    if not start <= ts < end or {day_number(datetime.fromtimestamp(t, UTC), tz) for t in (start, end - 1)} != {day}:
+        return ts, ts + 1, day
+    return start, end, day
+
+
 def day_date(day: int) -> date:
     """A day number back as a date."""
     return date.fromordinal(day + EPOCH)
