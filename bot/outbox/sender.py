@@ -130,8 +130,8 @@ class Outbox:
             await worker
         self._workers.clear()
         for tasks in (q.inflight for q in self.queues.values()):
-            if tasks:
-                await asyncio.gather(*tasks.values(), return_exceptions=True)
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await self.writes.settled()  # the ``done`` rows not waited for
 
     async def _clock_moved(self) -> None:
         self.wake()
@@ -149,7 +149,7 @@ class Outbox:
                 await asyncio.gather(*busy, return_exceptions=True)
                 continue
             if not any(q.ready_now() for q in self.queues.values()) and not self._unreported:
-                return
+                return await self.writes.settled()
             self.wake()
             await asyncio.sleep(0)
 
@@ -214,6 +214,7 @@ class Outbox:
         entry = next((q.entries[key] for q in self.queues.values() if key in q.entries), None)
         if entry is None:
             assert self.db is not None, "the outbox is not started"
+            await self.writes.settled()  # a ``done`` not committed yet
             return await answer_of(self.db, key)
         if entry.done is None:
             entry.done = asyncio.get_running_loop().create_future()
@@ -351,9 +352,9 @@ class Outbox:
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
         await self._write(entry.key, status=status, attempts=entry.attempts, not_before=entry.not_before, error=error)
 
-    async def _write(self, key: str, **values: Any) -> None:
+    async def _write(self, key: str, *, wait: bool = True, **values: Any) -> None:
         assert self.db is not None
-        await self.writes.write(self.db, key, **values)
+        await self.writes.write(self.db, key, wait=wait, **values)
 
     async def _finish(self, entry: Entry, status: str, error: str | None, *,
                       result: ActionResult | None = None) -> None:
@@ -379,7 +380,7 @@ class Outbox:
 
     async def _finish_row(self, key: str, status: str, error: str | None,
                           message: MessageRef | None = None) -> None:
-        await self._write(key, status=status, error=error, finished_at=self.clock.now(),
+        await self._write(key, wait=status != DONE, status=status, error=error, finished_at=self.clock.now(),
                           result_channel=message.channel_id if message else None,
                           result_message=message.id if message else None,
                           reported=1 if status == DONE or key.startswith(REPORT_PREFIX) else 0)
