@@ -52,6 +52,7 @@ class Effects:
     async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
         """Where keyed effects stand, and the message each delivered one made (:func:`followup.outcome`)."""
         assert self.outbox.db is not None, "the outbox is not started"
+        await self.outbox.writes.settled()  # a delivered entry's ``done`` is committed after its slot is free
         return await outcome(self.outbox.db, keys)
 
     async def result(self, key: str) -> ActionResult | None:

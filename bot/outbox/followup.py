@@ -13,7 +13,8 @@ from bot.storage.database import Database
 
 async def outcome(db: Database, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
     """``{key: (status, the message it made)}``: a cog that edits or deletes what it posted (a relayed
-    copy) reads its copies here; keys never staged are absent. Sender writes commit before they return."""
+    copy) reads its copies here; keys never staged are absent. The caller first waits for the sender's
+    writes (a ``done`` is committed after its send's slot is free: GroupedWrites.settled)."""
     if not keys:
         return {}
     async with db.session() as session:

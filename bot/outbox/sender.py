@@ -135,6 +135,7 @@ class Outbox:
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
         for platform in self.adapters:
             await self.edits.mark(platform, self._write)
+        await self.writes.settled()  # the ``done`` rows not waited for
 
     async def _clock_moved(self) -> None:
         self.wake()
@@ -153,7 +154,7 @@ class Outbox:
                 continue
             if not any(q.ready_now() for q in self.queues.values()) and not self._unreported and \
                     not self.edits.any_waiting():
-                return
+                return await self.writes.settled()
             self.wake()
             await asyncio.sleep(0)
 
@@ -220,6 +221,8 @@ class Outbox:
         """The platform's answer to a committed entry if it goes now (and what it follows does), else a
         ``queued`` result: nobody waits out a storm. None for a key never staged."""
         assert self.db is not None, "the outbox is not started"
+        if not any(key in q.entries for q in self.queues.values()):
+            await self.writes.settled()  # a ``done`` not committed yet
         return await answer_now(self.queues, self.db, key)
 
     async def withdraw(self, key: str, why: str) -> bool:
@@ -349,9 +352,9 @@ class Outbox:
     async def _mark(self, entry: Entry, status: str, error: str | None = None) -> None:
         await self._write(entry.key, status=status, attempts=entry.attempts, not_before=entry.not_before, error=error)
 
-    async def _write(self, key: str, **values: Any) -> None:
+    async def _write(self, key: str, *, wait: bool = True, **values: Any) -> None:
         assert self.db is not None
-        await self.writes.write(self.db, key, **values)
+        await self.writes.write(self.db, key, wait=wait, **values)
 
     async def _finish(self, entry: Entry, status: str, error: str | None, *,
                       result: ActionResult | None = None) -> None:
@@ -377,7 +380,7 @@ class Outbox:
 
     async def _finish_row(self, key: str, status: str, error: str | None,
                           message: MessageRef | None = None) -> None:
-        await self._write(key, status=status, error=error, finished_at=self.clock.now(),
+        await self._write(key, wait=status != DONE, status=status, error=error, finished_at=self.clock.now(),
                           result_channel=message.channel_id if message else None,
                           result_message=message.id if message else None,
                           reported=1 if status == DONE or key.startswith(REPORT_PREFIX) else 0)
