@@ -145,6 +145,8 @@ async def wave(folder: Path, accounts: int = 200, per_second: int = 5, seconds: 
                             cogs={"moderation": COG})
     if tuned:
         collector.settle(h.clock, force=True)
+        # as a real process sends: eight at a time (a manual clock sends one by one to keep a console's order)
+        h.runtime.effects.outbox.concurrency = 8
     else:
         h.runtime.inflight.per_turn = 10**9
     names = [f"spam{i:03d}" for i in range(accounts)]

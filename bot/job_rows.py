@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,10 +61,20 @@ def info_of(row: Any) -> JobInfo:
                    attempts=row.attempts, late=bool(row.late), error=row.error)
 
 
+# a new key's row in one statement (a wave's timeouts each book their end): built once per dialect
+_INSERTS = {"postgresql": pg_insert(jobs).on_conflict_do_nothing(index_elements=["key"]).returning(jobs.c.id),
+            "sqlite": sqlite_insert(jobs).on_conflict_do_nothing(index_elements=["key"]).returning(jobs.c.id)}
+
+
 async def write_job(session: AsyncSession, key: str, row: dict[str, Any], community: str | None) -> int:
     """Insert or move the job in ``session`` (not committed here)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    inserted = (await session.execute(_INSERTS["postgresql" if dialect == "postgresql" else "sqlite"],
+                                      row)).scalar()
+    if inserted is not None:
+        return int(inserted)
     existing = (await session.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.key == key))).first()
-    if existing is None:
+    if existing is None:  # gone again since (a cancelled job deleted): insert it as before
         try:
             async with session.begin_nested():
                 result = await session.execute(jobs.insert().values(**row))

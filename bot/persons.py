@@ -28,6 +28,7 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Uni
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.batched import Batched
 from bot.clock import Clock
 from bot.refs import UserRef
 from bot.storage.base import UTCDateTime
@@ -36,6 +37,7 @@ from bot.storage.database import Database
 log = logging.getLogger(__name__)
 
 PersonId = NewType("PersonId", int)
+Key = tuple[str, str, str]  # community, platform, platform user id
 
 _meta = MetaData()
 persons = Table(
@@ -95,10 +97,10 @@ class Persons:
         self.db = db
         self.clock = clock
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, str, str], PersonId] = OrderedDict()
+        self._cache: OrderedDict[Key, PersonId] = OrderedDict()
         # accounts being looked up or created right now: a raid's new accounts post many messages at
         # once, and each must not read (and try to insert) the same rows again
-        self._pending: dict[tuple[str, str, str], asyncio.Future[PersonId]] = {}
+        self._loader: Batched[Key, PersonId] = Batched(self._get_many)
 
     def cached(self, community: str, user: UserRef) -> PersonId | None:
         """The person of an account if this process has seen it (no I/O)."""
@@ -119,31 +121,66 @@ class Persons:
         return self._remember(key, PersonId(int(pid)))
 
     async def get(self, community: str, user: UserRef) -> PersonId:
-        """The person holding an account, created on first sight (callers asking for the same account
-        at the same time share one look-up; a cancelled caller does not cancel it for the others)."""
+        """The person holding an account, created on first sight.
+
+        Accounts asked for together (a raid's new members) are looked up in one query and the new
+        ones created in one transaction; callers asking for the same account at the same time share
+        one answer, and a cancelled caller does not cancel it for the others.
+        """
         key = (community, user.platform, user.id)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        pending = self._pending.get(key)
-        if pending is None:
-            pending = self._pending[key] = asyncio.ensure_future(self._get(community, user))
-            pending.add_done_callback(lambda _done: self._pending.pop(key, None))
-        return await asyncio.shield(pending)
+        return await self._loader.get(key)
 
-    async def _get(self, community: str, user: UserRef) -> PersonId:
-        found = await self.find(community, user)
-        if found is not None:
-            return found
-        for _attempt in range(3):
+    async def _get_many(self, keys: list[Key]) -> dict[Key, PersonId]:
+        found = await self._find_many(keys)
+        missing = [key for key in keys if key not in found]
+        if missing:
             try:
                 async with self.db.session() as session, session.begin():
-                    return self._remember((community, user.platform, user.id),
-                                          await self.create(session, community, user, self.clock.now()))
+                    found.update(await self._create_many(session, missing, self.clock.now()))
+            except IntegrityError:  # another process created one of them first: one at a time
+                for key in missing:
+                    found[key] = await self._get_one(key)
+        return {key: self._remember(key, pid) for key, pid in found.items()}
+
+    async def _find_many(self, keys: list[Key]) -> dict[Key, PersonId]:
+        found: dict[Key, PersonId] = {}
+        wanted = set(keys)
+        async with self.db.session() as session:
+            for community in sorted({key[0] for key in keys}):
+                ids = sorted({key[2] for key in keys if key[0] == community})
+                rows = await session.execute(select(accounts.c.platform, accounts.c.user_id, accounts.c.person_id)
+                                             .where(accounts.c.community == community,
+                                                    accounts.c.user_id.in_(ids)))
+                for row in rows:
+                    key = (community, row.platform, row.user_id)
+                    if key in wanted:
+                        found[key] = PersonId(int(row.person_id))
+        return found
+
+    @staticmethod
+    async def _create_many(session: AsyncSession, keys: list[Key], at: datetime) -> dict[Key, PersonId]:
+        made = await session.execute(persons.insert().returning(persons.c.id, sort_by_parameter_order=True),
+                                     [{"community": key[0], "created_at": at} for key in keys])
+        pids = [PersonId(int(pid)) for pid in made.scalars()]
+        await session.execute(accounts.insert(), [
+            {"community": key[0], "platform": key[1], "user_id": key[2], "person_id": pid}
+            for key, pid in zip(keys, pids, strict=True)])
+        return dict(zip(keys, pids, strict=True))
+
+    async def _get_one(self, key: Key) -> PersonId:
+        community, user = key[0], UserRef(key[1], key[2])
+        for _attempt in range(3):
+            found = await self.find(community, user)
+            if found is not None:
+                return found
+            try:
+                async with self.db.session() as session, session.begin():
+                    return self._remember(key, await self.create(session, community, user, self.clock.now()))
             except IntegrityError:  # another task created it first: read theirs
-                found = await self.find(community, user)
-                if found is not None:
-                    return found
+                continue
         raise RuntimeError(f"could not create a person for {user.platform}:{user.id}")
 
     @staticmethod
@@ -242,7 +279,7 @@ class Persons:
                 report.failed.append(cog.name)
         return report
 
-    def _remember(self, key: tuple[str, str, str], pid: PersonId) -> PersonId:
+    def _remember(self, key: Key, pid: PersonId) -> PersonId:
         self._cache[key] = pid
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, select, update
 
+from bot.batched import Batched
 from bot.persons import PersonId
 from bot.storage.database import Database
 
@@ -66,16 +67,23 @@ class PreferenceStore:
         self.db = db
         self.cache_size = cache_size
         self._cache: OrderedDict[int, Preferences] = OrderedDict()
+        self._loader: Batched[PersonId, Preferences] = Batched(self._get_many)
 
     async def get(self, person: PersonId) -> Preferences:
         """A person's preferences (the defaults when they set none)."""
         hit = self._cache.get(person)
         if hit is not None:
             return hit
+        return await self._loader.get(person)
+
+    async def _get_many(self, people: list[PersonId]) -> dict[PersonId, Preferences]:
+        """Many persons' preferences in one query (a wave's DMs each read their member's)."""
         async with self.db.session() as session:
-            row = (await session.execute(select(preferences).where(preferences.c.person_id == person))).first()
-        prefs = DEFAULT if row is None else Preferences(row.timezone, bool(row.dms), row.language)
-        return self._remember(person, prefs)
+            rows = (await session.execute(select(preferences).where(preferences.c.person_id.in_(people)))).all()
+        found = {PersonId(int(row.person_id)): Preferences(row.timezone, bool(row.dms), row.language) for row in rows}
+        # a value ``set`` while this query ran is newer than the row it read: keep the cached one
+        return {person: self._cache.get(person) or self._remember(person, found.get(person, DEFAULT))
+                for person in people}
 
     async def set(self, person: PersonId, **changes: object) -> Preferences:
         """Change some of a person's preferences (``timezone=``, ``dms=``, ``language=``)."""

@@ -223,3 +223,65 @@ async def test_concurrent_first_sightings_share_one_look_up(h: Harness) -> None:
     # one read and one creation, not fifty of each
     assert sum("core_accounts" in s and s.lstrip().startswith("SELECT") for s in statements) == 1
     assert sum(s.lstrip().startswith("INSERT INTO core_persons") for s in statements) == 1
+
+
+def _counting(h: Harness) -> tuple[list[str], object]:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = h.runtime.db.engine.sync_engine  # type: ignore[union-attr]
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def commit(_conn) -> None:  # type: ignore[no-untyped-def]
+        statements.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "commit", commit)
+
+    def stop() -> None:
+        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "commit", commit)
+    return statements, stop
+
+
+@pytest.mark.pg
+async def test_a_raids_new_accounts_are_found_in_one_query_and_created_in_one_transaction(h: Harness) -> None:
+    ctx = cog(h, "notes").ctx
+    known = await ctx.person(UserRef("memory", "old-timer"))
+    h.runtime.members.persons._cache.clear()
+    users = [UserRef("memory", f"raider{i}") for i in range(200)] + [UserRef("memory", "old-timer")]
+    statements, stop = _counting(h)
+    try:
+        ids = await asyncio.gather(*(ctx.person(u) for u in users))
+    finally:
+        stop()  # type: ignore[operator]
+    assert ids[-1] == known and len(set(ids)) == 201
+    assert sum(s.lstrip().startswith("SELECT") and "core_accounts" in s for s in statements) == 1
+    assert statements.count("COMMIT") == 1  # every new person in one transaction
+    h.runtime.members.persons._cache.clear()  # read back: each account kept its own person
+    assert await asyncio.gather(*(ctx.person(u) for u in users)) == ids
+    assert [await h.runtime.members.persons.accounts_of(pid) for pid in ids[:3]] == [[u] for u in users[:3]]
+
+
+@pytest.mark.pg
+async def test_an_account_another_process_created_meanwhile_is_read_not_duplicated(h: Harness) -> None:
+    from bot.persons import Persons
+
+    persons = h.runtime.members.persons
+    other = Persons(h.runtime.db, h.clock)  # type: ignore[arg-type]  # a second process on the database
+    theirs = await other.get("acme", UserRef("memory", "bea"))
+    real_find = persons._find_many
+
+    async def stale(keys):  # type: ignore[no-untyped-def]  # our read ran before their insert committed
+        return {}
+
+    persons._find_many = stale  # type: ignore[method-assign]
+    try:
+        ids = await asyncio.gather(*(persons.get("acme", UserRef("memory", n)) for n in ("bea", "cid", "dot")))
+    finally:
+        persons._find_many = real_find  # type: ignore[method-assign]
+    assert ids[0] == theirs and len(set(ids)) == 3
+    persons._cache.clear()
+    assert [await persons.get("acme", UserRef("memory", n)) for n in ("bea", "cid", "dot")] == ids

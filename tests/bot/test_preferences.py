@@ -111,3 +111,24 @@ async def test_a_merge_keeps_the_preferences_someone_set(h: Harness) -> None:
     assert (await members.prefs.get(other)).timezone == "Asia/Tokyo"  # the kept person had set none
     h.runtime.members.prefs._cache.clear()
     assert (await members.prefs.get(other)).timezone == "Asia/Tokyo"
+
+
+@pytest.mark.pg
+async def test_many_members_preferences_are_read_in_one_query_and_a_change_meanwhile_wins(h: Harness) -> None:
+    import asyncio
+
+    from bot.persons import PersonId
+
+    prefs = h.runtime.members.prefs
+    people = [await h.runtime.members.persons.get("acme", UserRef("memory", f"m{i}")) for i in range(30)]
+    await prefs.set(people[0], timezone="Asia/Tokyo")
+    prefs._cache.clear()  # a restart
+    before = prefs._loader.queries
+    read = asyncio.gather(*(prefs.get(p) for p in people))
+    await asyncio.sleep(0)  # the read is under way when someone changes theirs
+    await prefs.set(people[1], dms=False)
+    found = await read
+    assert prefs._loader.queries == before + 1
+    assert found[0].timezone == "Asia/Tokyo" and found[2].timezone is None
+    assert (await prefs.get(people[1])).dms is False  # the change is not undone by the older read
+    assert (await prefs.get(PersonId(10**9))).timezone is None  # nobody: the defaults
