@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -154,6 +155,11 @@ class CogContext:
         return await self.services.effects.stage(session, action, self.community, key=prefix + key,
                                                  deliver_by=deliver_by, after=after and prefix + after,
                                                  if_not=if_not)
+
+    def effects_together(self, session: AsyncSession) -> AbstractAsyncContextManager[None]:
+        """A block in which the :meth:`effect` calls on ``session`` are written together, in one statement
+        at its end (a group commit staging many: what the transaction commits is the same)."""
+        return self.services.effects.together(session)
 
     async def effect_result(self, key: str) -> ActionResult | None:
         """The platform's answer to a committed :meth:`effect` when it goes at once (a moderator's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,11 @@ class Effects:
         waits for that entry and then does what ``if_not`` says (:mod:`bot.outbox.chain`)."""
         with self.jobs.named(session, key, deliver_by, after=after, if_not=if_not):
             return await self.gate.perform(action, community)
+
+    def together(self, session: AsyncSession) -> AbstractAsyncContextManager[None]:
+        """A block whose effects staged in ``session`` are written in one statement at its end (a group
+        commit's many effects: :mod:`bot.outbox.together`)."""
+        return self.outbox.together(session)
 
     async def outcome(self, keys: list[str]) -> dict[str, tuple[str, MessageRef | None]]:
         """Where keyed effects stand, and the message each delivered one made (:func:`followup.outcome`)."""

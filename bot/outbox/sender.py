@@ -16,10 +16,11 @@ import itertools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import QUEUED, Action, ActionResult, SendDirect
@@ -30,13 +31,14 @@ from bot.outbox import chain, rules
 from bot.outbox.calls import Platform, rechecked, send
 from bot.outbox.coalesce import MARKING, Edits
 from bot.outbox.codec import CodecError, encode
-from bot.outbox.entry import Ended, Entry, forget_staged
+from bot.outbox.entry import Ended, Entry
 from bot.outbox.following import answer_now
 from bot.outbox.followup import ended_as
 from bot.outbox.pacer import Pacer
 from bot.outbox.queues import Queues
 from bot.outbox.report import REPORT_PREFIX, report_undelivered, to_staff
-from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, insert_new, outbox, take_over
+from bot.outbox.table import DONE, EXPIRED, FAILED, PENDING, SENDING, UNDELIVERED, UNSURE, outbox, take_over
+from bot.outbox.together import Staging
 from bot.outbox.writes import GroupedWrites
 from bot.refs import ChannelRef, MessageRef
 from bot.storage.database import Database
@@ -74,6 +76,7 @@ class Outbox:
         self._unreported: set[str | None] = set()
         self._seq = itertools.count()
         self._running = False
+        self.staging = Staging(self._committed)  # entries written in a transaction, sent once it commits
         self.writes = GroupedWrites()  # the senders' own row updates, sharing commits
         self.ended: Ended = Ended()  # how entries finished lately, for those that follow them
         self.landed: Landed | None = None  # told of each message a delivered entry made (its key, the message)
@@ -167,28 +170,25 @@ class Outbox:
         """Write an entry in ``session``'s transaction; it goes out once that commits (once ``after``
         has finished, when given: :mod:`bot.outbox.chain`).
 
-        The same key twice is one entry: the second stage is ignored by the database.
+        The same key twice is one entry (the database ignores the second); in :meth:`together`, written at its end.
         """
         assert self.db is not None, "the outbox is not started"
         now = self.clock.now()
-        modlog = self.modlog_of(community, action.platform)
-        lane = rules.lane_of(action, modlog)
+        lane = rules.lane_of(action, self.modlog_of(community, action.platform))
         entry = Entry(key or f"auto:{uuid.uuid4().hex}", community, action.platform, lane,
                       rules.channel_of(action), action, now, rules.expiry(lane, now, deliver_by),
                       seq=next(self._seq), done=done, after=after, if_not=if_not)
-        entry.inserted = await insert_new(session, self.db.dialect, key=entry.key, community=community,
-                                          platform=entry.platform, lane=lane, channel=entry.channel,
-                                          action=encode(action), status=PENDING, attempts=0, not_before=now,
-                                          expires_at=entry.expires_at, created_at=now, reported=0,
-                                          owner=self.owner, after=after, if_not=if_not)
-        if entry.inserted:
-            staged: list[Entry] = session.info.setdefault("outbox", [])
-            if not staged:
-                event.listen(session.sync_session, "after_commit", self._committed, once=True)
-                event.listen(session.sync_session, "after_soft_rollback", forget_staged, once=True)
-            staged.append(entry)
+        row = dict(key=entry.key, community=community, platform=entry.platform, lane=lane, channel=entry.channel,
+                   action=encode(action), status=PENDING, attempts=0, not_before=now, expires_at=entry.expires_at,
+                   created_at=now, reported=0, owner=self.owner, after=after, if_not=if_not)
+        await self.staging.add(session, self.db.dialect, entry, row)
         self._observe("staged", entry)
         return entry
+
+    def together(self, session: AsyncSession) -> AbstractAsyncContextManager[None]:
+        """A block whose stages in ``session`` are written in one statement at its end (:mod:`.together`)."""
+        assert self.db is not None, "the outbox is not started"
+        return self.staging.together(session, self.db.dialect)
 
     def _committed(self, sync_session: Any) -> None:
         for entry in sync_session.info.pop("outbox", []):

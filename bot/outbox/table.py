@@ -71,3 +71,13 @@ async def insert_new(session: AsyncSession, dialect: str, **row: Any) -> bool:
     insert = _INSERTS["postgresql" if dialect == "postgresql" else "sqlite"]
     result = await session.execute(insert, row)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_RETURNING = {name: insert.returning(outbox.c.key) for name, insert in _INSERTS.items()}
+
+
+async def insert_many(session: AsyncSession, dialect: str, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert entries' rows in ``session`` in one statement (SQLAlchemy's insertmanyvalues); the keys
+    written (a key already there is not: the same effect twice)."""
+    insert = _RETURNING["postgresql" if dialect == "postgresql" else "sqlite"]
+    return set((await session.execute(insert, rows)).scalars().all())

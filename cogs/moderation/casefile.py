@@ -119,13 +119,14 @@ class CaseFile:
             cases = await repo.open_cases(session, community, [row for row, _ in items])
             counted = {c.person_id for c in cases if c.points}
             totals = await repo.points_of(session, community, counted, self.ctx.now())
-            for case, (_row, effects) in zip(cases, items, strict=True):
-                for effect in effects(case) if effects is not None else ():
-                    await self.ctx.effect(session, effect.action, key=effect_key(case.id, effect.name),
-                                          after=effect.after and effect_key(case.id, effect.after),
-                                          if_not=effect.if_not)
-                for hook in self.hooks:
-                    await hook(session, case)
+            async with self.ctx.effects_together(session):  # the batch's effects in one statement
+                for case, (_row, effects) in zip(cases, items, strict=True):
+                    for effect in effects(case) if effects is not None else ():
+                        await self.ctx.effect(session, effect.action, key=effect_key(case.id, effect.name),
+                                              after=effect.after and effect_key(case.id, effect.after),
+                                              if_not=effect.if_not)
+                    for hook in self.hooks:
+                        await hook(session, case)
         return [(c, totals.get(c.person_id, 0)) for c in cases]
 
     async def by_number(self, number: int) -> Case | None:

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from bot.actions import Action, ActionResult, BanMember, Reply, SendDirect, SendMessage, TimeoutMember
 from bot.clock import ManualClock
@@ -144,3 +145,68 @@ async def test_the_answer_does_not_wait_out_a_storm_on_the_mod_log(db_url: str) 
         assert kinds(performed) == ["mod-log"]  # ...and again after its Retry-After, not before
     finally:
         await h.close()
+
+
+# -- staged together: a group commit's entries in one statement ------------------------------------
+
+def outbox_inserts(db: Database) -> list[str]:
+    """The INSERT statements into the outbox table run from now on (a list filled as they run)."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CORE_OUTBOX"):
+            seen.append(statement)
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    return seen
+
+
+async def test_a_together_block_writes_its_entries_in_one_statement_and_sends_each(
+        outbox: tuple[Outbox, Slow, Database]) -> None:
+    box, slow, db = outbox
+    inserts = outbox_inserts(db)
+    async with db.session() as session, session.begin():
+        async with box.together(session):
+            entries = [await box.stage(session, post(f"t{n}"), community="c", key=f"t{n}") for n in range(40)]
+            async with box.together(session):  # nested: written with the outermost block
+                entries.append(await box.stage(session, post("inner"), community="c", key="inner"))
+            assert inserts == []  # nothing written before the block ends
+    assert len(inserts) == 1
+    assert all(e.inserted for e in entries)
+    await box.settle()
+    assert sorted(slow.sent) == sorted([f"t{n}" for n in range(40)] + ["inner"])
+
+
+async def test_the_same_key_twice_in_a_block_or_after_one_is_one_entry(outbox: tuple[Outbox, Slow, Database]) -> None:
+    box, slow, db = outbox
+    async with db.session() as session, session.begin():
+        await box.stage(session, post("before"), community="c", key="k1")
+    await box.settle()
+    async with db.session() as session, session.begin():
+        async with box.together(session):
+            again = await box.stage(session, post("again"), community="c", key="k1")  # delivered already
+            first = await box.stage(session, post("first"), community="c", key="k2")
+            second = await box.stage(session, post("second"), community="c", key="k2")
+    await box.settle()
+    assert (again.inserted, first.inserted, second.inserted) == (False, True, False)
+    assert slow.sent == ["before", "first"]
+
+
+async def test_a_rolled_back_block_sends_nothing_and_its_keys_stay_free(outbox: tuple[Outbox, Slow, Database]) -> None:
+    box, slow, db = outbox
+    with pytest.raises(RuntimeError):
+        async with db.session() as session, session.begin():
+            async with box.together(session):
+                await box.stage(session, post("lost"), community="c", key="r1")
+            raise RuntimeError("the case could not be written")
+    with pytest.raises(RuntimeError):  # left by an exception inside the block: nothing written
+        async with db.session() as session, session.begin():
+            async with box.together(session):
+                await box.stage(session, post("lost too"), community="c", key="r2")
+                raise RuntimeError("a hook failed")
+    await box.settle()
+    assert slow.sent == []
+    async with db.session() as session, session.begin():
+        async with box.together(session):
+            kept = [await box.stage(session, post(k), community="c", key=k) for k in ("r1", "r2")]
+    await box.settle()
+    assert all(e.inserted for e in kept) and slow.sent == ["r1", "r2"]
