@@ -70,8 +70,12 @@ class Events:
         return [c.json["content"] for c in self.fake.find("PATCH", rf"/channels/{events}/messages/\d+$")]
 
     async def card_says(self, words: str) -> str:
-        found: str = await wait_until(lambda: next((t for t in reversed(self.card_edits()) if words in t), None),
-                                      what=f"a card edit saying {words!r}; got {self.card_edits()}")
+        """The card's latest edit, once it says ``words`` (an older edit saying them does not count:
+        edits close together are folded, and the newest is what members see)."""
+        def latest() -> str | None:
+            edits = self.card_edits()
+            return edits[-1] if edits and words in edits[-1] else None
+        found: str = await wait_until(latest, what=f"the card's latest edit saying {words!r}; got {self.card_edits()}")
         return found
 
     async def create(self, title: str = "Game night") -> dict[str, Any]:
