@@ -88,7 +88,10 @@ class Platforms:
     def is_self(self, event: Event) -> bool:
         """Whether Steward itself caused the event."""
         me = getattr(self.adapters.get(event.platform), "bot_user", None)
-        return me is not None and event_user(event) == me
+        if me is None:
+            return False
+        user = event_user(event)  # compared field by field: a UserRef's == builds two tuples, on every event
+        return user is not None and user.id == me.id and user.platform == me.platform
 
     async def level(self, community: Community, event: Event) -> Level:
         """The level of the member behind an interaction (plain events are member level)."""

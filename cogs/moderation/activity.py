@@ -36,7 +36,8 @@ class Tracker:
     keep: int = 50
 
     def record(self, facts: MessageFacts, normalised: str | None) -> None:
-        """Remember one message."""
+        """Remember one message (``normalised``: its normalised text, for repeat rules, which collapse its
+        whitespace when they compare it)."""
         at, author = facts.at, facts.author
         # looked up before a deque is made: setdefault would build one for every message
         times = self.member_times.get(author)

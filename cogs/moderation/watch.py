@@ -101,8 +101,9 @@ class Watch(ModerationBase):
                              everyone, attachments, account_age, membership_age, edited)
         if not edited:
             repeats = None
-            if rules.wants_repeats:  # the matcher's normalised text when it has one: normalised once
-                repeats = " ".join(normalised.split()) if normalised is not None else _normalised_for_repeats(text)
+            if rules.wants_repeats:  # the matcher's normalised text when it has one: normalised once; its
+                # whitespace is collapsed only when a repeat check compares it (kinds.repeats), not per message
+                repeats = normalised if normalised is not None else _normalised_for_repeats(text)
             self.tracker.record(facts, repeats)
         hits = rules.evaluate(facts, self.tracker, {h.rule: h.term for h in matched} if matched else {})
         if not hits:
@@ -189,4 +190,4 @@ class Watch(ModerationBase):
 def _normalised_for_repeats(text: str) -> str:
     from cogs.moderation.normalise import normalise
 
-    return " ".join(normalise(text).split())
+    return normalise(text)

@@ -82,3 +82,25 @@ def test_a_reload_brings_a_new_rule_set() -> None:
     one = ModerationSettings.model_validate({"rules": [{"name": "a", "words": ["x"], "actions": ["delete"]}]})
     assert RuleSet(one).settings is one and not RuleSet(one).empty
     assert RuleSet(ModerationSettings.model_validate({"rules": []})).empty
+
+
+def test_repeats_compare_with_whitespace_collapsed() -> None:
+    """The tracker keeps normalised text as it is; the repeat check still counts "a  b" and " a b" as one message."""
+    from cogs.moderation.activity import Seen
+    from cogs.moderation.kinds import repeats
+
+    settings = ModerationSettings.model_validate({"rules": [
+        {"name": "r", "repeats": {"count": 3, "within": "1m"}, "actions": ["delete"]}]})
+    rule = settings.rules[0]
+    tracker = Tracker()
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    found = None
+    for i, text in enumerate(["buy  now", " buy now", "buy\nnow "]):
+        facts = MessageFacts(text, "p:1", "c", "#c", start + timedelta(seconds=i))
+        tracker.record(facts, normalise(text))
+        found = repeats.check(rule, Seen(facts, tracker, frozenset()))
+    assert found == "same message 3 times"
+    blank = MessageFacts("   ", "p:2", "c", "#c", start)
+    for _ in range(3):
+        tracker.record(blank, normalise("   "))
+    assert repeats.check(rule, Seen(blank, tracker, frozenset())) is None
