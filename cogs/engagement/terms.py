@@ -30,6 +30,29 @@ won't would wouldn't yes yet you you're your yours yourself yourselves im ive do
 something thing things one two also lol yeah yep ok okay thanks thank hi hello hey please sure still even
 well back going want know think see use used using make made way good new time day today people guys
 """.split())
+_ENDS = frozenset(".,!?;:)\"")  # a chunk's last character that is no part of a word, as _ASCII_WORD reads it
+
+
+def _ascii_words(body: str) -> list[str]:
+    """``_ASCII_WORD.findall(body)`` for lower-case ASCII text, without the regex for most chunks.
+
+    No word spans white space, so the words of the text are those of its chunks in order. A chunk of
+    two or more letters is one word as it stands, or with one trailing mark cut ("fixed." "why?");
+    only the rest (digits, quotes, hyphens, several words in one chunk) goes to the pattern, which
+    cost about half of :func:`terms` when it read every message whole.
+    """
+    out: list[str] = []
+    add = out.append
+    for chunk in body.split():
+        if chunk.isalpha():
+            if len(chunk) > 1:
+                add(chunk)
+        elif chunk[-1] in _ENDS and chunk[:-1].isalpha():
+            if len(chunk) > 2:
+                add(chunk[:-1])
+        else:
+            out += _ASCII_WORD.findall(chunk)
+    return out
 
 
 def terms(text: str) -> set[str]:
@@ -44,7 +67,7 @@ def terms(text: str) -> set[str]:
     out: set[str] = set()
     add, stop = out.add, STOPWORDS
     previous = ""
-    for word in (_ASCII_WORD if ascii else _WORD).findall(body):
+    for word in (_ascii_words(body) if ascii else _WORD.findall(body)):
         if word in stop or not 3 <= len(word) <= MAX_TERM:
             previous = ""
             continue

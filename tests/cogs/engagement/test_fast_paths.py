@@ -10,8 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cogs.engagement.questions import _ASKING, _NOISE, _QUOTED, MIN_WORDS, is_question
+from cogs.engagement.terms import _ASCII_WORD, _WORD, MAX_TERM, MAX_TERMS_PER_MESSAGE, STOPWORDS, _ascii_words, terms
 from cogs.engagement.terms import _NOISE as _TERM_NOISE
-from cogs.engagement.terms import _WORD, MAX_TERM, MAX_TERMS_PER_MESSAGE, STOPWORDS, terms
 
 
 def plain_is_question(text: str) -> bool:
@@ -66,3 +66,11 @@ def test_is_question_is_the_plain_check(text: str) -> None:
 @example("Deploy-it's the Staging_server's LOGS www.x.io a@b.co <#1> `x`")
 def test_terms_are_the_plain_terms(text: str) -> None:
     assert terms(text) == plain_terms(text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="abcxyz AB09_'-.,!?;:()\"<>@`/\t\n\x1c", max_size=40))
+@example("why? fixed. it's a-b 12ab ab-- x. ab_cd,ef")
+def test_ascii_words_are_the_pattern_words(text: str) -> None:
+    body = text.lower()
+    assert _ascii_words(body) == _ASCII_WORD.findall(body)
