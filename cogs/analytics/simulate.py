@@ -3,7 +3,10 @@
 The configured cogs run on an in-memory platform (``simulated``) with a clock that moves hour by
 hour from ``days`` ago to now: members join with a weekly rhythm, talk in the community's
 channels, react, ask in the help channel and get answers, post in the feedback channel, now and
-then trip a moderation rule, and some drift away and leave. Those are platform events handed to
+then trip a moderation rule, and some drift away and leave; every few days a spam account joins and
+posts a scam line or two (so a month always has moderation in it, whatever the day it starts on).
+Members from before the month arrive first, a few seconds apart on the clock (slower than the
+raid guard counts as a raid: they are not raiders). Those are platform events handed to
 the real dispatcher, so every cog reacts as it would (moderation opens cases, feedback captures
 posts, analytics counts). What a cog that is not enabled would publish (onboarding steps,
 question answers, event RSVPs, attendance and ratings) is published as that cog would, as facts.
@@ -96,9 +99,18 @@ class Simulation:
                     break
             people.append(Member(f"member{i}", at, self.rng.paretovariate(1.8) * 0.8,
                                  self.rng.choice([2, 5, 14, 60])))
+        gap = self.join_gap()
+        for m in sorted(people[:old], key=lambda m: m.joined):
+            await self.join(m, m.joined)
+            await self.clock.advance(gap)
+        spammers = 0
         for day in range(self.days):
+            spam_hour = self.rng.randrange(24) if day % 3 == 2 else None
             for hour in range(24):
                 await self.hour(people, start + timedelta(days=day, hours=hour), day)
+                if hour == spam_hour:
+                    spammers += 1
+                    await self.spammer(f"spammer{spammers}", start + timedelta(days=day, hours=hour, minutes=30))
             if day % 4 == 1:
                 await self.event(people, start + timedelta(days=day, hours=18))
             if self.progress is not None:
@@ -106,8 +118,28 @@ class Simulation:
         await self.runtime.idle()
         return self.events
 
+    def join_gap(self) -> timedelta:
+        """How far apart members from before the month arrive: slower than a raid guard's count."""
+        gap = timedelta(seconds=1)
+        for cog in self.runtime.cogs_of(self.community):
+            raid: Any = getattr(cog.ctx.settings, "raid", None)  # moderation's, by shape (cogs never import cogs)
+            within, joins = getattr(raid, "within", None), getattr(raid, "joins", None)
+            if getattr(raid, "enabled", False) and isinstance(within, timedelta) and isinstance(joins, int):
+                gap = max(gap, within / max(1, joins - 1) + timedelta(seconds=1))
+        return gap
+
+    async def spammer(self, name: str, at: datetime) -> None:
+        """A fresh account joins and posts a scam line or two in a chat channel."""
+        m = Member(name, at, 0.0, 1.0)
+        await self.join(m, at)
+        for i in range(self.rng.randint(1, 2)):
+            await self.post(m, at + timedelta(seconds=20 * (i + 1)), self.rng.choice(self.channels),
+                            self.rng.choice(SPAM))
+        m.left = True
+
     async def hour(self, people: list[Member], at: datetime, day: int) -> None:
-        await self.clock.advance(at - self.clock.now())  # due work (reminders, reports) runs on the way
+        if at > self.clock.now():  # (members from before the month may have taken the clock past it)
+            await self.clock.advance(at - self.clock.now())  # due work (reminders, reports) runs on the way
         for m in people:
             if m.left:
                 continue
