@@ -27,6 +27,7 @@ def run_session() -> str:
     env = {k: v for k, v in os.environ.items()
            if "PROXY" not in k.upper() and not k.startswith(("DISCORD", "SLACK"))}
     env["PYTHONPATH"] = str(ROOT)
+    env["STEWARD_OPERATIONS_PORT"] = "0"  # a Steward already running (or a test) may hold the example's port
     with tempfile.TemporaryDirectory() as tmp:  # the example's sqlite:///data/steward.db lands here
         result = subprocess.run(
             [sys.executable, "-m", "steward.cli", "run", "--config", str(ROOT / "config" / "example.yaml"),
