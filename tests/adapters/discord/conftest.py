@@ -48,21 +48,23 @@ def build_world(fake: FakeDiscord, *, steward_perms: tuple[str, ...] = STEWARD_P
     return World(fake, guild, owner, mod, alice, senior)
 
 
-def write_config(tmp_path: Path, guild: Guild, *, discord_extra: str = "", channels: str = "",
-                 section: str = "demo") -> Path:
+def write_config(tmp_path: Path, guild: Guild, *, discord_extra: str = "", channels: str = "", roles: str = "",
+                 section: str = "demo", body: str | None = None, defer_after: float = 0.2) -> Path:
+    """One community ``acme`` on the fake guild, as an admin writes it: ``body`` holds its cog sections
+    (indented four spaces; by default the section ``section`` with a banned word); ``discord_extra``,
+    ``channels`` and ``roles`` go on the end of their flow mappings (``, name: value``)."""
     path = tmp_path / "steward.yaml"
     path.write_text(f"""
 storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
 platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.2,
+  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: {defer_after},
             ready_timeout: 10s{discord_extra}}}
 communities:
   - name: acme
     discord: {{guild: "{guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins]}}
+    roles: {{moderator: [Moderators], admin: [Admins]{roles}}}
     channels: {{general: "#general", modlog: "#mod-log"{channels}}}
-    {section}: {{banned: [badword]}}
-""")
+""" + (f"    {section}: {{banned: [badword]}}\n" if body is None else body))
     return path
 
 

@@ -22,6 +22,7 @@ from bot.runtime import Runtime
 from cogs.moderation.models import CaseRow
 from steward.catalog import discover
 from tests.adapters.discord.conftest import World, build_world, start_steward
+from tests.adapters.discord.conftest import write_config as community_config
 from tests.adapters.discord.fake_discord import Call, FakeDiscord, Member, wait_until
 
 MODERATION = """
@@ -51,19 +52,7 @@ MODERATION = """
 
 def write_config(tmp_path: Path, world: World, *, discord_extra: str = "") -> Path:
     """A config as an admin writes it: one community on Discord with the moderation cog."""
-    path = tmp_path / "steward.yaml"
-    path.write_text(f"""
-storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
-platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.5,
-            ready_timeout: 10s{discord_extra}}}
-communities:
-  - name: acme
-    discord: {{guild: "{world.guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins]}}
-    channels: {{general: "#general", modlog: "#mod-log"}}
-{MODERATION}""")
-    return path
+    return community_config(tmp_path, world.guild, discord_extra=discord_extra, body=MODERATION, defer_after=0.5)
 
 
 class Mod:

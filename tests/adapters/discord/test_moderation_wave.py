@@ -9,33 +9,22 @@ import pytest
 
 from bot.runtime import Runtime
 from steward.catalog import discover
-from tests.adapters.discord.conftest import World, build_world, start_steward
+from tests.adapters.discord.conftest import World, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import FakeDiscord, wait_until
 
 SPAMMERS = 15
 
 
-def write_config(tmp_path: Path, world: World) -> Path:
-    path = tmp_path / "steward.yaml"
-    path.write_text(f"""
-storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
-platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.5, ready_timeout: 10s}}
-communities:
-  - name: acme
-    discord: {{guild: "{world.guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins]}}
-    channels: {{general: "#general", modlog: "#mod-log"}}
+MODERATION = """\
     moderation:
       rules:
         - name: scam
           words: [freenitro]
-          actions: [delete, {{warn: 1}}]
-      escalation: {{thresholds: {{}}}}
-      raid: {{enabled: false}}
-      wave: {{cases: 5, within: 1m, summary_every: 1s}}
-""")
-    return path
+          actions: [delete, {warn: 1}]
+      escalation: {thresholds: {}}
+      raid: {enabled: false}
+      wave: {cases: 5, within: 1m, summary_every: 1s}
+"""
 
 
 @pytest.fixture
@@ -43,7 +32,7 @@ async def wave(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[tuple[World, 
     world = build_world(fake)
     for i in range(SPAMMERS):
         world.guild.member(f"spam{i}", "Members")
-    runtime = await start_steward(write_config(tmp_path, world), discover())
+    runtime = await start_steward(write_config(tmp_path, world.guild, body=MODERATION, defer_after=0.5), discover())
     fake.mark()
     yield world, runtime
     await runtime.stop()

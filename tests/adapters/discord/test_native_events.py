@@ -14,24 +14,12 @@ import pytest
 
 from bot.runtime import Runtime
 from steward.catalog import discover
-from tests.adapters.discord.conftest import World, build_world, start_steward
+from tests.adapters.discord.conftest import World, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import GUILD_SCHEDULED_EVENTS, Call, FakeDiscord, Guild, wait_until
 
 
 def _config(tmp_path: Path, guild: Guild) -> Path:
-    path = tmp_path / "steward.yaml"
-    path.write_text(f"""
-storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
-platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.2, ready_timeout: 10s}}
-communities:
-  - name: acme
-    discord: {{guild: "{guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins]}}
-    channels: {{general: "#general", modlog: "#mod-log", events: "#events"}}
-    events: {{native: true}}
-""")
-    return path
+    return write_config(tmp_path, guild, channels=', events: "#events"', body="    events: {native: true}\n")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cogs.onboarding import COG
-from tests.adapters.discord.conftest import Running, build_world, catalog_with, start_steward
+from tests.adapters.discord.conftest import Running, build_world, catalog_with, start_steward, write_config
 from tests.adapters.discord.fake_discord import Call, FakeDiscord, wait_until
 from tests.cogs.onboarding.conftest import FLOW
 
@@ -24,19 +24,12 @@ async def steward(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Running]:
         world.guild.role(role, 2 + i % 2)
     for channel in CHANNELS:
         world.guild.channel(channel)
-    path = tmp_path / "steward.yaml"
-    path.write_text(f"""
-storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
-platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.2, ready_timeout: 10s}}
-communities:
-  - name: acme
-    discord: {{guild: "{world.guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins], member: [Members], newcomer: [Newcomers],
-             greeter: [Greeters], interests: [Python, Rust]}}
-    channels: {{general: "#general", modlog: "#mod-log", welcome: "#welcome", rules: "#rules",
-                introductions: "#introductions", events: "#events", staff: "#staff"}}
-""" + FLOW.format(rejoin="resume", above=10, extra=""))
+    path = write_config(
+        tmp_path, world.guild,
+        roles=", member: [Members], newcomer: [Newcomers], greeter: [Greeters], interests: [Python, Rust]",
+        channels=', welcome: "#welcome", rules: "#rules", introductions: "#introductions", events: "#events", '
+                 'staff: "#staff"',
+        body=FLOW.format(rejoin="resume", above=10, extra=""))
     runtime = await start_steward(path, catalog_with(COG))
     fake.mark()
     yield Running(world, runtime)

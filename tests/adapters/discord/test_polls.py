@@ -9,25 +9,14 @@ from typing import Any
 import pytest
 
 from cogs.engagement import COG
-from tests.adapters.discord.conftest import Running, build_world, catalog_with, start_steward
+from tests.adapters.discord.conftest import Running, build_world, catalog_with, start_steward, write_config
 from tests.adapters.discord.fake_discord import Call, FakeDiscord, wait_until
 
 
 @pytest.fixture
 async def steward(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Running]:
     world = build_world(fake)
-    path = tmp_path / "steward.yaml"
-    path.write_text(f"""
-storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
-platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 0.2, ready_timeout: 10s}}
-communities:
-  - name: acme
-    discord: {{guild: "{world.guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins]}}
-    channels: {{general: "#general", modlog: "#mod-log"}}
-    engagement: {{}}
-""")
+    path = write_config(tmp_path, world.guild, body="    engagement: {}\n")
     runtime = await start_steward(path, catalog_with(COG))
     fake.mark()
     yield Running(world, runtime)

@@ -23,31 +23,20 @@ from bot.outbox import outbox_table
 from bot.refs import ChannelRef
 from bot.runtime import Runtime
 from steward.catalog import discover
-from tests.adapters.discord.conftest import World, build_world, start_steward
+from tests.adapters.discord.conftest import World, build_world, start_steward, write_config
 from tests.adapters.discord.fake_discord import EXEMPT_FROM_GLOBAL, Call, FakeDiscord, wait_until
 
 WAVE = 12
 
 
-def write_config(tmp_path: Path, world: World) -> Path:
-    path = tmp_path / "steward.yaml"
-    path.write_text(f"""
-storage: {{url: "sqlite+aiosqlite:///{tmp_path / 'steward.db'}"}}
-platforms:
-  discord: {{token: "${{DISCORD_TOKEN:-}}", guild_ready_timeout: 0.05, defer_after: 2, ready_timeout: 10s}}
-communities:
-  - name: acme
-    discord: {{guild: "{world.guild.id}"}}
-    roles: {{moderator: [Moderators], admin: [Admins]}}
-    channels: {{general: "#general", modlog: "#mod-log"}}
+MODERATION = """\
     moderation:
-      wave: {{cases: 1000}}
+      wave: {cases: 1000}
       rules:
         - name: rude-words
           words: [rudeword]
-          actions: [delete, {{warn: 1}}]
-""")
-    return path
+          actions: [delete, {warn: 1}]
+"""
 
 
 @pytest.fixture
@@ -55,7 +44,7 @@ async def running(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[tuple[Worl
     world = build_world(fake)
     for i in range(WAVE):
         world.guild.member(f"m{i}", "Members")
-    runtime = await start_steward(write_config(tmp_path, world), discover())
+    runtime = await start_steward(write_config(tmp_path, world.guild, body=MODERATION, defer_after=2), discover())
     fake.mark()
     yield world, runtime
     runtime.adapters["discord"].state.limit.until = 0.0  # type: ignore[attr-defined]
