@@ -23,7 +23,7 @@ from cogs.engagement.recognition import Recognition
 
 MAX_NAMED = 20  # anniversaries named in one post
 MAX_ACCOUNTS = 200_000  # accounts whose day is remembered in memory
-_NEVER = datetime.min.replace(tzinfo=UTC)
+NEVER = datetime.min.replace(tzinfo=UTC)  # before any message
 
 
 def years_on(joined: datetime, today: datetime) -> int:
@@ -56,7 +56,7 @@ class People(Recognition):
     async def seen(self, user: UserRef, at: datetime) -> None:
         """A member's message: the first of their local day is a ``seen`` mark (the batching writer has it in the
         database within a second); every other message of the day is one dictionary look-up."""
-        if at < self._next_seen.get(user, _NEVER):
+        if at < self._next_seen.get(user, NEVER):
             return
         tz = self.ctx.community.tz
         self._next_seen[user] = first_at(at.astimezone(tz).date() + timedelta(days=1), time(0), tz)

@@ -81,6 +81,17 @@ class Watch(Polls):
     # batching writer, answers are written with the next flush or sweep, and the pings of one
     # channel are one job per minute (a sweep) rather than one per question.
 
+    def may_ask(self, event: MessagePosted, watched: bool) -> bool:
+        """Whether :meth:`watch_questions` has anything to do with the message: it is in a help channel
+        (``watched``), or in the thread of an open question or a reply to one."""
+        if watched:
+            return True
+        open_here = self._by_message.get(event.platform)
+        if not open_here:
+            return False
+        return event.message.channel_id in open_here or (event.reply_to is not None
+                                                         and event.reply_to.id in open_here)
+
     async def watch_questions(self, event: MessagePosted) -> None:
         """Record a question in a help channel; a message from someone else answers the open ones."""
         conf = self.conf.questions
@@ -207,9 +218,12 @@ class Watch(Polls):
 
     def count_terms(self, event: MessagePosted) -> None:
         """Add one per distinct term of the message to today's counts (in memory until the next flush)."""
-        if self.conf.hot_topics is None or event.channel.id in self.routes.ignored.get(event.platform, NOWHERE):
-            return
-        at, day = event.occurred_at, self._day
+        if self.routes.lane(event.platform, event.message.channel_id)[0]:
+            self.add_terms(event.text, event.occurred_at)
+
+    def add_terms(self, text: str, at: datetime) -> None:
+        """Count a message of a channel whose terms are counted (:meth:`count_terms` without its test)."""
+        day = self._day
         if day is None or not day[0] <= at < day[1]:  # the local day's name, worked out once a day
             local = at.astimezone(self.ctx.community.tz).date()
             tz = self.ctx.community.tz
@@ -218,7 +232,7 @@ class Watch(Polls):
         counter = self._terms.get(day[2])
         if counter is None:
             counter = self._terms[day[2]] = Counter()
-        found = terms(event.text)
+        found = terms(text)
         if len(counter) > MAX_DAY_TERMS:
             found = {t for t in found if t in counter}
         counter.update(found)
