@@ -33,25 +33,71 @@ well back going want know think see use used using make made way good new time d
 _ENDS = frozenset(".,!?;:)\"")  # a chunk's last character that is no part of a word, as _ASCII_WORD reads it
 
 
-def _ascii_words(body: str) -> list[str]:
-    """``_ASCII_WORD.findall(body)`` for lower-case ASCII text, without the regex for most chunks.
+def _chunk_words(chunk: str) -> list[str]:
+    """``_ASCII_WORD.findall(chunk)`` for one lower-case ASCII chunk of text between white space.
 
-    No word spans white space, so the words of the text are those of its chunks in order. A chunk of
-    two or more letters is one word as it stands, or with one trailing mark cut ("fixed." "why?");
-    only the rest (digits, quotes, hyphens, several words in one chunk) goes to the pattern, which
-    cost about half of :func:`terms` when it read every message whole.
+    A chunk of two or more letters is one word as it stands, or with one trailing mark cut ("fixed."
+    "why?"); only the rest (digits, quotes, hyphens, several words in one chunk) goes to the pattern.
     """
+    if chunk.isalpha():
+        return [chunk] if len(chunk) > 1 else []
+    if chunk[-1] in _ENDS and chunk[:-1].isalpha():
+        return [chunk[:-1]] if len(chunk) > 2 else []
+    return _ASCII_WORD.findall(chunk)
+
+
+def _ascii_words(body: str) -> list[str]:
+    """``_ASCII_WORD.findall(body)`` for lower-case ASCII text: no word spans white space, so the words of
+    the text are those of its chunks in order (the pattern on every message whole cost about half of
+    :func:`terms`)."""
     out: list[str] = []
-    add = out.append
     for chunk in body.split():
-        if chunk.isalpha():
-            if len(chunk) > 1:
-                add(chunk)
-        elif chunk[-1] in _ENDS and chunk[:-1].isalpha():
-            if len(chunk) > 2:
-                add(chunk[:-1])
-        else:
-            out += _ASCII_WORD.findall(chunk)
+        out += _chunk_words(chunk)
+    return out
+
+
+_CHUNKS: dict[str, str | tuple[str, ...]] = {}  # lower-case ASCII chunk -> what it adds, see _chunk_terms
+_KEEP_CHUNKS = 20_000  # chat's words repeat: the common ones stay; noise makes the table start over, not grow
+
+
+def _chunk_terms(chunk: str) -> str | tuple[str, ...]:
+    """What a chunk adds to a message's terms, remembered, so a chunk seen before costs one look-up: its
+    word (most chunks) or its words in order (none, or several), each as itself where it is a term, else
+    as "" (it parts the words either side: no phrase spans it)."""
+    words = [w if 3 <= len(w) <= MAX_TERM and w not in STOPWORDS else "" for w in _chunk_words(chunk)]
+    found: str | tuple[str, ...] = words[0] if len(words) == 1 else tuple(words)
+    if len(_CHUNKS) >= _KEEP_CHUNKS:
+        _CHUNKS.clear()
+    _CHUNKS[chunk] = found
+    return found
+
+
+def _ascii_terms(body: str) -> set[str]:
+    """:func:`terms` of lower-case ASCII text without its noise: each chunk's part from the table."""
+    out: set[str] = set()
+    add, get = out.add, _CHUNKS.get
+    previous = ""
+    for chunk in body.split():
+        found = get(chunk)
+        if found is None:
+            found = _chunk_terms(chunk)
+        if type(found) is str:
+            if found:
+                add(found)
+                if previous:
+                    add(previous + " " + found)
+                if len(out) >= MAX_TERMS_PER_MESSAGE:
+                    break
+            previous = found
+            continue
+        for word in found:
+            if word:
+                add(word)
+                if previous:
+                    add(previous + " " + word)
+                if len(out) >= MAX_TERMS_PER_MESSAGE:
+                    return out
+            previous = word
     return out
 
 
@@ -64,10 +110,12 @@ def terms(text: str) -> set[str]:
     body = text.lower() if ascii else unicodedata.normalize("NFKC", text).casefold()
     if "<" in body or "`" in body or "@" in body or "http" in body or "www." in body:
         body = _NOISE.sub(" ", body)
+    if ascii:
+        return _ascii_terms(body)
     out: set[str] = set()
     add, stop = out.add, STOPWORDS
     previous = ""
-    for word in (_ascii_words(body) if ascii else _WORD.findall(body)):
+    for word in _WORD.findall(body):
         if word in stop or not 3 <= len(word) <= MAX_TERM:
             previous = ""
             continue

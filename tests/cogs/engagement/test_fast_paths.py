@@ -9,6 +9,7 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cogs.engagement import terms as terms_module
 from cogs.engagement.questions import _ASKING, _NOISE, _QUOTED, MIN_WORDS, is_question
 from cogs.engagement.terms import _ASCII_WORD, _WORD, MAX_TERM, MAX_TERMS_PER_MESSAGE, STOPWORDS, _ascii_words, terms
 from cogs.engagement.terms import _NOISE as _TERM_NOISE
@@ -74,3 +75,26 @@ def test_terms_are_the_plain_terms(text: str) -> None:
 def test_ascii_words_are_the_pattern_words(text: str) -> None:
     body = text.lower()
     assert _ascii_words(body) == _ASCII_WORD.findall(body)
+
+
+ASCII_PIECES = st.sampled_from(["deploy", "Dark", "mode", "the", "a", "it's", "don't", "x", "ab", "fixed.", "why?",
+                                "A-B", "x_y", "42", "12ab", "ab--", "'", "-", ",", "<@1>", "`x`", "a@b.co", " ",
+                                "\n", "\t", "x" * 61, "release-notes", "ok", "foo,bar", "(pizza)", "dark-mode!"])
+ASCII_TEXTS = st.lists(ASCII_PIECES, max_size=60).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(ASCII_TEXTS, TEXTS), min_size=1, max_size=8), st.integers(1, 40))
+def test_remembered_chunks_give_the_plain_terms(texts: list[str], keep: int) -> None:
+    """Each chunk's part comes from a table filled as chat goes by (and started over when full): a chunk
+    seen before, in any message, gives what the pattern gives, up to the per-message limit."""
+    saved = terms_module._KEEP_CHUNKS
+    terms_module._KEEP_CHUNKS = keep
+    terms_module._CHUNKS.clear()
+    try:
+        for text in texts + texts:
+            assert terms(text) == plain_terms(text)
+        assert len(terms_module._CHUNKS) <= keep
+    finally:
+        terms_module._KEEP_CHUNKS = saved
+        terms_module._CHUNKS.clear()
