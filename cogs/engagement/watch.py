@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from cogs.engagement.polls import Polls
 from cogs.engagement.questions import is_question
 from cogs.engagement.quiet import first_at
 from cogs.engagement.store import Question
-from cogs.engagement.terms import terms, trending
+from cogs.engagement.terms import DayCounts, terms, trending
 
 TRACKED = timedelta(days=1)  # a question is watched for its first answer this long
 MAX_DAY_TERMS = 100_000  # distinct terms kept in memory per day between flushes
@@ -42,7 +41,7 @@ class Watch(Polls):
         super().__init__(ctx)
         self._open: dict[tuple[str, str], list[Question]] = {}  # (platform, channel) -> open questions
         self._by_message: dict[str, dict[str, Question]] = {}  # platform -> message id -> open question
-        self._terms: dict[str, Counter[str]] = {}  # local day -> messages per term, not yet written
+        self._terms = DayCounts(MAX_DAY_TERMS)  # local day -> messages per term, not yet written
         self._flush_at: datetime | None = None  # when the counts in memory are written next
         self._day: tuple[datetime, datetime, str] | None = None  # the local day being counted: start, end, name
         self._sweeping: dict[tuple[str, str], datetime] = {}  # (platform, channel) -> its pending sweep
@@ -229,18 +228,11 @@ class Watch(Polls):
             tz = self.ctx.community.tz
             day = self._day = (first_at(local, time(0), tz), first_at(local + timedelta(days=1), time(0), tz),
                                local.isoformat())
-        counter = self._terms.get(day[2])
-        if counter is None:
-            counter = self._terms[day[2]] = Counter()
-        found = terms(text)
-        if len(counter) > MAX_DAY_TERMS:
-            found = {t for t in found if t in counter}
-        counter.update(found)
+        self._terms.add(day[2], terms(text))
 
     async def flush_terms(self, session: AsyncSession) -> None:
         """Write the counts gathered since the last flush."""
-        pending, self._terms = self._terms, {}
-        for day, counted in sorted(pending.items()):
+        for day, counted in sorted(self._terms.take().items()):
             await store.add_terms(session, self.ctx.community.name, day, counted)
 
     async def flush_if_due(self, now: datetime) -> None:
