@@ -12,7 +12,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain
 
 MAX_TERM = 60
 MAX_TERMS_PER_MESSAGE = 40
@@ -130,23 +129,25 @@ def terms(text: str) -> set[str]:
 
 
 class DayCounts:
-    """Messages per term per local day, in memory until written. A message's terms wait in a list and go
-    into their day's counter a few hundred messages at a time (one update, not one per message), except
-    where the day's distinct terms could pass ``cap``: past it, only terms the day already has are counted."""
+    """Messages per term per local day, in memory until written. A message's terms wait in one flat list
+    (no set kept per message: nothing for the garbage collector to walk) and go into their day's counter a
+    few hundred messages at a time, one update rather than one per message, except where the day's
+    distinct terms could pass ``cap``: past it, only terms the day already has are counted."""
 
     FOLD = 256  # messages whose terms wait before they are added
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
         self._days: dict[str, Counter[str]] = {}
-        self._waiting: list[set[str]] = []
+        self._waiting: list[str] = []
+        self._ends: list[int] = []  # where each waiting message's terms end in _waiting
         self._into: Counter[str] | None = None  # the waiting terms' day
 
     def __bool__(self) -> bool:
         """Whether a message was counted since the last :meth:`take`."""
         return bool(self._days)
 
-    def add(self, day: str, found: set[str]) -> None:
+    def add(self, day: str, found: Iterable[str]) -> None:
         """One message's distinct terms, on ``day``."""
         counter = self._days.get(day)
         if counter is None:
@@ -154,22 +155,26 @@ class DayCounts:
         if counter is not self._into:
             self._fold()
             self._into = counter
-        waiting = self._waiting
-        waiting.append(found)
-        if len(waiting) >= self.FOLD:
+        self._waiting += found
+        ends = self._ends
+        ends.append(len(self._waiting))
+        if len(ends) >= self.FOLD:
             self._fold()
 
     def _fold(self) -> None:
-        waiting, counter = self._waiting, self._into
-        if not waiting or counter is None:
+        waiting, ends, counter = self._waiting, self._ends, self._into
+        if not ends or counter is None:
             return
-        self._waiting = []
-        if len(counter) + sum(map(len, waiting)) <= self.cap:  # the cap can't be reached on the way
-            counter.update(chain.from_iterable(waiting))
+        self._waiting, self._ends = [], []
+        if len(counter) + len(waiting) <= self.cap:  # the cap can't be reached on the way
+            counter.update(waiting)
             return
-        for found in waiting:  # as one message at a time
+        start = 0
+        for end in ends:  # as one message at a time
+            found = waiting[start:end]
+            start = end
             if len(counter) > self.cap:
-                found = {t for t in found if t in counter}
+                found = [t for t in found if t in counter]
             counter.update(found)
 
     def take(self) -> dict[str, Counter[str]]:
