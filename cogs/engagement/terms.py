@@ -56,15 +56,17 @@ def _ascii_words(body: str) -> list[str]:
     return out
 
 
-_CHUNKS: dict[str, str | tuple[str, ...]] = {}  # lower-case ASCII chunk -> what it adds, see _chunk_terms
+_CHUNKS: dict[str, str | tuple[str, ...]] = {}  # chunk of folded text -> what it adds, see _chunk_terms
 _KEEP_CHUNKS = 20_000  # chat's words repeat: the common ones stay; noise makes the table start over, not grow
 
 
 def _chunk_terms(chunk: str) -> str | tuple[str, ...]:
     """What a chunk adds to a message's terms, remembered, so a chunk seen before costs one look-up: its
     word (most chunks) or its words in order (none, or several), each as itself where it is a term, else
-    as "" (it parts the words either side: no phrase spans it)."""
-    words = [w if 3 <= len(w) <= MAX_TERM and w not in STOPWORDS else "" for w in _chunk_words(chunk)]
+    as "" (it parts the words either side: no phrase spans it). No word of either pattern holds white
+    space, so a text's words are its chunks' words in order."""
+    found_words = _chunk_words(chunk) if chunk.isascii() else _WORD.findall(chunk)
+    words = [w if 3 <= len(w) <= MAX_TERM and w not in STOPWORDS else "" for w in found_words]
     found: str | tuple[str, ...] = words[0] if len(words) == 1 else tuple(words)
     if len(_CHUNKS) >= _KEEP_CHUNKS:
         _CHUNKS.clear()
@@ -72,8 +74,8 @@ def _chunk_terms(chunk: str) -> str | tuple[str, ...]:
     return found
 
 
-def _ascii_terms(body: str) -> set[str]:
-    """:func:`terms` of lower-case ASCII text without its noise: each chunk's part from the table."""
+def _chunked_terms(body: str) -> set[str]:
+    """:func:`terms` of folded text without its noise: each chunk's part from the table."""
     out: set[str] = set()
     add, get = out.add, _CHUNKS.get
     previous = ""
@@ -110,22 +112,7 @@ def terms(text: str) -> set[str]:
     body = text.lower() if ascii else unicodedata.normalize("NFKC", text).casefold()
     if "<" in body or "`" in body or "@" in body or "http" in body or "www." in body:
         body = _NOISE.sub(" ", body)
-    if ascii:
-        return _ascii_terms(body)
-    out: set[str] = set()
-    add, stop = out.add, STOPWORDS
-    previous = ""
-    for word in _WORD.findall(body):
-        if word in stop or not 3 <= len(word) <= MAX_TERM:
-            previous = ""
-            continue
-        add(word)
-        if previous:
-            add(previous + " " + word)
-        previous = word
-        if len(out) >= MAX_TERMS_PER_MESSAGE:
-            break
-    return out
+    return _chunked_terms(body)
 
 
 class DayCounts:

@@ -95,6 +95,8 @@ ASCII_TEXTS = st.lists(ASCII_PIECES, max_size=60).map(" ".join)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(ASCII_TEXTS, TEXTS), min_size=1, max_size=8), st.integers(1, 40))
+@example(["Café\u2028naïve\x1cdeploy it’s\u3000Ⅻ ﬁle-fix dark mode", "café deploy naïve"], 40)
+@example(["the deploy\u00a0failed ДЕПЛОЙ упал", "deploy failed"], 3)
 def test_remembered_chunks_give_the_plain_terms(texts: list[str], keep: int) -> None:
     """Each chunk's part comes from a table filled as chat goes by (and started over when full): a chunk
     seen before, in any message, gives what the pattern gives, up to the per-message limit."""
