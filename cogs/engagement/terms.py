@@ -137,14 +137,14 @@ class DayCounts:
     def add(self, day: str, found: Iterable[str]) -> None:
         """One message's distinct terms, on ``day``."""
         counter = self._days.get(day)
-        if counter is None:
-            counter = self._days[day] = Counter()
-        if counter is not self._into:
+        if counter is None or counter is not self._into:  # the first message of a day, or back to one
             self._fold()
+            if counter is None:
+                counter = self._days[day] = Counter()
             self._into = counter
-        self._waiting += found
-        ends = self._ends
-        ends.append(len(self._waiting))
+        waiting, ends = self._waiting, self._ends
+        waiting.extend(found)
+        ends.append(len(waiting))
         if len(ends) >= self.FOLD:
             self._fold()
 
