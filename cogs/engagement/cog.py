@@ -56,9 +56,9 @@ class EngagementCog(People):
         (most chat: no new day for its author, no prompt or help channel, no mention, no flush due)."""
         if event.is_bot or event.is_dm:
             return []
-        conf, at = self.conf, event.occurred_at
-        if conf.reengage is not None and at >= self._next_seen.get(event.author, NEVER):
-            await self.seen(event.author, at)
+        conf, at, author = self.conf, event.occurred_at, event.author
+        if conf.reengage is not None and at >= self._next_seen.get((author.platform, author.id), NEVER):
+            await self.seen(author, at)
         counted, watched, prompted = self.routes.lane(event.platform, event.message.channel_id)
         if counted:
             self.add_terms(event.text, at)
