@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,10 @@ from bot.permissions import Level
 from bot.refs import ChannelRef, UserRef
 from cogs.engagement.settings import EngagementSettings
 
+NOWHERE: frozenset[str] = frozenset()
+MAX_LANES = 10_000
+Lane = tuple[bool, bool, bool]  # a channel's messages: counted for hot topics, watched for questions, a prompt's
+
 
 @dataclass(frozen=True)
 class Routes:
@@ -24,6 +28,20 @@ class Routes:
     questions: dict[str, frozenset[str]]
     ignored: dict[str, frozenset[str]]  # not counted for hot topics
     prompts: dict[str, frozenset[str]]
+    counting: bool = True  # whether hot topics are counted at all
+    _lanes: dict[tuple[str, str], Lane] = field(default_factory=dict, compare=False, repr=False)
+
+    def lane(self, platform: str, channel: str) -> Lane:
+        """What the watchers do with a message in this channel, worked out on the channel's first message."""
+        key = (platform, channel)
+        found = self._lanes.get(key)
+        if found is None:
+            if len(self._lanes) >= MAX_LANES:  # threads are channels too: start over rather than grow
+                self._lanes.clear()
+            found = self._lanes[key] = (self.counting and channel not in self.ignored.get(platform, NOWHERE),
+                                        channel in self.questions.get(platform, NOWHERE),
+                                        channel in self.prompts.get(platform, NOWHERE))
+        return found
 
     @classmethod
     def build(cls, community: Any, platforms: Iterable[str], settings: EngagementSettings) -> Routes:
@@ -37,10 +55,7 @@ class Routes:
         questions = settings.questions
         hot = settings.hot_topics
         return cls(questions=ids(questions.channels if questions else ()), ignored=ids(hot.ignore if hot else ()),
-                   prompts=ids(s.channel for s in settings.prompts))
-
-
-NOWHERE: frozenset[str] = frozenset()
+                   prompts=ids(s.channel for s in settings.prompts), counting=hot is not None)
 
 
 class EngagementBase(Cog):

@@ -17,7 +17,7 @@ from bot.events import CommandInvoked, MessagePosted
 from bot.persons import PersonId
 from cogs.engagement import roster, store
 from cogs.engagement.cards import prompt_report
-from cogs.engagement.people import People
+from cogs.engagement.people import NEVER, People
 
 ENGAGEMENT_HINT = ("/engagement optout stops the occasional \"we miss you\" message and anniversary mentions; "
                    "/engagement optin turns them back on. Moderators: /engagement prompts.")
@@ -50,15 +50,27 @@ class EngagementCog(People):
 
     @on(MessagePosted)
     async def message(self, event: MessagePosted) -> list[Action]:
-        """Every member message: a reply to a prompt, a question or its answer, term counts, thanks."""
+        """Every member message: a reply to a prompt, a question or its answer, term counts, thanks.
+
+        Each part's own first test is made here, so a message a part has nothing to do with costs no call
+        (most chat: no new day for its author, no prompt or help channel, no mention, no flush due)."""
         if event.is_bot or event.is_dm:
             return []
-        if self.conf.reengage is not None:
-            await self.seen(event.author, event.occurred_at)
-        self.count_terms(event)
-        await self.count_reply(event)
-        await self.flush_if_due(event.occurred_at)
-        await self.watch_questions(event)
+        conf, at, author = self.conf, event.occurred_at, event.author
+        if conf.reengage is not None and at >= self._next_seen.get((author.platform, author.id), NEVER):
+            await self.seen(author, at)
+        counted, watched, prompted = self.routes.lane(event.platform, event.message.channel_id)
+        if counted:
+            self.add_terms(event.text, at)
+        if conf.prompts and self.may_reply(event, prompted):
+            await self.count_reply(event)
+        flush_at = self._flush_at
+        if flush_at is None or at >= flush_at:
+            await self.flush_if_due(at)
+        if conf.questions is not None and self.may_ask(event, watched):
+            await self.watch_questions(event)
+        if not event.mentions or conf.kudos is None or not conf.kudos.notice_thanks:
+            return []
         return await self.notice_thanks(event)
 
     @command("engagement", "Stop or allow the occasional hello (/engagement optout, optin); moderators: prompts.",

@@ -23,7 +23,7 @@ from cogs.engagement.recognition import Recognition
 
 MAX_NAMED = 20  # anniversaries named in one post
 MAX_ACCOUNTS = 200_000  # accounts whose day is remembered in memory
-_NEVER = datetime.min.replace(tzinfo=UTC)
+NEVER = datetime.min.replace(tzinfo=UTC)  # before any message
 
 
 def years_on(joined: datetime, today: datetime) -> int:
@@ -43,7 +43,8 @@ class People(Recognition):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self._next_seen: dict[UserRef, datetime] = {}  # account -> when its next message is a new local day
+        # account (platform, id: a tuple hashes in C, a frozen ref in Python) -> when its next message is a new day
+        self._next_seen: dict[tuple[str, str], datetime] = {}
 
     def declare_people(self) -> None:
         """The re-engagement and anniversary calendars, where configured."""
@@ -56,10 +57,11 @@ class People(Recognition):
     async def seen(self, user: UserRef, at: datetime) -> None:
         """A member's message: the first of their local day is a ``seen`` mark (the batching writer has it in the
         database within a second); every other message of the day is one dictionary look-up."""
-        if at < self._next_seen.get(user, _NEVER):
+        key = (user.platform, user.id)
+        if at < self._next_seen.get(key, NEVER):
             return
         tz = self.ctx.community.tz
-        self._next_seen[user] = first_at(at.astimezone(tz).date() + timedelta(days=1), time(0), tz)
+        self._next_seen[key] = first_at(at.astimezone(tz).date() + timedelta(days=1), time(0), tz)
         if len(self._next_seen) > MAX_ACCOUNTS:
             self._next_seen.clear()  # a new day's first messages write a mark again; a day is counted once
         person = await self.ctx.person(user)

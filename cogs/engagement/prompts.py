@@ -112,6 +112,13 @@ class Prompts(Paced):
         self._threads = frozenset(p.thread_channel for p in posts if p.thread_channel)
         return posts
 
+    def may_reply(self, event: MessagePosted, prompted: bool) -> bool:
+        """Whether :meth:`count_reply` has anything to do with the message: the recent prompts are due to be
+        read again, or it is a reply, or in a prompt's channel (``prompted``) or thread."""
+        fresh = self._fresh_until
+        return fresh is None or event.occurred_at >= fresh or event.reply_to is not None or prompted \
+            or event.message.channel_id in self._threads
+
     async def count_reply(self, event: MessagePosted) -> None:
         """Count a message as a reply to the prompt it answers: in its thread, replying to it, or (a
         prompt without a thread) in its channel within ``count_window`` while it is the latest there."""

@@ -31,6 +31,11 @@ def is_question(text: str) -> bool:
     # the first line's start is the body's (it is stripped), and no asking word spans a line break
     if not asks and not _ASKING.match(body):
         return False  # most messages end here, before their words are counted
-    words = len(_WORDS.findall(body))
-    # "what?", "huh?", "any news?" are reactions, not questions for the helpers
-    return words >= MIN_WORDS if asks else words >= MIN_WORDS + 1
+    # "what?", "huh?", "any news?" are reactions, not questions for the helpers: words are counted only
+    # as far as the least a question needs (a help message runs to tens of words)
+    need, words = (MIN_WORDS if asks else MIN_WORDS + 1), 0
+    for _word in _WORDS.finditer(body):
+        words += 1
+        if words >= need:
+            return True
+    return False

@@ -33,25 +33,73 @@ well back going want know think see use used using make made way good new time d
 _ENDS = frozenset(".,!?;:)\"")  # a chunk's last character that is no part of a word, as _ASCII_WORD reads it
 
 
-def _ascii_words(body: str) -> list[str]:
-    """``_ASCII_WORD.findall(body)`` for lower-case ASCII text, without the regex for most chunks.
+def _chunk_words(chunk: str) -> list[str]:
+    """``_ASCII_WORD.findall(chunk)`` for one lower-case ASCII chunk of text between white space.
 
-    No word spans white space, so the words of the text are those of its chunks in order. A chunk of
-    two or more letters is one word as it stands, or with one trailing mark cut ("fixed." "why?");
-    only the rest (digits, quotes, hyphens, several words in one chunk) goes to the pattern, which
-    cost about half of :func:`terms` when it read every message whole.
+    A chunk of two or more letters is one word as it stands, or with one trailing mark cut ("fixed."
+    "why?"); only the rest (digits, quotes, hyphens, several words in one chunk) goes to the pattern.
     """
+    if chunk.isalpha():
+        return [chunk] if len(chunk) > 1 else []
+    if chunk[-1] in _ENDS and chunk[:-1].isalpha():
+        return [chunk[:-1]] if len(chunk) > 2 else []
+    return _ASCII_WORD.findall(chunk)
+
+
+def _ascii_words(body: str) -> list[str]:
+    """``_ASCII_WORD.findall(body)`` for lower-case ASCII text: no word spans white space, so the words of
+    the text are those of its chunks in order (the pattern on every message whole cost about half of
+    :func:`terms`)."""
     out: list[str] = []
-    add = out.append
     for chunk in body.split():
-        if chunk.isalpha():
-            if len(chunk) > 1:
-                add(chunk)
-        elif chunk[-1] in _ENDS and chunk[:-1].isalpha():
-            if len(chunk) > 2:
-                add(chunk[:-1])
-        else:
-            out += _ASCII_WORD.findall(chunk)
+        out += _chunk_words(chunk)
+    return out
+
+
+_CHUNKS: dict[str, str | tuple[str, ...]] = {}  # chunk of folded text -> what it adds, see _chunk_terms
+_KEEP_CHUNKS = 20_000  # chat's words repeat: the common ones stay; noise makes the table start over, not grow
+
+
+def _chunk_terms(chunk: str) -> str | tuple[str, ...]:
+    """What a chunk adds to a message's terms, remembered, so a chunk seen before costs one look-up: its
+    word (most chunks) or its words in order (none, or several), each as itself where it is a term, else
+    as "" (it parts the words either side: no phrase spans it). No word of either pattern holds white
+    space, so a text's words are its chunks' words in order."""
+    found_words = _chunk_words(chunk) if chunk.isascii() else _WORD.findall(chunk)
+    words = [w if 3 <= len(w) <= MAX_TERM and w not in STOPWORDS else "" for w in found_words]
+    found: str | tuple[str, ...] = words[0] if len(words) == 1 else tuple(words)
+    if len(_CHUNKS) >= _KEEP_CHUNKS:
+        _CHUNKS.clear()
+    _CHUNKS[chunk] = found
+    return found
+
+
+def _chunked_terms(body: str) -> set[str]:
+    """:func:`terms` of folded text without its noise: each chunk's part from the table."""
+    out: set[str] = set()
+    add, get = out.add, _CHUNKS.get
+    previous = ""
+    for chunk in body.split():
+        found = get(chunk)
+        if found is None:
+            found = _chunk_terms(chunk)
+        if type(found) is str:
+            if found:
+                add(found)
+                if previous:
+                    add(previous + " " + found)
+                if len(out) >= MAX_TERMS_PER_MESSAGE:
+                    break
+            previous = found
+            continue
+        for word in found:
+            if word:
+                add(word)
+                if previous:
+                    add(previous + " " + word)
+                if len(out) >= MAX_TERMS_PER_MESSAGE:
+                    return out
+            previous = word
     return out
 
 
@@ -64,20 +112,63 @@ def terms(text: str) -> set[str]:
     body = text.lower() if ascii else unicodedata.normalize("NFKC", text).casefold()
     if "<" in body or "`" in body or "@" in body or "http" in body or "www." in body:
         body = _NOISE.sub(" ", body)
-    out: set[str] = set()
-    add, stop = out.add, STOPWORDS
-    previous = ""
-    for word in (_ascii_words(body) if ascii else _WORD.findall(body)):
-        if word in stop or not 3 <= len(word) <= MAX_TERM:
-            previous = ""
-            continue
-        add(word)
-        if previous:
-            add(previous + " " + word)
-        previous = word
-        if len(out) >= MAX_TERMS_PER_MESSAGE:
-            break
-    return out
+    return _chunked_terms(body)
+
+
+class DayCounts:
+    """Messages per term per local day, in memory until written. A message's terms wait in one flat list
+    (no set kept per message: nothing for the garbage collector to walk) and go into their day's counter a
+    few hundred messages at a time, one update rather than one per message, except where the day's
+    distinct terms could pass ``cap``: past it, only terms the day already has are counted."""
+
+    FOLD = 256  # messages whose terms wait before they are added
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._days: dict[str, Counter[str]] = {}
+        self._waiting: list[str] = []
+        self._ends: list[int] = []  # where each waiting message's terms end in _waiting
+        self._into: Counter[str] | None = None  # the waiting terms' day
+
+    def __bool__(self) -> bool:
+        """Whether a message was counted since the last :meth:`take`."""
+        return bool(self._days)
+
+    def add(self, day: str, found: Iterable[str]) -> None:
+        """One message's distinct terms, on ``day``."""
+        counter = self._days.get(day)
+        if counter is None or counter is not self._into:  # the first message of a day, or back to one
+            self._fold()
+            if counter is None:
+                counter = self._days[day] = Counter()
+            self._into = counter
+        waiting, ends = self._waiting, self._ends
+        waiting.extend(found)
+        ends.append(len(waiting))
+        if len(ends) >= self.FOLD:
+            self._fold()
+
+    def _fold(self) -> None:
+        waiting, ends, counter = self._waiting, self._ends, self._into
+        if not ends or counter is None:
+            return
+        self._waiting, self._ends = [], []
+        if len(counter) + len(waiting) <= self.cap:  # the cap can't be reached on the way
+            counter.update(waiting)
+            return
+        start = 0
+        for end in ends:  # as one message at a time
+            found = waiting[start:end]
+            start = end
+            if len(counter) > self.cap:
+                found = [t for t in found if t in counter]
+            counter.update(found)
+
+    def take(self) -> dict[str, Counter[str]]:
+        """Every day's counts so far, and start again."""
+        self._fold()
+        days, self._days, self._into = self._days, {}, None
+        return days
 
 
 @dataclass(frozen=True)

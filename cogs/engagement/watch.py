@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from cogs.engagement.polls import Polls
 from cogs.engagement.questions import is_question
 from cogs.engagement.quiet import first_at
 from cogs.engagement.store import Question
-from cogs.engagement.terms import terms, trending
+from cogs.engagement.terms import DayCounts, terms, trending
 
 TRACKED = timedelta(days=1)  # a question is watched for its first answer this long
 MAX_DAY_TERMS = 100_000  # distinct terms kept in memory per day between flushes
@@ -42,7 +41,7 @@ class Watch(Polls):
         super().__init__(ctx)
         self._open: dict[tuple[str, str], list[Question]] = {}  # (platform, channel) -> open questions
         self._by_message: dict[str, dict[str, Question]] = {}  # platform -> message id -> open question
-        self._terms: dict[str, Counter[str]] = {}  # local day -> messages per term, not yet written
+        self._terms = DayCounts(MAX_DAY_TERMS)  # local day -> messages per term, not yet written
         self._flush_at: datetime | None = None  # when the counts in memory are written next
         self._day: tuple[datetime, datetime, str] | None = None  # the local day being counted: start, end, name
         self._sweeping: dict[tuple[str, str], datetime] = {}  # (platform, channel) -> its pending sweep
@@ -80,6 +79,17 @@ class Watch(Polls):
     # A busy help channel must not cost a commit per message: a question's row goes through the
     # batching writer, answers are written with the next flush or sweep, and the pings of one
     # channel are one job per minute (a sweep) rather than one per question.
+
+    def may_ask(self, event: MessagePosted, watched: bool) -> bool:
+        """Whether :meth:`watch_questions` has anything to do with the message: it is in a help channel
+        (``watched``), or in the thread of an open question or a reply to one."""
+        if watched:
+            return True
+        open_here = self._by_message.get(event.platform)
+        if not open_here:
+            return False
+        return event.message.channel_id in open_here or (event.reply_to is not None
+                                                         and event.reply_to.id in open_here)
 
     async def watch_questions(self, event: MessagePosted) -> None:
         """Record a question in a help channel; a message from someone else answers the open ones."""
@@ -207,26 +217,22 @@ class Watch(Polls):
 
     def count_terms(self, event: MessagePosted) -> None:
         """Add one per distinct term of the message to today's counts (in memory until the next flush)."""
-        if self.conf.hot_topics is None or event.channel.id in self.routes.ignored.get(event.platform, NOWHERE):
-            return
-        at, day = event.occurred_at, self._day
+        if self.routes.lane(event.platform, event.message.channel_id)[0]:
+            self.add_terms(event.text, event.occurred_at)
+
+    def add_terms(self, text: str, at: datetime) -> None:
+        """Count a message of a channel whose terms are counted (:meth:`count_terms` without its test)."""
+        day = self._day
         if day is None or not day[0] <= at < day[1]:  # the local day's name, worked out once a day
             local = at.astimezone(self.ctx.community.tz).date()
             tz = self.ctx.community.tz
             day = self._day = (first_at(local, time(0), tz), first_at(local + timedelta(days=1), time(0), tz),
                                local.isoformat())
-        counter = self._terms.get(day[2])
-        if counter is None:
-            counter = self._terms[day[2]] = Counter()
-        found = terms(event.text)
-        if len(counter) > MAX_DAY_TERMS:
-            found = {t for t in found if t in counter}
-        counter.update(found)
+        self._terms.add(day[2], terms(text))
 
     async def flush_terms(self, session: AsyncSession) -> None:
         """Write the counts gathered since the last flush."""
-        pending, self._terms = self._terms, {}
-        for day, counted in sorted(pending.items()):
+        for day, counted in sorted(self._terms.take().items()):
             await store.add_terms(session, self.ctx.community.name, day, counted)
 
     async def flush_if_due(self, now: datetime) -> None:

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cogs.engagement import terms as terms_module
 from cogs.engagement.questions import _ASKING, _NOISE, _QUOTED, MIN_WORDS, is_question
-from cogs.engagement.terms import _ASCII_WORD, _WORD, MAX_TERM, MAX_TERMS_PER_MESSAGE, STOPWORDS, _ascii_words, terms
+from cogs.engagement.terms import (
+    _ASCII_WORD,
+    _WORD,
+    MAX_TERM,
+    MAX_TERMS_PER_MESSAGE,
+    STOPWORDS,
+    DayCounts,
+    _ascii_words,
+    terms,
+)
 from cogs.engagement.terms import _NOISE as _TERM_NOISE
 
 
@@ -74,3 +85,61 @@ def test_terms_are_the_plain_terms(text: str) -> None:
 def test_ascii_words_are_the_pattern_words(text: str) -> None:
     body = text.lower()
     assert _ascii_words(body) == _ASCII_WORD.findall(body)
+
+
+ASCII_PIECES = st.sampled_from(["deploy", "Dark", "mode", "the", "a", "it's", "don't", "x", "ab", "fixed.", "why?",
+                                "A-B", "x_y", "42", "12ab", "ab--", "'", "-", ",", "<@1>", "`x`", "a@b.co", " ",
+                                "\n", "\t", "x" * 61, "release-notes", "ok", "foo,bar", "(pizza)", "dark-mode!"])
+ASCII_TEXTS = st.lists(ASCII_PIECES, max_size=60).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(ASCII_TEXTS, TEXTS), min_size=1, max_size=8), st.integers(1, 40))
+@example(["Café\u2028naïve\x1cdeploy it’s\u3000Ⅻ ﬁle-fix dark mode", "café deploy naïve"], 40)
+@example(["the deploy\u00a0failed ДЕПЛОЙ упал", "deploy failed"], 3)
+def test_remembered_chunks_give_the_plain_terms(texts: list[str], keep: int) -> None:
+    """Each chunk's part comes from a table filled as chat goes by (and started over when full): a chunk
+    seen before, in any message, gives what the pattern gives, up to the per-message limit."""
+    saved = terms_module._KEEP_CHUNKS
+    terms_module._KEEP_CHUNKS = keep
+    terms_module._CHUNKS.clear()
+    try:
+        for text in texts + texts:
+            assert terms(text) == plain_terms(text)
+        assert len(terms_module._CHUNKS) <= keep
+    finally:
+        terms_module._KEEP_CHUNKS = saved
+        terms_module._CHUNKS.clear()
+
+
+def plain_day_counts(messages: list[tuple[str, set[str]]], cap: int) -> dict[str, Counter[str]]:
+    days: dict[str, Counter[str]] = {}
+    for day, found in messages:
+        counter = days.setdefault(day, Counter())
+        if len(counter) > cap:
+            found = {t for t in found if t in counter}
+        counter.update(found)
+    return days
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["2026-01-05", "2026-01-06", "2026-01-07"]),
+                          st.sets(st.sampled_from([f"t{i}" for i in range(30)]), max_size=8)), max_size=120),
+       st.integers(0, 40), st.integers(1, 20), st.lists(st.integers(0, 120), max_size=3))
+def test_day_counts_in_bulk_are_the_counts_message_by_message(messages: list[tuple[str, set[str]]], cap: int,
+                                                              fold: int, takes: list[int]) -> None:
+    """Terms wait and go into their day's counter in bulk: the counts are those of adding each message as it
+    comes, with the cap on a day's distinct terms, whenever the counts are taken."""
+    counts = DayCounts(cap)
+    counts.FOLD = fold
+    taken: list[dict[str, Counter[str]]] = []
+    start = 0
+    for i, (day, found) in enumerate(messages):
+        if i in takes:
+            taken.append(counts.take())
+            assert taken[-1] == plain_day_counts(messages[start:i], cap)
+            assert not counts
+            start = i
+        counts.add(day, set(found))
+        assert counts
+    assert counts.take() == plain_day_counts(messages[start:], cap)
