@@ -57,6 +57,8 @@ class FactBus:
     def __init__(self, host: FactHost) -> None:
         self.host = host
         self.refused = 0
+        # (fact type, the cogs list it was built from) -> its handlers in order; a reload builds new lists
+        self._found: dict[tuple[type[Fact], int], tuple[Sequence[Cog], list[Callable[[Fact], Awaitable[Any]]]]] = {}
         self.telemetry: Telemetry | None = None  # counts failing handlers when operations are on
 
     async def publish(self, fact: Fact) -> bool:
@@ -83,13 +85,23 @@ class FactBus:
         await self.host.writer(facts_log).flush()
 
     def _handlers(self, fact: Fact) -> list[Callable[[Fact], Awaitable[Any]]]:
+        """The handlers of this fact's type in its community, in order: walked once per type and cogs list."""
+        cogs = self.host.cogs_of(fact.community)
+        key = (type(fact), id(cogs))
+        cached = self._found.get(key)
+        if cached is not None and cached[0] is cogs:
+            return cached[1]
         found: list[tuple[int, int, Callable[[Fact], Awaitable[Any]]]] = []
-        for i, cog in enumerate(self.host.cogs_of(fact.community)):
+        for i, cog in enumerate(cogs):
             for ftype, priority, method in cog.table().facts:
                 if isinstance(fact, ftype):
                     found.append((priority, i, getattr(cog, method)))
         found.sort(key=lambda h: (h[0], h[1]))
-        return [h for _p, _i, h in found]
+        if len(self._found) > 1000:  # many reloads: start over rather than grow
+            self._found.clear()
+        handlers = [h for _p, _i, h in found]
+        self._found[key] = (cogs, handlers)
+        return handlers
 
     async def _deliver(self, fact: Fact, handlers: list[Callable[[Fact], Awaitable[Any]]],
                        community: Community, depth: int) -> None:

@@ -73,11 +73,9 @@ class Fact:
     def payload(self) -> dict[str, Any]:
         """The fact's own fields as JSON values; raises :class:`FactError` when they are not."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name in _BASE_FIELDS:
-                continue
-            value = getattr(self, f.name)
-            out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        for name in _own_fields(type(self)):
+            value = getattr(self, name)
+            out[name] = value.isoformat() if isinstance(value, datetime) else value
         try:
             encoded = json.dumps(out, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -94,6 +92,17 @@ class Fact:
         """The facts-log row of a stamped fact."""
         return {"community": self.community, "kind": self.kind(), "person_id": self.person,
                 "at": self.at, "payload": self.payload()}
+
+
+_OWN_FIELDS: dict[type, tuple[str, ...]] = {}  # a fact class -> its own field names (classes are few)
+
+
+def _own_fields(cls: type[Fact]) -> tuple[str, ...]:
+    """A fact class's own field names (the payload's keys), in order: worked out once per class."""
+    names = _OWN_FIELDS.get(cls)
+    if names is None:
+        names = _OWN_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name not in _BASE_FIELDS)
+    return names
 
 
 def decode(kind: str, community: str, person: int | None, at: datetime, payload: dict[str, Any]) -> Fact | None:

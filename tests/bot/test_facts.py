@@ -103,6 +103,22 @@ async def test_a_payload_that_does_not_serialise_is_logged_and_chat_goes_on(
         await h.close()
 
 
+async def test_a_reload_delivers_facts_to_the_new_cogs_only(sqlite_url: str) -> None:
+    """The bus remembers each fact type's handlers per cogs list: a reload's new instances get the facts."""
+    h = await Harness.start(CONFIG, db_url=sqlite_url, cogs=COGS)
+    try:
+        assert texts(await h.post("ann", "anyone around?")) == ["questions so far: 1"]
+        before = next(c for c in h.runtime.cogs_of("acme") if c.name == "counter")
+        h.runtime.loader = lambda: h.runtime.config
+        await h.runtime.reload()
+        after = next(c for c in h.runtime.cogs_of("acme") if c.name == "counter")
+        assert after is not before
+        assert texts(await h.post("bob", "still there?")) == ["questions so far: 1"]  # the new instance counts
+        assert (before.seen, after.seen) == (1, 1)  # type: ignore[attr-defined]
+    finally:
+        await h.close()
+
+
 def test_oversized_payload_is_refused() -> None:
     with pytest.raises(FactError, match="bytes"):
         FeedbackCreated(item="x" * (MAX_PAYLOAD + 1)).payload()
