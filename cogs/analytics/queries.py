@@ -118,10 +118,11 @@ def growth(w: Window) -> Query:
     span = (select(func.min(activity.c.day).label("first"), func.max(activity.c.day).label("last"))
             .where(activity.c.community == w.community, activity.c.person_id.is_not(None), activity.c.day < w.end)
             .group_by(activity.c.person_id).subquery())
-    returning = select(func.count()).select_from(span).where(span.c.last >= w.start, span.c.first < w.start)
-    churned = select(func.count()).select_from(span).where(span.c.last < w.start, span.c.last >= w.start - w.days)
-    return select(joined.scalar_subquery(), left.scalar_subquery(), returning.scalar_subquery(),
-                  churned.scalar_subquery())
+    # both counted in one pass over the spans (as two scalar subqueries, the spans were worked out twice)
+    spans = select(func.count(case((and_(span.c.last >= w.start, span.c.first < w.start), 1))).label("back"),
+                   func.count(case((and_(span.c.last < w.start, span.c.last >= w.start - w.days), 1))).label("gone")
+                   ).select_from(span).subquery()
+    return select(joined.scalar_subquery(), left.scalar_subquery(), spans.c.back, spans.c.gone)
 
 
 def _active_in_days(person: ColumnElement[int], day: ColumnElement[int], lo: int, hi: int | None,
