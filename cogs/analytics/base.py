@@ -76,10 +76,12 @@ class AnalyticsBase(Cog):
         name = self.ctx.community.channel_name(channel)
         return name is not None and name in self.conf.ignore_channels
 
-    def count(self, person: PersonId, channel: str, at: datetime, **counts: int) -> None:
+    def count(self, person: PersonId, channel: str, at: datetime, *, messages: int = 0, replies: int = 0,
+              reactions_given: int = 0, reactions_received: int = 0, mentions: int = 0) -> None:
         """Queue one counter row (the batching writer commits many at once)."""
-        self.ctx.writer(activity).submit(store.activity_row(self.community, self.today(at), at, person, channel,
-                                                            **counts))
+        self.ctx.writer(activity).submit(store.activity_row(
+            self.ctx.community.name, self.today(at), at, person, channel, messages=messages, replies=replies,
+            reactions_given=reactions_given, reactions_received=reactions_received, mentions=mentions))
 
     def member_event(self, person: PersonId, kind: str, at: datetime, source: str | None = None) -> None:
         """Queue a join, leave or join-source row."""

@@ -30,13 +30,13 @@ activity = Table(
     Column("reactions_given", Integer, nullable=False, server_default="0"),
     Column("reactions_received", Integer, nullable=False, server_default="0"),
     Column("mentions", Integer, nullable=False, server_default="0"),
-    # Covering indexes: each KPI reads one index in its own order and never the table (the
-    # report over a million rows stays within its budget; ingest stays far above 50k rows/s).
-    Index("ix_analytics_activity_day", "community", "day", "person_id", "messages", "replies", "reactions_given",
-          "reactions_received", "mentions"),
+    # Covering indexes: each KPI reads one index in its own order and never the table (the report over a
+    # million rows stays within its budget). Two, not three: each is one more b-tree insert per counted event,
+    # so channel health reads the day index (which carries the channel) rather than an index of its own.
+    Index("ix_analytics_activity_day", "community", "day", "person_id", "channel", "messages", "replies",
+          "reactions_given", "reactions_received", "mentions"),
     Index("ix_analytics_activity_person", "community", "person_id", "day", "ts", "messages", "replies",
           "reactions_received"),
-    Index("ix_analytics_activity_channel", "community", "channel", "day", "person_id", "messages"),
 )
 
 # Joins, leaves and where a member came from (``kind``: join, leave, source).

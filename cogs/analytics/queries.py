@@ -100,9 +100,9 @@ def daily_active(w: Window) -> Query:
 
 def recent_active(w: Window, today: int) -> Query:
     """MAU and WAU: distinct active persons over the 30 and the 7 days up to ``today``."""
-    week = case((activity.c.day > today - 7, activity.c.person_id))
-    return select(func.count(activity.c.person_id.distinct()), func.count(week.distinct())).where(
-        _active(w, today - 29, today + 1))
+    seen = select(activity.c.day, activity.c.person_id).where(_active(w, today - 29, today + 1)).distinct().subquery()
+    week = case((seen.c.day > today - 7, seen.c.person_id))  # one row per person and day: the day index's order
+    return select(func.count(seen.c.person_id.distinct()), func.count(week.distinct()))
 
 
 def growth(w: Window) -> Query:
@@ -118,10 +118,11 @@ def growth(w: Window) -> Query:
     span = (select(func.min(activity.c.day).label("first"), func.max(activity.c.day).label("last"))
             .where(activity.c.community == w.community, activity.c.person_id.is_not(None), activity.c.day < w.end)
             .group_by(activity.c.person_id).subquery())
-    returning = select(func.count()).select_from(span).where(span.c.last >= w.start, span.c.first < w.start)
-    churned = select(func.count()).select_from(span).where(span.c.last < w.start, span.c.last >= w.start - w.days)
-    return select(joined.scalar_subquery(), left.scalar_subquery(), returning.scalar_subquery(),
-                  churned.scalar_subquery())
+    # both counted in one pass over the spans (as two scalar subqueries, the spans were worked out twice)
+    spans = select(func.count(case((and_(span.c.last >= w.start, span.c.first < w.start), 1))).label("back"),
+                   func.count(case((and_(span.c.last < w.start, span.c.last >= w.start - w.days), 1))).label("gone")
+                   ).select_from(span).subquery()
+    return select(joined.scalar_subquery(), left.scalar_subquery(), spans.c.back, spans.c.gone)
 
 
 def _active_in_days(person: ColumnElement[int], day: ColumnElement[int], lo: int, hi: int | None,
@@ -201,13 +202,16 @@ def top_contributors(w: Window, limit: int = 10) -> Query:
 
 def channel_health(w: Window) -> Query:
     """Per channel: messages in the window, messages in the window before it, active persons now."""
-    now = activity.c.day >= w.start
-    return (select(activity.c.channel,
-                   func.sum(case((now, activity.c.messages), else_=0)),
-                   func.sum(case((now, literal(0)), else_=activity.c.messages)),
-                   func.count(case((now, activity.c.person_id)).distinct()))
-            .where(_rows(w, w.start - w.days, w.end), activity.c.channel != "")
-            .group_by(activity.c.channel).order_by(activity.c.channel))
+    c = activity.c  # first summed per day, person and channel, in the day index's order (no sort of every row)
+    each = (select(c.day, c.person_id, c.channel, func.sum(c.messages).label("messages"))
+            .where(_rows(w, w.start - w.days, w.end), c.channel != "")
+            .group_by(c.day, c.person_id, c.channel).subquery())
+    now = each.c.day >= w.start
+    return (select(each.c.channel,
+                   func.sum(case((now, each.c.messages), else_=0)),
+                   func.sum(case((now, literal(0)), else_=each.c.messages)),
+                   func.count(case((now, each.c.person_id)).distinct()))
+            .group_by(each.c.channel).order_by(each.c.channel))
 
 
 def moderation(w: Window) -> Query:
