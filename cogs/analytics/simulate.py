@@ -135,7 +135,6 @@ class Simulation:
         for i in range(self.rng.randint(1, 2)):
             await self.post(m, at + timedelta(seconds=20 * (i + 1)), self.rng.choice(self.channels),
                             self.rng.choice(SPAM))
-        m.left = True
 
     async def hour(self, people: list[Member], at: datetime, day: int) -> None:
         if at > self.clock.now():  # (members from before the month may have taken the clock past it)
